@@ -1,0 +1,44 @@
+"""Equity Explorer: the router. Global filters, then the page the user chose.
+
+Run with `streamlit run app.py`. Pages are listed here explicitly (with `st.navigation`
+Streamlit does not discover `pages/`), and tests read this list from `PAGES`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from components import filters, layout
+
+PAGES: dict[str, list[tuple[str, str, str]]] = {
+    "Explore": [
+        ("pages/overview.py", "Overview", ":material/dashboard:"),
+    ],
+    "About": [],
+}
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="Equity Explorer",
+        page_icon=":material/balance:",
+        layout="wide",
+        initial_sidebar_state="expanded",
+    )
+    layout.page_chrome()
+    sections = {
+        section: [
+            st.Page(path, title=title, icon=icon, default=(path == "pages/overview.py"))
+            for path, title, icon in pages
+        ]
+        for section, pages in PAGES.items()
+        if pages
+    }
+    navigation = st.navigation(sections)
+    filters.render_sidebar()
+    filters.show_url_notices()
+    navigation.run()
+    layout.footer()
+
+
+main()

@@ -1,0 +1,1 @@
+"""Reusable Streamlit pieces: filters, store access, charts, maps, tables and exports."""

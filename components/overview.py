@@ -1,0 +1,163 @@
+"""The Overview page's pieces: headline figures, the comparison chart, data coverage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from components import chart_panel, charts, data
+from components.filters import Filters
+from equity.queries import GM_MEAN_LABEL
+from equity.schema import GREATER_MANCHESTER, MEASURES, PHASE_KEY_STAGE
+
+LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence"
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "not published"
+    return f"{value:.1f}%" if unit == "%" else f"{value:.2f}" if abs(value) < 5 else f"{value:.1f}"
+
+
+def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
+    entity = GM_MEAN_LABEL if filters.is_group else filters.la_code
+    rows = table.filter((pl.col("entity") == entity) & (pl.col("measure") == measure))
+    return rows.row(0, named=True) if rows.height else None
+
+
+def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
+    """One computed sentence: where disadvantaged pupils stand against the two comparators."""
+    spec = MEASURES[measure]
+    unit = "percentage points" if spec.unit == "%" else "points"
+    if row is None or row.get("disadvantaged") is None:
+        return f"No published {spec.label} for disadvantaged pupils in {area} this year."
+    dis = float(row["disadvantaged"])
+    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, spec.unit)} on {spec.label}"]
+    gap_nat = row.get("gap_national")
+    if gap_nat is not None:
+        direction = "below" if float(gap_nat) > 0 else "above"
+        parts.append(f", {abs(float(gap_nat)):.1f} {unit} {direction} other pupils nationally")
+    gap_within = row.get("gap_within")
+    if gap_within is not None:
+        parts.append(
+            f"; the gap to other pupils in the same area was {float(gap_within):.1f} {unit}"
+        )
+    return "".join(parts) + "."
+
+
+def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
+    for measure in _measures(filters):
+        spec = MEASURES[measure]
+        row = _selected_row(table, filters, measure)
+        st.markdown(f"#### {spec.label}")
+        cols = st.columns(4)
+        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), spec.unit))
+        cols[1].metric("Other pupils", _fmt(_get(row, "other"), spec.unit))
+        cols[2].metric(
+            "Gap within the area",
+            _fmt(_get(row, "gap_within"), "pts"),
+            help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
+        )
+        cols[3].metric(
+            "Gap to other pupils nationally",
+            _fmt(_get(row, "gap_national"), "pts"),
+            help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
+        )
+
+
+def _get(row: dict[str, Any] | None, key: str) -> float | None:
+    value = row.get(key) if row else None
+    return float(value) if value is not None else None
+
+
+def _measures(filters: Filters) -> tuple[str, ...]:
+    return (
+        ("ks2_rwm_expected_pct",)
+        if filters.phase == "primary"
+        else ("ks4_attainment8", "ks4_progress8")
+    )
+
+
+def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.ChartView]:
+    views = []
+    year_rows = table.filter(pl.col("academic_year") == filters.year)
+    for measure in _measures(filters):
+        spec = MEASURES[measure]
+        roles = (
+            ["selected", "gm_mean", "region", "england"]
+            if not filters.is_group
+            else ["gm_la", "gm_mean", "england"]
+        )
+        part = year_rows.filter((pl.col("measure") == measure) & pl.col("role").is_in(roles))
+        if filters.is_group:
+            part = part.filter(
+                (pl.col("role") != "gm_la") | pl.col("entity").is_in(list(GREATER_MANCHESTER))
+            )
+        long = part.unpivot(
+            index=["area", "role"],
+            on=["disadvantaged", "other"],
+            variable_name="group",
+            value_name="value",
+        ).drop_nulls("value")
+        order = part.sort(["role", "area"])["area"].to_list()
+        title = f"{spec.label}: disadvantaged and other pupils, {filters.year}"
+        row = _selected_row(table.filter(pl.col("academic_year") == filters.year), filters, measure)
+        area = "Greater Manchester (mean of 10 LAs)" if filters.is_group else filters.la_label
+        table_out = part.select(
+            "area", "disadvantaged", "other", "gap_within", "gap_national"
+        ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
+        views.append(
+            chart_panel.ChartView(
+                view_id=f"overview-{measure}",
+                title=title,
+                takeaway=takeaway(row, area, measure),
+                source=f"{LAIT_SOURCE}; academic year {filters.year}.",
+                chart=charts.group_bars(
+                    long.select("area", "group", "value"),
+                    title=title,
+                    value_title=spec.label,
+                    area_order=order,
+                ),
+                table=table_out,
+                file_stem=f"{filters.slug()}-{measure}",
+            )
+        )
+    return views
+
+
+def coverage_note(filters: Filters) -> None:
+    """Say plainly which LAs have school-level data loaded, and of which kind."""
+    coverage = data.school_level_coverage(data.store_version())
+    names = dict(data.la_catalogue(data.store_version()).select("la_code", "name").iter_rows())
+    stage = PHASE_KEY_STAGE[filters.phase]
+    results_kind = f"{stage}_performance"
+    with_results = sorted(
+        {
+            names.get(c, c)
+            for c in coverage.filter(pl.col("kind") == results_kind)["la_code"].to_list()
+        }
+    )
+    census_las = coverage.filter(pl.col("kind") == "school_census")["la_code"].n_unique()
+    mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
+    st.markdown("#### School-level data loaded")
+    st.markdown(
+        f"- **{stage.upper()} results split by disadvantage** (DfE performance tables): "
+        + (", ".join(with_results) if with_results else "none loaded")
+        + ".\n"
+        f"- **School census (January 2019)**: % ever-FSM, EAL and SEN for every school in "
+        f"{census_las} LAs.\n"
+        f"- **{filters.la_label}**: "
+        + (
+            ", ".join(
+                f"{kind.replace('_', ' ')} {year} ({schools} schools)"
+                for kind, year, schools in mine.group_by("kind", "academic_year")
+                .agg(pl.col("schools").sum())
+                .sort("academic_year", "kind")
+                .iter_rows()
+            )
+            or "no school-level files"
+        )
+        + ". Load more DfE downloads on the Data page."
+    )

@@ -1,0 +1,1 @@
+"""Readers for DfE and ONS files, one module per file kind, listed in `registry.py`."""

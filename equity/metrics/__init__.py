@@ -1,0 +1,1 @@
+"""Equity metrics as pure functions over polars frames and expressions."""

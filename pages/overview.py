@@ -1,0 +1,19 @@
+"""Overview: the headline equity picture for the chosen authority, phase and year."""
+
+import streamlit as st
+
+from components import chart_panel, data, filters, overview
+from equity.queries import headline_gaps
+
+selection = filters.current()
+st.title(f"Equity overview: {selection.la_label}")
+st.markdown(
+    "How far do disadvantaged pupils (eligible for free school meals in the last six years, or "
+    "looked after) trail other pupils here, and how does that compare with Greater Manchester "
+    "and England?"
+)
+table = data.cached(headline_gaps, selection.la_code, selection.phase)
+overview.headline_metrics(table.filter(table["academic_year"] == selection.year), selection)
+for view in overview.comparison_views(table, selection):
+    chart_panel.render(view)
+overview.coverage_note(selection)

@@ -1,0 +1,50 @@
+"""AppTest helpers: run the real app.py (router + filters) and switch to a page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+
+
+def run_page(page: str | None = None, params: dict[str, str] | None = None) -> AppTest:
+    """Start app.py as a user would (optionally with URL parameters) and open `page`."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    app.run()
+    if page is not None:
+        app.switch_page(page)
+        app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+@pytest.fixture
+def open_page() -> Callable[..., AppTest]:
+    return run_page
+
+
+def chart_specs(app: AppTest) -> list[dict[str, Any]]:
+    """Every Altair chart on the page: its Vega-Lite spec, with `rows` holding the data
+    Streamlit actually sends to the browser (decoded from the Arrow datasets)."""
+    specs = []
+    for element in app.get("vega_lite_chart"):
+        proto = element.proto
+        spec = json.loads(proto.spec)
+        rows: list[dict[str, Any]] = []
+        for dataset in proto.datasets:
+            table = pa.ipc.open_stream(dataset.data.data).read_all()
+            rows.extend(table.to_pylist())
+        spec["rows"] = rows
+        spec["alt_text"] = proto.alt
+        specs.append(spec)
+    return specs

@@ -1,0 +1,37 @@
+"""The shell and the Overview page, run through app.py as a user opens them."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from tests.pages.conftest import chart_specs, run_page
+
+pytestmark = pytest.mark.page
+
+
+def test_default_view_is_greater_manchester_secondary() -> None:
+    app = run_page()
+    assert app.title[0].value == "Equity overview: Greater Manchester (10 LAs)"
+    assert app.selectbox(key="filter_la").value == "GM"
+    assert app.radio(key="filter_phase").value == "secondary"
+    assert app.query_params["la"] == ["GM"] or app.query_params["la"] == "GM"
+
+
+def test_manchester_figures_equal_dfe_published(sources) -> None:  # type: ignore[no-untyped-def]
+    app = run_page(params={"la": "352", "phase": "secondary", "year": "2018-19"})
+    lait = pl.read_parquet(sources / "lait" / "bds_long_0.parquet").filter(
+        (pl.col("LA Number") == 352) & (pl.col("Years") == "2019")
+    )
+    published = dict(lait.select("Short Desc", "Values").iter_rows())
+    # Four metrics per measure, Attainment 8 first, then Progress 8.
+    values = [(m.label, m.value) for m in app.metric]
+    assert values[0] == ("Disadvantaged pupils", f"{float(published['DAP_KS4_ATT8']):.1f}")
+    assert values[1] == ("Other pupils", f"{float(published['NonDAP_KS4_ATT8']):.1f}")
+    assert values[4] == ("Disadvantaged pupils", f"{float(published['DAP_KS4_Prog8']):.2f}")
+    # The chart draws the same published figures, for Manchester, GM, the region and England.
+    spec = chart_specs(app)[0]
+    rows = spec["rows"]
+    drawn = {(r["area"], r["group"]): r["value"] for r in rows}
+    assert drawn[("Manchester", "disadvantaged")] == pytest.approx(float(published["DAP_KS4_ATT8"]))
+    assert {"England", "North West", "GM (mean of 10 LAs)"} <= {area for area, _ in drawn}
