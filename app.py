@@ -13,8 +13,18 @@ from components import filters, layout
 PAGES: dict[str, list[tuple[str, str, str]]] = {
     "Explore": [
         ("pages/overview.py", "Overview", ":material/dashboard:"),
+        ("pages/gaps.py", "Attainment gaps", ":material/stacked_bar_chart:"),
+        ("pages/concentration.py", "Where disadvantage concentrates", ":material/map:"),
+        ("pages/trends.py", "School trends", ":material/trending_up:"),
+        ("pages/similar.py", "Similar schools", ":material/groups:"),
     ],
-    "About": [],
+    "Share": [
+        ("pages/story.py", "Story and presentation", ":material/slideshow:"),
+    ],
+    "About": [
+        ("pages/data.py", "Data and methods", ":material/database:"),
+        ("pages/accessibility.py", "Accessibility", ":material/accessibility_new:"),
+    ],
 }
 
 

@@ -1,0 +1,6 @@
+"""Placeholder while the page is built (replaced before release)."""
+
+import streamlit as st
+
+st.title("accessibility")
+st.info("This page is being built.")
