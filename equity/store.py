@@ -7,6 +7,7 @@ embedded one (layers) without copying it. Readers scan lazily and merge the laye
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -150,16 +151,29 @@ def remove_source(store: Path, source: str, *, keep_manifest: bool = False) -> N
         _write_atomic(manifest, store / "manifest.parquet")
 
 
+def _stamp(layers: tuple[Path, ...]) -> str:
+    parts = []
+    for layer in layers:
+        info = (layer / "manifest.parquet").stat()
+        parts.append(f"{layer}:{info.st_size}:{info.st_mtime_ns}")
+    return "|".join(parts)
+
+
 @dataclass(frozen=True)
 class Store:
-    """Read access over one or more store folders ("layers"); later layers win per source."""
+    """Read access over one or more store folders ("layers"); later layers win per source.
+
+    `stamp` records the manifests' size and time at opening, so merged views can be cached
+    per instance: a store written after opening is a different `Store` when reopened.
+    """
 
     layers: tuple[Path, ...]
+    stamp: str = ""
 
     @classmethod
     def open(cls, *paths: Path) -> Store:
         existing = tuple(p for p in dict.fromkeys(paths) if (p / "manifest.parquet").is_file())
-        return cls(existing)
+        return cls(existing, _stamp(existing))
 
     # ------------------------------------------------------------------ raw tables
 
@@ -177,13 +191,6 @@ class Store:
             return (empty_frame(schema) if schema else pl.DataFrame()).lazy()
         return pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
 
-    def manifest(self) -> pl.DataFrame:
-        frames = [read_manifest(layer) for layer in self.layers]
-        if not frames:
-            return empty_frame(MANIFEST_SCHEMA)
-        merged = pl.concat(frames, how="vertical")
-        return merged.unique(subset="source", keep="last", maintain_order=True).sort("source")
-
     def results(self) -> pl.LazyFrame:
         """Every result row, with the kind of file it came from (for source preferences)."""
         kinds = self.manifest().select("source", "kind").lazy()
@@ -198,39 +205,61 @@ class Store:
     # ------------------------------------------------------------------ merged views
 
     def areas(self) -> pl.DataFrame:
-        """One row per area code: names from LAIT, ONS codes from the LA code list."""
-        raw = self.scan("areas", AREAS_SCHEMA).collect()
-        if raw.is_empty():
-            return empty_frame(AREAS_SCHEMA)
-        return (
-            raw.group_by("la_code", maintain_order=True)
-            .agg(pl.col(c).drop_nulls().first() for c in AREAS_SCHEMA if c != "la_code")
-            .sort("la_code")
-        )
+        return _merged_areas(self)
 
     def schools(self) -> pl.DataFrame:
-        """One row per URN, each field from the most authoritative file that has it."""
-        raw = self.scan("schools", SCHOOLS_SCHEMA).collect()
-        if raw.is_empty():
-            return empty_frame(SCHOOLS_SCHEMA)
-        kinds = self.manifest().select("source", "kind", "academic_years")
-        ranked = (
-            raw.join(kinds, on="source", how="left")
-            .with_columns(
-                pl.col("kind")
-                .replace_strict(SCHOOL_SOURCE_PRIORITY, default=9, return_dtype=pl.Int64)
-                .alias("__rank"),
-                pl.col("academic_years").list.max().fill_null("").alias("__year"),
-            )
-            .sort(["__rank", "__year"], descending=[False, True])
+        return _merged_schools(self)
+
+    def manifest(self) -> pl.DataFrame:
+        return _merged_manifest(self)
+
+
+@functools.lru_cache(maxsize=8)
+def _merged_manifest(store: Store) -> pl.DataFrame:
+    frames = [read_manifest(layer) for layer in store.layers]
+    if not frames:
+        return empty_frame(MANIFEST_SCHEMA)
+    merged = pl.concat(frames, how="vertical")
+    return merged.unique(subset="source", keep="last", maintain_order=True).sort("source")
+
+
+@functools.lru_cache(maxsize=8)
+def _merged_areas(store: Store) -> pl.DataFrame:
+    """One row per area code: names from LAIT, ONS codes from the LA code list."""
+    raw = store.scan("areas", AREAS_SCHEMA).collect()
+    if raw.is_empty():
+        return empty_frame(AREAS_SCHEMA)
+    return (
+        raw.group_by("la_code", maintain_order=True)
+        .agg(pl.col(c).drop_nulls().first() for c in AREAS_SCHEMA if c != "la_code")
+        .sort("la_code")
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _merged_schools(store: Store) -> pl.DataFrame:
+    """One row per URN, each field from the most authoritative file that has it."""
+    raw = store.scan("schools", SCHOOLS_SCHEMA).collect()
+    if raw.is_empty():
+        return empty_frame(SCHOOLS_SCHEMA)
+    kinds = store.manifest().select("source", "kind", "academic_years")
+    ranked = (
+        raw.join(kinds, on="source", how="left")
+        .with_columns(
+            pl.col("kind")
+            .replace_strict(SCHOOL_SOURCE_PRIORITY, default=9, return_dtype=pl.Int64)
+            .alias("__rank"),
+            pl.col("academic_years").list.max().fill_null("").alias("__year"),
         )
-        fields = [c for c in SCHOOLS_SCHEMA if c not in {"urn", "source"}]
-        return (
-            ranked.group_by("urn", maintain_order=True)
-            .agg(
-                *(pl.col(c).drop_nulls().first() for c in fields),
-                pl.col("source").unique().sort().str.join("; ").alias("source"),
-            )
-            .select(list(SCHOOLS_SCHEMA))
-            .sort("urn")
+        .sort(["__rank", "__year"], descending=[False, True])
+    )
+    fields = [c for c in SCHOOLS_SCHEMA if c not in {"urn", "source"}]
+    return (
+        ranked.group_by("urn", maintain_order=True)
+        .agg(
+            *(pl.col(c).drop_nulls().first() for c in fields),
+            pl.col("source").unique().sort().str.join("; ").alias("source"),
         )
+        .select(list(SCHOOLS_SCHEMA))
+        .sort("urn")
+    )
