@@ -16,7 +16,13 @@ APP = str(ROOT / "app.py")
 
 
 def run_page(page: str | None = None, params: dict[str, str] | None = None) -> AppTest:
-    """Start app.py as a user would (optionally with URL parameters) and open `page`."""
+    """Start app.py as a user would (optionally with URL parameters) and open `page`.
+
+    The first run goes through app.py (router and global filters, seeded from the URL).
+    AppTest 1.67 then runs a switched-to page without re-running the entrypoint, so pages
+    read the filters app.py stored in session state; to test another selection, start a
+    new AppTest with other URL parameters (as a user opening a link would).
+    """
     app = AppTest.from_file(APP, default_timeout=120)
     for key, value in (params or {}).items():
         app.query_params[key] = value
@@ -48,3 +54,16 @@ def chart_specs(app: AppTest) -> list[dict[str, Any]]:
         spec["alt_text"] = proto.alt
         specs.append(spec)
     return specs
+
+
+def rerun_default_page(app: AppTest) -> AppTest:
+    """Rerun after a widget change on the default page, through app.py.
+
+    Clearing the finished page hash makes AppTest run the entrypoint again (as the real
+    server always does) instead of only the page script.
+    """
+    app._finished_page_script_hash = ""
+    app._page_hash = ""
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
