@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import polars as pl
 import streamlit as st
 
-from components.charts import AnyChart
+from components.charts import AnyChart, chart_height
 from components.tables import csv_bytes, human_size
 
 
@@ -40,7 +40,14 @@ def render(view: ChartView, *, height: int | None = None) -> None:
     with st.container(border=True):
         st.subheader(view.title, anchor=False)
         st.markdown(f"**{view.takeaway}**")
-        st.altair_chart(view.chart, width="stretch", alt=f"{view.title}. {view.takeaway}")
+        height = chart_height(view.chart)
+        st.altair_chart(
+            view.chart,
+            width="stretch",
+            height=height if height is not None else "content",
+            theme=None,  # our own colour-blind safe palette and type sizes, as in exports
+            alt=f"{view.title}. {view.takeaway}",
+        )
         for caveat in view.caveats:
             st.caption(f"Note: {caveat}")
         st.caption(f"Source: {view.source}")

@@ -121,3 +121,10 @@ def ranked_bars(
         )
     )
     return _finish(chart.properties(height=360), title, presentation)
+
+
+def chart_height(chart: AnyChart) -> int | None:
+    """The height a builder set on the chart, which Streamlit's "content" height ignores for
+    layered or offset charts (they collapse to a line unless the height is passed on)."""
+    height = getattr(chart, "height", None)
+    return int(height) if isinstance(height, int | float) else None

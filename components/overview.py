@@ -10,7 +10,7 @@ import streamlit as st
 from components import chart_panel, charts, data
 from components.filters import Filters
 from equity.queries import GM_MEAN_LABEL
-from equity.schema import GREATER_MANCHESTER, MEASURES, PHASE_KEY_STAGE
+from equity.schema import MEASURES, PHASE_KEY_STAGE
 
 LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence"
 
@@ -85,23 +85,21 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.
     year_rows = table.filter(pl.col("academic_year") == filters.year)
     for measure in _measures(filters):
         spec = MEASURES[measure]
-        roles = (
-            ["selected", "gm_mean", "region", "england"]
-            if not filters.is_group
-            else ["gm_la", "gm_mean", "england"]
-        )
+        # For the GM group the ten LAs are the "selected" rows; a single LA gets its region.
+        roles = ["selected", "gm_mean", "region", "england"]
         part = year_rows.filter((pl.col("measure") == measure) & pl.col("role").is_in(roles))
-        if filters.is_group:
-            part = part.filter(
-                (pl.col("role") != "gm_la") | pl.col("entity").is_in(list(GREATER_MANCHESTER))
-            )
         long = part.unpivot(
             index=["area", "role"],
             on=["disadvantaged", "other"],
             variable_name="group",
             value_name="value",
         ).drop_nulls("value")
-        order = part.sort(["role", "area"])["area"].to_list()
+        role_rank = {role: rank for rank, role in enumerate(roles)}
+        order = (
+            part.with_columns(pl.col("role").replace_strict(role_rank).alias("__rank"))
+            .sort(["__rank", "area"])["area"]
+            .to_list()
+        )
         title = f"{spec.label}: disadvantaged and other pupils, {filters.year}"
         row = _selected_row(table.filter(pl.col("academic_year") == filters.year), filters, measure)
         area = "Greater Manchester (mean of 10 LAs)" if filters.is_group else filters.la_label
