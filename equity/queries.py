@@ -219,15 +219,8 @@ def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
         .collect()
     )
     if rows.is_empty():
-        return pl.DataFrame(
-            schema={"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
-        )
-    wide = rows.pivot(
-        on="pupil_group", index=["entity", "la_code"], values="value", aggregate_function="first"
-    )
-    for group in ("disadvantaged", "other"):
-        if group not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(group))
+        return counts_empty()
+    wide = _pivot(rows, "pupil_group", ("disadvantaged", "other"))
     return wide.select(
         pl.col("entity").alias("urn"),
         "la_code",
@@ -252,9 +245,7 @@ def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
     """
     census_sources = store.manifest().filter(pl.col("kind") == "school_census")["source"].to_list()
     if not census_sources:
-        return pl.DataFrame(
-            schema={"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
-        )
+        return counts_empty()
     schools = (
         store.scan("schools")
         .filter(
@@ -290,15 +281,8 @@ def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
         .collect()
     )
     if rows.is_empty():
-        return pl.DataFrame(
-            schema={"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
-        )
-    wide = rows.pivot(
-        on="field", index=["entity", "la_code"], values="value", aggregate_function="first"
-    )
-    for field in ("fsm6", "pct", "nor"):
-        if field not in wide.columns:
-            wide = wide.with_columns(pl.lit(None, dtype=pl.Float64).alias(field))
+        return counts_empty()
+    wide = _pivot(rows, "field", ("fsm6", "pct", "nor"))
     total = (
         pl.when(pl.col("pct") > 0)
         .then((pl.col("fsm6") * 100 / pl.col("pct")).round(0))
@@ -337,6 +321,15 @@ def school_counts(
             "(NOR where PNUMFSMEVER is 0)",
         )
     return counts_empty(), CountBasis("none", "no school-level counts loaded for this selection")
+
+
+def _pivot(rows: pl.DataFrame, on: str, columns: tuple[str, ...]) -> pl.DataFrame:
+    """One row per school with a column per `columns` value (null where a file lacks it)."""
+    wide = rows.pivot(
+        on=on, index=["entity", "la_code"], values="value", aggregate_function="first"
+    )
+    missing = [pl.lit(None, dtype=pl.Float64).alias(c) for c in columns if c not in wide.columns]
+    return wide.with_columns(missing) if missing else wide
 
 
 def counts_empty() -> pl.DataFrame:
