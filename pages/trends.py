@@ -1,6 +1,35 @@
-"""Placeholder while the page is built (replaced before release)."""
+"""School trends: one school's results over the years beside its LA and England, and the
+LA's schools whose disadvantaged pupils' results moved most."""
 
 import streamlit as st
 
-st.title("trends")
-st.info("This page is being built.")
+from components import data, filters, gaps, school_trends
+
+selection = filters.current()
+st.title(f"School trends: {gaps.area_name(selection)}")
+st.markdown(
+    "Follow one school's results for disadvantaged and other pupils over the years it has "
+    "published results, against its local authority and England, then see which schools' "
+    "disadvantaged pupils did better or worse between two years. Series breaks are drawn as "
+    "breaks; suppressed results stay suppressed."
+)
+measure = gaps.measure_picker(selection, key="trends_measure")
+school = school_trends.school_picker(selection)
+if school is None and not school_trends.has_schools(selection):
+    st.info(gaps.no_school_data(selection), icon=":material/info:")
+    last_year = max(data.years_available(data.store_version(), None), default=selection.year)
+    gaps.show(school_trends.area_view(selection, measure, last_year))
+elif school is None:
+    st.caption("Choose a school above (type part of its name or its URN) to see its results.")
+else:
+    gaps.show(school_trends.school_view(selection, school, measure))
+    school_trends.school_table(selection, school, measure)
+
+if school_trends.has_schools(selection):
+    st.header("Which schools moved most for disadvantaged pupils", anchor=False)
+    span = school_trends.span_picker(selection)
+    if span is None:
+        st.info("Only one year of school results is loaded, so there is no change to show.")
+    else:
+        st.markdown(school_trends.cohort_rule(*span))
+        gaps.show(school_trends.movers_view(selection, measure, span))

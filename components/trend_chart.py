@@ -1,0 +1,330 @@
+"""A time series with its series breaks drawn as breaks, never bridged by a line.
+
+Lines join only years inside one segment (equity.metrics.trends.segments); every year with
+a value gets a point; flagged years (centre/teacher-assessed grades) get a hollow marker, a
+dashed rule and a label; years without results are shaded and labelled; measure changes
+get a solid rule and a label. Suppressed cells are marked at the foot of the chart so an
+absent point is never mistaken for a missing file. Free of Streamlit, like components.charts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import polars as pl
+
+from components.charts import AnyChart
+from components.theme import SUPPRESSED_COLOUR, TEXT, vega_config
+from equity.metrics.trends import SeriesBreak, entries_for, segments
+from equity.schema import year_start
+
+HEIGHT = 340
+#: x axis labels "2018/19" from the numeric year start used for the continuous axis.
+YEAR_LABEL = "datum.value + '/' + substring(toString(datum.value + 1), 2, 4)"
+SHADE = "#EDEDED"
+BREAK_RULE = "#3D3D3D"
+
+
+def finish(chart: AnyChart, title: str, presentation: bool = False) -> AnyChart:
+    """The shared look (same as components.charts), for builders outside that module."""
+    config = vega_config(presentation)
+    return (
+        chart.properties(title=title)
+        .configure(background=config["background"], font=config["font"])
+        .configure_title(**config["title"])
+        .configure_axis(**config["axis"])
+        .configure_legend(**config["legend"])
+        .configure_view(stroke=None)
+    )
+
+
+def span_years(years: Sequence[str]) -> list[str]:
+    """Every academic year from the first to the last, so gap years sit on the axis."""
+    if not years:
+        return []
+    first, last = year_start(min(years)), year_start(max(years))
+    return [f"{y}/{(y + 1) % 100:02d}" for y in range(first, last + 1)]
+
+
+def break_marks(key_stage: str, measure: str | None, years: Sequence[str]) -> pl.DataFrame:
+    """One row per thing drawn for the breaks: shaded bands, rules and their labels.
+
+    Columns: kind, x0, x1 (band edges or the rule's position), label, text, row (label line).
+    Consecutive gap years share one band and one label.
+    """
+    span = span_years(years)
+    rows: list[dict[str, Any]] = []
+    if not span:
+        return _annotation_frame(rows)
+    last = year_start(span[-1])
+    entries = entries_for(key_stage, measure, span)
+    bands: list[SeriesBreak] = [e for e in entries if e.kind == "no_data"]
+    merged: list[list[SeriesBreak]] = []
+    for entry in bands:
+        if merged and year_start(entry.year) - year_start(merged[-1][-1].year) == 1:
+            merged[-1].append(entry)
+        else:
+            merged.append([entry])
+    for run in merged:
+        rows.append(
+            {
+                "kind": "no_data",
+                "x0": year_start(run[0].year) - 0.5,
+                "x1": year_start(run[-1].year) + 0.5,
+                "label": run[0].label,
+                "text": " ".join(e.text for e in run),
+            }
+        )
+    for entry in entries:
+        start = year_start(entry.year)
+        if entry.kind == "stops":
+            rows.append(
+                {
+                    "kind": "stops",
+                    "x0": start - 0.5,
+                    "x1": last + 0.5,
+                    "label": entry.label,
+                    "text": entry.text,
+                }
+            )
+        elif entry.kind == "break":
+            rows.append(
+                {"kind": "break", "x0": start - 0.5, "x1": start - 0.5, "label": entry.label}
+                | {"text": entry.text}
+            )
+        elif entry.kind == "flag":
+            rows.append(
+                {"kind": "flag", "x0": start, "x1": start, "label": entry.label, "text": entry.text}
+            )
+    for index, row in enumerate(sorted(rows, key=lambda r: r["x0"])):
+        row["row"] = index % 2  # alternate label lines so neighbours do not overprint
+    return _annotation_frame(rows)
+
+
+def _annotation_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    schema = {
+        "kind": pl.String,
+        "x0": pl.Float64,
+        "x1": pl.Float64,
+        "label": pl.String,
+        "text": pl.String,
+        "row": pl.Int64,
+    }
+    return pl.DataFrame(rows, schema=schema) if rows else pl.DataFrame(schema=schema)
+
+
+def prepare(
+    frame: pl.DataFrame, *, key_stage: str, measure: str | None, years: Sequence[str]
+) -> pl.DataFrame:
+    """The drawn rows: year number, segment, the key a line is drawn along, flag label."""
+    flags = {e.year: e.label for e in entries_for(key_stage, measure, years) if e.kind == "flag"}
+    with_status = (
+        frame
+        if "status" in frame.columns
+        else frame.with_columns(status=pl.lit(None, dtype=pl.String))
+    )
+    seg = segments(
+        with_status.filter(pl.col("academic_year").is_in(list(years))),
+        key_stage=key_stage,
+        measure=measure,
+        by=["series"],
+    )
+    return seg.with_columns(
+        pl.col("academic_year").str.slice(0, 4).cast(pl.Int32).alias("year"),
+        (pl.col("series") + " #" + pl.col("segment").cast(pl.String)).alias("line"),
+        pl.col("academic_year")
+        .replace_strict(flags, default=None, return_dtype=pl.String)
+        .alias("flag"),
+    )
+
+
+def trend_chart(
+    frame: pl.DataFrame,
+    *,
+    title: str,
+    value_title: str,
+    key_stage: str,
+    measure: str | None,
+    colours: dict[str, str],
+    dashes: dict[str, list[int]] | None = None,
+    years: Sequence[str] | None = None,
+    value_format: str = ".1f",
+    zero_line: bool = False,
+    presentation: bool = False,
+) -> AnyChart:
+    """`frame`: academic_year, series, value (null where not published), optional status
+    and pupils. `colours` maps each series label, in legend order, to its colour."""
+    span = span_years(list(years) if years else frame["academic_year"].unique().to_list())
+    drawn = prepare(frame, key_stage=key_stage, measure=measure, years=span)
+    marks = break_marks(key_stage, measure, span)
+    order = [s for s in colours if s in set(drawn["series"].to_list())]
+    dash_map = dashes or {}
+    x_scale = alt.Scale(domain=[year_start(span[0]) - 0.5, year_start(span[-1]) + 0.5], nice=False)
+    x_axis = alt.Axis(
+        values=[year_start(y) for y in span], labelExpr=YEAR_LABEL, title=None, grid=False
+    )
+    x = alt.X("year:Q", scale=x_scale, axis=x_axis)
+    legend = alt.Legend(
+        orient="bottom", columns=min(3, max(1, len(order))), symbolType="stroke", symbolSize=400
+    )
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=order, range=[colours[s] for s in order]),
+        legend=legend,
+    )
+    dash = alt.StrokeDash(  # same field and legend as colour, so the two legends merge
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=order, range=[dash_map.get(s, [1, 0]) for s in order]),
+        legend=legend,
+    )
+    tooltip = [
+        alt.Tooltip("academic_year:N", title="Year"),
+        alt.Tooltip("series:N", title="Series"),
+        alt.Tooltip("value:Q", title=value_title, format=value_format),
+    ]
+    if "pupils" in drawn.columns:
+        tooltip.append(alt.Tooltip("pupils:Q", title="Pupils"))
+    tooltip.append(alt.Tooltip("flag:N", title="Note"))
+    values = drawn.filter(pl.col("value").is_not_null())
+    columns = [
+        c
+        for c in ("academic_year", "year", "series", "value", "segment", "line", "flag", "pupils")
+        if c in values.columns
+    ]
+    layers: list[alt.Chart] = _annotation_layers(marks, x_scale, x_axis)
+    if zero_line:
+        layers.append(
+            alt.Chart(pl.DataFrame({"zero": [0.0]}).to_pandas())
+            .mark_rule(color=TEXT, strokeWidth=1)
+            .encode(y="zero:Q")
+        )
+    base = alt.Chart(values.select(columns).to_pandas())
+    # Room above the data for the break labels.
+    y_scale = alt.Scale(zero=False, padding=34) if marks.height else alt.Scale(zero=False)
+    y = alt.Y("value:Q", title=value_title, scale=y_scale)
+    layers.append(
+        base.mark_line(strokeWidth=2.5).encode(
+            x=x, y=y, color=colour, strokeDash=dash, detail="line:N"
+        )
+    )
+    layers.append(
+        base.transform_filter("datum.flag == null")
+        .mark_point(filled=True, size=70, opacity=1)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    layers.append(
+        base.transform_filter("datum.flag != null")
+        .mark_point(filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1)
+        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    )
+    hidden = _withheld(drawn, marks)
+    if hidden.height:
+        layers.append(
+            alt.Chart(hidden.to_pandas())
+            .mark_point(shape="triangle-up", filled=False, size=90, strokeWidth=2)
+            .encode(
+                x=x,
+                y=alt.value(HEIGHT - 8),
+                color=colour,
+                tooltip=[
+                    alt.Tooltip("academic_year:N", title="Year"),
+                    alt.Tooltip("series:N", title="Series"),
+                    alt.Tooltip("shown:N", title="Value"),
+                ],
+            )
+        )
+    chart = alt.layer(*layers).properties(height=HEIGHT)
+    return finish(chart, title, presentation)
+
+
+def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
+    """Cells DfE withheld (suppressed, not published): marked, never drawn as values.
+
+    Years already shaded as having no results need no marker of their own."""
+    if "status" not in drawn.columns:
+        return drawn.head(0)
+    shaded = pl.lit(value=False)
+    for x0, x1 in (
+        marks.filter(pl.col("kind").is_in(["no_data", "stops"])).select("x0", "x1").rows()
+    ):
+        shaded = shaded | pl.col("year").is_between(x0, x1)
+    return drawn.filter(
+        pl.col("value").is_null()
+        & ~shaded
+        & pl.col("status").is_in(["suppressed", "not_published", "low_coverage", "not_entered"])
+    ).select(
+        "academic_year",
+        "year",
+        "series",
+        pl.col("status").str.replace("_", " ").alias("shown"),
+    )
+
+
+def _annotation_layers(
+    marks: pl.DataFrame, x_scale: alt.Scale, x_axis: alt.Axis
+) -> list[alt.Chart]:
+    if marks.is_empty():
+        return []
+    base = alt.Chart(marks.to_pandas())
+    tooltip = [alt.Tooltip("label:N", title="Series break"), alt.Tooltip("text:N", title="")]
+    x0 = alt.X("x0:Q", scale=x_scale, axis=x_axis)
+    layers = [
+        base.transform_filter("datum.kind == 'no_data' || datum.kind == 'stops'")
+        .mark_rect(color=SHADE, opacity=0.9)
+        .encode(x=x0, x2="x1:Q", tooltip=tooltip),
+        base.transform_filter("datum.kind == 'break'")
+        .mark_rule(color=BREAK_RULE, strokeWidth=2)
+        .encode(x=x0, tooltip=tooltip),
+        base.transform_filter("datum.kind == 'flag'")
+        .mark_rule(color=SUPPRESSED_COLOUR, strokeDash=[5, 4], strokeWidth=1.5)
+        .encode(x=x0, tooltip=tooltip),
+    ]
+    for line in (0, 1):  # two label lines, so labels of neighbouring years do not overprint
+        row = base.transform_filter(f"datum.row == {line}")
+        y = alt.value(4 + 16 * line)
+        layers.append(  # band and flag labels centred on their year(s)
+            row.transform_filter("datum.kind != 'break'")
+            .transform_calculate(mid="(datum.x0 + datum.x1) / 2")
+            .mark_text(color=TEXT, baseline="top", lineBreak="\n")
+            .encode(x=alt.X("mid:Q", scale=x_scale, axis=x_axis), y=y, text="label:N")
+        )
+        layers.append(  # a break's label sits just right of its rule
+            row.transform_filter("datum.kind == 'break'")
+            .mark_text(color=TEXT, baseline="top", align="left", dx=5)
+            .encode(x=x0, y=y, text="label:N")
+        )
+    return layers
+
+
+def marker_notes(
+    frame: pl.DataFrame, key_stage: str, measure: str | None, years: Sequence[str]
+) -> list[str]:
+    """What the chart's special marks mean, for the caveat lines under it."""
+    span = span_years(list(years))
+    kinds = {e.kind for e in entries_for(key_stage, measure, span)}
+    notes = []
+    if "break" in kinds:
+        notes.append(
+            "A solid vertical line marks a change in how the measure is built; lines never "
+            "join the years either side of it."
+        )
+    if "flag" in kinds:
+        notes.append(
+            "Hollow diamonds and dashed lines: flagged years (pandemic grading), not directly "
+            "comparable; not joined to neighbouring years unless marked transitional."
+        )
+    if "no_data" in kinds or "stops" in kinds:
+        notes.append("Shaded years: no results published.")
+    marks = break_marks(key_stage, measure, span)
+    withheld = _withheld(prepare(frame, key_stage=key_stage, measure=measure, years=span), marks)
+    if withheld.height:
+        cells = ", ".join(
+            f"{series} {year} ({shown})"
+            for series, year, shown in withheld.select("series", "academic_year", "shown").rows()
+        )
+        notes.append(f"Triangles at the foot of the chart: figures DfE withheld: {cells}.")
+    return notes

@@ -1,0 +1,305 @@
+"""Data for the Attainment gaps page: small frames, already aggregated, one per chart.
+
+The published LA, region and England figures come from `queries.published_rows` (LAIT
+first); gaps from `equity.metrics.gaps`. School figures come only from the performance
+tables' school rows, with their status and cohort kept so that a suppressed cell stays a
+word on screen and a small cohort is flagged rather than hidden.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from equity import queries
+from equity.metrics.gaps import gap_table, group_mean
+from equity.schema import (
+    ENGLAND_CODE,
+    GM_GROUP_CODE,
+    GREATER_MANCHESTER,
+    HEADLINE_MEASURES,
+    PHASE_KEY_STAGE,
+)
+from equity.store import Store
+
+#: Pupil groups LAIT publishes for LAs, regions and England (of those the filter offers).
+LA_GROUPS: Final = ("all", "disadvantaged", "other")
+#: Fewer disadvantaged pupils than this and a school's figure is flagged as a small cohort.
+SMALL_COHORT: Final = 10
+#: Statuses that mean the school has a result for the group, even if DfE withheld it.
+HAS_RESULT: Final = ("value", "suppressed", "low_coverage", "not_entered")
+METRICS: Final = ("gap_national", "gap_within", "group_value")
+NORTH_WEST: Final = "981"
+GM_MEAN_SERIES: Final = queries.GM_MEAN_LABEL
+
+
+def metric_value(metric: str) -> pl.Expr:
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric '{metric}': use one of {', '.join(METRICS)}")
+    return pl.col(metric)
+
+
+def area_region(store: Store, la_code: str) -> str | None:
+    """The region an area is compared with (North West for the GM group)."""
+    return NORTH_WEST if la_code == GM_GROUP_CODE else queries.region_code_of(store, la_code)
+
+
+def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFrame:
+    """Disadvantaged, other and both gaps for the area and its comparators in one year.
+
+    Rows: the selected LA (or the GM mean for the group), the GM mean, the region, England.
+    """
+    table = queries.headline_gaps(store, la_code, phase, [year])
+    roles = ["gm_mean", "england"] if la_code == GM_GROUP_CODE else ["selected", "gm_mean"]
+    keep = table.filter(pl.col("role").is_in([*roles, "region", "england"]))
+    if la_code == GM_GROUP_CODE:
+        region = _region_rows(store, NORTH_WEST, phase, year)
+        keep = pl.concat([keep, region], how="diagonal_relaxed")
+    order = {"selected": 0, "gm_mean": 1, "region": 2, "england": 3}
+    return (
+        keep.with_columns(
+            pl.col("role").replace_strict(order, default=9, return_dtype=pl.Int64).alias("__order")
+        )
+        .sort("__order", "measure")
+        .drop("__order")
+    )
+
+
+def _region_rows(store: Store, region: str, phase: str, year: str) -> pl.DataFrame:
+    measures = list(HEADLINE_MEASURES[phase])
+    rows = queries.published_rows(store, [region, ENGLAND_CODE], measures, [year], LA_GROUPS)
+    table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
+    return table.filter(pl.col("entity") == region).with_columns(
+        pl.lit(queries.la_name(store, region)).alias("area"), pl.lit("region").alias("role")
+    )
+
+
+def las_in_year(store: Store, year: str) -> list[str]:
+    """LAs that existed that year: LAIT has at least one figure for them (any measure).
+
+    Old codes (Dorset before 2019, Northamptonshire before 2021, Cumbria before 2023) and
+    codes not yet created have no figures, so the comparison lists only real authorities.
+    """
+    return (
+        store.results()
+        .filter(
+            pl.col("published")
+            & (pl.col("entity_kind") == "la")
+            & (pl.col("academic_year") == year)
+            & (pl.col("status") == "value")
+        )
+        .select(pl.col("entity").unique().sort())
+        .collect()["entity"]
+        .to_list()
+    )
+
+
+def la_ranking(
+    store: Store, la_code: str, phase: str, year: str, measure: str, group: str
+) -> pl.DataFrame:
+    """Every LA of that year with its published figures and gaps, plus England, the region
+    and the GM mean as reference rows.
+
+    Columns: entity, area, role (selected, gm_la, other_la, england, region, gm_mean),
+    disadvantaged, other, all, group_value (the chosen group when LAIT publishes it),
+    england_other, gap_within, gap_national. Values stay null where not published.
+    """
+    del phase  # the measure fixes the key stage; kept so the cache key names the phase
+    las = las_in_year(store, year)
+    region = area_region(store, la_code)
+    entities = [*las, ENGLAND_CODE, *([region] if region else [])]
+    rows = queries.published_rows(store, entities, [measure], [year], LA_GROUPS)
+    table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
+    present = set(table["entity"].to_list())
+    missing = [e for e in las if e not in present]
+    if missing:  # an LA of that year with no row for this measure: keep it, unpublished
+        table = pl.concat(
+            [table, pl.DataFrame({"entity": missing}).with_columns(measure=pl.lit(measure))],
+            how="diagonal_relaxed",
+        )
+    gm = group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_SERIES)
+    names = dict(store.areas().select("la_code", "name").iter_rows())
+    members = queries.member_las(la_code)
+    role = (
+        pl.when(pl.col("entity") == ENGLAND_CODE)
+        .then(pl.lit("england"))
+        .when(pl.col("entity") == (region or ""))
+        .then(pl.lit("region"))
+        .when(pl.col("entity") == GM_MEAN_SERIES)
+        .then(pl.lit("gm_mean"))
+        .when(pl.col("entity").is_in(members) & pl.lit(la_code != GM_GROUP_CODE))
+        .then(pl.lit("selected"))
+        .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)))
+        .then(pl.lit("gm_la"))
+        .otherwise(pl.lit("other_la"))
+    )
+    group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
+    return (
+        pl.concat([table, gm], how="diagonal_relaxed")
+        .with_columns(
+            pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
+            role.alias("role"),
+            group_value.alias("group_value"),
+            pl.lit(year).alias("academic_year"),
+        )
+        .select(
+            "entity",
+            "area",
+            "role",
+            "academic_year",
+            "measure",
+            "disadvantaged",
+            "other",
+            "all",
+            "group_value",
+            "england_other",
+            "gap_within",
+            "gap_national",
+        )
+        .sort("area")
+    )
+
+
+def gap_trend(store: Store, la_code: str, phase: str, measure: str, group: str) -> pl.DataFrame:
+    """Every published year of the area, the GM mean, the region (outside GM) and England.
+
+    Columns: academic_year, series, role, disadvantaged, other, group_value, gap_within,
+    gap_national. Years with no figure stay as rows with nulls, so gaps show as gaps.
+    """
+    table = queries.headline_gaps(store, la_code, phase).filter(pl.col("measure") == measure)
+    in_gm = la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER
+    roles = ["gm_mean", "england"] + ([] if in_gm else ["region"])
+    if la_code != GM_GROUP_CODE:
+        roles.append("selected")
+    group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
+    order = {"selected": 0, "gm_mean": 1, "region": 2, "england": 3}
+    return (
+        table.filter(pl.col("role").is_in(roles))
+        .with_columns(
+            pl.col("area").alias("series"),
+            group_value.alias("group_value"),
+            pl.col("role").replace_strict(order, default=9, return_dtype=pl.Int64).alias("__o"),
+        )
+        .sort("__o", "academic_year")
+        .select(
+            "academic_year",
+            "series",
+            "role",
+            "disadvantaged",
+            "other",
+            "group_value",
+            "gap_within",
+            "gap_national",
+        )
+    )
+
+
+# --------------------------------------------------------------------------- schools
+
+
+def performance_kind(phase: str) -> str:
+    return f"{PHASE_KEY_STAGE[phase]}_performance"
+
+
+def school_years(store: Store, la_codes: tuple[str, ...], phase: str) -> list[str]:
+    """Years with school-level results (performance tables) for any of the LAs."""
+    years = (
+        store.results()
+        .filter(
+            (pl.col("entity_kind") == "school")
+            & (pl.col("kind") == performance_kind(phase))
+            & pl.col("la_code").is_in(list(la_codes))
+        )
+        .select(pl.col("academic_year").unique())
+        .collect()["academic_year"]
+        .to_list()
+    )
+    return sorted(years)
+
+
+def _cell(rows: pl.DataFrame, measure: str, group: str, prefix: str) -> pl.DataFrame:
+    """One group's value, status and cohort per school; the cohort is the value row's
+    pupils, else the file's own pupil count for the group (never derived from a rate)."""
+    value = rows.filter((pl.col("measure") == measure) & (pl.col("pupil_group") == group))
+    count = rows.filter((pl.col("measure") == "pupils") & (pl.col("pupil_group") == group))
+    return (
+        value.select(
+            "entity",
+            pl.col("value").alias(prefix),
+            pl.col("status").alias(f"{prefix}_status"),
+            pl.col("pupils").alias("__p"),
+        )
+        .join(
+            count.select("entity", pl.col("value").cast(pl.Int64).alias("__c")),
+            on="entity",
+            how="full",
+            coalesce=True,
+        )
+        .select(
+            "entity",
+            prefix,
+            pl.col(f"{prefix}_status").fill_null("missing"),
+            pl.coalesce("__p", "__c").alias(f"{prefix}_pupils"),
+        )
+    )
+
+
+def england_other(store: Store, measure: str, year: str) -> float | None:
+    rows = queries.published_rows(store, [ENGLAND_CODE], [measure], [year], ("other",))
+    values = rows["value"].drop_nulls()
+    return float(values[0]) if values.len() else None
+
+
+def school_results(
+    store: Store, la_codes: tuple[str, ...], phase: str, year: str, measure: str, group: str
+) -> pl.DataFrame:
+    """Each school's disadvantaged and other results for one year and measure, with cohorts.
+
+    Columns: urn, school, la_code, disadvantaged(_status, _pupils), other(_status, _pupils),
+    gap_within (other minus disadvantaged in the school), gap_national (England's other
+    pupils minus the school's disadvantaged), small_cohort, has_split (False for schools
+    with no split published, e.g. independent schools), and `chosen`(_status, _pupils) for
+    the filter's group when it is neither disadvantaged nor other.
+    """
+    groups = [
+        "disadvantaged",
+        "other",
+        *([group] if group not in ("disadvantaged", "other") else []),
+    ]
+    rows = (
+        store.results()
+        .filter(
+            (pl.col("entity_kind") == "school")
+            & (pl.col("kind") == performance_kind(phase))
+            & pl.col("la_code").is_in(list(la_codes))
+            & (pl.col("academic_year") == year)
+            & pl.col("measure").is_in([measure, "pupils"])
+            & pl.col("pupil_group").is_in(groups)
+        )
+        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+    schools = rows.select("entity", "la_code").unique("entity")
+    for group_name in groups:
+        prefix = group_name if group_name in ("disadvantaged", "other") else "chosen"
+        schools = schools.join(
+            _cell(rows, measure, group_name, prefix), on="entity", how="left"
+        ).with_columns(pl.col(f"{prefix}_status").fill_null("missing"))
+    national = england_other(store, measure, year)
+    names = store.schools().select("urn", pl.col("name").alias("school"))
+    return (
+        schools.join(names, left_on="entity", right_on="urn", how="left")
+        .rename({"entity": "urn"})
+        .with_columns(
+            pl.col("school").fill_null("(name not in the loaded files)"),
+            (pl.col("other") - pl.col("disadvantaged")).alias("gap_within"),
+            (pl.lit(national, dtype=pl.Float64) - pl.col("disadvantaged")).alias("gap_national"),
+            (pl.col("disadvantaged_pupils") < SMALL_COHORT).alias("small_cohort"),
+            (
+                pl.col("disadvantaged_status").is_in(HAS_RESULT)
+                | pl.col("other_status").is_in(HAS_RESULT)
+            ).alias("has_split"),
+        )
+        .sort("school", "urn")
+    )

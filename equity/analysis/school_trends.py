@@ -1,0 +1,290 @@
+"""Data for the School trends page: one school's results over time, and which schools in
+an LA moved most for disadvantaged pupils.
+
+School rows come from the performance tables only (Hampshire and Surrey, 2016/17-2018/19
+as shipped); LA and England rows are DfE's published figures. A school's change is only
+reported when both years meet a stated cohort rule, because a handful of pupils can move a
+school's average by more than any real change in teaching.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import polars as pl
+
+from equity import queries
+from equity.analysis.gaps import HAS_RESULT, performance_kind
+from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, HEADLINE_MEASURES, PHASE_KEY_STAGE
+from equity.store import Store
+
+#: Disadvantaged pupils a school needs in both years for its change to be ranked.
+MIN_COHORT: Final = 10
+SCHOOL: Final = "This school"
+
+
+def _school_rows(store: Store, la_codes: list[str] | None, phase: str) -> pl.LazyFrame:
+    scan = store.results().filter(
+        (pl.col("entity_kind") == "school") & (pl.col("kind") == performance_kind(phase))
+    )
+    return scan if la_codes is None else scan.filter(pl.col("la_code").is_in(la_codes))
+
+
+def school_options(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
+    """Schools with at least one published headline result: urn, name, la_code, years."""
+    found = (
+        _school_rows(store, list(la_codes), phase)
+        .filter(
+            pl.col("measure").is_in(list(HEADLINE_MEASURES[phase])) & (pl.col("status") == "value")
+        )
+        .group_by("entity", "la_code")
+        .agg(pl.col("academic_year").unique().sort().str.join(", ").alias("years"))
+        .collect()
+    )
+    names = store.schools().select("urn", "name")
+    return (
+        found.rename({"entity": "urn"})
+        .join(names, on="urn", how="left")
+        .with_columns(pl.col("name").fill_null("(unnamed school)"))
+        .select("urn", "name", "la_code", "years")
+        .sort("name", "urn")
+    )
+
+
+def find_school(store: Store, urn: str) -> dict[str, Any] | None:
+    """Where a URN is known: name, LA and the key stages with loaded results (for notices)."""
+    school = store.schools().filter(pl.col("urn") == urn)
+    stages = (
+        store.results()
+        .filter(
+            (pl.col("entity") == urn)
+            & (pl.col("entity_kind") == "school")
+            & pl.col("kind").is_in(["ks2_performance", "ks4_performance"])
+        )
+        .select(pl.col("key_stage").unique().sort())
+        .collect()["key_stage"]
+        .to_list()
+    )
+    if school.is_empty() and not stages:
+        return None
+    row = school.row(0, named=True) if school.height else {"name": None, "la_code": None}
+    la_code = row["la_code"]
+    return {
+        "urn": urn,
+        "name": row["name"] or f"URN {urn}",
+        "la_code": la_code,
+        "la_name": queries.la_name(store, la_code) if la_code else "an unknown LA",
+        "key_stages": stages,
+    }
+
+
+def school_series(store: Store, urn: str, phase: str, measure: str) -> pl.DataFrame:
+    """The school's disadvantaged and other results by year, beside its LA's and England's.
+
+    Columns: academic_year, series, level (school|la|england), group, value, status, pupils.
+    Only the school's own years are returned (its files), so comparators cover the same span.
+    """
+    rows = (
+        store.results()
+        .filter(
+            (pl.col("entity") == urn)
+            & (pl.col("kind") == performance_kind(phase))
+            & pl.col("measure").is_in([measure, "pupils"])
+            & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+        )
+        .select("la_code", "academic_year", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+    values = rows.filter(pl.col("measure") == measure)
+    if values.is_empty():
+        return _empty_series()
+    counts = rows.filter(pl.col("measure") == "pupils").select(
+        "academic_year", "pupil_group", pl.col("value").cast(pl.Int64).alias("__count")
+    )
+    school = values.join(counts, on=["academic_year", "pupil_group"], how="left").select(
+        "academic_year",
+        pl.concat_str(pl.lit(f"{SCHOOL}: "), _group_label("pupil_group")).alias("series"),
+        pl.lit("school").alias("level"),
+        pl.col("pupil_group").alias("group"),
+        "value",
+        "status",
+        pl.coalesce("pupils", "__count").alias("pupils"),
+    )
+    la_code = str(values["la_code"][0])
+    years = sorted(set(values["academic_year"].to_list()))
+    published = queries.published_rows(
+        store, [la_code, ENGLAND_CODE], [measure], years, ("disadvantaged", "other")
+    ).filter((pl.col("entity") == la_code) | (pl.col("pupil_group") == "other"))
+    la_name = queries.la_name(store, la_code)
+    comparators = published.select(
+        "academic_year",
+        pl.concat_str(
+            pl.when(pl.col("entity") == ENGLAND_CODE)
+            .then(pl.lit("England"))
+            .otherwise(pl.lit(la_name)),
+            pl.lit(": "),
+            _group_label("pupil_group"),
+        ).alias("series"),
+        pl.when(pl.col("entity") == ENGLAND_CODE)
+        .then(pl.lit("england"))
+        .otherwise(pl.lit("la"))
+        .alias("level"),
+        pl.col("pupil_group").alias("group"),
+        "value",
+        "status",
+        pl.lit(None, dtype=pl.Int64).alias("pupils"),
+    )
+    return pl.concat([school, comparators], how="vertical_relaxed").sort(
+        "level", "series", "academic_year"
+    )
+
+
+def _group_label(column: str) -> pl.Expr:
+    return pl.col(column).replace_strict(
+        {"disadvantaged": "disadvantaged pupils", "other": "other pupils"}, return_dtype=pl.String
+    )
+
+
+def _empty_series() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "academic_year": pl.String,
+            "series": pl.String,
+            "level": pl.String,
+            "group": pl.String,
+            "value": pl.Float64,
+            "status": pl.String,
+            "pupils": pl.Int64,
+        }
+    )
+
+
+def movers(
+    store: Store,
+    la_codes: tuple[str, ...],
+    phase: str,
+    measure: str,
+    first: str,
+    last: str,
+    min_cohort: int = MIN_COHORT,
+) -> pl.DataFrame:
+    """Each school's disadvantaged result in the first and last year, and the change.
+
+    `eligible` is True when both results are published and at least `min_cohort`
+    disadvantaged pupils stand behind each; `reason` says why not otherwise.
+    """
+    rows = (
+        _school_rows(store, list(la_codes), phase)
+        .filter(
+            pl.col("academic_year").is_in([first, last])
+            & (pl.col("pupil_group") == "disadvantaged")
+            & pl.col("measure").is_in([measure, "pupils"])
+        )
+        .select("entity", "academic_year", "measure", "value", "pupils", "status")
+        .collect()
+    )
+    out = None
+    for year, tag in ((first, "first"), (last, "last")):
+        value = rows.filter((pl.col("academic_year") == year) & (pl.col("measure") == measure))
+        count = rows.filter((pl.col("academic_year") == year) & (pl.col("measure") == "pupils"))
+        part = value.join(
+            count.select("entity", pl.col("value").cast(pl.Int64).alias("__c")),
+            on="entity",
+            how="left",
+        ).select(
+            "entity",
+            pl.col("value").alias(f"value_{tag}"),
+            pl.col("status").alias(f"status_{tag}"),
+            pl.coalesce("pupils", "__c").alias(f"pupils_{tag}"),
+        )
+        out = part if out is None else out.join(part, on="entity", how="full", coalesce=True)
+    if out is None or out.is_empty():
+        return _empty_movers()
+    names = store.schools().select("urn", "name")
+    enough = (pl.col("pupils_first") >= min_cohort) & (pl.col("pupils_last") >= min_cohort)
+    both = pl.col("value_first").is_not_null() & pl.col("value_last").is_not_null()
+    reason = (
+        pl.when(
+            ~pl.col("status_first").is_in(HAS_RESULT) | ~pl.col("status_last").is_in(HAS_RESULT)
+        )
+        .then(pl.lit("no result in one or both years"))
+        .when(~both)
+        .then(pl.lit("result suppressed in a year"))
+        .when(~enough.fill_null(value=False))
+        .then(pl.lit(f"fewer than {min_cohort} disadvantaged pupils in a year"))
+        .otherwise(pl.lit(""))
+    )
+    return (
+        out.rename({"entity": "urn"})
+        .join(names, on="urn", how="left")
+        .with_columns(
+            pl.col("name").fill_null("(unnamed school)"),
+            pl.col("status_first").fill_null("missing"),
+            pl.col("status_last").fill_null("missing"),
+        )
+        .with_columns(
+            (pl.col("value_last") - pl.col("value_first")).alias("change"),
+            (both & enough).fill_null(value=False).alias("eligible"),
+            reason.alias("reason"),
+        )
+        .select(
+            "urn",
+            "name",
+            "value_first",
+            "status_first",
+            "pupils_first",
+            "value_last",
+            "status_last",
+            "pupils_last",
+            "change",
+            "eligible",
+            "reason",
+        )
+        .sort("change", "name", descending=[True, False], nulls_last=True)
+    )
+
+
+def _empty_movers() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={
+            "urn": pl.String,
+            "name": pl.String,
+            "value_first": pl.Float64,
+            "status_first": pl.String,
+            "pupils_first": pl.Int64,
+            "value_last": pl.Float64,
+            "status_last": pl.String,
+            "pupils_last": pl.Int64,
+            "change": pl.Float64,
+            "eligible": pl.Boolean,
+            "reason": pl.String,
+        }
+    )
+
+
+def area_group_trend(store: Store, la_code: str, phase: str, measure: str) -> pl.DataFrame:
+    """The area's published disadvantaged and other figures over every year, beside
+    England's (for LAs with no school files): academic_year, series, level, group, value."""
+    table = queries.headline_gaps(store, la_code, phase).filter(pl.col("measure") == measure)
+    area_role = "gm_mean" if la_code == GM_GROUP_CODE else "selected"
+    part = table.filter(pl.col("role").is_in([area_role, "england"]))
+    long = part.unpivot(
+        index=["academic_year", "area", "role"],
+        on=["disadvantaged", "other"],
+        variable_name="group",
+        value_name="value",
+    )
+    return long.select(
+        "academic_year",
+        pl.concat_str(pl.col("area"), pl.lit(": "), _group_label("group")).alias("series"),
+        pl.when(pl.col("role") == "england")
+        .then(pl.lit("england"))
+        .otherwise(pl.lit("la"))
+        .alias("level"),
+        "group",
+        "value",
+    ).sort("level", "series", "academic_year")
+
+
+def key_stage_label(phase: str) -> str:
+    return PHASE_KEY_STAGE[phase].upper()

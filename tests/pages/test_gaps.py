@@ -1,0 +1,145 @@
+"""The Attainment gaps page, run through app.py as a user opens it; asserts on chart data."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from equity.schema import year_start
+from tests.pages.conftest import chart_specs, run_page
+
+pytestmark = pytest.mark.page
+PAGE = "pages/gaps.py"
+LA_ROLES = {"selected", "gm_la", "other_la"}
+
+
+def _chart(app: Any, title: str) -> dict[str, Any]:
+    """The one chart whose title (the start of its alt text) contains `title`."""
+    found = [s for s in chart_specs(app) if title in s["alt_text"].split(". ", 1)[0]]
+    assert len(found) == 1, [s["alt_text"][:80] for s in chart_specs(app)]
+    return found[0]
+
+
+def _lait_las_with_gap(sources: Path, end_year: str) -> int:
+    """LAs with both DAP_KS4_ATT8 and NonDAP_KS4_ATT8 published, straight from the file."""
+    lait = pl.read_parquet(sources / "lait" / "bds_long_0.parquet")
+    values = lait.filter(
+        pl.col("Short Desc").is_in(["DAP_KS4_ATT8", "NonDAP_KS4_ATT8"])
+        & (pl.col("Years") == end_year)
+        & ~pl.col("LA Number").is_between(970, 990)  # England and the regions
+    ).with_columns(pl.col("Values").cast(pl.Float64, strict=False).alias("v"))
+    per_la = values.group_by("LA Number").agg(pl.col("v").is_not_null().sum().alias("n"))
+    return per_la.filter(pl.col("n") == 2).height
+
+
+def test_manchester_headline_and_ranking(sources: Path) -> None:
+    app = run_page(PAGE, {"la": "352", "phase": "secondary", "year": "2018-19"})
+    assert app.title[0].value == "Attainment gaps: Manchester"
+    metrics = [(m.label, m.value) for m in app.metric]
+    # LAIT 2019: Manchester disadvantaged 37.6, other 48.9; England other 50.3.
+    assert metrics[:4] == [
+        ("Disadvantaged pupils", "37.6"),
+        ("Other pupils", "48.9"),
+        ("Gap within the area", "11.3 points"),
+        ("Gap to other pupils nationally", "12.7 points"),
+    ]
+    ranking = _chart(app, "Attainment 8, gap to other pupils nationally: 150 LAs")
+    las = [r for r in ranking["rows"] if r.get("role") in LA_ROLES]
+    assert len(las) == _lait_las_with_gap(sources, "2019") == 150
+    assert len({r["area"] for r in las}) == len(las)
+    manchester = [r for r in las if r["area"] == "Manchester"]
+    assert manchester[0]["role"] == "selected"
+    assert manchester[0]["value"] == pytest.approx(50.3 - 37.6)
+    assert sum(r["role"] == "gm_la" for r in las) == 9
+    references = {r["area"]: r["value"] for r in ranking["rows"] if r.get("role") == "england"}
+    assert references == {"England": pytest.approx(13.6)}
+    assert any(r.get("role") == "region" and r["area"] == "North West" for r in ranking["rows"])
+    assert "108th largest of 150" in ranking["alt_text"]
+
+
+def test_ranking_has_every_la_in_2022_23(sources: Path) -> None:
+    app = run_page(PAGE, {"la": "GM", "phase": "secondary", "year": "2022-23"})
+    ranking = _chart(app, "Attainment 8, gap to other pupils nationally: 152 LAs")
+    las = [r for r in ranking["rows"] if r.get("role") in LA_ROLES]
+    assert len(las) == _lait_las_with_gap(sources, "2023") == 152
+    assert sum(r.get("role") == "england" for r in ranking["rows"]) == 1
+    assert sum(r["role"] == "gm_la" for r in las) == 10  # every GM LA highlighted
+    assert "Among Greater Manchester's LAs" in ranking["alt_text"]
+
+
+def _segments(rows: list[dict[str, Any]], series: str) -> dict[str, int]:
+    return {r["academic_year"]: r["segment"] for r in rows if r.get("series") == series}
+
+
+def test_ks2_trend_never_joins_across_the_covid_years() -> None:
+    app = run_page(PAGE, {"la": "352", "phase": "primary", "year": "2018-19"})
+    trend = _chart(app, "gap to other pupils nationally, 2015/16 to 2024/25")
+    rows = [r for r in trend["rows"] if "segment" in r]
+    manchester = _segments(rows, "Manchester")
+    assert "2019/20" not in manchester and "2020/21" not in manchester
+    assert manchester["2018/19"] != manchester["2021/22"]
+    # Within any one line (series + segment) the years are consecutive.
+    key = lambda r: (r["series"], r["segment"])  # noqa: E731
+    for _, part in groupby(sorted(rows, key=key), key=key):
+        starts = sorted(year_start(r["academic_year"]) for r in part)
+        assert starts == list(range(starts[0], starts[0] + len(starts)))
+    labels = {r.get("label") for r in trend["rows"]}
+    assert "No KS2 tests (COVID-19)" in labels
+
+
+def test_ks4_trend_flags_pandemic_years() -> None:
+    app = run_page(PAGE, {"la": "352", "phase": "secondary", "year": "2018-19"})
+    trend = _chart(app, "Attainment 8, gap to other pupils nationally, 2015/16 to 2024/25")
+    rows = [r for r in trend["rows"] if "segment" in r]
+    manchester = _segments(rows, "Manchester")
+    assert manchester["2015/16"] != manchester["2016/17"]  # 9-1 break
+    assert manchester["2016/17"] == manchester["2018/19"]
+    alone = [manchester[y] for y in ("2018/19", "2019/20", "2020/21", "2021/22")]
+    assert len(set(alone)) == 4  # teacher/centre-assessed years joined to nothing
+    assert manchester["2021/22"] == manchester["2024/25"]
+    flags = {r["academic_year"]: r["flag"] for r in rows if r["series"] == "Manchester"}
+    assert flags["2020/21"] == "Teacher-assessed grades"
+    assert {"9-1 GCSEs", "Centre-assessed grades"} <= {r.get("label") for r in trend["rows"]}
+
+
+def test_surrey_school_table_shows_suppressed_cells_as_words() -> None:
+    app = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2016-17"})
+    tables = [t.value for t in app.dataframe if "School" in t.value.columns]
+    assert tables, "the school table is missing"
+    schools = tables[0].set_index("URN")
+    chart_wood = schools.loc["125457"]  # Chart Wood School: 'SUPP' in DfE's file
+    assert chart_wood["Disadvantaged: Attainment 8"] == "suppressed"
+    assert chart_wood["Gap within school"] == "suppressed"
+    assert schools.loc["125257", "Disadvantaged: Attainment 8"] == "35.1"
+    assert schools.loc["141147", "Small cohort"] == "yes (6 pupils)"
+    assert not (schools["Disadvantaged: Attainment 8"] == "0.0").any()
+    scatter = _chart(app, "Attainment 8: disadvantaged and other pupils in each school, 2016/17")
+    drawn = {r["urn"] for r in scatter["rows"] if "urn" in r}
+    assert "125257" in drawn and "125457" not in drawn  # suppressed: in the table only
+
+
+def test_bolton_secondary_says_no_school_files() -> None:
+    app = run_page(PAGE, {"la": "350", "phase": "secondary", "year": "2018-19"})
+    messages = [i.value for i in app.info]
+    assert (
+        "No school-level KS4 results for Bolton are loaded: download them from DfE's Compare "
+        "school performance service and load them on the Data and methods page." in messages
+    )
+
+
+def test_pupil_group_filter_acts() -> None:
+    everyone = run_page(
+        PAGE, {"la": "352", "phase": "secondary", "year": "2018-19", "group": "all"}
+    )
+    ranking = _chart(everyone, "All pupils: Attainment 8: 150 LAs")
+    manchester = [r for r in ranking["rows"] if r.get("area") == "Manchester"]
+    assert manchester[0]["value"] == pytest.approx(43.3)  # LAIT AVG_Attain8_Score, 2019
+    boys = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2016-17", "group": "boys"})
+    captions = " ".join(c.value for c in boys.caption)
+    assert "not for the group chosen in the sidebar (boys)" in captions
+    table = next(t.value for t in boys.dataframe if "School" in t.value.columns)
+    assert table.set_index("URN").loc["125257", "Boys: Attainment 8"] == "43.9"

@@ -1,0 +1,118 @@
+"""The School trends page through app.py: the school permalink, suppression, the movers
+ranking and its cohort rule, and LAs without school files."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.pages.conftest import chart_specs, run_page
+
+pytestmark = pytest.mark.page
+PAGE = "pages/trends.py"
+SURREY = {"la": "936", "phase": "secondary", "year": "2018-19"}
+
+
+def _chart(app: Any, title: str) -> dict[str, Any]:
+    found = [s for s in chart_specs(app) if title in s["alt_text"].split(". ", 1)[0]]
+    assert len(found) == 1, [s["alt_text"][:80] for s in chart_specs(app)]
+    return found[0]
+
+
+def _param(app: Any, name: str) -> str | None:
+    value = app.query_params.get(name)
+    return value[0] if isinstance(value, list) else value
+
+
+def test_school_from_the_url() -> None:
+    app = run_page(PAGE, {**SURREY, "school": "125257"})
+    assert app.selectbox(key="trends_school_936_secondary").value == "125257"
+    assert _param(app, "school") == "125257"
+    chart = _chart(app, "Reigate School: Attainment 8, 2016/17 to 2017/18")
+    rows = [r for r in chart["rows"] if "series" in r and "value" in r]
+    drawn = {(r["series"], r["academic_year"]): (r["value"], r.get("pupils")) for r in rows}
+    # Performance tables 2016/17: disadvantaged 35.1 from 50 pupils; LAIT: Surrey 36.9.
+    assert drawn[("This school: disadvantaged pupils", "2016/17")] == (pytest.approx(35.1), 50)
+    assert drawn[("Surrey: disadvantaged pupils", "2016/17")][0] == pytest.approx(36.9)
+    assert drawn[("England: other pupils", "2017/18")][0] == pytest.approx(50.3)
+    assert "up 2.7 points since 2016/17" in chart["alt_text"]  # 37.8 - 35.1
+
+
+def test_suppression_is_visible_never_zero() -> None:
+    app = run_page(PAGE, {**SURREY, "school": "125457"})  # Chart Wood School: all 'SUPP'
+    chart = _chart(app, "Chart Wood School: Attainment 8")
+    withheld = [r for r in chart["rows"] if r.get("shown") == "suppressed"]
+    assert {r["series"] for r in withheld} == {
+        "This school: disadvantaged pupils",
+        "This school: other pupils",
+    }
+    assert not [
+        r
+        for r in chart["rows"]
+        if r.get("series", "").startswith("This school") and r.get("value") == 0
+    ]
+    assert "is suppressed" in chart["alt_text"]
+    table = next(t.value for t in app.dataframe if "Disadvantaged: result" in t.value.columns)
+    assert set(table["Disadvantaged: result"]) == {"suppressed"}
+    assert list(table["Disadvantaged pupils"]) == ["14", "17", "17"]
+
+
+def test_picking_a_school_puts_it_in_the_url() -> None:
+    app = run_page(PAGE, SURREY)
+    assert _param(app, "school") is None
+    app.selectbox(key="trends_school_936_secondary").set_value("136531").run()
+    assert _param(app, "school") == "136531"
+    assert _chart(app, "Weydon School: Attainment 8")
+
+
+@pytest.mark.parametrize(
+    ("urn", "expected"),
+    [
+        ("999999", "No school with URN 999999 is in the loaded files"),
+        ("116038", "URN 116038 is Roman Way Primary School, in Hampshire"),
+        ("not-a-urn", "The link's school is not a URN"),
+    ],
+)
+def test_unknown_urn_in_the_url_is_explained(urn: str, expected: str) -> None:
+    app = run_page(PAGE, {**SURREY, "school": urn})
+    assert any(expected in w.value for w in app.warning), [w.value for w in app.warning]
+    assert app.selectbox(key="trends_school_936_secondary").value is None
+
+
+def test_movers_follow_the_cohort_rule() -> None:
+    app = run_page(PAGE, SURREY)
+    rule = "at least 10 disadvantaged pupils stand behind it in each year"
+    assert any(rule in m.value for m in app.markdown)
+    chart = _chart(app, "Surrey: change in disadvantaged pupils' Attainment 8, 2016/17 to 2018/19")
+    rows = [r for r in chart["rows"] if "change" in r]
+    assert len(rows) == 20  # the ten largest rises and falls
+    assert all(r["pupils_first"] >= 10 and r["pupils_last"] >= 10 for r in rows)
+    weydon = next(r for r in rows if r["name"] == "Weydon School")
+    assert weydon["change"] == pytest.approx(52.8 - 37.0)
+    assert max(r["change"] for r in rows) == weydon["change"]
+
+
+def test_bolton_without_school_files_shows_its_published_trend() -> None:
+    app = run_page(PAGE, {"la": "350", "phase": "secondary", "year": "2018-19"})
+    assert (
+        "No school-level KS4 results for Bolton are loaded: download them from DfE's Compare "
+        "school performance service and load them on the Data and methods page."
+        in [i.value for i in app.info]
+    )
+    chart = _chart(app, "Bolton: Attainment 8 by pupil group")
+    rows = [r for r in chart["rows"] if "segment" in r]
+    bolton = {r["academic_year"]: r["segment"] for r in rows if r["series"].startswith("Bolton: d")}
+    assert bolton["2015/16"] != bolton["2016/17"]  # the 9-1 break
+    assert len({bolton["2019/20"], bolton["2020/21"], bolton["2018/19"]}) == 3
+
+
+def test_primary_school_in_hampshire() -> None:
+    params = {"la": "850", "phase": "primary", "year": "2018-19", "school": "116038"}
+    app = run_page(PAGE, params)
+    chart = _chart(app, "Roman Way Primary School: Reading, writing and maths")
+    assert {r["academic_year"] for r in chart["rows"] if "segment" in r} <= {
+        "2016/17",
+        "2017/18",
+        "2018/19",
+    }
