@@ -1,0 +1,580 @@
+"""Maps that work offline: pydeck for the page, Altair twins for image exports.
+
+No tile server: the base layer is the ONS local authority outlines from the store. With
+Streamlit 1.67 both `map_style=None` and `map_style=""` make the browser fetch Carto's
+basemap; `map_provider=None` (pydeck then writes its own sentinel style) is the one
+setting under which no basemap is requested, so every deck here is built that way.
+
+Colour is reversed viridis (more = darker): perceptually uniform and readable with any
+common colour-vision deficiency. pydeck draws no legend, so each map carries an Altair
+colour bar, and like every chart a takeaway, its source and the same rows as a table.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import altair as alt
+import pandas as pd
+import polars as pl
+import pydeck as pdk
+import streamlit as st
+from pydeck.bindings.json_tools import default_serialize
+
+from components import chart_panel
+from components.charts import AnyChart
+from components.tables import csv_bytes, human_size
+from components.theme import TEXT, vega_config
+
+#: matplotlib's viridis sampled at 10 even steps (van der Walt & Smith, 2015); Vega's
+#: "viridis" scheme is the same colour map.
+VIRIDIS: Final[tuple[str, ...]] = (
+    "#440154",
+    "#482878",
+    "#3e4989",
+    "#31688e",
+    "#26828e",
+    "#1f9e89",
+    "#35b779",
+    "#6ece58",
+    "#b5de2b",
+    "#fde725",
+)
+#: Low values light, high values dark: "more disadvantage" reads as "more ink".
+SCALE: Final[tuple[str, ...]] = tuple(reversed(VIRIDIS))
+NO_DATA: Final = "#D9D9D9"
+AREA_FILL: Final = [242, 242, 242, 255]
+AREA_LINE: Final = [140, 140, 140, 255]
+GM_LINE: Final = [213, 94, 0, 255]  # Okabe-Ito vermillion: stands apart from viridis
+SELECTED_LINE: Final = [11, 12, 12, 255]
+MAP_HEIGHT: Final = 520
+LEGEND_BAR: Final = 18  # px; the legend's whole height is about 70 with title and labels
+MAX_PAYLOAD: Final = 1_000_000  # bytes of deck JSON per map
+TOOLTIP_STYLE: Final = {"backgroundColor": "#0B0C0C", "color": "#FFFFFF", "fontSize": "14px"}
+
+
+# --------------------------------------------------------------------------- colour
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    value = hex_colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def sequential_colour(value: float | None, low: float, high: float) -> list[int]:
+    """RGB for a value on the reversed viridis scale between `low` and `high` (clamped);
+    the no-data grey for a missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return list(_rgb(NO_DATA))
+    span = high - low
+    position = 0.0 if span <= 0 else min(max((value - low) / span, 0.0), 1.0)
+    scaled = position * (len(SCALE) - 1)
+    index = min(int(scaled), len(SCALE) - 2)
+    weight = scaled - index
+    start, end = _rgb(SCALE[index]), _rgb(SCALE[index + 1])
+    return [round(a + (b - a) * weight) for a, b in zip(start, end, strict=True)]
+
+
+def colour_scale(low: float, high: float) -> alt.Scale:
+    """The same scale for Altair: the ten stops spread evenly over the domain."""
+    if high <= low:
+        high = low + 1.0
+    step = (high - low) / (len(SCALE) - 1)
+    return alt.Scale(domain=[low + i * step for i in range(len(SCALE))], range=list(SCALE))
+
+
+def value_range(values: Sequence[float | None]) -> tuple[float, float]:
+    finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
+    if not finite:
+        return 0.0, 1.0
+    return min(finite), max(finite)
+
+
+def legend_chart(low: float, high: float, title: str, number_format: str = ".1f") -> alt.Chart:
+    """A colour bar with labelled stops: pydeck has no legend of its own."""
+    steps = 60
+    width = (high - low) / steps if high > low else 1.0 / steps
+    rows = [{"v": low + i * width, "v2": low + (i + 1) * width} for i in range(steps)]
+    config = vega_config()
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "v:Q",
+                title=None,
+                scale=alt.Scale(domain=[low, low + steps * width], nice=False, zero=False),
+                axis=alt.Axis(format=number_format, tickCount=6),
+            ),
+            x2="v2:Q",
+            color=alt.Color("v:Q", scale=colour_scale(low, high), legend=None),
+        )
+        .properties(
+            height=LEGEND_BAR,
+            title=alt.TitleParams(f"{title} (darker = higher)", anchor="start"),
+        )
+        .configure_title(fontSize=13, color=TEXT, fontWeight="normal")
+        .configure_axis(labelFontSize=13, labelColor=TEXT)
+        .configure_view(stroke=None)
+        .configure(font=config["font"])
+    )
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def tooltip_text(name: str) -> str:
+    """A name safe inside a pydeck HTML tooltip wherever the deck is shown.
+
+    pydeck's own HTML export puts values into the tooltip unescaped, so names are escaped
+    here. Streamlit 1.67 escapes tooltip values again, which would show "St Peter &amp;
+    St Paul": the ampersand is therefore written as the full-width "＆" (U+FF06), which
+    needs no escaping and reads the same. Quotes are left alone: the value lands in text,
+    not in an attribute, and "St Mary's" should read as written.
+    """
+    return html.escape(name.replace("&", "\uff06"), quote=False)
+
+
+def features(
+    bounds: pl.DataFrame, properties: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """GeoJSON features from boundary rows (`ons_code`, `name`, `geometry` JSON text)."""
+    properties = properties or {}
+    out = []
+    for code, name, geometry in bounds.select("ons_code", "name", "geometry").iter_rows():
+        props = {"ons_code": code, "name": tooltip_text(str(name))}
+        props.update(properties.get(code, {}))
+        out.append({"type": "Feature", "geometry": json.loads(geometry), "properties": props})
+    return out
+
+
+def fit_view(
+    min_lon: float, min_lat: float, max_lon: float, max_lat: float, width: int = 900
+) -> pdk.ViewState:
+    """The Web Mercator zoom at which the box fills a `width` x MAP_HEIGHT map."""
+    lon_span = max(max_lon - min_lon, 1e-3)
+
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    y_span = max(merc(max_lat) - merc(min_lat), 1e-5)
+    zoom_x = math.log2(width * 360 / (512 * lon_span))
+    zoom_y = math.log2(MAP_HEIGHT * 2 * math.pi / (512 * y_span))
+    return pdk.ViewState(
+        longitude=round((min_lon + max_lon) / 2, 4),
+        latitude=round((min_lat + max_lat) / 2, 4),
+        zoom=round(min(zoom_x, zoom_y) - 0.15, 2),
+    )
+
+
+def _bbox(bounds: pl.DataFrame) -> tuple[float, float, float, float] | None:
+    if bounds.is_empty():
+        return None
+    row = bounds.select(
+        pl.col("min_lon").min(),
+        pl.col("min_lat").min(),
+        pl.col("max_lon").max(),
+        pl.col("max_lat").max(),
+    ).row(0)
+    return None if any(v is None for v in row) else (row[0], row[1], row[2], row[3])
+
+
+def _near(bounds: pl.DataFrame, box: tuple[float, float, float, float], pad: float) -> pl.DataFrame:
+    """Outlines that overlap the box widened by `pad` of its size (the map's context)."""
+    min_lon, min_lat, max_lon, max_lat = box
+    dx, dy = (max_lon - min_lon) * pad, (max_lat - min_lat) * pad
+    return bounds.filter(
+        (pl.col("max_lon") >= min_lon - dx)
+        & (pl.col("min_lon") <= max_lon + dx)
+        & (pl.col("max_lat") >= min_lat - dy)
+        & (pl.col("min_lat") <= max_lat + dy)
+    )
+
+
+def _outline_layer(layer_id: str, feats: list[dict[str, Any]], colour: list[int], px: int):
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id=layer_id,
+        data={"type": "FeatureCollection", "features": feats},
+        filled=False,
+        stroked=True,
+        get_line_color=colour,
+        line_width_min_pixels=px,
+        pickable=False,
+    )
+
+
+class CompactDeck(pdk.Deck):
+    """pydeck indents its JSON by two spaces, which puts every coordinate of every outline
+    on its own indented line: 190 KB of boundaries became 1.1 MB. Streamlit sends whatever
+    `to_json` returns, so this writes it without the whitespace."""
+
+    def to_json(self) -> str:
+        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+
+
+def _deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: str) -> pdk.Deck:
+    return CompactDeck(
+        layers=layers,
+        initial_view_state=view,
+        map_provider=None,  # no basemap request at all (see the module docstring)
+        tooltip={"html": tooltip, "style": TOOLTIP_STYLE},
+    )
+
+
+def payload_bytes(deck: pdk.Deck) -> int:
+    return len(deck.to_json().encode("utf-8"))
+
+
+# --------------------------------------------------------------------------- school map
+
+
+def school_points(schools: pl.DataFrame, low: float, high: float) -> list[dict[str, Any]]:
+    """The scatter layer's rows: only what is drawn or shown in the tooltip, rounded;
+    names go through `tooltip_text`."""
+    rows = []
+    located = schools.filter(pl.col("lat").is_not_null() & pl.col("lon").is_not_null())
+    for row in located.iter_rows(named=True):
+        pupils = row["pupils"] if row["pupils"] is not None else row["t"]
+        rows.append(
+            {
+                "lon": round(float(row["lon"]), 4),
+                "lat": round(float(row["lat"]), 4),
+                "r": round(14 * math.sqrt(max(float(pupils or 0), 1.0))),
+                "c": sequential_colour(row["pct"], low, high),
+                "name": tooltip_text(str(row["name"] or f"URN {row['urn']}")),
+                "tip": f"{row['pct']:.1f}% · {int(pupils or 0):,} pupils",
+            }
+        )
+    return rows
+
+
+def school_deck(
+    schools: pl.DataFrame,
+    bounds: pl.DataFrame,
+    outline_codes: Sequence[str],
+    low: float,
+    high: float,
+) -> pdk.Deck:
+    """Schools as circles (area ~ pupils, colour = share) over the area's LA outlines."""
+    selected = bounds.filter(pl.col("ons_code").is_in(list(outline_codes)))
+    box = _bbox(selected)
+    located = schools.filter(pl.col("lat").is_not_null())
+    if box is None and located.height:
+        box = (
+            float(located["lon"].min()),  # type: ignore[arg-type]
+            float(located["lat"].min()),  # type: ignore[arg-type]
+            float(located["lon"].max()),  # type: ignore[arg-type]
+            float(located["lat"].max()),  # type: ignore[arg-type]
+        )
+    box = box or (-6.0, 49.9, 2.0, 55.9)  # England
+    context = _near(bounds, box, 0.15)
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="areas",
+            data={"type": "FeatureCollection", "features": features(context)},
+            filled=True,
+            stroked=True,
+            get_fill_color=AREA_FILL,
+            get_line_color=AREA_LINE,
+            line_width_min_pixels=1,
+            pickable=False,
+        ),
+        _outline_layer("selected-outline", features(selected), SELECTED_LINE, 3),
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="schools",
+            data=school_points(schools, low, high),
+            get_position="[lon, lat]",
+            get_radius="r",
+            get_fill_color="c",
+            get_line_color=[40, 40, 40],
+            stroked=True,
+            line_width_min_pixels=1,
+            radius_min_pixels=3,
+            radius_max_pixels=22,
+            pickable=True,
+        ),
+    ]
+    return _deck(layers, fit_view(*box), "<b>{name}</b><br/>{tip}")
+
+
+# --------------------------------------------------------------------------- choropleth
+
+
+def choropleth_deck(
+    table: pl.DataFrame,
+    bounds: pl.DataFrame,
+    gm_codes: Sequence[str],
+    selected_codes: Sequence[str],
+    low: float,
+    high: float,
+) -> pdk.Deck:
+    """Every LA filled by `table.value` (by `ons_code`); GM outlined, then the selected LAs
+    (empty when GM itself is the selection) on top."""
+    props = {
+        code: {"c": sequential_colour(value, low, high), "tip": tip}
+        for code, value, tip in table.select("ons_code", "value", "tip").iter_rows()
+        if code is not None
+    }
+    for code in bounds["ons_code"].to_list():
+        props.setdefault(code, {"c": list(_rgb(NO_DATA)), "tip": "no figure"})
+    layers = [
+        pdk.Layer(
+            "GeoJsonLayer",
+            id="las",
+            data={"type": "FeatureCollection", "features": features(bounds, props)},
+            filled=True,
+            stroked=True,
+            get_fill_color="properties.c",
+            get_line_color=[255, 255, 255],
+            line_width_min_pixels=0.5,
+            pickable=True,
+        ),
+        _outline_layer(
+            "gm-outline",
+            features(bounds.filter(pl.col("ons_code").is_in(list(gm_codes)))),
+            GM_LINE,
+            3,
+        ),
+    ]
+    chosen = list(selected_codes)
+    if chosen:
+        layers.append(
+            _outline_layer(
+                "selected-outline",
+                features(bounds.filter(pl.col("ons_code").is_in(chosen))),
+                SELECTED_LINE,
+                3,
+            )
+        )
+    box = _bbox(bounds) or (-6.0, 49.9, 2.0, 55.9)
+    return _deck(layers, fit_view(*box), "<b>{name}</b><br/>{tip}")
+
+
+# --------------------------------------------------------------------------- static twins
+#
+# Outlines travel as one named top-level dataset, attached after the chart is assembled:
+# Altair deep-copies inline `values` at every layer and property call, which took three
+# seconds per rerun for 152 outlines. Layers pick their outlines with filters.
+
+
+def _box_feature(box: tuple[float, float, float, float]) -> dict[str, Any]:
+    """Two corners as a MultiPoint: unlike a polygon, no ring orientation for d3 to read
+    as "the whole globe except this box"."""
+    min_lon, min_lat, max_lon, max_lat = box
+    return {
+        "type": "Feature",
+        "geometry": {"type": "MultiPoint", "coordinates": [[min_lon, min_lat], [max_lon, max_lat]]},
+        "properties": {},
+    }
+
+
+def school_map_chart(
+    schools: pl.DataFrame,
+    bounds: pl.DataFrame,
+    outline_codes: Sequence[str],
+    *,
+    title: str,
+    value_title: str = "% disadvantaged",
+) -> AnyChart:
+    """The school map as Altair (Mercator) for image exports with vl-convert."""
+    chosen = set(outline_codes)
+    selected = bounds.filter(pl.col("ons_code").is_in(list(chosen)))
+    box = _bbox(selected)
+    context = _near(bounds, box, 0.05) if box else selected
+    located = schools.filter(pl.col("lat").is_not_null()).select(
+        pl.col("name").fill_null(pl.lit("(name not loaded)")),
+        pl.col("lon").round(4),
+        pl.col("lat").round(4),
+        pl.col("pct").round(1),
+        pl.coalesce(pl.col("pupils").cast(pl.Float64), pl.col("t")).alias("pupils"),
+    )
+    low, high = value_range(located["pct"].to_list())
+    flags = {code: {"sel": code in chosen} for code in context["ons_code"].to_list()}
+    areas = alt.Chart(alt.NamedData(name="areas"))
+    base = areas.mark_geoshape(fill="#F2F2F2", stroke="#8C8C8C", strokeWidth=0.6, clip=True)
+    outline = areas.transform_filter("datum.properties.sel").mark_geoshape(
+        filled=False, stroke=TEXT, strokeWidth=2, clip=True
+    )
+    points = (
+        alt.Chart(located.to_pandas())
+        .mark_circle(stroke="#282828", strokeWidth=0.5, opacity=0.9, clip=True)
+        .encode(
+            longitude="lon:Q",
+            latitude="lat:Q",
+            size=alt.Size("pupils:Q", title="Pupils", scale=alt.Scale(range=[12, 260])),
+            color=alt.Color("pct:Q", title=value_title, scale=colour_scale(low, high)),
+            tooltip=[
+                alt.Tooltip("name:N", title="School"),
+                alt.Tooltip("pct:Q", title=value_title, format=".1f"),
+                alt.Tooltip("pupils:Q", title="Pupils", format=",.0f"),
+            ],
+        )
+    )
+    chart = _finish(alt.layer(base, outline, points), title, fit=_box_feature(box) if box else None)
+    chart.datasets = {"areas": features(context, flags)}
+    return chart
+
+
+def choropleth_chart(
+    table: pl.DataFrame,
+    bounds: pl.DataFrame,
+    gm_codes: Sequence[str],
+    *,
+    title: str,
+    value_title: str,
+    selected_codes: Sequence[str] = (),
+) -> AnyChart:
+    """The LA choropleth as Altair (Mercator); `table` has ons_code and value.
+
+    Every outline is first drawn in the no-data grey: Vega-Lite drops features whose
+    colour field is null, and an LA without a figure must still be on the map."""
+    values = {
+        code: None if value is None else round(float(value), 3)
+        for code, value in table.select("ons_code", "value").iter_rows()
+        if code is not None
+    }
+    low, high = value_range(list(values.values()))
+    gm, chosen = set(gm_codes), set(selected_codes)
+    props = {
+        code: {"value": values.get(code), "gm": code in gm, "sel": code in chosen}
+        for code in bounds["ons_code"].to_list()
+    }
+    las = alt.Chart(alt.NamedData(name="las"))
+    blank = las.mark_geoshape(fill=NO_DATA, stroke="#FFFFFF", strokeWidth=0.3)
+    areas = las.mark_geoshape(stroke="#FFFFFF", strokeWidth=0.3).encode(
+        color=alt.Color("properties.value:Q", title=value_title, scale=colour_scale(low, high)),
+        tooltip=[
+            alt.Tooltip("properties.name:N", title="Local authority"),
+            alt.Tooltip("properties.value:Q", title=value_title, format=".2f"),
+        ],
+    )
+    gm_line = las.transform_filter("datum.properties.gm").mark_geoshape(
+        filled=False, stroke="#D55E00", strokeWidth=1.6
+    )
+    layers = [blank, areas, gm_line]
+    if chosen:
+        layers.append(
+            las.transform_filter("datum.properties.sel").mark_geoshape(
+                filled=False, stroke=TEXT, strokeWidth=1.6
+            )
+        )
+    chart = _finish(alt.layer(*layers), title)
+    chart.datasets = {"las": features(bounds, props)}
+    return chart
+
+
+def _finish(
+    chart: alt.LayerChart | alt.FacetChart,
+    title: str,
+    fit: dict[str, Any] | None = None,
+) -> AnyChart:
+    """Mercator, fitted to `fit` (the selected area's box) when given, else to everything."""
+    config = vega_config()
+    projection = (
+        alt.Projection(type="mercator", fit=fit) if fit else alt.Projection(type="mercator")
+    )
+    return (
+        chart.properties(projection=projection)
+        .properties(title=title, width=640, height=560)
+        .configure(background=config["background"], font=config["font"])
+        .configure_title(**config["title"])
+        .configure_legend(**config["legend"])
+        .configure_view(stroke=None)
+    )
+
+
+# --------------------------------------------------------------------------- the panel
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """A name made literal for Markdown (no emphasis, links or shortcodes)."""
+    return _MARKDOWN.sub(r"\\\1", text)
+
+
+@dataclass(frozen=True)
+class MapPanel:
+    """A pydeck map shown the way chart_panel shows a chart, with its static Altair twin
+    (used for image exports and story slides)."""
+
+    view_id: str
+    title: str
+    takeaway: str  # plain text: rendered through `plain`, so names stay literal
+    source: str
+    deck: pdk.Deck
+    legend: alt.Chart | None
+    table: pl.DataFrame
+    file_stem: str
+    static: AnyChart | None = None
+    caveats: tuple[str, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def static_view(panel: MapPanel) -> chart_panel.ChartView | None:
+    """The map as a ChartView over its Altair twin, for exports and stories."""
+    if panel.static is None:
+        return None
+    return chart_panel.ChartView(
+        view_id=panel.view_id,
+        title=panel.title,
+        takeaway=panel.takeaway,
+        source=panel.source,
+        chart=panel.static,
+        table=panel.table,
+        file_stem=panel.file_stem,
+        caveats=panel.caveats,
+        options=panel.options,
+    )
+
+
+def render(panel: MapPanel) -> None:
+    from components import export, story
+
+    twin = static_view(panel)
+    if twin is not None:
+        chart_panel.register(twin)
+    with st.container(border=True):
+        st.subheader(panel.title, anchor=False)
+        st.markdown(f"**{plain(panel.takeaway)}**")
+        st.pydeck_chart(
+            panel.deck,
+            height=MAP_HEIGHT,
+            alt=f"{panel.title}. {panel.takeaway} The same figures are in the table under "
+            "Show data.",
+        )
+        if panel.legend is not None:
+            st.altair_chart(
+                panel.legend,
+                width="stretch",
+                height=LEGEND_BAR + 56,
+                theme=None,
+                alt="Colour key for the map",
+            )
+        for caveat in panel.caveats:
+            st.caption(f"Note: {plain(caveat)}")
+        st.caption(f"Source: {panel.source}")
+        with st.expander("Show data", expanded=False):
+            st.dataframe(panel.table.to_pandas(), hide_index=True, width="stretch")
+            payload = csv_bytes(panel.table)
+            st.download_button(
+                f"Download CSV ({human_size(len(payload))})",
+                data=payload,
+                file_name=f"{panel.file_stem}.csv",
+                mime="text/csv",
+                key=f"csv-{panel.view_id}",
+                on_click="ignore",
+            )
+        if twin is not None:
+            ref = chart_panel.reference(twin)
+            export.image_downloads(twin, ref)
+            story.add_button(twin, ref)

@@ -1,0 +1,196 @@
+"""Concentration analysis on the real store, checked against the raw DfE files by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from equity.analysis import concentration as conc
+from equity.schema import GREATER_MANCHESTER
+from equity.store import Store, default_store_path
+
+
+@pytest.fixture(scope="module")
+def store() -> Store:
+    opened = Store.open(default_store_path())
+    if not opened.layers:
+        pytest.skip("no store built: python3 -m equity ingest data/sources --store data/store")
+    return opened
+
+
+@pytest.fixture(scope="module")
+def census(sources: Path) -> pd.DataFrame:
+    raw = pd.read_csv(sources / "national-2018-19" / "england_census.csv", dtype=str)
+    raw.columns = [c.lstrip("\ufeff") for c in raw.columns]
+    return raw
+
+
+@pytest.fixture(scope="module")
+def by_la(store: Store) -> pl.DataFrame:
+    return conc.segregation_by_la(store, "secondary", "2018/19")
+
+
+def _hand_counts(census: pd.DataFrame, la: str, school_type: str) -> pd.DataFrame:
+    """F = NUMFSMEVER; T = pupils counted for FSM = NUMFSMEVER x 100 / PNUMFSMEVER (whole
+    pupils), or NOR when PNUMFSMEVER is 0; schools with either figure missing are left out."""
+    part = census[(census["LA"] == la) & (census["SCHOOLTYPE"] == school_type)].copy()
+    f = pd.to_numeric(part["NUMFSMEVER"], errors="coerce")
+    p = pd.to_numeric(part["PNUMFSMEVER"], errors="coerce")
+    nor = pd.to_numeric(part["NOR"], errors="coerce")
+    t = (f * 100 / p).round(0).where(p > 0, nor)
+    out = pd.DataFrame({"urn": part["URN"], "f": f, "t": t}).dropna()
+    return out[out["t"] > 0]
+
+
+def test_manchester_secondary_census_indices_by_hand(
+    store: Store, census: pd.DataFrame, by_la: pl.DataFrame
+) -> None:
+    schools = _hand_counts(census, "352", "State-funded secondary")
+    # 32 schools in the census; one (URN 139730) has no ever-FSM figure.
+    assert len(schools) == 31
+    f, t = schools["f"], schools["t"]
+    n = t - f
+    gorard = 0.5 * (f / f.sum() - t / t.sum()).abs().sum()
+    dissimilarity = 0.5 * (f / f.sum() - n / n.sum()).abs().sum()
+    isolation = ((f / f.sum()) * (f / t)).sum()
+    assert gorard == pytest.approx(0.10437, abs=1e-5)  # as computed when the page was built
+
+    row = by_la.filter((pl.col("la_code") == "352") & (pl.col("basis") == "census")).row(
+        0, named=True
+    )
+    assert row["schools"] == 31
+    assert row["gorard"] == pytest.approx(gorard, abs=1e-9)
+    assert row["dissimilarity"] == pytest.approx(dissimilarity, abs=1e-9)
+    assert row["isolation"] == pytest.approx(isolation, abs=1e-9)
+    assert row["pct"] == pytest.approx(100 * f.sum() / t.sum())
+
+    area = conc.area_indices(store, "352", "2018/19", "secondary")
+    assert area["basis"] == "census"
+    assert area["gorard"] == pytest.approx(gorard, abs=1e-9)
+
+
+def test_school_shares_carry_names_places_and_the_raw_rate(
+    store: Store, census: pd.DataFrame
+) -> None:
+    table, basis = conc.school_shares(store, "352", "2018/19", "secondary")
+    assert basis.kind == "census" and "NUMFSMEVER" in basis.description
+    assert table["pct"].to_list() == sorted(table["pct"].to_list(), reverse=True)
+    top = table.row(0, named=True)
+    # Newall Green High School: 374 ever-FSM of round(374 x 100 / 67.3) = 556 pupils.
+    assert top["urn"] == "141392" and top["name"] == "Newall Green High School"
+    assert top["f"] == 374 and top["t"] == 556
+    assert top["pct"] == pytest.approx(100 * 374 / 556)
+    assert top["lat"] == pytest.approx(53.38, abs=0.01) and top["la_name"] == "Manchester"
+    hand = _hand_counts(census, "352", "State-funded secondary")
+    assert set(table["urn"].to_list()) == set(hand["urn"])
+
+
+def test_eal_share_uses_the_census_eal_denominator(store: Store) -> None:
+    table, basis = conc.school_shares(store, "352", "2018/19", "secondary", "eal")
+    assert basis.kind == "census" and "NUMEAL" in basis.description
+    # Abraham Moss: NUMEAL 1623, PNUMEAL 89.6 -> 1623 / round(1623 x 100 / 89.6) = 1623 / 1811.
+    row = table.filter(pl.col("urn") == "105560").row(0, named=True)
+    assert row["t"] == 1811 and row["pct"] == pytest.approx(100 * 1623 / 1811)
+
+
+def test_every_la_has_indices_in_the_unit_interval(by_la: pl.DataFrame) -> None:
+    census = by_la.filter(pl.col("basis") == "census")
+    assert 148 <= census.height <= 152  # City of London has no state secondary school
+    for column in conc.SEGREGATION_COLUMNS:
+        values = census[column].drop_nulls()
+        assert values.len() == census.height
+        assert values.min() >= 0 and values.max() <= 1  # type: ignore[operator]
+    assert set(census.filter(pl.col("is_gm"))["la_code"].to_list()) == set(GREATER_MANCHESTER)
+    # Gorard = (1 - p) x dissimilarity for every LA (the note on the page relies on it).
+    for row in census.iter_rows(named=True):
+        assert row["gorard"] == pytest.approx((1 - row["pct"] / 100) * row["dissimilarity"])
+
+
+def test_each_row_states_its_basis(by_la: pl.DataFrame) -> None:
+    assert set(by_la["basis"].to_list()) == {"census", "ks4_cohort"}
+    # Surrey has a 2018/19 KS4 performance file as well as the census: two rows.
+    surrey = by_la.filter(pl.col("la_code") == "936")
+    assert sorted(surrey["basis"].to_list()) == ["census", "ks4_cohort"]
+    assert conc.comparison_basis(by_la) == "census"
+
+
+def test_other_years_have_cohort_counts_only_where_files_are_loaded(store: Store) -> None:
+    earlier = conc.segregation_by_la(store, "primary", "2017/18")
+    assert set(earlier["la_code"].to_list()) == {"850", "936"}
+    assert set(earlier["basis"].to_list()) == {"ks2_cohort"}
+    table, basis = conc.school_shares(store, "352", "2021/22", "secondary")
+    assert table.is_empty() and basis.kind == "none"
+
+
+def test_gm_pools_its_ten_las(store: Store, by_la: pl.DataFrame) -> None:
+    gm = conc.area_indices(store, "GM", "2018/19", "secondary")
+    members = by_la.filter(pl.col("is_gm") & (pl.col("basis") == "census"))
+    assert gm["schools"] == members["schools"].sum()
+    assert gm["disadvantaged"] == members["disadvantaged"].sum()
+    # Pooling adds the differences between LAs, so GM is above its least segregated LA.
+    assert gm["gorard"] > members["gorard"].min()
+
+
+def test_segregation_curve_runs_from_origin_to_all(store: Store) -> None:
+    curve = conc.curve(store, "352", "2018/19", "secondary")
+    assert curve.row(0)[:2] == (0.0, 0.0)
+    assert curve["pct_pupils"][-1] == pytest.approx(100)
+    assert curve["pct_disadvantaged"][-1] == pytest.approx(100)
+    assert curve.height == 32  # origin + 31 schools
+    ys = curve["pct_disadvantaged"].to_list()
+    assert ys == sorted(ys)
+
+
+def test_la_indicators_match_lait_and_report_unmapped_las(store: Store, sources: Path) -> None:
+    table = conc.la_indicators(store, "secondary", "2018/19")
+    assert 148 <= table.height <= 155
+    lait = pl.read_parquet(sources / "lait" / "bds_long_0.parquet").filter(
+        pl.col("Years") == "2019"
+    )
+
+    def published(code: str, la: float) -> float:
+        hit = lait.filter((pl.col("Short Desc") == code) & (pl.col("LA Number") == la))
+        return float(hit["Values"][0])
+
+    manchester = table.filter(pl.col("la_code") == "352").row(0, named=True)
+    assert manchester["pct_fsm6"] == pytest.approx(published("Ever6_FSM_Sec", 352))
+    assert manchester["pct_fsm"] == pytest.approx(published("SecFSM", 352))
+    # Gap to other pupils nationally: England's non-disadvantaged A8 minus Manchester's
+    # disadvantaged A8 = 50.3 - 37.6 = 12.7 points.
+    assert manchester["gap"] == pytest.approx(
+        published("NonDAP_KS4_ATT8", 970) - published("DAP_KS4_ATT8", 352)
+    )
+    assert manchester["gap"] == pytest.approx(12.7)
+    assert manchester["ons_code"] == "E08000003" and manchester["map_note"] is None
+    gm = table.filter(pl.col("is_gm"))
+    assert gm.height == 10 and gm["map_note"].null_count() == 10
+    unmapped = dict(
+        table.filter(pl.col("map_note").is_not_null()).select("name", "map_note").rows()
+    )
+    assert unmapped["Isles of Scilly"].startswith("not mapped: no ONS code")
+    assert "Northamptonshire" in unmapped  # its 2019 code has no 2022 boundary
+    mapped = set(conc.boundaries(store)["ons_code"].to_list())
+    for code, note in table.select("ons_code", "map_note").iter_rows():
+        assert (note is None) == (code is not None and code in mapped)
+
+
+def test_boundaries_one_per_code_rounded_with_the_national_trafford(store: Store) -> None:
+    bounds = conc.boundaries(store)
+    assert bounds.height == 152 and bounds["ons_code"].n_unique() == 152
+    trafford = bounds.filter(pl.col("ons_code") == "E08000009").row(0, named=True)
+    # The national CTYUA file draws Trafford as one generalised polygon; Trafford's own
+    # file (a detailed multipolygon) loses to it so neighbouring outlines agree.
+    assert json.loads(trafford["geometry"])["type"] == "Polygon"
+
+    def decimals(value: object) -> int:
+        if isinstance(value, list):
+            return max((decimals(v) for v in value), default=0)
+        text = repr(value)
+        return len(text.split(".")[1]) if "." in text else 0
+
+    for text in bounds["geometry"].to_list()[:20]:
+        assert decimals(json.loads(text)["coordinates"]) <= conc.COORD_DECIMALS
