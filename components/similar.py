@@ -1,0 +1,935 @@
+"""The Similar schools page's pieces: find a school, form its family, show how it compares.
+
+State lives in the URL (school, family_size, pool, features) beside the global filters,
+so a head can bookmark "my school and its family". The URL is read only when the page's
+widgets are first drawn; after that the widgets own the state and write it back. A bad
+value in a link is reported and replaced by the default, never raised.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import altair as alt
+import polars as pl
+import streamlit as st
+
+from components import chart_panel, data, views
+from components.charts import AnyChart
+from components.filters import Filters
+from components.tables import csv_bytes, human_size, status_text
+from components.theme import GROUP_COLOURS, ROLE_COLOURS, vega_config
+from equity.analysis import similar
+from equity.metrics.families import FamilyError
+from equity.metrics.odds import OddsError, OddsFit
+from equity.schema import GREATER_MANCHESTER, PUPIL_GROUP_LABELS
+
+SIZE_MIN, SIZE_MAX, SIZE_DEFAULT = 5, 50, 20
+SMALL_COHORT = similar.SMALL_COHORT
+_SCHOOL, _SIZE, _POOL, _CHOSEN = "similar_school", "similar_size", "similar_pool", "similar_pooled"
+URL_KEYS = ("school", "family_size", "pool", "features")
+_FEATURE = "similar_feature_"
+CHOSEN_COLOUR = ROLE_COLOURS["selected"]
+THIS_SCHOOL = "(this school)"
+#: Streamlit fits the whole chart (title, axes, legend) into the height a spec declares, so
+#: each builder adds this much to the height its rows need.
+DECORATION = 170
+FAMILY_COLOUR = ROLE_COLOURS["other_la"]
+ROW_LABELS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
+SOURCES = {
+    "school_census": "DfE school census, January {year} (england_census.csv)",
+    "ks4_provisional": "DfE KS4 provisional results {year} (england_ks4provisional.csv)",
+    "ks4_destinations": "DfE KS4 destination measures (published 2019) for pupils who "
+    "finished KS4 in {year} (england_ks4-pupdest.csv)",
+    "school_locations": "DfE KS2 final results {year} (england_ks2final.csv)",
+    "performance": "DfE performance tables {year}, split by disadvantage (Hampshire and Surrey "
+    "files)",
+}
+
+
+@dataclass(frozen=True)
+class Choice:
+    urn: str
+    name: str
+    la_code: str
+    size: int
+    pool: str
+    features: tuple[str, ...]
+
+
+def _md(text: str) -> str:
+    """A school name as plain text inside Markdown (no accidental emphasis or links)."""
+    return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", text)
+
+
+def _source(context: similar.Context, kind: str) -> str:
+    year = context.years.get(kind, "")
+    if kind == "school_census" and year:
+        year = f"20{year[-2:]}"
+    return SOURCES[kind].format(year=year)
+
+
+def load_context(selection: Filters) -> similar.Context:
+    return data.cached(similar.context_table, selection.phase, selection.year)
+
+
+# --------------------------------------------------------------------------- controls
+
+
+@dataclass(frozen=True)
+class Parsed:
+    choice: Choice
+    #: (what was wrong with a value, what is used instead), for each bad value.
+    problems: tuple[tuple[str, str], ...]
+    pool_given: bool
+
+
+def _options(choice: Choice) -> tuple[tuple[str, str], ...]:
+    """The choice as plain strings: URL parameters and view-reference options alike."""
+    return (
+        ("school", choice.urn),
+        ("family_size", str(choice.size)),
+        ("pool", choice.pool),
+        ("features", ",".join(choice.features)),
+    )
+
+
+def _unknown_school(wanted: str, context: similar.Context, selection: Filters) -> str:
+    known = data.get_store().schools().filter(pl.col("urn") == wanted)
+    if known.is_empty():
+        return f"The link's school '{wanted[:20]}' is not a URN in the loaded data"
+    name, la_code, phase = known.select("name", "la_code", "phase").row(0)
+    return (
+        f"The link's school {wanted} ({name or 'unnamed'}, LA {la_code}, {phase}) is not a "
+        f"state-funded {context.phase} school in {selection.la_label}; change the Authority "
+        "or Phase filter to see it"
+    )
+
+
+def parse_choice(
+    context: similar.Context, selection: Filters, params: Mapping[str, str]
+) -> Parsed | None:
+    """A choice from plain strings (a link or a story reference), defaults where absent or
+    bad; None when the authority has no school of the phase."""
+    schools = similar.school_options(context, selection.members)
+    if schools.is_empty():
+        return None
+    problems: list[tuple[str, str]] = []
+    urns = schools["urn"].to_list()
+    urn = str(params.get("school") or urns[0]).strip()
+    if urn not in urns:
+        problems.append(
+            (_unknown_school(urn, context, selection), "the first school alphabetically is shown")
+        )
+        urn = urns[0]
+    name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
+    size_text = str(params.get("family_size") or SIZE_DEFAULT).strip()
+    size = int(size_text) if size_text.isdigit() else -1
+    if not SIZE_MIN <= size <= SIZE_MAX:
+        problems.append(
+            (
+                f"The link's family size '{size_text[:12]}' must be a whole number from "
+                f"{SIZE_MIN} to {SIZE_MAX}",
+                f"{SIZE_DEFAULT} is used",
+            )
+        )
+        size = SIZE_DEFAULT
+    pool = str(params.get("pool") or "").strip()
+    pool_given = pool in similar.POOLS
+    if pool and not pool_given:
+        problems.append(
+            (f"The link's pool '{pool[:20]}' is not one of la, gm, england", "the default is used")
+        )
+    if not pool_given:
+        pool = "gm" if la_code in GREATER_MANCHESTER else "la"
+    have = similar.available_features(context, urn)
+    listed = [f.strip() for f in str(params.get("features") or "").split(",") if f.strip()]
+    dropped = [f[:20] for f in listed if f not in have]
+    if dropped:
+        problems.append(
+            (
+                f"The link's features {', '.join(dropped)} are not available for this school "
+                f"(available: {', '.join(have)})",
+                "they are left out",
+            )
+        )
+    wanted = listed or similar.DEFAULT_FEATURES
+    features = tuple(f for f in similar.FEATURES if f in wanted and f in have)
+    return Parsed(Choice(urn, name, la_code, size, pool, features), tuple(problems), pool_given)
+
+
+def _seed(parsed: Parsed, shown: list[str]) -> None:
+    """First draw on this page: the widgets start from the link."""
+    choice = parsed.choice
+    st.session_state[_SCHOOL] = choice.urn
+    st.session_state[_SIZE] = choice.size
+    st.session_state[_POOL] = choice.pool
+    st.session_state[_CHOSEN] = parsed.pool_given
+    for key in shown:
+        st.session_state[_FEATURE + key] = key in choice.features
+
+
+def controls(selection: Filters, context: similar.Context) -> Choice | None:
+    """School finder, family size, pool and features; None when there is no school."""
+    params = {key: st.query_params.get(key, "") for key in URL_KEYS}
+    parsed = parse_choice(context, selection, params)
+    if parsed is None:
+        st.info(
+            f"No state-funded {selection.phase} schools for {selection.la_label} in the "
+            "January 2019 school census, so there is no school to find a family for."
+        )
+        return None
+    schools = similar.school_options(context, selection.members)
+    urns = schools["urn"].to_list()
+    labels = {
+        u: f"{n} (URN {u})" + (f", {la}" if selection.is_group else "")
+        for u, n, _, la in schools.iter_rows()
+    }
+    first = _SCHOOL not in st.session_state
+    if not first and st.session_state[_SCHOOL] not in labels:
+        st.session_state[_SCHOOL] = urns[0]
+    if first:
+        have = similar.available_features(context, parsed.choice.urn)
+        _seed(parsed, [k for k in similar.FEATURES if k in have])
+        for problem, fallback in parsed.problems:
+            st.warning(f"{problem}, so {fallback}.", icon=":material/link_off:")
+    urn = str(
+        st.selectbox(
+            "Find a school: type part of its name or URN",
+            urns,
+            format_func=lambda u: labels.get(u, u),
+            key=_SCHOOL,
+            help=f"The {len(urns)} state-funded {selection.phase} schools of "
+            f"{selection.la_label} in the January 2019 census.",
+        )
+    )
+    name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
+    have = similar.available_features(context, urn)
+    shown = [k for k in similar.FEATURES if k in have or similar.FEATURES[k].source == "census"]
+    if not st.session_state.get(_CHOSEN):
+        st.session_state[_POOL] = "gm" if la_code in GREATER_MANCHESTER else "la"
+    left, right = st.columns([1, 2])
+    size = int(
+        left.slider(
+            "Family size",
+            SIZE_MIN,
+            SIZE_MAX,
+            key=_SIZE,
+            help="How many of the most similar schools to show (20 is the usual family).",
+        )
+    )
+    pool = str(
+        right.radio(
+            "Find similar schools among",
+            list(similar.POOLS),
+            format_func=lambda p: similar.POOLS[p],
+            key=_POOL,
+            horizontal=True,
+            on_change=lambda: st.session_state.update({_CHOSEN: True}),
+        )
+    )
+    st.markdown("**Compare schools on** (untick a feature to see the family change)")
+    for column, key in zip(st.columns(len(shown)), shown, strict=True):
+        state = _FEATURE + key
+        if key not in have:
+            st.session_state[state] = False
+        elif state not in st.session_state:
+            st.session_state[state] = key in similar.DEFAULT_FEATURES
+        column.checkbox(
+            similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:],
+            key=state,
+            disabled=key not in have,
+            help=similar.FEATURES[key].label
+            + ("" if key in have else ": no published value for this school."),
+        )
+    features = tuple(k for k in shown if st.session_state.get(_FEATURE + k))
+    choice = Choice(urn, name, la_code, size, pool, features)
+    st.query_params.update(dict(_options(choice)))
+    return choice
+
+
+def family(context: similar.Context, choice: Choice) -> similar.FamilyResult | None:
+    if not choice.features:
+        st.warning("Tick at least one feature: a family needs something to compare on.")
+        return None
+    try:
+        return similar.family_for(context, choice.urn, choice.pool, choice.features, choice.size)
+    except FamilyError as error:
+        st.warning(f"No family can be formed: {error}.")
+        return None
+
+
+# --------------------------------------------------------------------------- the family
+
+
+def summary(result: similar.FamilyResult, choice: Choice) -> None:
+    fam = result.family
+    got = fam.members.height
+    labels = ", ".join(similar.FEATURES[f].short for f in fam.features)
+    st.markdown(
+        f"**{_md(choice.name)}** and the **{got} most similar schools** among "
+        f"{result.candidates:,} in {_md(result.pool_label)}, compared on {labels}."
+    )
+    if got < choice.size:
+        st.info(
+            f"Only {got} other schools in {result.pool_label} have every chosen feature, so the "
+            f"family has {got} rather than {choice.size}. Widen the pool to find more."
+        )
+    counts = fam.exclusion_counts()
+    if counts:
+        reasons = "; ".join(f"{n:,} with no {similar.FEATURES[f].short}" for f, n in counts.items())
+        st.caption(
+            f"{fam.excluded.height:,} schools of the pool could not be placed and are left out: "
+            f"{reasons}. Performance-table features exist only where those files are loaded."
+        )
+
+
+def _family_display(result: similar.FamilyResult) -> pl.DataFrame:
+    """The family (chosen school excluded) with the reason each is similar."""
+    fam = result.family
+    chosen = fam.chosen.row(0, named=True)
+    diffs = pl.concat_list(
+        [(pl.col(f"z_{f}") - chosen[f"z_{f}"]).abs() for f in fam.features]
+    ).list.arg_max()
+    members = result.table.filter(pl.col("role") == "family").with_columns(diffs.alias("__far"))
+    far = []
+    for index, row in zip(members["__far"].to_list(), members.iter_rows(named=True), strict=True):
+        key = fam.features[index]
+        far.append(
+            f"{similar.FEATURES[key].short}: {_number(row[key], key)} "
+            f"vs {_number(chosen[key], key)}"
+        )
+    return members.select(
+        pl.col("rank").alias("Rank"),
+        pl.col("name").alias("School"),
+        pl.col("la_name").alias("LA"),
+        pl.col("distance").round(2).alias("Distance"),
+        pl.Series("Least alike on", far),
+        *(pl.col(f).alias(_heading(f, chosen[f])) for f in fam.features),
+        pl.col("urn").alias("URN"),
+    )
+
+
+def _heading(feature: str, yours: float) -> str:
+    """'% ever-FSM (yours 43.7)': the chosen school's value beside every member's."""
+    short = similar.FEATURES[feature].short
+    return f"{short[:1].upper()}{short[1:]} (yours {_number(yours, feature)})"
+
+
+def _number(value: float, feature: str) -> str:
+    return f"{value:,.{similar.FEATURES[feature].decimals}f}"
+
+
+def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters) -> None:
+    st.subheader("Why these schools are similar", anchor=False)
+    fam = result.family
+    chosen = fam.chosen.row(0, named=True)
+    yours = "; ".join(f"{similar.FEATURES[f].short} {_number(chosen[f], f)}" for f in fam.features)
+    st.markdown(f"**{_md(choice.name)}**: {yours}.")
+    st.caption(
+        "Distance: how far apart two schools are once every feature is put on the same scale "
+        "(standard deviations across the pool); 0 would be identical. 'Least alike on' names "
+        "the feature on which each school differs most from yours."
+    )
+    table = _family_display(result)
+    st.dataframe(table.to_pandas(), hide_index=True, width="stretch", key="similar-family")
+    payload = csv_bytes(download_table(result, selection.phase))
+    st.download_button(
+        f"Download the family as CSV ({human_size(len(payload))})",
+        data=payload,
+        file_name=f"family-{choice.urn}-{choice.pool}-{selection.phase}.csv",
+        mime="text/csv",
+        key="similar-family-csv",
+        on_click="ignore",
+    )
+
+
+def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
+    """Chosen school first, then the family: context, z-scores, distance, outcomes as text."""
+    fam = result.family
+    base = result.table.select(
+        "role",
+        "rank",
+        "urn",
+        "name",
+        "la_code",
+        "la_name",
+        pl.col("distance").round(4),
+        *fam.features,
+        *(pl.col(f"z_{f}").round(4) for f in fam.features),
+    )
+    for outcome in similar.OUTCOMES[phase]:
+        for group, column in outcome.columns.items():
+            texts = [
+                status_text(v, s, outcome.decimals)
+                for v, s in result.table.select(column, f"{column}_status").iter_rows()
+            ]
+            base = base.with_columns(pl.Series(f"{outcome.key}_{group}", texts))
+    return base
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _finish(chart: AnyChart, title: str) -> AnyChart:
+    config = vega_config()
+    return (
+        chart.properties(title=title)
+        .configure(background=config["background"], font=config["font"])
+        .configure_title(**config["title"])
+        .configure_axis(**config["axis"])
+        .configure_legend(**config["legend"])
+        .configure_view(stroke=None)
+    )
+
+
+def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
+    """Each family school a dot per pupil group; the chosen school a larger blue diamond."""
+    roles = ["Family school", "This school"]
+    chart = (
+        alt.Chart(frame.to_pandas())
+        .mark_point(filled=True, opacity=0.85)
+        .encode(
+            x=alt.X("value:Q", title=value_title, scale=alt.Scale(zero=False)),
+            y=alt.Y("pupils:N", title=None),
+            color=alt.Color(
+                "role:N",
+                title=None,
+                scale=alt.Scale(domain=roles, range=[FAMILY_COLOUR, CHOSEN_COLOUR]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            shape=alt.Shape(
+                "role:N", scale=alt.Scale(domain=roles, range=["circle", "diamond"]), legend=None
+            ),
+            size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[90, 360]), legend=None),
+            tooltip=[
+                alt.Tooltip("school:N", title="School"),
+                alt.Tooltip("pupils:N", title="Pupils"),
+                alt.Tooltip("value:Q", title=value_title),
+            ],
+        )
+    )
+    groups = frame["pupils"].n_unique()
+    return _finish(chart.properties(height=DECORATION + 60 * groups), title)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _place(ranked: pl.DataFrame, decimals: int) -> str:
+    """'53.7, 2nd of 19 with a figure (family median 41.2)' or why there is no figure."""
+    mine = ranked.filter(pl.col("role") == "chosen").row(0, named=True)
+    published = ranked.filter(pl.col("value").is_not_null())
+    family_values = published.filter(pl.col("role") == "family")["value"]
+    values = [float(v) for v in family_values.to_list()]
+    median = f" (family median {statistics.median(values):.{decimals}f})" if values else ""
+    if mine["value"] is None:
+        return f"{status_text(None, mine['status'])}{median}"
+    return (
+        f"{mine['value']:.{decimals}f}, {_ordinal(int(mine['position']))} of "
+        f"{published.height} with a figure{median}"
+    )
+
+
+def outcome_views(
+    result: similar.FamilyResult, context: similar.Context, choice: Choice, selection: Filters
+) -> list[chart_panel.ChartView]:
+    built = []
+    for outcome in similar.outcomes_with_data(result, context.phase):
+        parts, rows, tables = [], [], []
+        for group in outcome.columns:
+            ranked = similar.ranked_for(result, outcome, group)
+            label = ROW_LABELS.get(group) or PUPIL_GROUP_LABELS[group]
+            parts.append(f"{label.lower()} {_place(ranked, outcome.decimals)}")
+            drawn = ranked.filter(pl.col("value").is_not_null())
+            rows.append(
+                drawn.select(
+                    pl.col("name").alias("school"),
+                    pl.lit(label).alias("pupils"),
+                    pl.col("value").round(outcome.decimals),
+                    pl.when(pl.col("role") == "chosen")
+                    .then(pl.lit("This school"))
+                    .otherwise(pl.lit("Family school"))
+                    .alias("role"),
+                )
+            )
+            tables.append(_ranked_table(ranked, label, outcome.decimals))
+        year = context.years.get(outcome.kind, "")
+        title = f"{outcome.label}: {choice.name} in its family, {year}"
+        caveats = ["Each dot is one school of the family; the diamond is this school."]
+        if outcome.kind == "ks4_destinations":
+            caveats.append(
+                f"Destinations describe pupils who finished KS4 in {year} (in education or work "
+                "in the following year): an older cohort than the 2019 census context."
+            )
+        if outcome.kind in ("ks4_provisional", "school_locations"):
+            caveats.append("All pupils only: this file has no split by disadvantage.")
+        if "disadvantaged" in outcome.columns:
+            caveats.append(
+                f"Cohorts of fewer than {SMALL_COHORT} pupils are flagged in the data table; "
+                "suppressed figures are listed as 'suppressed', never estimated."
+            )
+        built.append(
+            chart_panel.ChartView(
+                view_id=f"similar-{outcome.key}",
+                title=title,
+                takeaway=f"{choice.name}: " + "; ".join(parts) + ".",
+                source=_source(context, outcome.kind) + ".",
+                chart=_dot_chart(pl.concat(rows), title, outcome.label),
+                table=pl.concat(tables),
+                file_stem=f"family-{choice.urn}-{outcome.key}-{selection.phase}",
+                caveats=tuple(caveats),
+                options=_options(choice),
+            )
+        )
+    return built
+
+
+def _flag(condition: pl.Expr, text: str) -> pl.Expr:
+    return pl.when(condition).then(pl.lit(text)).otherwise(pl.lit(""))
+
+
+def _ranked_table(ranked: pl.DataFrame, label: str, decimals: int) -> pl.DataFrame:
+    return ranked.select(
+        pl.col("position").alias("Position in family"),
+        pl.col("name").alias("School"),
+        pl.col("la_name").alias("LA"),
+        pl.lit(label).alias("Pupils"),
+        pl.Series(
+            "Result",
+            [status_text(v, s, decimals) for v, s in ranked.select("value", "status").iter_rows()],
+        ),
+        pl.col("pupils").cast(pl.Int64).alias("Cohort"),
+        _flag(pl.col("small_cohort"), f"fewer than {SMALL_COHORT} pupils").alias("Small cohort"),
+        _flag(pl.col("role") == "chosen", "this school").alias("Note"),
+    )
+
+
+# --------------------------------------------------------------------------- who to visit
+
+
+def best_for_disadvantaged(
+    result: similar.FamilyResult, context: similar.Context, choice: Choice
+) -> None:
+    """The family ranked on the first outcome split by disadvantage: the schools to visit."""
+    outcome = next(
+        (
+            o
+            for o in similar.outcomes_with_data(result, context.phase)
+            if "disadvantaged" in o.columns
+        ),
+        None,
+    )
+    st.subheader("Which family schools do best for disadvantaged pupils", anchor=False)
+    if outcome is None:
+        st.info(
+            f"No {context.phase} results split by disadvantage are loaded for this family. "
+            + (
+                "KS2 results by disadvantage exist only in the Hampshire and Surrey performance "
+                "tables; load more DfE downloads on the Data page."
+                if context.phase == "primary"
+                else "Load KS4 performance tables or destination measures on the Data page."
+            )
+        )
+        return
+    dis = similar.ranked_for(result, outcome, "disadvantaged")
+    other = similar.ranked_for(result, outcome, "other").select(
+        "urn", pl.col("value").alias("other"), pl.col("status").alias("other_status")
+    )
+    table = dis.join(other, on="urn", how="left", maintain_order="left")
+    visit = table.filter(
+        (pl.col("role") == "family")
+        & pl.col("value").is_not_null()
+        & ~pl.col("small_cohort")
+        & pl.col("pupils").is_not_null()
+    ).head(3)
+    d = outcome.decimals
+    year = context.years.get(outcome.kind, "")
+    if visit.height:
+        names = "; ".join(
+            f"{n} ({v:.{d}f}, {int(p)} disadvantaged pupils)"
+            for n, v, p in visit.select("name", "value", "pupils").iter_rows()
+        )
+        st.markdown(f"**Worth a visit** on {outcome.label} ({year}): {_md(names)}.")
+    texts = {
+        name: [status_text(v, s, d) for v, s in table.select(value, status).iter_rows()]
+        for name, value, status in (
+            ("Disadvantaged", "value", "status"),
+            ("Other pupils", "other", "other_status"),
+        )
+    }
+    shown = table.select(
+        pl.col("position").alias("Position"),
+        pl.col("name").alias("School"),
+        pl.col("la_name").alias("LA"),
+        *(pl.Series(name, values) for name, values in texts.items()),
+        (pl.col("other") - pl.col("value")).round(d).alias("Gap (other minus disadvantaged)"),
+        pl.col("pupils").cast(pl.Int64).alias("Disadvantaged pupils"),
+        _flag(pl.col("small_cohort"), "small cohort").alias("Flag"),
+        _flag(pl.col("role") == "chosen", "this school").alias("Note"),
+    )
+    st.dataframe(shown.to_pandas(), hide_index=True, width="stretch", key="similar-visit")
+    st.caption(
+        f"{outcome.label}, {year}; source: {_source(context, outcome.kind)}. Small cohort: "
+        f"fewer than {SMALL_COHORT} disadvantaged pupils, so one pupil moves the figure a lot "
+        "(these are not suggested for a visit)."
+    )
+
+
+# --------------------------------------------------------------------------- beating the odds
+
+
+def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
+    order = frame.sort("residual", descending=True)["school"].to_list()
+    verdicts = ["Above expectation", "Within the band", "Below expectation"]
+    colours = [ROLE_COLOURS["gm_mean"], FAMILY_COLOUR, GROUP_COLOURS["disadvantaged"]]
+    base = alt.Chart(frame.to_pandas()).encode(y=alt.Y("school:N", sort=order, title=None))
+    bands = base.mark_rule(strokeWidth=2, color=FAMILY_COLOUR).encode(
+        x=alt.X("lower:Q", title=f"Result minus expected ({unit})"), x2="upper:Q"
+    )
+    dots = base.mark_point(filled=True, size=110).encode(
+        x="residual:Q",
+        color=alt.Color(
+            "verdict:N",
+            title=None,
+            scale=alt.Scale(domain=verdicts, range=colours),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        shape=alt.Shape(
+            "verdict:N",
+            scale=alt.Scale(domain=verdicts, range=["triangle-up", "circle", "triangle-down"]),
+            legend=None,
+        ),
+        tooltip=[
+            alt.Tooltip("school:N", title="School"),
+            alt.Tooltip("result:Q", title="Result"),
+            alt.Tooltip("expected:Q", title="Expected", format=".1f"),
+            alt.Tooltip("residual:Q", title="Difference", format="+.1f"),
+            alt.Tooltip("cohort:Q", title="Pupils"),
+        ],
+    )
+    ring = (
+        base.transform_filter(f"indexof(datum.school, '{THIS_SCHOOL}') >= 0")
+        .mark_point(shape="square", size=420, filled=False, strokeWidth=2.5, color=CHOSEN_COLOUR)
+        .encode(x="residual:Q")
+    )
+    zero = alt.Chart().mark_rule(color="#0B0C0C", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    height = DECORATION + max(120, 26 * frame.height)
+    return _finish(alt.layer(bands, dots, ring, zero).properties(height=height), title)
+
+
+def _equation(fit: OddsFit, spec: similar.OddsSpec) -> str:
+    terms = [f"{fit.coefficients['intercept']:.1f}"]
+    for name in spec.predictors:
+        coef = fit.coefficients[name]
+        label = similar.ODDS_LABELS.get(name, name)
+        terms.append(f"{'+' if coef >= 0 else '−'} {abs(coef):.2f} × {label}")
+    return " ".join(terms)
+
+
+def odds_picker(context: similar.Context, choice: Choice) -> similar.OddsSpec | None:
+    """Which expected result to show; explains itself when the school has none."""
+    st.subheader("Beating the odds", anchor=False)
+    specs = similar.odds_options(context, choice.urn)
+    if not specs:
+        st.info(
+            f"There is no expected result for {choice.name}: it needs a published outcome and "
+            "every context measure. "
+            + (
+                "Primary results by disadvantage exist only for Hampshire and Surrey."
+                if context.phase == "primary"
+                else "Its outcome may be suppressed or not in the loaded files."
+            )
+        )
+        return None
+    st.markdown(
+        "**This is descriptive, not a causal judgement.** A school above its expected result "
+        "may be doing something worth learning from, or its context may differ in ways these "
+        "few measures miss, or it may be luck with a small cohort."
+    )
+    labels = {s.key: s.label for s in specs}
+    key = st.selectbox(
+        "Expected result for", list(labels), format_func=labels.__getitem__, key="similar_odds"
+    )
+    return next(s for s in specs if s.key == key)
+
+
+def odds_view(
+    context: similar.Context,
+    result: similar.FamilyResult,
+    choice: Choice,
+    spec: similar.OddsSpec,
+) -> tuple[chart_panel.ChartView, OddsFit]:
+    """The family's results against expectation (OddsError when the line cannot be fitted)."""
+    fit = similar.odds_for(context, spec)
+    members = result.table["urn"].to_list()
+    part = fit.table.filter(pl.col("urn").is_in(members))
+    verdict = (
+        pl.when(pl.col("above"))
+        .then(pl.lit("Above expectation"))
+        .when(pl.col("below"))
+        .then(pl.lit("Below expectation"))
+        .otherwise(pl.lit("Within the band"))
+    )
+    # Two schools of a family can share a name (St Peter's, in two LAs): the LA tells them apart.
+    name = (
+        pl.when(pl.col("name").is_duplicated())
+        .then(pl.col("name") + " (" + pl.col("la_name") + ")")
+        .otherwise(pl.col("name"))
+    )
+    drawn = part.select(
+        pl.when(pl.col("urn") == choice.urn)
+        .then(name + f" {THIS_SCHOOL}")
+        .otherwise(name)
+        .alias("school"),
+        pl.col(spec.outcome).round(1).alias("result"),
+        pl.col("expected").round(2),
+        pl.col("residual").round(2),
+        pl.col("lower").round(2),
+        pl.col("upper").round(2),
+        pl.col(spec.cohort).cast(pl.Int64).alias("cohort"),
+        verdict.alias("verdict"),
+    ).sort("residual", descending=True)
+    unit = "points" if "Attainment" in spec.label else "percentage points"
+    title = f"{spec.label}: result against expectation, {choice.name}'s family"
+    caveats = (
+        f"Expected = {_equation(fit, spec)}, fitted by least squares across the "
+        f"{fit.n_schools:,} loaded schools with the outcome (R² {fit.r_squared:.2f}).",
+        "Band: ± 1.96 × σ / √(pupils), σ the per-pupil spread around the line estimated from "
+        f"these schools ({fit.pupil_sigma:.1f}); like DfE's Progress 8 intervals it shows "
+        "chance with a cohort this size, not every source of uncertainty.",
+        "Descriptive, not a causal judgement. Suppressed and unpublished results are left out, "
+        "never estimated: " + _excluded_text(fit, spec) + ".",
+    )
+    source = _source(context, spec.kind)
+    if spec.kind != "performance":
+        source += "; context: " + _source(context, "school_census")
+    view = chart_panel.ChartView(
+        view_id=f"similar-odds-{spec.key}",
+        title=title,
+        takeaway=_odds_takeaway(part, drawn, choice, spec, unit),
+        source=source + ".",
+        chart=_odds_chart(drawn, title, unit),
+        table=drawn,
+        file_stem=f"family-{choice.urn}-odds-{spec.key}",
+        caveats=caveats,
+        options=(*_options(choice), ("odds", spec.key)),
+    )
+    return view, fit
+
+
+def _excluded_text(fit: OddsFit, spec: similar.OddsSpec) -> str:
+    """'86 schools' result suppressed, 553 no result, ...' from the fit's reason keys."""
+    names = {spec.outcome: "result", spec.cohort: "pupil count"} | similar.ODDS_LABELS
+    parts = []
+    for reason, n in fit.excluded.items():
+        if reason == f"no {spec.outcome}":
+            parts.append(f"{n:,} schools have no such result in the loaded files")
+        elif reason.startswith("no "):
+            parts.append(f"{n:,} have no {names.get(reason[3:], reason[3:])}")
+        else:
+            status = reason.removeprefix(f"{spec.outcome} ")
+            word = "blank in the file" if status == "missing" else status_text(None, status)
+            parts.append(f"{n:,} results are {word}")
+    return ", ".join(parts) or "none"
+
+
+def odds_section(
+    context: similar.Context,
+    result: similar.FamilyResult,
+    choice: Choice,
+    spec: similar.OddsSpec,
+) -> tuple[chart_panel.ChartView, OddsFit] | None:
+    try:
+        return odds_view(context, result, choice, spec)
+    except OddsError as error:
+        st.info(f"No expected result can be fitted: {error}.")
+        return None
+
+
+def _odds_takeaway(
+    part: pl.DataFrame, drawn: pl.DataFrame, choice: Choice, spec: similar.OddsSpec, unit: str
+) -> str:
+    above = drawn.filter(pl.col("verdict") == "Above expectation").height
+    tail = f"{above} of the {drawn.height} schools shown are above their band."
+    mine = part.filter(pl.col("urn") == choice.urn)
+    if mine.is_empty():
+        return f"{choice.name} has no published {spec.label.lower()}; {tail}"
+    row = mine.row(0, named=True)
+    judged = (
+        "above its band: more than chance with a cohort this size would usually give"
+        if row["above"]
+        else "below its band"
+        if row["below"]
+        else "within what chance could give with a cohort this size"
+    )
+    direction = "above" if row["residual"] >= 0 else "below"
+    return (
+        f"{choice.name}: {row[spec.outcome]:.1f} against an expected {row['expected']:.1f}, "
+        f"{abs(row['residual']):.1f} {unit} {direction} ({judged}); {tail}"
+    )
+
+
+def odds_list(
+    context: similar.Context,
+    fit: OddsFit,
+    spec: similar.OddsSpec,
+    result: similar.FamilyResult,
+) -> None:
+    """Schools of the pool whose whole band is above expectation."""
+    pool = similar.pool_frame(context, result.family.school, result.pool)[0]["urn"].to_list()
+    members = set(result.table["urn"].to_list())
+    above = fit.above().filter(pl.col("urn").is_in(list(pool)))
+    st.markdown(f"**Schools in {_md(result.pool_label)} well above their expected result**")
+    if above.is_empty():
+        st.caption(f"None of the pool's schools is above its band on {spec.label.lower()}.")
+        return
+    st.dataframe(
+        above.select(
+            pl.col("name").alias("School"),
+            pl.col("la_name").alias("LA"),
+            pl.col(spec.outcome).round(1).alias("Result"),
+            pl.col("expected").round(1).alias("Expected"),
+            pl.col("residual").round(1).alias("Difference"),
+            pl.col("lower").round(1).alias("Band from"),
+            pl.col("upper").round(1).alias("Band to"),
+            pl.col(spec.cohort).cast(pl.Int64).alias("Pupils"),
+            pl.when(pl.col("urn").is_in(list(members)))
+            .then(pl.lit("in the family"))
+            .otherwise(pl.lit(""))
+            .alias("Family"),
+        ).to_pandas(),
+        hide_index=True,
+        width="stretch",
+        key="similar-odds-list",
+    )
+
+
+# --------------------------------------------------------------------------- link and method
+
+
+def permalink(choice: Choice, selection: Filters) -> None:
+    params = {
+        "la": selection.la_code,
+        "phase": selection.phase,
+        "year": selection.year.replace("/", "-"),
+        "school": choice.urn,
+        "family_size": str(choice.size),
+        "pool": choice.pool,
+        "features": ",".join(choice.features),
+    }
+    base = (st.context.url or "").split("?")[0] or "similar"
+    st.markdown("**Link to this school and its family** (bookmark or share it):")
+    st.code(f"{base}?{urlencode(params, safe=',')}", language=None, wrap_lines=True)
+
+
+def data_notes(context: similar.Context, selection: Filters) -> None:
+    """Say which outcomes exist for this phase and year, and where."""
+    perf = sorted(set(context.frame.filter(pl.col("cohort").is_not_null())["la_name"].to_list()))
+    stage = "KS4" if context.phase == "secondary" else "KS2"
+    lines = [
+        "Context for every school: the January 2019 school census.",
+        f"{stage} results split by disadvantage for {selection.year}: "
+        + (", ".join(perf) if perf else "none loaded")
+        + " (DfE performance tables, 2016/17 to 2018/19 for Hampshire and Surrey).",
+    ]
+    other_years = _other_performance_years(selection, stage.lower())
+    if other_years:
+        lines.append(
+            f"For {selection.la_label}, {stage} results by disadvantage are loaded for "
+            f"{', '.join(other_years)}: choose one in the Academic year filter to see them."
+        )
+    if context.phase == "secondary":
+        lines.append(
+            "All England: KS4 provisional results 2018/19 (all pupils), and destinations of "
+            "disadvantaged and other pupils who finished KS4 in "
+            f"{context.years.get('ks4_destinations', 'n/a')}."
+        )
+    else:
+        lines.append(
+            "All England: KS2 progress scores 2018/19 for all pupils; primary results by "
+            "disadvantage exist only where performance tables are loaded."
+        )
+    st.caption(" ".join(lines))
+
+
+def _other_performance_years(selection: Filters, stage: str) -> list[str]:
+    """Years other than the selected one with performance tables for the authority."""
+    coverage = data.school_level_coverage(data.store_version())
+    mine = coverage.filter(
+        pl.col("la_code").is_in(list(selection.members))
+        & (pl.col("kind") == f"{stage}_performance")
+    )
+    years = sorted(set(mine["academic_year"].to_list()))
+    return [] if selection.year in years else years
+
+
+METHOD = """
+**Who can be in a family.** State-funded mainstream schools of the chosen phase in the
+January 2019 school census (special schools, independent schools and schools that had
+closed by then are not). The pool is the school's own LA, the ten Greater Manchester LAs,
+or every loaded school in England.
+
+**Features.** From the census: % of pupils ever eligible for free school meals in the last
+six years, % with English as an additional language, % with special educational needs
+and pupils on roll. Where DfE performance tables are loaded (Hampshire and Surrey), the
+tested cohort's % disadvantaged, its size and (KS4) its KS2 prior attainment can be added.
+A school missing a ticked feature cannot be placed and is left out of the pool (the page
+says how many and why); nothing is filled in.
+
+**Similarity.** Each feature is standardised across the pool (z = (value − mean) / standard
+deviation), so pupils and percentages weigh the same. The distance between two schools is
+the straight-line (Euclidean) distance between their z-scores; the family is the schools
+with the smallest distances, ties broken by URN. A school is never in its own family.
+
+**Beating the odds.** An ordinary least-squares line predicts a result from context across
+every loaded school with that result. A school's difference from the line is shown with a
+band of ± 1.96 × σ / √pupils, where σ is the per-pupil spread estimated from the same
+schools, in the way DfE's Progress 8 confidence intervals are built. It is descriptive: it
+says where to look, not why a school's results differ.
+
+Compare: London Challenge and Greater Manchester Challenge "Families of Schools", DfE's
+similar schools (school performance tables) and the EEF Families of Schools database,
+which use similar ideas with more measures.
+"""
+
+
+def method() -> None:
+    with st.expander("How families are formed"):
+        st.markdown(METHOD)
+
+
+# --------------------------------------------------------------------------- story references
+
+
+def _views(selection: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+    """This page's charts rebuilt from a reference (a story slide or a shared link)."""
+    context = load_context(selection)
+    parsed = parse_choice(context, selection, options)
+    if parsed is None:
+        raise views.ViewError(f"no {selection.phase} schools in {selection.la_label}")
+    if parsed.problems:
+        raise views.ViewError(parsed.problems[0][0])
+    choice = parsed.choice
+    try:
+        result = similar.family_for(context, choice.urn, choice.pool, choice.features, choice.size)
+    except FamilyError as error:
+        raise views.ViewError(str(error)) from error
+    built = outcome_views(result, context, choice, selection)
+    specs = similar.odds_options(context, choice.urn)
+    wanted = [s for s in specs if s.key == options.get("odds")] or list(specs[:1])
+    for spec in wanted:
+        try:
+            built.append(odds_view(context, result, choice, spec)[0])
+        except OddsError:
+            continue
+    return built
+
+
+views.register("similar-", _views)
