@@ -2,23 +2,35 @@
 
 Keeping this in one place is how every chart meets the accessibility bar (a text summary
 and a table alternative), carries its source and year, and offers the exact data drawn
-as CSV. Pages pass an already aggregated frame: only what is drawn reaches the browser.
+as CSV, PNG and SVG. Pages pass an already aggregated frame: only what is drawn reaches the
+browser. Each view can be added to a story: the story keeps its reference (components/views),
+never its data, so a shared link redraws the chart from the store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import altair as alt
 import polars as pl
 import streamlit as st
 
-from components.charts import AnyChart, chart_height
+from components.charts import AnyChart
+from components.filters import Filters
+from components.filters import current as current_filters
 from components.tables import csv_bytes, human_size
+
+LAST_PREFIX_KEY = "equity_last_view_prefix"
 
 
 @dataclass(frozen=True)
 class ChartView:
-    """Everything needed to show, export or present one chart again."""
+    """Everything needed to show, export or present one chart again.
+
+    `filters` is the selection the view was built for (None: the sidebar's, the usual case
+    on a page); `options` holds whatever else the chart depends on, as plain strings, so
+    that `reference(view)` is enough to rebuild it (see components/views.py).
+    """
 
     view_id: str
     title: str
@@ -28,24 +40,56 @@ class ChartView:
     table: pl.DataFrame
     file_stem: str
     caveats: tuple[str, ...] = ()
+    filters: Filters | None = None
+    options: tuple[tuple[str, str], ...] = ()
+
+
+def reference(view: ChartView) -> dict[str, str]:
+    """The view's reference: id, the four filter values and its options, all strings."""
+    chosen = view.filters or current_filters()
+    return {
+        "v": view.view_id,
+        "la": chosen.la_code,
+        "phase": chosen.phase,
+        "group": chosen.pupil_group,
+        "year": chosen.year,
+        **dict(view.options),
+    }
 
 
 def register(view: ChartView) -> None:
-    """Remember the view for this rerun, so the story builder and exports can reuse it."""
+    """Remember the view for this rerun, and which page drew a chart last (an empty story
+    presents that page's charts)."""
+    from components import views
+
     st.session_state.setdefault("equity_views", {})[view.view_id] = view
+    prefix = views.prefix_of(view.view_id)
+    if prefix is not None:
+        st.session_state[LAST_PREFIX_KEY] = prefix
+
+
+def fit_width(chart: AnyChart) -> AnyChart:
+    """Stretch to the page's width but keep the chart's own plot height.
+
+    Streamlit's default autosize ("fit") squeezes title, axes and legend into the spec's
+    height, which collapses a short bar chart to a line; "fit-x" only fits the width.
+    Vega-Lite cannot fit concatenated charts, so those are left as they are.
+    """
+    if isinstance(chart, alt.Chart | alt.LayerChart) and chart.autosize is alt.Undefined:
+        return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    return chart
 
 
 def render(view: ChartView, *, height: int | None = None) -> None:
+    ref = reference(view)
     register(view)
     with st.container(border=True):
         st.subheader(view.title, anchor=False)
         st.markdown(f"**{view.takeaway}**")
-        height = chart_height(view.chart)
         st.altair_chart(
-            view.chart,
+            view.chart if height is not None else fit_width(view.chart),
             width="stretch",
             height=height if height is not None else "content",
-            theme=None,  # our own colour-blind safe palette and type sizes, as in exports
             alt=f"{view.title}. {view.takeaway}",
         )
         for caveat in view.caveats:
@@ -62,3 +106,13 @@ def render(view: ChartView, *, height: int | None = None) -> None:
                 key=f"csv-{view.view_id}",
                 on_click="ignore",
             )
+        actions(view, ref)
+
+
+def actions(view: ChartView, ref: dict[str, str] | None = None) -> None:
+    """Image downloads and "Add to story", for panels that draw their own chart (maps)."""
+    from components import export, story
+
+    ref = ref or reference(view)
+    export.image_downloads(view, ref)
+    story.add_button(view, ref)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 import streamlit as st
 
-from components import chart_panel, charts, data
+from components import chart_panel, charts, data, views
 from components.filters import Filters
-from equity.queries import GM_MEAN_LABEL
+from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import MEASURES, PHASE_KEY_STAGE
 
 LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence"
@@ -159,3 +160,12 @@ def coverage_note(filters: Filters) -> None:
         )
         + ". Load more DfE downloads on the Data page."
     )
+
+
+def _views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+    """The Overview's charts for a story slide or a shared link (no view options)."""
+    del options
+    return comparison_views(data.cached(headline_gaps, filters.la_code, filters.phase), filters)
+
+
+views.register("overview-", _views)

@@ -1,0 +1,198 @@
+"""The Story page through app.py: links restore stories, bad links fail safely, presentation
+shows one chart at a time in large type, and charts on other pages feed the story."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.story import plain
+from equity.story import Story, decode, encode
+from tests.pages.conftest import chart_specs, run_page
+
+pytestmark = pytest.mark.page
+
+FILTERS = {"phase": "secondary", "group": "disadvantaged", "year": "2018/19"}
+ATT8_MANCHESTER = {"v": "overview-ks4_attainment8", "la": "352", **FILTERS}
+P8_GM = {"v": "overview-ks4_progress8", "la": "GM", **FILTERS}
+STORY = (
+    Story("Greater Manchester at 16")
+    .add(ATT8_MANCHESTER, "Manchester's gap", "Pause on the orange bars.")
+    .add(P8_GM)
+)
+
+
+def _markdown(app: AppTest) -> list[str]:
+    return [m.value for m in app.markdown]
+
+
+def _downloads(app: AppTest) -> list[str]:
+    return [d.proto.label for d in app.get("download_button")]
+
+
+def _counter(app: AppTest) -> str:
+    return next(v for v in _markdown(app) if " / " in v and len(v) < 10)
+
+
+def _drawn(spec: dict[str, Any]) -> dict[tuple[str, str], float]:
+    return {(r["area"], r["group"]): r["value"] for r in spec["rows"]}
+
+
+def test_a_story_link_restores_its_slides() -> None:
+    app = run_page(page="pages/story.py", params={"story": encode(STORY)})
+    assert not app.error
+    assert app.text_input(key="story-slide-story-title").value == "Greater Manchester at 16"
+    assert app.text_input(key="story-slide-title-0").value == "Manchester's gap"
+    assert app.text_area(key="story-slide-note-0").value == "Pause on the orange bars."
+    assert app.text_input(key="story-slide-title-1").value == ""
+    headings = [v for v in _markdown(app) if v.startswith("**Slide")]
+    assert len(headings) == 2
+    assert "Progress 8" in headings[1]
+    # The address bar stays a link to the same story.
+    assert decode(app.query_params["story"]) == STORY
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        encode(STORY)[:-5] + "AAAAA",  # tampered
+        "s9." + encode(STORY)[3:],  # unknown version
+        "<script>alert(1)</script>",  # garbage
+    ],
+)
+def test_a_bad_link_shows_an_error_and_an_empty_story(bad: str) -> None:
+    app = run_page(page="pages/story.py", params={"story": bad})
+    assert not app.exception
+    assert len(app.error) == 1
+    assert "This story link cannot be opened" in app.error[0].value
+    assert not [v for v in _markdown(app) if v.startswith("**Slide")]
+    assert "Your story is empty" in app.info[0].value
+
+
+def test_presentation_shows_one_chart_and_its_takeaway_in_large_type() -> None:
+    app = run_page(page="pages/story.py", params={"story": encode(STORY)})
+    app.button(key="story-present").click().run()
+    assert not app.exception
+    specs = chart_specs(app)
+    assert len(specs) == 1
+    drawn = _drawn(specs[0])
+    manchester = drawn[("Manchester", "disadvantaged")]
+    # The takeaway is computed from the figure the chart draws.
+    takeaway = next(v for v in _markdown(app) if v.startswith("In Manchester"))
+    assert f"scored {manchester:.1f} on KS4 Attainment 8 score" in takeaway
+    assert f"# {plain(STORY.slides[0].title)}" in _markdown(app)
+    assert "Pause on the orange bars" in " ".join(_markdown(app))
+    assert any("Open Government Licence v3" in v for v in _markdown(app))
+    assert _counter(app) == "1 / 2"
+    config = specs[0]["config"]
+    sizes = [
+        config["title"]["fontSize"],
+        config["axis"]["labelFontSize"],
+        config["axis"]["titleFontSize"],
+        config["legend"]["labelFontSize"],
+        config["legend"]["titleFontSize"],
+        config["text"]["fontSize"],
+    ]
+    assert min(sizes) >= 18
+    # No sidebar: the presentation hides it with constant CSS (no data in the HTML).
+    html = [h.proto.body for h in app.get("html")]
+    assert any('[data-testid="stSidebar"]' in body and "Manchester" not in body for body in html)
+
+
+def test_next_and_previous_move_between_slides() -> None:
+    app = run_page(page="pages/story.py", params={"story": encode(STORY)})
+    app.button(key="story-present").click().run()
+    assert app.button(key="story-previous").disabled
+    app.button(key="story-next").click().run()
+    assert _counter(app) == "2 / 2"
+    assert app.button(key="story-next").disabled
+    drawn = _drawn(chart_specs(app)[0])
+    assert ("Bolton", "disadvantaged") in drawn  # the GM view: every GM LA drawn
+    assert app.query_params["slide"] == "2"
+    app.button(key="story-previous").click().run()
+    assert _counter(app) == "1 / 2"
+    app.button(key="story-leave").click().run()
+    assert app.title[0].value == "Story and presentation"
+    assert "present" not in app.query_params
+
+
+def test_a_presentation_link_opens_at_its_slide() -> None:
+    app = run_page(
+        page="pages/story.py", params={"story": encode(STORY), "present": "1", "slide": "2"}
+    )
+    assert _counter(app) == "2 / 2"
+    assert len(chart_specs(app)) == 1
+
+
+def test_an_empty_story_presents_the_current_pages_charts() -> None:
+    app = run_page(page="pages/story.py", params={"la": "352"})
+    app.button(key="story-present").click().run()
+    assert _counter(app) == "1 / 2"  # Overview, secondary: Attainment 8 and Progress 8
+    assert ("Manchester", "disadvantaged") in _drawn(chart_specs(app)[0])
+
+
+def test_add_to_story_then_edit_reorder_and_download() -> None:
+    app = run_page(params={"la": "352"})
+    labels = [b.label for b in app.button]
+    assert "Add “KS4 Attainment 8 score: disadvantaged and other pupils, 2018/19” to story" in (
+        labels
+    )
+    app.button(key="story-add-overview-ks4_attainment8").click().run()
+    app.button(key="story-add-overview-ks4_progress8").click().run()
+    app.switch_page("pages/story.py")
+    app.run()
+    assert not app.exception
+    app.text_input(key="story-slide-title-1").input("Progress").run()
+    app.button(key="story-up-1").click().run()
+    story = decode(app.query_params["story"])
+    assert [s.view_id for s in story.slides] == [
+        "overview-ks4_progress8",
+        "overview-ks4_attainment8",
+    ]
+    assert story.slides[0].title == "Progress"
+    assert app.text_input(key="story-slide-title-0").value == "Progress"  # editors follow
+    app.button(key="story-remove-1").click().run()
+    assert len(decode(app.query_params["story"]).slides) == 1
+    # Decks are made only when asked for, then offered with their sizes.
+    assert not [d for d in _downloads(app) if "PowerPoint" in d]
+    app.button(key="story-prepare").click().run()
+    assert not app.exception
+    decks = [d for d in _downloads(app) if "PowerPoint" in d or "PDF" in d]
+    assert len(decks) == 2 and all("KB" in d for d in decks)
+
+
+def test_chart_images_are_made_only_when_their_area_is_opened() -> None:
+    app = run_page(params={"la": "352"})
+    assert not [d for d in _downloads(app) if "PNG" in d or "SVG" in d]
+    app.session_state["images-overview-ks4_attainment8"] = True  # the user opens it
+    app.run()
+    assert not app.exception
+    images = [d for d in _downloads(app) if "PNG" in d or "SVG" in d]
+    assert len(images) == 2
+    assert all("KB" in label for label in images)
+
+
+def test_slides_that_cannot_be_drawn_say_why_and_the_rest_still_show() -> None:
+    story = (
+        Story()
+        .add({**ATT8_MANCHESTER, "v": "nosuchpage-chart"})
+        .add({**ATT8_MANCHESTER, "la": "999"})
+        .add({**ATT8_MANCHESTER, "v": "overview-ks2_rwm_expected_pct"})  # primary only
+        .add(ATT8_MANCHESTER)
+    )
+    app = run_page(page="pages/story.py", params={"story": encode(story)})
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert len(warnings) == 3
+    assert "cannot redraw its charts" in warnings[0]
+    assert "no local authority with code '999'" in warnings[1]
+    assert "is not drawn for Manchester" in warnings[2]
+    app.button(key="story-present").click().run()
+    assert "This slide cannot be drawn" in app.warning[0].value
+    assert not chart_specs(app)
+    for _ in range(3):
+        app.button(key="story-next").click().run()
+    assert _counter(app) == "4 / 4"
+    assert len(chart_specs(app)) == 1
