@@ -1,6 +1,12 @@
-"""Placeholder while the page is built (replaced before release)."""
+"""Data and methods: what is loaded, how to add DfE downloads, and what every figure means."""
 
 import streamlit as st
 
-st.title("data")
-st.info("This page is being built.")
+from components import data_page, filters
+
+selection = filters.current()
+st.title("Data and methods")
+data_page.intro(selection)
+data_page.loaded_section(selection)
+data_page.upload_section()
+data_page.definitions_section()

@@ -1,0 +1,353 @@
+"""The Data and methods page through app.py, and its upload component with real and broken files.
+
+AppTest cannot drive a browser file picker, so uploads are tested by calling the component's
+functions directly, with EQUITY_USER_STORE pointing at a temporary folder; the page is then
+run over that store to check that it shows what was loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components import upload
+from equity.store import EMBEDDED_STORE, USER_STORE_ENV, Store, read_manifest
+from tests.pages.conftest import run_page
+
+pytestmark = pytest.mark.page
+
+ROOT = Path(__file__).resolve().parents[2]
+BAD = ROOT / "tests" / "data" / "bad"
+TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4final.csv"
+SURREY_KS4 = ROOT / "data" / "sources" / "performance-tables" / "2018-2019_936_ks4final.csv"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def named(path: Path, name: str | None = None) -> upload.NamedBytes:
+    return upload.NamedBytes(name or path.name, path.read_bytes())
+
+
+@pytest.fixture
+def user_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    store = tmp_path / "user-store"
+    monkeypatch.setenv(USER_STORE_ENV, str(store))
+    return store
+
+
+@pytest.fixture(scope="module")
+def embedded_before() -> dict[str, str]:
+    return snapshot(EMBEDDED_STORE)
+
+
+def frame_with(app: AppTest, *columns: str) -> pl.DataFrame:
+    for element in app.dataframe:
+        if list(element.value.columns)[: len(columns)] == list(columns):
+            return pl.from_pandas(element.value)
+    raise AssertionError(f"no table starting with columns {columns}")
+
+
+def markdown_text(app: AppTest) -> str:
+    return "\n".join(m.value for m in app.markdown)
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def test_loaded_table_lists_hampshire_and_surrey_ks4(user_store: Path) -> None:
+    app = run_page(page="pages/data.py", params={"la": "350"})
+    assert app.title[0].value == "Data and methods"
+    results = frame_with(app, "authority", "la_code", "kind", "years")
+    ks4 = results.filter(pl.col("kind") == "ks4_performance")
+    assert sorted(ks4["authority"].to_list()) == ["Hampshire", "Surrey"]
+    surrey = ks4.filter(pl.col("la_code") == "936").row(0, named=True)
+    assert surrey["years"] == "2016/17, 2017/18, 2018/19"
+    assert surrey["schools_latest"] == 130
+    assert surrey["page"] == "https://www.compare-school-performance.service.gov.uk/download-data"
+
+
+def test_bolton_is_told_what_is_missing_and_where_to_get_it(user_store: Path) -> None:
+    app = run_page(page="pages/data.py", params={"la": "350"})
+    text = markdown_text(app)
+    assert r"No KS4 school results for Bolton \(350\): download the 'Key stage 4 final" in text
+    assert "<https://www.compare-school-performance.service.gov.uk/download-data>" in text
+    assert r"School census loaded for Bolton \(350\): 2018/19" in text
+    status = frame_with(app, "authority", "la_code", "what", "years")
+    years = dict(status.select("what", "years").iter_rows())
+    assert years["KS4 school results split by disadvantage (performance tables, final)"] == (
+        "not loaded"
+    )
+
+
+def test_files_table_gives_publisher_licence_and_row_accounts(user_store: Path) -> None:
+    app = run_page(page="pages/data.py", params={"la": "936"})
+    files = frame_with(app, "file", "what", "level")
+    manifest = Store.open(EMBEDDED_STORE).manifest()
+    assert files.height == manifest.height
+    assert set(files["licence"]) == {"Open Government Licence v3.0"}
+    assert set(files["loaded_by"]) == {"built in"}
+    assert (files["rows_read"] == files["rows_stored"] + files["rows_rejected"]).all()
+    lait = files.filter(pl.col("file") == "bds_long_0.parquet").row(0, named=True)
+    assert lait["page"] == (
+        "https://www.gov.uk/government/publications/local-authority-interactive-tool-lait"
+    )
+    rejected = frame_with(app, "file", "reason", "rows")
+    assert int(rejected["rows"].sum()) == int(manifest["rows_rejected"].sum())
+    text = markdown_text(app)
+    assert r"KS4 school results loaded for Surrey \(936\): 2016/17, 2017/18, 2018/19" in text
+
+
+def test_definitions_are_on_the_page(user_store: Path) -> None:
+    app = run_page(page="pages/data.py")
+    text = markdown_text(app)
+    assert r"GS = 0.5 \* sum \|F\_i/F - T\_i/T\|" in text
+    assert "Against other pupils nationally" in text
+    statuses = frame_with(app, "status", "codes_in_dfe_files", "meaning")
+    assert "suppressed" in statuses["status"].to_list()
+    breaks = frame_with(app, "year", "stage", "what_changed")
+    assert breaks.height == 13
+    lait = frame_with(app, "lait_code", "measure", "pupil_group")
+    assert "DAP_KS4_ATT8" in lait["lait_code"].to_list()
+    # Gaps for the default group are summarised, not listed LA by LA.
+    assert text.count("No KS4 school results for") == 1
+
+
+# --------------------------------------------------------------------------- uploads
+
+
+def test_upload_of_real_files_reaches_the_user_store_only(
+    user_store: Path, embedded_before: dict[str, str]
+) -> None:
+    report = upload.ingest_uploads([named(TINY_KS4), named(SURREY_KS4)])
+    assert sorted(report.stored) == [SURREY_KS4.name, TINY_KS4.name]
+    frame = report.frame()
+    tiny = frame.filter(pl.col("file") == TINY_KS4.name).row(0, named=True)
+    assert (tiny["kind"], tiny["years"], tiny["rows_read"]) == ("ks4_performance", "2018/19", 9)
+    assert (tiny["rows_stored"], tiny["rows_rejected"]) == (7, 2)
+    assert "no usable URN" in tiny["rejected_because"]
+    assert frame["problem"].null_count() == frame.height
+    assert sorted(read_manifest(user_store)["source"]) == [SURREY_KS4.name, TINY_KS4.name]
+    assert upload.replaced_builtin(report.stored) == [SURREY_KS4.name]
+    assert snapshot(EMBEDDED_STORE) == embedded_before
+
+
+def test_uploaded_files_show_on_the_page_as_yours(user_store: Path) -> None:
+    upload.ingest_uploads([named(TINY_KS4)])
+    app = run_page(page="pages/data.py", params={"la": "936"})
+    files = frame_with(app, "file", "what", "level")
+    mine = files.filter(pl.col("loaded_by") == "you")
+    assert mine["file"].to_list() == [TINY_KS4.name]
+    results = frame_with(app, "authority", "la_code", "kind", "years")
+    assert "999" in results["la_code"].to_list()
+    assert app.selectbox(key="data-remove-source").options == [TINY_KS4.name]
+
+
+def test_removing_a_file_from_the_page(user_store: Path) -> None:
+    upload.ingest_uploads([named(TINY_KS4)])
+    app = run_page(page="pages/data.py")
+    app.button[-1].click()  # "Remove from my data", the last button on the page
+    app.run()
+    assert not app.exception
+    assert upload.user_sources() == []
+    assert "Removed 2018-2019\\_999\\_ks4final.csv from your data." in [
+        s.value for s in app.success
+    ]
+
+
+def test_the_load_report_is_shown_as_a_table_with_each_problem(user_store: Path) -> None:
+    """What the page shows after "Load files" (the report survives the rerun it triggers)."""
+    report = upload.ingest_uploads([named(TINY_KS4), named(BAD / "not_dfe.csv")])
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["data_page_report"] = {
+        "how": "upload",
+        "message": "Loaded 1 file(s); 1 could not be used.",
+        "frame": report.frame(),
+    }
+    app.run()
+    app.switch_page("pages/data.py")
+    app.run()
+    assert not app.exception
+    assert [w.value for w in app.warning] == ["Loaded 1 file\\(s\\); 1 could not be used."]
+    shown = frame_with(app, "file", "problem", "kind", "years")
+    assert shown["file"].to_list() == [TINY_KS4.name, "not_dfe.csv"]
+    assert shown["rows_rejected"].to_list()[0] == 2
+    assert any(r"not\_dfe.csv: not a file kind" in m.value for m in app.markdown)
+
+
+@pytest.mark.parametrize("bad", sorted(p.name for p in BAD.iterdir()))
+def test_a_broken_upload_is_reported_and_changes_nothing(
+    user_store: Path, embedded_before: dict[str, str], bad: str
+) -> None:
+    upload.ingest_uploads([named(TINY_KS4)])
+    before = snapshot(user_store)
+    report = upload.ingest_uploads([named(BAD / bad)])
+    assert not report.ok
+    assert report.problems
+    for problem in report.problems:
+        assert "Traceback" not in problem and "/tmp" not in problem
+    assert snapshot(user_store) == before
+    assert snapshot(EMBEDDED_STORE) == embedded_before
+
+
+def test_broken_uploads_get_plain_explanations(user_store: Path) -> None:
+    report = upload.ingest_uploads([named(BAD / p) for p in sorted(p.name for p in BAD.iterdir())])
+    problems = dict(report.frame().select("file", "problem").iter_rows())
+    assert problems["empty.csv"].endswith("The file is empty")
+    assert "Excel workbook" in problems["workbook_saved_as.csv"]
+    assert "Its header is name, colour, size (3 columns)" in problems["not_dfe.csv"]
+    assert "zip bomb" in problems["bomb.zip"]
+    assert "damaged, password-protected" in problems["damaged.zip"]
+    assert "notes.docx" in problems["not_data.zip/notes.docx"]
+    assert not report.stored
+    assert not (user_store / "manifest.parquet").exists()
+
+
+def test_one_bad_file_does_not_stop_the_good_ones(user_store: Path) -> None:
+    report = upload.ingest_uploads([named(BAD / "damaged.zip"), named(TINY_KS4)])
+    assert report.stored == [TINY_KS4.name]
+    assert len(report.problems) == 1
+
+
+class _Huge:
+    """An upload that claims to be over the cap; reading it would fail the test."""
+
+    name = "2018-2019_352_ks4final.csv"
+    size = upload.MAX_UPLOAD_BYTES + 1
+
+    def getvalue(self) -> bytes:
+        raise AssertionError("an oversized upload must not be read")
+
+
+def test_oversized_and_wrong_type_uploads_are_refused(user_store: Path) -> None:
+    report = upload.ingest_uploads([_Huge(), upload.NamedBytes("tool.exe", b"MZ")])
+    assert report.problems[0].endswith(
+        "is over the 200 MB upload limit. Load it from a folder on this computer or with "
+        "`python -m equity ingest` instead"
+    )
+    assert report.problems[1] == "tool.exe: only .csv and .zip files can be loaded"
+    assert not report.stored
+
+
+def test_client_file_names_never_choose_a_path(user_store: Path, tmp_path: Path) -> None:
+    assert upload.safe_name("../../etc/2018-2019_352_ks4final.csv") == "2018-2019_352_ks4final.csv"
+    assert upload.safe_name("C:\\Users\\me\\Downloads\\2018-2019_352_ks4final.CSV") == (
+        "2018-2019_352_ks4final.csv"
+    )
+    assert upload.safe_name("my file (1).csv") == "my_file_1.csv"
+    assert upload.safe_name("...csv") is None
+    assert upload.safe_name("/") is None
+    assert upload.safe_name("data.csv.exe") is None
+    report = upload.ingest_uploads([named(TINY_KS4, "../../../" + TINY_KS4.name)])
+    assert report.stored == [TINY_KS4.name]
+    assert not (tmp_path.parent / TINY_KS4.name).exists()
+
+
+def test_the_year_box_dates_files_whose_name_does_not(user_store: Path) -> None:
+    undated = named(TINY_KS4, "999_ks4final.csv")
+    report = upload.ingest_uploads([undated])
+    assert "cannot tell which academic year" in report.problems[0]
+    report = upload.ingest_uploads([undated], year="2017-18")
+    assert report.stored == ["999_ks4final.csv"]
+    manifest = read_manifest(user_store).row(0, named=True)
+    assert manifest["academic_years"] == ["2017/18"]
+
+
+def test_reusing_a_name_for_another_year_is_flagged(user_store: Path) -> None:
+    upload.ingest_uploads([named(TINY_KS4, "999_ks4final.csv")], year="2017/18")
+    report = upload.ingest_uploads([named(TINY_KS4, "999_ks4final.csv")], year="2018/19")
+    notes = report.frame()["notes"][0]
+    assert notes.startswith("REPLACED your earlier 999_ks4final.csv (2017/18)")
+
+
+def test_a_zip_of_downloads_is_read_member_by_member(user_store: Path, tmp_path: Path) -> None:
+    archive = tmp_path / "downloads.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.write(TINY_KS4, f"2018-2019/{TINY_KS4.name}")
+        bundle.writestr("2018-2019/readme.txt", "DfE download")
+        bundle.writestr("2018-2019/notes.txt", "not data")
+    report = upload.ingest_uploads([named(archive)])
+    assert report.stored == [TINY_KS4.name]
+    assert report.problems == [
+        "notes.txt: not a file kind Equity Explorer knows (expected a DfE performance table, "
+        "school census, GIAS extract, LAIT panel or ONS boundary file)"
+    ]
+
+
+# --------------------------------------------------------------------------- folder, removal
+
+
+def test_a_folder_is_read_not_changed_and_a_bad_zip_does_not_hide_good_files(
+    user_store: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "downloads"
+    (folder / "2018-19").mkdir(parents=True)
+    shutil.copy(TINY_KS4, folder / "2018-19" / "999_ks4final.csv")
+    shutil.copy(BAD / "bomb.zip", folder / "bomb.zip")
+    shutil.copy(BAD / "not_dfe.csv", folder / "not_dfe.csv")
+    (folder / "README.md").write_text("my notes")
+    before = snapshot(folder)
+    report = upload.ingest_folder(str(folder))
+    assert report.stored == ["999_ks4final.csv"]
+    assert read_manifest(user_store).row(0, named=True)["academic_years"] == ["2018/19"]
+    assert len(report.problems) == 2
+    assert snapshot(folder) == before
+
+
+def test_folder_mistakes_are_explained(user_store: Path, tmp_path: Path) -> None:
+    assert upload.ingest_folder(str(tmp_path / "nope")).problems == [
+        f"{tmp_path / 'nope'}: no such folder"
+    ]
+    assert "built-in store" in upload.ingest_folder(str(EMBEDDED_STORE)).problems[0]
+    upload.ingest_uploads([named(TINY_KS4)])
+    assert "your store" in upload.ingest_folder(str(user_store / "results")).problems[0]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert "no .csv, .zip" in upload.ingest_folder(str(empty)).problems[0]
+    assert upload.ingest_folder("  ").problems == ["type the path of a folder with DfE downloads"]
+
+
+def test_only_user_files_can_be_removed(user_store: Path, embedded_before: dict[str, str]) -> None:
+    upload.ingest_uploads([named(TINY_KS4)])
+    assert upload.user_sources() == [TINY_KS4.name]
+    assert not upload.remove_user_source("england_census.csv")
+    assert upload.remove_user_source(TINY_KS4.name)
+    assert upload.user_sources() == []
+    assert not list(user_store.glob("**/*999_ks4final.csv.parquet"))
+    assert snapshot(EMBEDDED_STORE) == embedded_before
+
+
+def test_uploads_refuse_to_write_into_the_built_in_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(USER_STORE_ENV, str(EMBEDDED_STORE))
+    with pytest.raises(ValueError, match="built-in store"):
+        upload.ingest_uploads([named(TINY_KS4)])
+
+
+@pytest.mark.parametrize(
+    ("ip", "url", "local"),
+    [
+        (None, None, True),
+        (None, "http://localhost:8501/data", True),
+        (None, "http://127.0.0.1:8501/", True),
+        (None, "http://[::1]:8501/", True),
+        (None, "https://equity.example.org/data", False),  # a proxy on the same machine
+        ("203.0.113.9", "http://localhost:8501/", False),
+    ],
+)
+def test_folder_reading_is_offered_only_locally(
+    ip: str | None, url: str | None, local: bool
+) -> None:
+    assert upload.is_local_request(ip, url) is local

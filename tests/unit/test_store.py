@@ -1,0 +1,327 @@
+"""The store's promises: re-ingest replaces, failure changes nothing, layers, and data/ honesty.
+
+The last group keeps data/ honest (after datasette's test that every setting is documented):
+every file under data/sources is either in data/store's manifest, with the same bytes, or is
+documentation; and every file has a line in data/sources/SOURCES.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from equity.ingest.registry import IGNORED_NAMES
+from equity.ingest.runner import DATA_SUFFIXES, ingest_paths, sha256_of
+from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, read_manifest, remove_source
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4final.csv"
+TINY_KS2 = ROOT / "tests" / "data" / "performance_tables" / "2017-2018_998_ks2final.csv"
+BAD = ROOT / "tests" / "data" / "bad"
+SOURCES_MD = EMBEDDED_SOURCES / "SOURCES.md"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under `folder` and its bytes' hash: 'byte-identical' made checkable."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+# --------------------------------------------------------------------------- re-ingest
+
+
+def test_reingesting_a_file_replaces_its_rows(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    first = ingest_paths([TINY_KS4, TINY_KS2], store)
+    assert len(first.ingested) == 2
+    before = Store.open(store)
+    counts = before.results().group_by("source").len().collect().sort("source")
+    schools = before.schools().height
+
+    again = ingest_paths([TINY_KS4], store)
+    assert len(again.ingested) == 1
+    after = Store.open(store)
+    assert after.results().group_by("source").len().collect().sort("source").equals(counts)
+    assert after.schools().height == schools
+    assert after.rejected().filter(pl.col("source") == TINY_KS4.name).height == 2
+    manifest = read_manifest(store)
+    assert manifest["source"].to_list() == sorted([TINY_KS4.name, TINY_KS2.name])
+    # No duplicate result keys after the second ingest.
+    keys = ["entity", "academic_year", "key_stage", "measure", "pupil_group", "source"]
+    results = after.results().collect()
+    assert results.select(keys).is_duplicated().sum() == 0
+
+
+def test_reingesting_changed_content_keeps_only_the_new_rows(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4], store)
+    changed = tmp_path / "2018-2019" / TINY_KS4.name
+    changed.parent.mkdir()
+    changed.write_text(
+        TINY_KS4.read_text(encoding="utf-8-sig").replace("48.2,SUPP,50.1", "49.9,SUPP,50.1"),
+        encoding="utf-8",
+    )
+    ingest_paths([changed], store)
+    att8 = (
+        Store.open(store)
+        .results()
+        .filter(
+            (pl.col("entity") == "100001")
+            & (pl.col("measure") == "ks4_attainment8")
+            & (pl.col("pupil_group") == "all")
+        )
+        .collect()
+    )
+    assert att8["value"].to_list() == [49.9]
+
+
+def test_removing_a_source_removes_every_table_and_its_manifest_row(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4, TINY_KS2], store)
+    remove_source(store, TINY_KS4.name)
+    opened = Store.open(store)
+    assert read_manifest(store)["source"].to_list() == [TINY_KS2.name]
+    assert opened.results().filter(pl.col("source") == TINY_KS4.name).collect().is_empty()
+    assert opened.rejected().is_empty()
+    assert not list(store.glob(f"**/{TINY_KS4.name}.parquet"))
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_failed_file_leaves_the_store_byte_identical(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4], store)
+    before = snapshot(store)
+    bad = [p for p in sorted(BAD.iterdir()) if p.name != "damaged.zip"]
+    report = ingest_paths([*bad, tmp_path / "missing.csv"], store)
+    assert not report.ingested
+    assert len(report.failures) >= len(bad) + 1
+    assert snapshot(store) == before
+
+
+def test_a_file_that_fails_to_read_does_not_replace_the_good_copy(tmp_path: Path) -> None:
+    """Same name, broken content: the earlier good rows stay."""
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4], store)
+    before = snapshot(store)
+    broken = tmp_path / "broken" / TINY_KS4.name
+    broken.parent.mkdir()
+    broken.write_bytes(b"\x00\x01 not a csv at all \x00")
+    report = ingest_paths([broken], store)
+    assert not report.ingested
+    assert snapshot(store) == before
+
+
+# --------------------------------------------------------------------------- layers
+
+
+@pytest.fixture
+def two_layers(tmp_path: Path) -> tuple[Path, Path]:
+    """A 'built-in' layer with the tiny KS4 file, and a user layer with a corrected copy of
+    the same file (its two bad rows removed and one figure changed)."""
+    base, user = tmp_path / "base", tmp_path / "user"
+    ingest_paths([TINY_KS4, TINY_KS2], base)
+    lines = TINY_KS4.read_text(encoding="utf-8-sig").splitlines()
+    kept = [ln for ln in lines if "School With No URN" not in ln and not ln.startswith("9,")]
+    kept = [ln.replace("48.2,SUPP,50.1", "49.9,SUPP,50.1") for ln in kept]
+    fixed = tmp_path / "fixed" / TINY_KS4.name
+    fixed.parent.mkdir()
+    fixed.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    report = ingest_paths([fixed], user)
+    assert report.ingested and report.ingested[0].rejected.is_empty()
+    return base, user
+
+
+def test_user_layer_wins_for_results_and_manifest(two_layers: tuple[Path, Path]) -> None:
+    base, user = two_layers
+    store = Store.open(base, user)
+    manifest = store.manifest()
+    assert manifest["source"].to_list() == sorted([TINY_KS4.name, TINY_KS2.name])
+    row = manifest.filter(pl.col("source") == TINY_KS4.name).row(0, named=True)
+    assert row["rows_rejected"] == 0  # the user's copy
+    att8 = (
+        store.results()
+        .filter(
+            (pl.col("entity") == "100001")
+            & (pl.col("measure") == "ks4_attainment8")
+            & (pl.col("pupil_group") == "all")
+        )
+        .collect()
+    )
+    assert att8["value"].to_list() == [49.9]
+    # The base layer's other file still shows through.
+    assert store.results().filter(pl.col("source") == TINY_KS2.name).collect().height > 0
+    # Opening only the base layer still gives the original.
+    assert Store.open(base).manifest().filter(pl.col("source") == TINY_KS4.name)[
+        "rows_rejected"
+    ].to_list() == [2]
+
+
+def test_a_missing_layer_is_skipped(tmp_path: Path, two_layers: tuple[Path, Path]) -> None:
+    base, _ = two_layers
+    store = Store.open(base, tmp_path / "never-written")
+    assert store.layers == (base,)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="store bug: Store._files picks each table's file per layer, so when the user's copy "
+    "of a source has no rows for a table (here: no rejected rows) the built-in copy's rows for "
+    "that table leak through; the winning layer should be chosen per source, for all tables",
+)
+def test_user_layer_wins_per_source_in_every_table(two_layers: tuple[Path, Path]) -> None:
+    base, user = two_layers
+    store = Store.open(base, user)
+    assert store.rejected().filter(pl.col("source") == TINY_KS4.name).is_empty()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="store bug: source_slug maps 'a b.csv' and 'a_b.csv' to the same Parquet name, so "
+    "writing one deletes the other's rows while the manifest still lists both",
+)
+def test_sources_whose_names_differ_only_in_punctuation_keep_their_rows(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    for folder, name in (("a", "2018-2019_999 ks4final.csv"), ("b", "2018-2019_999_ks4final.csv")):
+        path = tmp_path / folder / name
+        path.parent.mkdir()
+        path.write_bytes(TINY_KS4.read_bytes())
+        ingest_paths([path], store)
+    counts = dict(Store.open(store).results().group_by("source").len().collect().iter_rows())
+    assert set(counts) == {"2018-2019_999 ks4final.csv", "2018-2019_999_ks4final.csv"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="runner/store bug: a source is named by its bare file name, so DfE's zip layout "
+    "(2017-2018/999_ks4final.csv, 2018-2019/999_ks4final.csv) keeps only the last year",
+)
+def test_the_same_file_name_in_two_year_folders_keeps_both_years(tmp_path: Path) -> None:
+    for year in ("2017-2018", "2018-2019"):
+        path = tmp_path / "downloads" / year / "999_ks4final.csv"
+        path.parent.mkdir(parents=True)
+        path.write_bytes(TINY_KS4.read_bytes())
+    ingest_paths([tmp_path / "downloads"], tmp_path / "store")
+    years = Store.open(tmp_path / "store").results().select("academic_year").unique().collect()
+    assert sorted(years["academic_year"]) == ["2017/18", "2018/19"]
+
+
+# --------------------------------------------------------------------------- data/ is honest
+
+
+def _source_files() -> list[Path]:
+    return sorted(p for p in EMBEDDED_SOURCES.rglob("*") if p.is_file())
+
+
+def _is_data(path: Path) -> bool:
+    return not IGNORED_NAMES.search(path.name) and path.suffix.lower() in DATA_SUFFIXES
+
+
+def test_every_data_file_is_in_the_embedded_store_with_the_same_bytes() -> None:
+    manifest = read_manifest(EMBEDDED_STORE)
+    shipped = dict(manifest.select("source", "sha256").iter_rows())
+    data = [p for p in _source_files() if _is_data(p)]
+    assert data
+    for path in data:
+        assert path.name in shipped, f"{path.name} is not in data/store: run the ingest"
+        assert shipped[path.name] == sha256_of(path), f"data/store is stale for {path.name}"
+    assert set(shipped) == {p.name for p in data}, "data/store lists files not in data/sources"
+
+
+def test_files_not_ingested_are_documentation_or_documented_alternates() -> None:
+    listed = set(read_manifest(EMBEDDED_STORE)["source"])
+    others = [p for p in _source_files() if p.name not in listed]
+    for path in others:
+        assert IGNORED_NAMES.search(path.name), f"{path.name}: neither ingested nor ignored"
+    assert {p.name for p in others} == {
+        "SOURCES.md",
+        "SERIES-BREAKS.md",
+        "CTYUA_Dec2022_UK_BUC.topo.json",
+    }
+
+
+def _documented_patterns(text: str) -> list[re.Pattern[str]]:
+    """File names and name patterns in SOURCES.md's `code` spans: `themes_*.csv`,
+    `{academic year}_{LA}_{ks2|ks4}final.csv`, `.topo.json` (a suffix)."""
+    patterns = []
+    for token in re.findall(r"`([^`]+)`", text):
+        if "." not in token or " " in token.replace("{academic year}", ""):
+            continue
+        regex = ""
+        for part in re.split(r"(\{[^}]*\}|\*)", token):
+            if part == "*":
+                regex += r"[^/]*"
+            elif part.startswith("{") and "|" in part:
+                regex += "(" + "|".join(map(re.escape, part[1:-1].split("|"))) + ")"
+            elif part.startswith("{"):
+                regex += r"[^_/]+"
+            else:
+                regex += re.escape(part)
+        if token.startswith("."):
+            regex = r".+" + regex
+        patterns.append(re.compile(regex))
+    return patterns
+
+
+#: Gaps in SOURCES.md found by the test below (change requested; flips to a pass when fixed).
+UNDOCUMENTED = {"england_gcse_alevel_averages.csv", "SERIES-BREAKS.md"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            p.name,
+            marks=pytest.mark.xfail(strict=True, reason="not listed in SOURCES.md yet"),
+        )
+        if p.name in UNDOCUMENTED
+        else p.name
+        for p in _source_files()
+        if p.name != "SOURCES.md"
+    ],
+)
+def test_every_file_has_a_line_in_sources_md(name: str) -> None:
+    text = SOURCES_MD.read_text(encoding="utf-8")
+    documented = name in text or any(p.fullmatch(name) for p in _documented_patterns(text))
+    assert documented, f"{name} has no line in data/sources/SOURCES.md"
+
+
+def test_sources_md_names_only_files_that_exist() -> None:
+    text = SOURCES_MD.read_text(encoding="utf-8")
+    names = {p.name for p in _source_files()}
+    for token in re.findall(r"`([^`]+)`", text):
+        if re.fullmatch(r"[\w.-]+\.(csv|parquet|geojson|json|md)", token) and not token.startswith(
+            "."
+        ):
+            assert token in names, f"SOURCES.md names {token}, which is not in data/sources"
+
+
+def test_the_embedded_store_is_not_written_by_opening_it() -> None:
+    before = snapshot(EMBEDDED_STORE)
+    store = Store.open(EMBEDDED_STORE)
+    store.results().select(pl.len()).collect()
+    store.schools()
+    assert snapshot(EMBEDDED_STORE) == before
+
+
+def test_copying_a_store_keeps_it_readable(tmp_path: Path) -> None:
+    """A store is plain files: a copy (a backup, or another machine) opens as the original."""
+    source = tmp_path / "a"
+    ingest_paths([TINY_KS4], source)
+    copy = tmp_path / "b"
+    shutil.copytree(source, copy)
+    assert (
+        Store.open(copy)
+        .manifest()
+        .drop("ingested_at")
+        .equals(Store.open(source).manifest().drop("ingested_at"))
+    )
