@@ -1,19 +1,37 @@
-"""Page furniture shared by every page: skip link, language, footer with licence."""
+"""Page furniture shared by every page: skip link styling, caption contrast, footer.
+
+The skip link itself is Streamlit's: in Streamlit 1.67 every app's first focusable element is
+`a[data-testid="stSkipToContent"]` ("Skip to main content", href="#stMain"), which moves
+focus to `<main id="stMain" tabindex="0">`, the page content after the sidebar. A second
+link of our own inside <main> would only make keyboard users skip twice, so the app
+styles Streamlit's link instead: hidden until focused, then GOV.UK's yellow focus style.
+Streamlit's index.html already declares `<html lang="en">`.
+
+Only constant CSS is written here; no data value ever reaches this HTML.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-#: Plain CSS and a skip link; no data value is ever interpolated into this HTML.
+#: A fixed string (tests/unit/test_security.py checks st.html only ever gets one).
+#: Skip link on focus: GOV.UK's focus style (#FFDD00 behind #0B0C0C text, 3 px outline).
+#: Captions: Streamlit draws them in the text colour at opacity 0.6, which comes out as
+#: #828180 on white, 3.9:1, under WCAG 2.2's 4.5:1 for text of this size (axe
+#: color-contrast, serious, on every page with a caption). Instead: GOV.UK's secondary text
+#: colour #505A5F at full opacity, 7.1:1 on white and 6.7:1 on the sidebar's #F8F8F7.
 _CHROME = """
-<a class="equity-skip-link" href="#main-content">Skip to main content</a>
-<span id="main-content" tabindex="-1"></span>
 <style>
-.equity-skip-link {position:absolute; left:-10000px; top:auto; width:1px; height:1px;
-  overflow:hidden;}
-.equity-skip-link:focus {position:fixed; left:1rem; top:1rem; width:auto; height:auto;
-  z-index:100000; background:#FFDD00; color:#0B0C0C; padding:0.5rem 1rem; font-weight:700;
-  outline:3px solid #0B0C0C;}
+.stApp [data-testid="stSkipToContent"]:focus,
+.stApp [data-testid="stSkipToContent"]:focus-visible {
+  background: #FFDD00; color: #0B0C0C; outline: 3px solid #0B0C0C;
+  outline-offset: 0; box-shadow: none; text-decoration: underline; font-weight: 700;
+  z-index: 1000001;
+}
+.stApp [data-testid="stCaptionContainer"],
+.stApp [data-testid="stCaptionContainer"] p {
+  color: #505A5F; opacity: 1;
+}
 </style>
 """
 

@@ -1,0 +1,527 @@
+"""A live Streamlit server and headless Chromium for the browser, a11y and load tiers.
+
+`app_server` starts `streamlit run app.py` once per test session on a free loopback port
+(uploads go to a scratch user store, never the real one) and stops its process group at the
+end. `browser` is Debian's Chromium driven by Playwright's sync API, one per test module
+(so no Playwright event loop outlives the browser tests). `wait_for_app` waits, by polling
+the DOM, until Streamlit has finished a run; no test sleeps for a fixed time.
+
+Streamlit 1.67's DOM, as inspected: `[data-testid="stApp"]` carries
+`data-test-script-state` ("running" while a script runs, "notRunning" when idle) and
+`data-test-connection-state`; while a script runs, `[data-testid="stStatusWidget"]` holds a
+`stStatusWidgetRunningIcon` and elements from the previous run have `data-stale="true"`;
+pending elements show `[data-testid="stSkeleton"]`; the page content sits in
+`main#stMain > [data-testid="stMainBlockContainer"]`.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("EQUITY_CHROMIUM", "/usr/bin/chromium")
+#: Without the background-networking flags Chromium tries to reach Google's services, and
+#: a closed network refuses its connections; sandboxing needs privileges CI containers lack.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SERVER_START_TIMEOUT_S = 90.0
+APP_TIMEOUT_MS = 90_000
+VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
+CHART_SELECTOR = ", ".join(
+    f'[data-testid="{testid}"]'
+    for testid in (
+        "stVegaLiteChart",
+        "stArrowVegaLiteChart",
+        "stDeckGlJsonChart",
+        "stPlotlyChart",
+        "stPyplot",
+        "stGraphVizChart",
+        "stBokehChart",
+    )
+)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """One entry of app.PAGES and the URL path Streamlit serves it at."""
+
+    path: str
+    title: str
+    section: str
+    default: bool
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path).stem
+
+    @property
+    def url_path(self) -> str:
+        """Streamlit's url_path is the file name without suffix; the default page is '/'."""
+        return "" if self.default else self.stem
+
+
+def app_pages() -> list[AppPage]:
+    """Every page in app.py's PAGES literal, read with ast (importing app.py runs the app)."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    literal: Any = None
+    for node in tree.body:
+        target = None
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            target, value = node.target.id, node.value
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            target, value = node.targets[0].id, node.value
+        if target == "PAGES" and value is not None:
+            literal = ast.literal_eval(value)
+    if not isinstance(literal, dict):
+        raise AssertionError("app.py no longer defines PAGES as a literal dict")
+    pages = [
+        AppPage(path, title, section, False)
+        for section, entries in literal.items()
+        for path, title, _icon in entries
+    ]
+    # The default page: app.py passes st.Page(..., default=(path == "<file>")); Streamlit's
+    # own default, when none is marked, is the first page.
+    marked = {
+        node.value.comparators[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.keyword)
+        and node.arg == "default"
+        and isinstance(node.value, ast.Compare)
+        and isinstance(node.value.comparators[0], ast.Constant)
+    }
+    default = next((p for p in pages if p.path in marked), pages[0])
+    return [AppPage(p.path, p.title, p.section, p is default) for p in pages]
+
+
+PAGE_LIST = app_pages()
+PAGE_IDS = [p.stem for p in PAGE_LIST]
+
+
+# --------------------------------------------------------------------------- server
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class AppServer:
+    """A running `streamlit run app.py` and where to reach it."""
+
+    process: subprocess.Popen[bytes]
+    base_url: str
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def rss_mb(self) -> float:
+        """The server's resident memory (VmRSS from /proc), in MB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise AssertionError("no VmRSS line for the server process")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def url(self, page: AppPage | None = None, query: str = "") -> str:
+        path = page.url_path if page else ""
+        return f"{self.base_url}/{path}" + (f"?{query.lstrip('?')}" if query else "")
+
+
+def start_server(workdir: Path, extra_env: dict[str, str] | None = None) -> AppServer:
+    """Start app.py on a free loopback port and wait (by polling) until it is healthy."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    user_store = workdir / "user-store"
+    user_store.mkdir(exist_ok=True)
+    env = {**os.environ, "EQUITY_USER_STORE": str(user_store), **(extra_env or {})}
+    port = free_port()
+    log_path = workdir / f"streamlit-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, stopped as a whole
+        )
+    server = AppServer(process, f"http://127.0.0.1:{port}", log_path, env)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    health = f"{server.base_url}/_stcore/health"
+    while True:
+        if not server.alive():
+            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(health, timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            stop_server(server)
+            raise RuntimeError(f"streamlit not healthy after {SERVER_START_TIMEOUT_S}s")
+        # Poll interval for the health endpoint, bounded by the deadline above.
+        time.sleep(0.2)
+
+
+def stop_server(server: AppServer) -> None:
+    """SIGTERM the server's process group, SIGKILL it if it does not stop in time."""
+    if not server.alive():
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.process.wait(timeout=15)
+
+
+def warm_up(server: AppServer) -> None:
+    """Open the app's root once, so app.py has called st.navigation in this server process.
+
+    Until then Streamlit 1.67 treats the app as a v1 multipage app because a `pages/`
+    folder exists: a first request for /<page> runs pages/<page>.py without app.py (no
+    filters, no router). `test_e2e.test_deep_link_on_a_fresh_server` covers that case;
+    every other test starts from a warmed server so results do not depend on test order.
+    """
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        try:
+            tab = new_context(chromium).new_page()
+            open_app(tab, server.url())
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    server = start_server(tmp_path_factory.mktemp("streamlit"))
+    try:
+        warm_up(server)
+        yield server
+    finally:
+        stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def base_url(app_server: AppServer) -> str:
+    return app_server.base_url
+
+
+# --------------------------------------------------------------------------- browser
+
+#: Counts the script runs the page has seen (stApp's script state turning to "running"),
+#: so a test can wait for the rerun its own click caused, not just any idle moment.
+RUN_COUNTER_JS = """
+(() => {
+  window.__equityRuns = 0;
+  let last = null;
+  const watch = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) { requestAnimationFrame(watch); return; }
+    const attr = 'data-test-script-state';
+    const count = (values) => {
+      for (const value of values) {
+        if (value === 'running' && last !== 'running') window.__equityRuns += 1;
+        last = value;
+      }
+    };
+    count([app.getAttribute(attr)]);
+    // Each record's oldValue is the state before it; replaying them catches a run even
+    // when "running" lasted less than one observer callback.
+    new MutationObserver((records) => {
+      count([...records.slice(1).map((r) => r.oldValue), app.getAttribute(attr)]);
+    }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: [attr]});
+  };
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', watch);
+  } else { watch(); }
+})();
+"""
+
+#: True when Streamlit is connected, idle, nothing is stale or pending and the main block
+#: holds content (and every chart has drawn). Must hold on `STABLE_POLLS` polls in a row.
+APP_IDLE_JS = """
+([minRuns, stablePolls, chartSelector]) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const idle = (() => {
+    if (!app) return false;
+    const state = app.getAttribute('data-test-script-state');
+    if (state !== null && state !== 'notRunning') return false;
+    const connection = app.getAttribute('data-test-connection-state');
+    if (connection !== null && connection !== 'CONNECTED') return false;
+    if ((window.__equityRuns || 0) < minRuns) return false;
+    if (document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')) return false;
+    const status = document.querySelector('[data-testid="stStatusWidget"]');
+    if (status && /running/i.test(status.innerText + (status.getAttribute('aria-label') || '')))
+      return false;
+    if (document.querySelectorAll('[data-testid="stSkeleton"]').length) return false;
+    if (document.querySelector('[data-stale="true"]')) return false;
+    const main = document.querySelector('[data-testid="stMainBlockContainer"]')
+      || document.querySelector('main');
+    if (!main || !main.querySelector('[data-testid="stElementContainer"], h1')) return false;
+    for (const chart of document.querySelectorAll(chartSelector)) {
+      if (!chart.querySelector('svg, canvas')) return false;
+    }
+    return true;
+  })();
+  window.__equityIdlePolls = idle ? (window.__equityIdlePolls || 0) + 1 : 0;
+  return window.__equityIdlePolls >= stablePolls;
+}
+"""
+STABLE_POLLS = 3
+POLL_MS = 150
+
+
+#: What wait_for_app saw when it gave up: each condition, to say which one never held.
+APP_STATE_JS = """
+(chartSelector) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const charts = [...document.querySelectorAll(chartSelector)];
+  return {
+    url: location.href,
+    scriptState: app && app.getAttribute('data-test-script-state'),
+    connection: app && app.getAttribute('data-test-connection-state'),
+    runs: window.__equityRuns || 0,
+    runningIcon: Boolean(document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')),
+    skeletons: document.querySelectorAll('[data-testid="stSkeleton"]').length,
+    stale: document.querySelectorAll('[data-stale="true"]').length,
+    undrawnCharts: charts.filter((c) => !c.querySelector('svg, canvas'))
+      .map((c) => c.getAttribute('aria-label') || c.dataset.testid),
+    h1: [...document.querySelectorAll('h1')].map((h) => h.innerText),
+  };
+}
+"""
+
+
+def run_count(page: Page) -> int:
+    return int(page.evaluate("window.__equityRuns || 0"))
+
+
+def wait_for_app(page: Page, *, after_runs: int = 0, timeout_ms: int = APP_TIMEOUT_MS) -> None:
+    """Wait until the app has finished running (polling; never a fixed sleep).
+
+    `after_runs`: the run count (`run_count`) taken before an interaction; the wait then
+    also requires that at least one further run has started, so it cannot return in the
+    instant between a click and the rerun it triggers. On timeout, the assertion says
+    which condition never held.
+    """
+    page.evaluate("window.__equityIdlePolls = 0")
+    try:
+        page.wait_for_function(
+            APP_IDLE_JS,
+            arg=[after_runs + 1, STABLE_POLLS, CHART_SELECTOR],
+            polling=POLL_MS,
+            timeout=timeout_ms,
+        )
+    except PlaywrightTimeoutError:
+        state = page.evaluate(APP_STATE_JS, CHART_SELECTOR)
+        raise AssertionError(f"the app did not settle in {timeout_ms} ms: {state}") from None
+
+
+def launch_browser(playwright: Any) -> Browser:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch_browser(playwright)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def new_context(browser: Browser, **kwargs: Any) -> BrowserContext:
+    kwargs.setdefault("viewport", VIEWPORT)
+    context = browser.new_context(**kwargs)
+    context.add_init_script(RUN_COUNTER_JS)
+    context.set_default_timeout(APP_TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    ctx = new_context(browser, accept_downloads=True)
+    try:
+        yield ctx
+    finally:
+        ctx.close()
+
+
+@dataclass
+class ConsoleLog:
+    errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+
+#: Streamlit's frontend, opened at /<page>, first looks for the server under that path
+#: (GET /<page>/_stcore/health and /host-config, both 404) before trying the root: noise
+#: from Streamlit's base-path detection, not an error of the app.
+_BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+
+
+def watch_console(page: Page, base_url: str) -> ConsoleLog:
+    """Collect console errors and uncaught exceptions that come from the app itself.
+
+    Left out: failed loads of resources outside the app's own server (Streamlit turns a
+    `:material/...:` page icon into a fonts.gstatic.com favicon, unreachable offline) and
+    Streamlit's base-path probes (above).
+    """
+    log = ConsoleLog()
+
+    def on_console(message: Any) -> None:
+        if message.type != "error":
+            return
+        location = (message.location or {}).get("url", "") or ""
+        if "net::ERR_" in message.text and not location.startswith(base_url):
+            return
+        if "404" in message.text and _BASE_PATH_PROBE.search(location):
+            return
+        log.errors.append(f"{message.text} @ {location}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+    return log
+
+
+@pytest.fixture
+def page(context: BrowserContext, base_url: str) -> Iterator[Page]:
+    tab = context.new_page()
+    tab.console_log = watch_console(tab, base_url)  # type: ignore[attr-defined]
+    yield tab
+
+
+def open_app(page: Page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_for_app(page)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def exception_texts(page: Page) -> list[str]:
+    return [t[:2000] for t in page.locator('[data-testid="stException"]').all_inner_texts()]
+
+
+def combobox(page: Page, label: str) -> Any:
+    """A selectbox by its label (Streamlit 1.67 draws it as a react-aria combobox)."""
+    return page.get_by_role("combobox", name=label, exact=True)
+
+
+def selectbox_text(page: Page, label: str) -> str:
+    return str(combobox(page, label).input_value()).strip()
+
+
+def choose_option(page: Page, label: str, typed: str, option: str | None = None) -> None:
+    """Type `typed` into the selectbox `label`, then Enter (or click the option `option`).
+
+    Waits for the filtered list and its highlighted option before pressing Enter: Enter
+    pressed before the list has caught up with the typing selects nothing.
+    """
+    box = combobox(page, label)
+    box.click()
+    box.fill(typed)
+    page.get_by_role("option").first.wait_for(state="visible")
+    if option is not None:
+        page.get_by_role("option", name=option, exact=True).click()
+        return
+    page.wait_for_function(
+        """(label) => {
+          const input = document.querySelector(`input[role="combobox"][aria-label="${label}"]`);
+          const active = input && input.getAttribute('aria-activedescendant');
+          return Boolean(active && document.getElementById(active));
+        }""",
+        arg=label,
+    )
+    box.press("Enter")
+
+
+def checked_radio(page: Page, label: str) -> str:
+    group = page.get_by_role("radiogroup", name=label, exact=True)
+    return str(group.locator('label:has(input[type="radio"]:checked)').inner_text()).strip()
+
+
+def click_radio(page: Page, label: str, option: str) -> None:
+    group = page.get_by_role("radiogroup", name=label, exact=True)
+    group.locator("label", has_text=option).first.click()
+
+
+def full_page_screenshot(page: Page, path: Path) -> None:
+    """A screenshot of the whole page. Streamlit scrolls inside <main>, not the document,
+    so the viewport is stretched to the main area's scroll height for the shot."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = int(
+        page.evaluate(
+            """() => {
+              const main = document.querySelector('[data-testid="stMain"]') ||
+                document.querySelector('main');
+              const side = document.querySelector('[data-testid="stSidebarContent"]');
+              return Math.max(main ? main.scrollHeight : 0, side ? side.scrollHeight : 0,
+                              document.documentElement.scrollHeight);
+            }"""
+        )
+    )
+    original = page.viewport_size or VIEWPORT
+    page.set_viewport_size({"width": original["width"], "height": min(max(height, 600), 12000)})
+    try:
+        wait_for_app(page)
+        page.screenshot(path=str(path), full_page=True)
+    finally:
+        page.set_viewport_size(original)
