@@ -1,0 +1,378 @@
+"""Real-server measurements in headless Chromium: reruns, cold start, memory, bytes sent.
+
+A rerun is timed from the click that commits a new Authority to the moment the app has
+finished the run (the server's `script_finished` message has arrived and the page shows
+notRunning, with no stale element) and every chart and map the page draws is on screen
+(a Vega svg/canvas, a deck.gl canvas), plus two animation frames so the browser has
+painted. No fixed sleeps. Bytes are the websocket frames the browser received.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.pages import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1400, "height": 1000}
+
+#: Ready: the run is over (notRunning, nothing stale) and every visible chart and map has
+#: been drawn. Streamlit swaps in a new Vega svg/canvas as a changed chart arrives, so a
+#: drawn chart after the run is the new one. (No count is required: a page may draw fewer
+#: charts for another LA, and the run's end is known from the server's script_finished.)
+READY_JS = """(e) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const shown = el => el.getClientRects().length > 0;
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(shown);
+  if (!charts.every(c => c.querySelector('svg.marks, canvas'))) return false;
+  const maps = [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')].filter(shown);
+  if (!maps.every(m => m.querySelector('canvas'))) return false;
+  if (e.marker && !document.body.innerText.includes(e.marker)) return false;
+  return true;
+}"""
+FIRST_CHART_JS = """() => !!document.querySelector(
+  '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas')"""
+PAINTED_JS = (
+    "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(1))))"
+)
+#: script_finished statuses that end a whole run (not "stopped early for a rerun").
+RUN_ENDS = frozenset({"script_finished:0", "script_finished:1"})
+SELECTBOX_INPUT = '[data-testid="stSidebar"] [data-testid="stSelectbox"] input'
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def message_type(payload: bytes) -> str | None:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    msg = ForwardMsg()
+    try:
+        msg.ParseFromString(payload)
+    except Exception:  # noqa: BLE001 - a frame we cannot decode is still counted
+        return None
+    kind = msg.WhichOneof("type")
+    if kind == "script_finished":  # 0 finished, 1 compile error, 2 stopped for a rerun
+        return f"{kind}:{msg.script_finished}"
+    return kind
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class Server:
+    """`streamlit run SCRIPT` on a free port; the Popen pid is the server process."""
+
+    def __init__(self, script: Path, env: dict[str, str] | None = None) -> None:
+        self.script = script
+        self.port = free_port()
+        self.env = {**os.environ, **(env or {})}
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+        self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-streamlit-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(self.script),
+            "--server.headless=true",
+            f"--server.port={self.port}",
+            "--server.address=127.0.0.1",
+            "--server.fileWatcherType=none",
+            "--browser.gatherUsageStats=false",
+            "--global.developmentMode=false",
+        ]
+        self.started_at = time.perf_counter()
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        return self
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited: {self.log.read_text()[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.01)
+        raise TimeoutError(f"streamlit did not answer on {self.url} in {timeout} s")
+
+    def rss_mb(self) -> float:
+        assert self.process is not None
+        with open(f"/proc/{self.process.pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS")
+
+    def settled_rss_mb(
+        self, window: float = 2.0, tolerance: float = 1.0, limit: float = 30
+    ) -> float:
+        """RSS once it has stopped moving: a query's transient buffers are handed back to
+        the OS by the allocator some seconds after the run, so an RSS read right after a
+        page load mixes them in. Polls every 0.25 s until the readings of the last
+        `window` seconds agree within `tolerance` MB (or `limit` s have passed)."""
+        readings: list[tuple[float, float]] = []
+        started = time.perf_counter()
+        while True:
+            now = time.perf_counter()
+            readings.append((now, self.rss_mb()))
+            recent = [mb for at, mb in readings if at >= now - window]
+            if now - started >= window and max(recent) - min(recent) <= tolerance:
+                return recent[-1]
+            if now - started >= limit:
+                return readings[-1][1]
+            time.sleep(0.25)
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=20)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+        if exc[0] is None:
+            self.log.unlink(missing_ok=True)  # kept only when something went wrong
+
+
+# --------------------------------------------------------------------------- a browser session
+
+
+@dataclass
+class Expect:
+    charts: int = 0
+    maps: int = 0
+    marker: str = ""
+
+    def js(self) -> dict[str, Any]:
+        return {"charts": self.charts, "maps": self.maps, "marker": self.marker}
+
+
+@dataclass
+class Frame:
+    at: float
+    size: int
+    kind: str | None
+
+
+class Session:
+    """One browser context = one Streamlit session, with its websocket frames recorded."""
+
+    def __init__(self, browser: Any) -> None:
+        self.context = browser.new_context(viewport=VIEWPORT)
+        self.page = self.context.new_page()
+        self.frames: list[Frame] = []
+        self.finished = 0
+        self.ws: Any = None
+        self.page.on("websocket", self._on_websocket)
+
+    def _on_websocket(self, ws: Any) -> None:
+        self.ws = ws
+        ws.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload: bytes | str) -> None:
+        data = payload if isinstance(payload, bytes) else payload.encode("utf-8")
+        kind = message_type(data)
+        self.frames.append(Frame(time.perf_counter(), len(data), kind))
+        if kind in RUN_ENDS:
+            self.finished += 1
+
+    def bytes_since(self, index: int) -> int:
+        return sum(f.size for f in self.frames[index:])
+
+    def _wait_finished(self, before: int, timeout_ms: float) -> None:
+        if self.ws is None:
+            self.page.wait_for_event("websocket", timeout=timeout_ms)
+        if self.finished <= before:
+            self.ws.wait_for_event(
+                "framereceived", predicate=lambda _: self.finished > before, timeout=timeout_ms
+            )
+
+    def wait_ready(self, before: int, expect: Expect, timeout_ms: float = 180_000) -> None:
+        self._wait_finished(before, timeout_ms)
+        self.page.wait_for_function(READY_JS, arg=expect.js(), polling="raf", timeout=timeout_ms)
+        self.page.evaluate(PAINTED_JS)
+
+    def load(self, url: str, expect: Expect) -> tuple[float, int]:
+        """(ms, bytes) from navigation to the page fully drawn."""
+        start_index = len(self.frames)
+        before = self.finished
+        started = time.perf_counter()
+        self.page.goto(url)
+        self.wait_ready(before, expect)
+        return (time.perf_counter() - started) * 1000, self.bytes_since(start_index)
+
+    def change_filter(self, label: str, expect: Expect) -> tuple[float, int]:
+        """(ms, bytes) from the click on a new Authority to the redrawn page."""
+        field_input = self.page.locator(SELECTBOX_INPUT).first
+        field_input.click()
+        field_input.fill(label)
+        option = self.page.get_by_role("option", name=label, exact=True)
+        option.wait_for()
+        start_index = len(self.frames)
+        before = self.finished
+        started = time.perf_counter()
+        option.click()
+        self.wait_ready(before, expect)
+        return (time.perf_counter() - started) * 1000, self.bytes_since(start_index)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@dataclass
+class PageRun:
+    load_ms: float | None = None
+    load_bytes: int | None = None
+    times_ms: list[float] = field(default_factory=list)
+    change_bytes: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+def run_pages(
+    browser: Any,
+    targets: dict[str, tuple[str, Expect]],
+    labels: list[str],
+    *,
+    warmup: int = 1,
+) -> dict[str, PageRun]:
+    """Open every target (name -> (url, expectation)) in its own session, then change the
+    Authority to each label in turn on each of them, interleaved (the first `warmup`
+    changes untimed), so an app and its floors are timed under the same machine load."""
+    results = {name: PageRun() for name in targets}
+    sessions: dict[str, Session] = {}
+    try:
+        for name, (url, expect) in targets.items():
+            sessions[name] = Session(browser)
+            _guard(results[name], lambda s=sessions[name], u=url, e=expect: s.load(u, e), True)
+        for index, label in enumerate(labels):
+            for name, (_, expect) in targets.items():
+                result = results[name]
+                if result.error:
+                    continue
+                measured = _guard(
+                    result,
+                    lambda s=sessions[name], e=expect, lab=label: s.change_filter(lab, e),
+                    False,
+                )
+                if measured is not None and index >= warmup:
+                    result.times_ms.append(measured[0])
+                    result.change_bytes.append(measured[1])
+    finally:
+        for session in sessions.values():
+            session.close()
+    return results
+
+
+def _guard(result: PageRun, action: Any, is_load: bool) -> tuple[float, int] | None:
+    try:
+        measured: tuple[float, int] = action()
+    except Exception as exc:  # noqa: BLE001 - reported as the page's error, run goes on
+        result.error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        return None
+    if is_load:
+        result.load_ms, result.load_bytes = measured
+    return measured
+
+
+def launch(playwright: Any) -> Any:
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+# --------------------------------------------------------------------------- cold start, memory
+
+
+def cold_start_ms(browser: Any, script: Path, env: dict[str, str], expect: Expect | None) -> float:
+    """Server process start to the first chart drawn (or, with `expect`, the page ready)."""
+    with Server(script, env).start() as server:
+        server.wait_healthy()
+        session = Session(browser)
+        try:
+            session.page.goto(server.url)
+            if expect is None:
+                session.page.wait_for_function(FIRST_CHART_JS, polling="raf", timeout=300_000)
+            else:
+                session.wait_ready(0, expect, timeout_ms=300_000)
+            session.page.evaluate(PAINTED_JS)
+            return (time.perf_counter() - server.started_at) * 1000
+        finally:
+            session.close()
+
+
+def memory_per_session(
+    browser: Any, script: Path, env: dict[str, str], expect: Expect, counts: tuple[int, ...]
+) -> dict[str, Any]:
+    """Server RSS (settled) with 0 and each of `counts` sessions open on the default page,
+    and the least-squares slope (MB per extra session)."""
+    sessions: list[Session] = []
+    points: list[tuple[int, float]] = []
+    with Server(script, env).start() as server:
+        server.wait_healthy()
+        idle = server.settled_rss_mb()
+        try:
+            for count in counts:
+                while len(sessions) < count:
+                    session = Session(browser)
+                    sessions.append(session)
+                    session.load(server.url, expect)
+                points.append((count, server.settled_rss_mb()))
+        finally:
+            for session in sessions:
+                session.close()
+    return {"idle_mb": idle, "points": points, "slope_mb": slope(points)}
+
+
+def slope(points: list[tuple[int, float]]) -> float | None:
+    if len(points) < 2:
+        return None
+    xs = [float(x) for x, _ in points]
+    ys = [y for _, y in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    var = sum((x - mean_x) ** 2 for x in xs)
+    if var == 0:
+        return None
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / var
