@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from components import data
 from equity.schema import (
@@ -165,5 +166,19 @@ def current() -> Filters:
     """The selection `app.py` made this rerun (pages call this, never the widgets)."""
     filters = st.session_state.get(STATE_KEY)
     if not isinstance(filters, Filters):
+        _rerun_through_the_router()
         raise RuntimeError("the global filters are drawn by app.py before any page runs")
     return filters
+
+
+def _rerun_through_the_router() -> None:
+    """Recover a shared link opened first after a server start.
+
+    Streamlit treats an app beside a `pages/` folder as an old-style multipage app until
+    app.py has called st.navigation once in the server process, so that very first request
+    for /<page> runs the page file alone: no router, no filters. Turning the old mode off
+    and rerunning runs app.py, which keeps the URL's page and query string.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -235,8 +235,9 @@ def warm_up(server: AppServer) -> None:
     """Open the app's root once, so app.py has called st.navigation in this server process.
 
     Until then Streamlit 1.67 treats the app as a v1 multipage app because a `pages/`
-    folder exists: a first request for /<page> runs pages/<page>.py without app.py (no
-    filters, no router). `test_e2e.test_deep_link_on_a_fresh_server` covers that case;
+    folder exists: a first request for /<page> runs pages/<page>.py without app.py, which
+    `filters.current()` turns into a rerun through the router.
+    `test_e2e.test_deep_link_on_a_fresh_server` covers that case;
     every other test starts from a warmed server so results do not depend on test order.
     """
     with sync_playwright() as playwright:

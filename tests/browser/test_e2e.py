@@ -215,7 +215,8 @@ def test_deep_link_on_a_fresh_server(
 
     Streamlit treats an app with a `pages/` folder as a v1 multipage app until app.py has
     called st.navigation once in the server process; a first request for /<page> then runs
-    pages/<page>.py alone (no router, no filters, the file names as navigation).
+    pages/<page>.py alone. `filters.current()` notices and reruns through app.py; this
+    checks the router, its navigation and the link's filters come back.
     """
     target = next(p for p in PAGE_LIST if not p.default)
     server = start_server(tmp_path_factory.mktemp("fresh-streamlit"))
