@@ -87,10 +87,18 @@ def _from_url(name: str, options: list[str], default: str, normalise: type | Non
     if value in options:
         return value
     st.session_state.setdefault("equity_url_notices", []).append(
-        f"The link's {name} '{raw}' is not available here, so the default "
-        f"({default}) is shown instead."
+        f"The link's {name} {quoted(str(raw))} is not available here, so the default "
+        f"({default}) is shown instead. Choose another in the sidebar."
     )
     return default
+
+
+def quoted(raw: str, limit: int = 40) -> str:
+    """A value from a link, shortened and shown as code, so no Markdown or HTML in it acts
+    (a crafted link must not draw its own links or headings into our notice)."""
+    text = raw if len(raw) <= limit else raw[: limit - 1] + "…"
+    text = text.replace("`", "'").replace("\n", " ").replace("\r", " ")
+    return f"`{text}`"
 
 
 def _initialise(la_options: dict[str, str], years: list[str]) -> None:
@@ -118,7 +126,9 @@ def render_sidebar() -> Filters:
             list(la_options),
             format_func=lambda code: la_options.get(code, code),
             key="filter_la",
-            help="Any of England's 152 local authorities, or the ten Greater Manchester LAs.",
+            help="Any of England's local authorities (152 in 2019; LAs later reorganised, such "
+            "as Northamptonshire and Cumbria, keep their own codes for their years), or the "
+            "ten Greater Manchester LAs together.",
         )
         phase = st.radio(
             "Phase",

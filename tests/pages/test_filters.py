@@ -40,6 +40,16 @@ def test_bad_link_values_fall_back_with_a_notice(name: str, bad: str) -> None:
     assert app.selectbox(key="filter_la").value in {"GM", "936", "352"}
 
 
+def test_a_crafted_link_value_is_shown_as_inert_code() -> None:
+    crafted = "[click](https://example.org)\n# Heading " + "x" * 80
+    app = run_page(params={"la": crafted})
+    (notice,) = [w.value for w in app.warning if "link's la" in w.value]
+    quoted = notice.split("`")[1]
+    assert quoted.startswith("[click](https://example.org) # Heading")
+    assert len(quoted) == 40 and quoted.endswith("…")
+    assert notice.count("`") == 2
+
+
 def test_filter_changes_are_written_to_the_url() -> None:
     app = run_page()
     app.selectbox(key="filter_la").set_value("352")
