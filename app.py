@@ -6,9 +6,14 @@ Streamlit does not discover `pages/`), and tests read this list from `PAGES`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from components import filters, layout
+
+#: A local file: Streamlit fetches an emoji or icon-font favicon from a font CDN.
+FAVICON = Path(__file__).parent / "assets" / "favicon.png"
 
 PAGES: dict[str, list[tuple[str, str, str]]] = {
     "Explore": [
@@ -31,9 +36,9 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
 def main() -> None:
     st.set_page_config(
         page_title="Equity Explorer",
-        page_icon=":material/balance:",
+        page_icon=str(FAVICON),
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",
     )
     layout.page_chrome()
     sections = {
