@@ -458,9 +458,7 @@ def is_local_request(ip_address: str | None, url: str | None) -> bool:
     Streamlit reports no IP for a localhost connection; a reverse proxy on the same machine
     also connects from localhost, so the browser's own URL must name this computer too.
     """
-    if ip_address is not None:
-        return False
-    if not url:
-        return True
+    if ip_address is not None or not url:
+        return False  # an unknown address is not known to be local
     host = (urlparse(url).hostname or "").strip("[]").lower()
     return host in _LOCAL_HOSTS

@@ -339,7 +339,7 @@ def test_uploads_refuse_to_write_into_the_built_in_store(monkeypatch: pytest.Mon
 @pytest.mark.parametrize(
     ("ip", "url", "local"),
     [
-        (None, None, True),
+        (None, None, False),
         (None, "http://localhost:8501/data", True),
         (None, "http://127.0.0.1:8501/", True),
         (None, "http://[::1]:8501/", True),
