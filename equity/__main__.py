@@ -45,6 +45,9 @@ def _ingest(args: argparse.Namespace) -> int:
     if not report.ingested:
         for failure in report.failures:
             print(f"error: {failure.error}", file=sys.stderr)
+        if not report.failures:
+            names = ", ".join(str(p) for p in args.paths)
+            print(f"error: no data files found in {names}", file=sys.stderr)
         return 2
     print(f"store: {store}")
     return 0

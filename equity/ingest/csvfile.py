@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -19,9 +23,51 @@ _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 HEADER_PEEK_BYTES = 64 * 1024
 
 
+_SAVE_AS_CSV = "save it as CSV (UTF-8) and load that"
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Mostly-ASCII UTF-16 text: every other byte is zero (little- or big-endian)."""
+    half = len(head) // 2
+    if half < 4:
+        return False
+    even, odd = head[0 : 2 * half : 2].count(0), head[1 : 2 * half : 2].count(0)
+    return max(even, odd) >= 0.3 * half and min(even, odd) <= 0.05 * half
+
+
+def binary_problem(head: bytes, name: str) -> str | None:
+    """Why a file that should be CSV text is not (an Excel workbook, UTF-16...), or None.
+
+    `head` is the file's first few KB. The messages say what to do in Excel, where these
+    files almost always come from.
+    """
+    if head.startswith(b"PK\x03\x04"):
+        if b"[Content_Types].xml" in head or b"xl/" in head:
+            return f"{name}: looks like an Excel workbook (.xlsx): {_SAVE_AS_CSV}"
+        return (
+            f"{name}: looks like a zip archive (or an Excel workbook) with a .csv name: "
+            f"rename a zip to .zip, or open a workbook in Excel and {_SAVE_AS_CSV}"
+        )
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return f"{name}: looks like an Excel 97-2003 workbook (.xls): {_SAVE_AS_CSV}"
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return f"{name}: is UTF-32 text, which Equity Explorer does not read: {_SAVE_AS_CSV}"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(head[:4096]):
+        return (
+            f"{name}: is UTF-16 text (Excel's 'Unicode Text'), which Equity Explorer does not "
+            f"read: {_SAVE_AS_CSV}"
+        )
+    if head.startswith(b"PAR1"):
+        return f"{name}: looks like a Parquet file with another name: name it .parquet"
+    if b"\x00" in head[:4096]:
+        return f"{name}: looks like a binary file, not CSV text: DfE downloads are CSV files"
+    return None
+
+
 def decode(raw: bytes, name: str) -> str:
-    if b"\x00" in raw[:4096]:
-        raise IngestError(f"{name}: looks like a binary file (an Excel workbook?), not a CSV")
+    problem = binary_problem(raw[:4096], name)
+    if problem is not None:
+        raise IngestError(problem)
     for encoding in _ENCODINGS:
         try:
             return raw.decode(encoding)
@@ -57,6 +103,10 @@ def read_text_csv(path: Path) -> pl.DataFrame:
     if not raw.strip():
         raise IngestError(f"{path.name}: the file is empty")
     text = decode(raw, path.name)
+    ledger = _LEDGER.get()
+    cut = None
+    if ledger is not None:
+        text, cut = _cut_truncated_end(text)
     try:
         frame = pl.read_csv(
             io.StringIO(text),
@@ -72,4 +122,83 @@ def read_text_csv(path: Path) -> pl.DataFrame:
     renamed = {c: c.strip().lstrip("\ufeff").strip() for c in frame.columns}
     if len(set(renamed.values())) != len(renamed):
         raise IngestError(f"{path.name}: the header repeats a column name")
+    if ledger is not None and cut is not None:
+        fields, open_quote = cut
+        ledger.append(TruncatedRow(path.name, frame.height + 1, fields, frame.width, open_quote))
     return frame.rename(renamed)
+
+
+# --------------------------------------------------------------------------- truncated end
+
+
+@dataclass(frozen=True)
+class TruncatedRow:
+    """The last row of a CSV cut off mid-row (an incomplete download or copy)."""
+
+    name: str
+    row: int  # 1-based data-row number (header excluded)
+    fields: int
+    width: int
+    open_quote: bool
+
+    @property
+    def reason(self) -> str:
+        where = (
+            "inside a quoted field"
+            if self.open_quote
+            else f"after {self.fields} of the header's {self.width} fields"
+        )
+        return f"truncated row: the file ends mid-row, {where} (an incomplete download?)"
+
+
+_LEDGER: ContextVar[list[TruncatedRow] | None] = ContextVar("equity_truncated", default=None)
+
+
+@contextmanager
+def truncated_rows() -> Iterator[list[TruncatedRow]]:
+    """While open, `read_text_csv` keeps a file's cut-off last row from its reader.
+
+    The registry opens it around every reader, so each file kind treats a truncated file
+    alike: the rows before the cut are read, and the registry adds the cut row to the
+    result as a rejected row. (Rows merely shorter than the header are normal: DfE leaves
+    out trailing blank fields, and writes only the name columns for a new school.)
+    """
+    token = _LEDGER.set([])
+    try:
+        ledger = _LEDGER.get()
+        assert ledger is not None
+        yield ledger
+    finally:
+        _LEDGER.reset(token)
+
+
+def _cut_truncated_end(text: str) -> tuple[str, tuple[int, bool] | None]:
+    """`text` without a last row that the file's end cut short, and (fields, open quote).
+
+    Only a file that does not end with a line break can end mid-row. DfE files often do
+    not, and their rows often have fewer fields than the header (trailing blanks left
+    out), so the last record counts as cut when it ends inside a quoted field, or has
+    fewer fields than the header and than any other row of the file has.
+    """
+    if not text or text.endswith(("\n", "\r")):
+        return text, None
+    lines = io.StringIO(text, newline="").readlines()
+    reader = csv.reader(lines)
+    starts: list[int] = []
+    fields: list[int] = []
+    try:
+        line = 0
+        for row in reader:
+            starts.append(line)
+            fields.append(len(row))
+            line = reader.line_num
+    except csv.Error:
+        return text, None
+    if len(fields) < 2:  # the header alone
+        return text, None
+    last = "".join(lines[starts[-1] :])
+    open_quote = last.count('"') % 2 == 1
+    usual = fields[-1] >= fields[0] or fields[-1] in set(fields[1:-1])
+    if usual and not open_quote:
+        return text, None
+    return "".join(lines[: starts[-1]]), (fields[-1], open_quote)

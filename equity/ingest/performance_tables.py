@@ -359,6 +359,12 @@ def _classify(frame: pl.DataFrame, key_stage: str) -> pl.DataFrame:
     la_code = pl.when(lea.str.contains(r"^\d{1,3}$")).then(lea.str.zfill(3)).otherwise(None)
     kind = rectype.replace_strict(RECTYPES[key_stage], default=None, return_dtype=pl.String)
     shown_urn = urn.fill_null("").str.slice(0, 20)
+    # A school's row repeated in the file: the first copy is stored, the later ones are
+    # rejected, or every sum and count over schools would include the school once per copy.
+    usable_school = (kind == _SCHOOL) & urn.fill_null("").str.contains(r"^\d{5,7}$")
+    repeat = usable_school & (
+        pl.int_range(pl.len()).over(pl.when(usable_school).then(urn).otherwise(None)) > 0
+    )
     reason = (
         pl.when(rectype == "")
         .then(pl.lit("no RECTYPE (blank or malformed row)"))
@@ -376,6 +382,8 @@ def _classify(frame: pl.DataFrame, key_stage: str) -> pl.DataFrame:
             + shown_urn
             + pl.lit("')")
         )
+        .when(repeat)
+        .then(pl.lit("duplicate URN ") + urn)
         .when((kind == _LA) & la_code.is_null())
         .then(pl.lit("LA row (RECTYPE ") + rectype + pl.lit(") has no usable LEA code"))
         .otherwise(None)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
 from equity.ingest import boundaries, gias, lait, national, performance_tables, trafford
 from equity.ingest.base import FileKind, IngestError, IngestResult
-from equity.ingest.csvfile import read_header
+from equity.ingest.csvfile import TruncatedRow, binary_problem, read_header, truncated_rows
+from equity.schema import REJECTED_SCHEMA
 
 KINDS: tuple[FileKind, ...] = (
     *performance_tables.KINDS,
@@ -31,17 +33,24 @@ IGNORED_NAMES = re.compile(r"(?i)^(readme|sources|series-breaks|licen[cs]e)[^/]*
 _YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_]?(20\d{2}|\d{2})(?!\d)")
 
 
-def year_hint_for(path: Path) -> str | None:
-    """An academic year written in the file's folder names (e.g. national-2018-19)."""
+def year_in_name(name: str) -> str | None:
+    """The academic year a file or folder name writes (2018-2019, 2018-19, 201819), if any."""
     from equity.schema import parse_academic_year
 
+    for match in _YEAR_IN_NAME.finditer(name):
+        try:
+            return parse_academic_year(f"{match.group(1)}-{match.group(2)}")
+        except ValueError:
+            continue
+    return None
+
+
+def year_hint_for(path: Path) -> str | None:
+    """An academic year written in the file's folder names (e.g. national-2018-19)."""
     for part in reversed(path.parent.parts):
-        match = _YEAR_IN_NAME.search(part)
-        if match:
-            try:
-                return parse_academic_year(f"{match.group(1)}-{match.group(2)}")
-            except ValueError:
-                continue
+        year = year_in_name(part)
+        if year is not None:
+            return year
     return None
 
 
@@ -75,10 +84,24 @@ def detect(path: Path) -> FileKind | None:
     return None
 
 
+#: Suffixes read as CSV text: a workbook or UTF-16 file under these gets its own message.
+TEXT_SUFFIXES = (".csv", ".txt")
+
+
 def read_file(path: Path, year_hint: str | None = None) -> IngestResult:
-    """Detect the file's kind and read it; IngestError with a clear reason otherwise."""
+    """Detect the file's kind and read it; IngestError with a clear reason otherwise.
+
+    A CSV whose end cuts its last row short (fewer fields than the header, or inside a
+    quoted field) has that row rejected with a reason, whatever the kind; the rows before
+    it are read. A workbook, UTF-16 or binary file named .csv gets a message of its own.
+    """
     if not path.is_file():
         raise IngestError(f"{path.name}: no such file")
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        with path.open("rb") as handle:
+            problem = binary_problem(handle.read(4096), path.name)
+        if problem is not None:
+            raise IngestError(problem)
     kind = detect(path)
     if kind is None:
         raise IngestError(
@@ -86,6 +109,23 @@ def read_file(path: Path, year_hint: str | None = None) -> IngestResult:
             "table, school census, GIAS extract, LAIT panel or ONS boundary file)"
         )
     hint = year_hint if year_hint is not None else year_hint_for(path)
-    result = kind.read(path, hint)
+    with truncated_rows() as ledger:
+        result = kind.read(path, hint)
+    cut = next((row for row in ledger if row.name == path.name), None)
+    if cut is not None:
+        result = _with_truncated_row(result, cut)
     result.check_accounting()
     return result
+
+
+def _with_truncated_row(result: IngestResult, cut: TruncatedRow) -> IngestResult:
+    """The row the reader never saw (cut off by the file's end), as a rejected row."""
+    row = pl.DataFrame(
+        {"source": [result.source], "row": [cut.row], "reason": [cut.reason]},
+        schema=REJECTED_SCHEMA,
+    )
+    return replace(
+        result,
+        rows_read=result.rows_read + 1,
+        rejected=pl.concat([result.rejected.cast(REJECTED_SCHEMA), row]),  # type: ignore[arg-type]
+    )

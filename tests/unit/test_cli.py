@@ -12,7 +12,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pandas as pd
@@ -20,7 +20,7 @@ import polars as pl
 import pytest
 
 from equity.ingest.registry import IGNORED_NAMES
-from equity.ingest.runner import DATA_SUFFIXES
+from equity.ingest.runner import DATA_SUFFIXES, source_name
 from equity.store import read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,7 +85,10 @@ def test_ingest_reads_every_source_file_and_accounts_for_every_row(
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stdout.splitlines()
-    expected = {p.name for p in data_files(sources)}
+    # Each file is reported and stored under its name, or its path from a year folder.
+    expected = {
+        source_name(PurePosixPath(*p.relative_to(sources).parts)) for p in data_files(sources)
+    }
     ok = {line.split()[1].rstrip(":") for line in lines if line.startswith("OK ")}
     assert ok == expected
     assert not [line for line in lines if line.startswith("SKIPPED")]
@@ -136,11 +139,6 @@ def test_ingest_of_only_bad_files_exits_2_with_one_line_per_file(tmp_path: Path)
     assert not (store / "manifest.parquet").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner bug: _expand catches only BadZipFile, so zlib.error from a damaged archive "
-    "(and NotImplementedError / RuntimeError for Deflate64 / encrypted zips) is a traceback",
-)
 def test_damaged_zip_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
     proc = run_cli("ingest", str(BAD / "damaged.zip"), "--store", str(tmp_path / "store"))
     assert proc.returncode == 2
@@ -277,12 +275,6 @@ def test_embedded_store_gives_the_same_answers_as_a_fresh_build(
         assert shipped == fresh, la
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner bug: _expand recurses into a folder without catching IngestError per "
-    "child, so one refused zip makes the whole folder a single failure and the good files "
-    "beside it are neither ingested nor reported",
-)
 def test_a_bad_zip_in_a_folder_does_not_hide_the_other_files(tmp_path: Path) -> None:
     folder = tmp_path / "downloads"
     folder.mkdir()

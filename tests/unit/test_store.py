@@ -10,14 +10,21 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import polars as pl
 import pytest
 
 from equity.ingest.registry import IGNORED_NAMES
-from equity.ingest.runner import DATA_SUFFIXES, ingest_paths, sha256_of
-from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, read_manifest, remove_source
+from equity.ingest.runner import DATA_SUFFIXES, ingest_paths, sha256_of, source_name
+from equity.store import (
+    EMBEDDED_SOURCES,
+    EMBEDDED_STORE,
+    Store,
+    read_manifest,
+    remove_source,
+    source_slug,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4final.csv"
@@ -91,7 +98,8 @@ def test_removing_a_source_removes_every_table_and_its_manifest_row(tmp_path: Pa
     assert read_manifest(store)["source"].to_list() == [TINY_KS2.name]
     assert opened.results().filter(pl.col("source") == TINY_KS4.name).collect().is_empty()
     assert opened.rejected().is_empty()
-    assert not list(store.glob(f"**/{TINY_KS4.name}.parquet"))
+    assert not list(store.glob(f"**/{source_slug(TINY_KS4.name)}.parquet"))
+    assert len(list(store.glob(f"**/{source_slug(TINY_KS2.name)}.parquet"))) >= 2
 
 
 # --------------------------------------------------------------------------- failures
@@ -119,6 +127,70 @@ def test_a_file_that_fails_to_read_does_not_replace_the_good_copy(tmp_path: Path
     report = ingest_paths([broken], store)
     assert not report.ingested
     assert snapshot(store) == before
+
+
+@pytest.mark.parametrize("fail_at", [1, 2, 3, 4])
+def test_a_crash_while_writing_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_at: int
+) -> None:
+    """Writes are staged beside their targets and renamed in only when all are written: a
+    failure at any write (a full disk, a crash) leaves no trace, old rows or temp files."""
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4, TINY_KS2], store)
+    before = snapshot(store)
+    changed = tmp_path / "2018-2019" / TINY_KS4.name
+    changed.parent.mkdir()
+    changed.write_text(
+        TINY_KS4.read_text(encoding="utf-8-sig").replace("48.2,SUPP,50.1", "49.9,SUPP,50.1"),
+        encoding="utf-8",
+    )
+    real_write = pl.DataFrame.write_parquet
+    calls = 0
+
+    def failing_write(self: pl.DataFrame, *args: object, **kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == fail_at:
+            raise OSError(28, "No space left on device")
+        real_write(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing_write)
+    (failure,) = ingest_paths([changed], store).outcomes
+    assert failure.error == (
+        f"{TINY_KS4.name}: read, but not stored in {store} (No space left on device)"
+    )
+    assert snapshot(store) == before
+    monkeypatch.undo()
+    ingest_paths([changed], store)  # and the store still takes the next ingest
+    assert snapshot(store) != before
+    assert not [p for p in store.rglob("*") if p.suffix == ".tmp"]
+
+
+def test_source_slugs_are_unique_stable_and_safe() -> None:
+    names = ["a b.csv", "a_b.csv", "a/b.csv", "2017-2018/999_ks4final.csv", "x" * 300, "..", ""]
+    slugs = [source_slug(name) for name in names]
+    assert len(set(slugs)) == len(names)
+    assert source_slug("a b.csv") == source_slug("a b.csv")
+    assert all(re.fullmatch(r"[A-Za-z0-9._-]{1,120}", slug) for slug in slugs)
+    assert source_slug("2018-2019_936_ks4final.csv").startswith("2018-2019_936_ks4final.csv-")
+
+
+def test_a_store_written_before_slugs_were_hashed_is_still_read_and_replaced(
+    tmp_path: Path,
+) -> None:
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4, TINY_KS2], store)
+    for source in (TINY_KS4.name, TINY_KS2.name):  # rename files to the old, unhashed names
+        for path in store.glob(f"**/{source_slug(source)}.parquet"):
+            path.rename(path.with_name(f"{source}.parquet"))
+    opened = Store.open(store)
+    counts = dict(opened.results().group_by("source").len().collect().iter_rows())
+    assert set(counts) == {TINY_KS4.name, TINY_KS2.name}
+    assert opened.rejected().height == 2
+    ingest_paths([TINY_KS4], store)  # re-ingest replaces the old-named files
+    assert not list(store.glob(f"**/{TINY_KS4.name}.parquet"))
+    again = dict(Store.open(store).results().group_by("source").len().collect().iter_rows())
+    assert again == counts
 
 
 # --------------------------------------------------------------------------- layers
@@ -172,23 +244,12 @@ def test_a_missing_layer_is_skipped(tmp_path: Path, two_layers: tuple[Path, Path
     assert store.layers == (base,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug: Store._files picks each table's file per layer, so when the user's copy "
-    "of a source has no rows for a table (here: no rejected rows) the built-in copy's rows for "
-    "that table leak through; the winning layer should be chosen per source, for all tables",
-)
 def test_user_layer_wins_per_source_in_every_table(two_layers: tuple[Path, Path]) -> None:
     base, user = two_layers
     store = Store.open(base, user)
     assert store.rejected().filter(pl.col("source") == TINY_KS4.name).is_empty()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store bug: source_slug maps 'a b.csv' and 'a_b.csv' to the same Parquet name, so "
-    "writing one deletes the other's rows while the manifest still lists both",
-)
 def test_sources_whose_names_differ_only_in_punctuation_keep_their_rows(tmp_path: Path) -> None:
     store = tmp_path / "store"
     for folder, name in (("a", "2018-2019_999 ks4final.csv"), ("b", "2018-2019_999_ks4final.csv")):
@@ -200,11 +261,6 @@ def test_sources_whose_names_differ_only_in_punctuation_keep_their_rows(tmp_path
     assert set(counts) == {"2018-2019_999 ks4final.csv", "2018-2019_999_ks4final.csv"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner/store bug: a source is named by its bare file name, so DfE's zip layout "
-    "(2017-2018/999_ks4final.csv, 2018-2019/999_ks4final.csv) keeps only the last year",
-)
 def test_the_same_file_name_in_two_year_folders_keeps_both_years(tmp_path: Path) -> None:
     for year in ("2017-2018", "2018-2019"):
         path = tmp_path / "downloads" / year / "999_ks4final.csv"
@@ -226,20 +282,25 @@ def _is_data(path: Path) -> bool:
     return not IGNORED_NAMES.search(path.name) and path.suffix.lower() in DATA_SUFFIXES
 
 
+def _source(path: Path) -> str:
+    """The name `ingest data/sources` stores a file under (its path there, from a year folder)."""
+    return source_name(PurePosixPath(*path.relative_to(EMBEDDED_SOURCES).parts))
+
+
 def test_every_data_file_is_in_the_embedded_store_with_the_same_bytes() -> None:
     manifest = read_manifest(EMBEDDED_STORE)
     shipped = dict(manifest.select("source", "sha256").iter_rows())
     data = [p for p in _source_files() if _is_data(p)]
     assert data
     for path in data:
-        assert path.name in shipped, f"{path.name} is not in data/store: run the ingest"
-        assert shipped[path.name] == sha256_of(path), f"data/store is stale for {path.name}"
-    assert set(shipped) == {p.name for p in data}, "data/store lists files not in data/sources"
+        assert _source(path) in shipped, f"{_source(path)} is not in data/store: run the ingest"
+        assert shipped[_source(path)] == sha256_of(path), f"data/store is stale for {path.name}"
+    assert set(shipped) == {_source(p) for p in data}, "data/store lists files not in sources"
 
 
 def test_files_not_ingested_are_documentation_or_documented_alternates() -> None:
     listed = set(read_manifest(EMBEDDED_STORE)["source"])
-    others = [p for p in _source_files() if p.name not in listed]
+    others = [p for p in _source_files() if _source(p) not in listed]
     for path in others:
         assert IGNORED_NAMES.search(path.name), f"{path.name}: neither ingested nor ignored"
     assert {p.name for p in others} == {
@@ -272,23 +333,7 @@ def _documented_patterns(text: str) -> list[re.Pattern[str]]:
     return patterns
 
 
-#: Gaps in SOURCES.md found by the test below (change requested; flips to a pass when fixed).
-UNDOCUMENTED = {"england_gcse_alevel_averages.csv", "SERIES-BREAKS.md"}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            p.name,
-            marks=pytest.mark.xfail(strict=True, reason="not listed in SOURCES.md yet"),
-        )
-        if p.name in UNDOCUMENTED
-        else p.name
-        for p in _source_files()
-        if p.name != "SOURCES.md"
-    ],
-)
+@pytest.mark.parametrize("name", [p.name for p in _source_files() if p.name != "SOURCES.md"])
 def test_every_file_has_a_line_in_sources_md(name: str) -> None:
     text = SOURCES_MD.read_text(encoding="utf-8")
     documented = name in text or any(p.fullmatch(name) for p in _documented_patterns(text))
