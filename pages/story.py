@@ -9,6 +9,7 @@ selection = filters.current()
 story.load_from_url()
 slides = story.items(selection)  # the story's charts, or the current page's when empty
 if story.presenting():
+    story.link_error()  # a broken link must say so, not quietly present other charts
     story.presentation(slides)
 else:
     st.title("Story and presentation")

@@ -118,6 +118,14 @@ def test_next_and_previous_move_between_slides() -> None:
     assert "present" not in app.query_params
 
 
+def test_a_bad_presentation_link_says_so_before_presenting() -> None:
+    bad = encode(STORY)[:-5] + "AAAAA"
+    app = run_page(page="pages/story.py", params={"story": bad, "present": "1"})
+    assert not app.exception
+    assert len(app.error) == 1
+    assert "This story link cannot be opened" in app.error[0].value
+
+
 def test_a_presentation_link_opens_at_its_slide() -> None:
     app = run_page(
         page="pages/story.py", params={"story": encode(STORY), "present": "1", "slide": "2"}
