@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components.charts import AnyChart
+from components.charts import AnyChart, without
 from components.filters import Filters
 from components.filters import current as current_filters
 from components.tables import csv_bytes, human_size
@@ -29,7 +29,9 @@ class ChartView:
 
     `filters` is the selection the view was built for (None: the sidebar's, the usual case
     on a page); `options` holds whatever else the chart depends on, as plain strings, so
-    that `reference(view)` is enough to rebuild it (see components/views.py).
+    that `reference(view)` is enough to rebuild it (see components/views.py). `decimals`
+    names table columns holding a measure as published ((column, Measure.decimals)): the
+    CSV rounds them to those places, other float columns to 6 significant digits.
     """
 
     view_id: str
@@ -42,6 +44,7 @@ class ChartView:
     caveats: tuple[str, ...] = ()
     filters: Filters | None = None
     options: tuple[tuple[str, str], ...] = ()
+    decimals: tuple[tuple[str, int], ...] = ()
 
 
 def reference(view: ChartView) -> dict[str, str]:
@@ -80,24 +83,38 @@ def fit_width(chart: AnyChart) -> AnyChart:
     return chart
 
 
+def on_page(view: ChartView) -> AnyChart:
+    """The chart as the panel draws it. The panel's heading is its title, so the chart has
+    none of its own (exports and story slides keep view.chart's title); `alt` names it, so
+    no spec description competes with that (Streamlit warns when both are set)."""
+    return without(view.chart, "title", "description")
+
+
+def accessible_name(view: ChartView) -> str:
+    """The chart's aria-label: title and takeaway, as the panel shows them."""
+    return f"{view.title}. {view.takeaway}" if view.takeaway else view.title
+
+
 def render(view: ChartView, *, height: int | None = None) -> None:
     ref = reference(view)
     register(view)
     with st.container(border=True):
         st.subheader(view.title, anchor=False)
         st.markdown(f"**{view.takeaway}**")
+        chart = on_page(view)
         st.altair_chart(
-            view.chart if height is not None else fit_width(view.chart),
+            chart if height is not None else fit_width(chart),
+            theme=None,  # the registered Altair theme (components.theme), not Streamlit's
             width="stretch",
             height=height if height is not None else "content",
-            alt=f"{view.title}. {view.takeaway}",
+            alt=accessible_name(view),
         )
         for caveat in view.caveats:
             st.caption(f"Note: {caveat}")
         st.caption(f"Source: {view.source}")
         with st.expander("Show data", expanded=False):
             st.dataframe(view.table.to_pandas(), hide_index=True, width="stretch")
-            payload = csv_bytes(view.table)
+            payload = csv_bytes(view.table, dict(view.decimals))
             st.download_button(
                 f"Download CSV ({human_size(len(payload))})",
                 data=payload,

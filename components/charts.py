@@ -1,7 +1,9 @@
 """Altair chart builders, one per chart kind. Each takes a small, tidy, aggregated frame.
 
 Specs are kept free of Streamlit so the same chart renders in the app, in presentation
-mode and in exports (vl-convert) with identical encodings.
+mode and in exports (vl-convert) with identical encodings. Every builder, here and in
+other modules, ends with `finish`; the look comes from the theme components.theme
+registers (importing this module registers it).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from components.theme import GROUP_COLOURS, ROLE_COLOURS, vega_config
+from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
 from equity.schema import PUPIL_GROUP_LABELS
 
 #: Every chart type `st.altair_chart` and vl-convert accept.
@@ -24,16 +26,45 @@ AnyChart = (
 )
 
 
-def _finish(chart: AnyChart, title: str, presentation: bool) -> AnyChart:
-    config = vega_config(presentation)
-    return (
-        chart.properties(title=title)
-        .configure(background=config["background"], font=config["font"])
-        .configure_title(**config["title"])
-        .configure_axis(**config["axis"])
-        .configure_legend(**config["legend"])
-        .configure_view(stroke=None)
-    )
+LABEL_GAP = 4  # px between a bar's end and its value label
+LABEL_ROOM = 0.15  # share of the value range kept free beyond the longest bar, for its label
+#: Config parts presentation type enlarges (views.present does the same for a finished chart).
+PRESENTATION_PARTS = ("title", "axis", "legend", "header", "text")
+
+
+def finish(
+    chart: AnyChart, title: str, presentation: bool = False, *, description: str | None = None
+) -> AnyChart:
+    """The one way a chart is completed: its title, and its look from the registered theme
+    (components.theme), with the large type as the chart's own config when `presentation`.
+
+    The chart's accessible name in the app is the `alt` of st.altair_chart ("title.
+    takeaway", chart_panel.render): Streamlit 1.67 shows it as the chart's aria-label, lets
+    it override a spec `description` and logs a warning when both are set. So a
+    `description` (the same name in the Vega-Lite spec) is only set when given, for a chart
+    drawn without `alt`. Marks are hidden from assistive technology by the theme (axe's
+    svg-img-alt): the name, the takeaway and the data table describe the chart.
+    """
+    finished = chart.properties(title=title)
+    if description:
+        finished = finished.properties(description=description)
+    if presentation:
+        large = vega_config(presentation=True)
+        finished = finished.configure(**{part: large[part] for part in PRESENTATION_PARTS})
+    return finished
+
+
+def without(chart: AnyChart, *properties: str) -> AnyChart:
+    """A shallow copy of the chart (the data are shared) without those top-level properties:
+    `without(chart, "title")` where a heading shows the title, `"description"` where
+    st.altair_chart's `alt` names the chart."""
+    present = [name for name in properties if getattr(chart, name) is not alt.Undefined]
+    if not present:
+        return chart
+    bare = chart.copy(deep=False)
+    for name in present:
+        setattr(bare, name, alt.Undefined)
+    return bare
 
 
 def group_bars(
@@ -46,7 +77,9 @@ def group_bars(
 ) -> AnyChart:
     """Disadvantaged vs other pupils side by side for a few areas.
 
-    `frame` columns: area, group ("disadvantaged"/"other"), value.
+    `frame` columns: area, group ("disadvantaged"/"other"), value. Each bar's value is
+    written just beyond its end, on the left of a negative bar (Progress 8 often is), in
+    text colour on the background; the x scale leaves room for those labels.
     """
     groups = [g for g in ("disadvantaged", "other", "all") if g in set(frame["group"].to_list())]
     data = frame.with_columns(
@@ -65,7 +98,7 @@ def group_bars(
         .encode(
             y=alt.Y("area:N", sort=area_order, title=None),
             yOffset=alt.YOffset("pupils:N", sort=labels),
-            x=alt.X("value:Q", title=value_title),
+            x=alt.X("value:Q", title=value_title, scale=alt.Scale(domain=label_room(frame))),
             color=colour,
             tooltip=[
                 alt.Tooltip("area:N", title="Area"),
@@ -74,11 +107,33 @@ def group_bars(
             ],
         )
     )
-    text = bars.mark_text(align="left", dx=4, color="#0B0C0C").encode(
-        text=alt.Text("value:Q", format=".1f"), color=alt.value("#0B0C0C")
-    )
+    negative = "datum.value < 0"
+    text = bars.mark_text(
+        align=alt.expr(f"{negative} ? 'right' : 'left'"),
+        dx=alt.expr(f"{negative} ? -{LABEL_GAP} : {LABEL_GAP}"),
+        baseline="middle",
+    ).encode(text=alt.Text("value:Q", format=".1f"), color=alt.value(TEXT))
+    layers: list[alt.Chart] = [bars, text]
+    if label_room(frame)[0] < 0:
+        layers.append(  # the zero line bars grow from, one rule for all rows
+            alt.Chart(data)
+            .transform_aggregate(rows="count()")
+            .mark_rule(color=TEXT, strokeWidth=1)
+            .encode(x=alt.datum(0))
+        )
     height = max(160, 46 * len(area_order))
-    return _finish((bars + text).properties(height=height), title, presentation)
+    return finish(alt.layer(*layers).properties(height=height), title, presentation)
+
+
+def label_room(frame: pl.DataFrame) -> list[float]:
+    """The x domain of a bar chart with value labels: zero, the values, and room beyond the
+    longest bar on each side that has bars for its label (about five characters)."""
+    values = [float(v) for v in frame["value"].drop_nulls().to_list()]
+    low, high = min([0.0, *values]), max([0.0, *values])
+    if low == high:
+        return [0.0, 1.0]
+    room = LABEL_ROOM * (high - low)
+    return [low - room if low < 0 else 0.0, high + room if high > 0 else 0.0]
 
 
 def ranked_bars(
@@ -120,7 +175,7 @@ def ranked_bars(
             tooltip=[alt.Tooltip("area:N", title="Area"), alt.Tooltip("value:Q", format=".2f")],
         )
     )
-    return _finish(chart.properties(height=360), title, presentation)
+    return finish(chart.properties(height=360), title, presentation)
 
 
 def chart_height(chart: AnyChart) -> int | None:

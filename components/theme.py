@@ -1,12 +1,20 @@
 """Colours and type for every chart: colour-blind safe and readable on a projector.
 
 The palette is Okabe & Ito's (2008), restricted to the colours with at least 3:1 contrast
-against the white background (WCAG 2.2 non-text contrast); tests check the ratios.
+against the white background (WCAG 2.2 non-text contrast); tests check the ratios. All
+text (titles, axis and legend labels) is TEXT, 4.5:1 or better.
+
+Importing this module registers and enables the Altair theme "equity" once per process:
+every chart's `to_dict()` (the app, exports, stories) then carries this configuration, and
+a chart's own `config` (presentation type) still wins over it. Pages pass
+`st.altair_chart(..., theme=None)` so Streamlit's theme does not restyle the charts.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any, Final, cast
+
+import altair as alt
 
 #: Pupil groups and comparators, each a fixed colour across all pages.
 GROUP_COLOURS: Final[dict[str, str]] = {
@@ -47,11 +55,43 @@ def vega_config(presentation: bool = False) -> dict[str, Any]:
             "gridColor": "#E5E5E5",
             "labelLimit": 320,
         },
-        "legend": {"labelFontSize": size, "titleFontSize": size, "labelLimit": 320},
-        "header": {"labelFontSize": size, "titleFontSize": size},
-        "text": {"fontSize": size},
+        "legend": {
+            "labelFontSize": size,
+            "titleFontSize": size,
+            "labelColor": TEXT,
+            "titleColor": TEXT,
+            "labelLimit": 320,
+        },
+        "header": {
+            "labelFontSize": size,
+            "titleFontSize": size,
+            "labelColor": TEXT,
+            "titleColor": TEXT,
+        },
+        "text": {"fontSize": size, "color": TEXT},
         "view": {"stroke": None},
     }
+
+
+THEME: Final = "equity"
+
+
+def theme_config() -> dict[str, Any]:
+    """The registered theme: screen type, and marks hidden from assistive technology.
+
+    Vega labels an SVG mark group only from its items' descriptions, so an empty layer (a
+    filter that matched nothing) or a mark without data fields (a zero rule) is an unnamed
+    `graphics-symbol`, which axe reports as svg-img-alt. The chart's accessible name is its
+    description (charts.finish) and its data are in the table beside it, so marks are
+    `aria: false`; axes and legends keep their descriptions.
+    """
+    config = vega_config()
+    return {"config": {**config, "mark": {"aria": False}}}
+
+
+@alt.theme.register(THEME, enable=True)
+def _equity_theme() -> alt.theme.ThemeConfig:
+    return cast("alt.theme.ThemeConfig", theme_config())
 
 
 def contrast_ratio(foreground: str, background: str = BACKGROUND) -> float:

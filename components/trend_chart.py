@@ -15,8 +15,8 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from components.charts import AnyChart
-from components.theme import SUPPRESSED_COLOUR, TEXT, vega_config
+from components.charts import AnyChart, finish  # gaps and school_trends import finish from here
+from components.theme import SUPPRESSED_COLOUR, TEXT
 from equity.metrics.trends import SeriesBreak, entries_for, segments
 from equity.schema import year_start
 
@@ -25,19 +25,6 @@ HEIGHT = 340
 YEAR_LABEL = "datum.value + '/' + substring(toString(datum.value + 1), 2, 4)"
 SHADE = "#EDEDED"
 BREAK_RULE = "#3D3D3D"
-
-
-def finish(chart: AnyChart, title: str, presentation: bool = False) -> AnyChart:
-    """The shared look (same as components.charts), for builders outside that module."""
-    config = vega_config(presentation)
-    return (
-        chart.properties(title=title)
-        .configure(background=config["background"], font=config["font"])
-        .configure_title(**config["title"])
-        .configure_axis(**config["axis"])
-        .configure_legend(**config["legend"])
-        .configure_view(stroke=None)
-    )
 
 
 def span_years(years: Sequence[str]) -> list[str]:

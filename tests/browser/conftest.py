@@ -354,19 +354,24 @@ def run_count(page: Page) -> int:
     return int(page.evaluate("window.__equityRuns || 0"))
 
 
-def wait_for_app(page: Page, *, after_runs: int = 0, timeout_ms: int = APP_TIMEOUT_MS) -> None:
+def wait_for_app(
+    page: Page, *, after_runs: int | None = None, timeout_ms: int = APP_TIMEOUT_MS
+) -> None:
     """Wait until the app has finished running (polling; never a fixed sleep).
 
     `after_runs`: the run count (`run_count`) taken before an interaction; the wait then
     also requires that at least one further run has started, so it cannot return in the
-    instant between a click and the rerun it triggers. On timeout, the assertion says
-    which condition never held.
+    instant between a click and the rerun it triggers. Without it no run count is needed:
+    a fast page can finish its first run before the counter is watching (it would wait
+    for a run it already missed), and the other conditions (idle, content drawn) hold.
+    On timeout, the assertion says which condition never held.
     """
+    min_runs = 0 if after_runs is None else after_runs + 1
     page.evaluate("window.__equityIdlePolls = 0")
     try:
         page.wait_for_function(
             APP_IDLE_JS,
-            arg=[after_runs + 1, STABLE_POLLS, CHART_SELECTOR],
+            arg=[min_runs, STABLE_POLLS, CHART_SELECTOR],
             polling=POLL_MS,
             timeout=timeout_ms,
         )

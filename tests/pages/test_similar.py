@@ -58,10 +58,7 @@ def test_manchester_secondary_school_gets_twenty_similar_gm_schools(
         "features": "fsm6,eal,sen,pupils",
     }
     # Destinations of disadvantaged and other pupils, the chosen school drawn once per group.
-    specs = {
-        s["title"]["text"] if isinstance(s["title"], dict) else s["title"]: s
-        for s in chart_specs(app)
-    }
+    specs = {s["alt_text"]: s for s in chart_specs(app)}  # "title. takeaway"
     dest = next(s for t, s in specs.items() if t.startswith("Sustained education"))
     mine = [r for r in dest["rows"] if r["role"] == "This school"]
     assert {r["pupils"] for r in mine} == {

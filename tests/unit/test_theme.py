@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import altair as alt
+import pandas as pd
 import pytest
 
 from components.theme import (
@@ -12,7 +14,10 @@ from components.theme import (
     ROLE_COLOURS,
     SUPPRESSED_COLOUR,
     TEXT,
+    THEME,
     contrast_ratio,
+    theme_config,
+    vega_config,
 )
 
 HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
@@ -50,3 +55,33 @@ def test_text_colours_meet_4_5_to_1() -> None:
 def test_compared_groups_have_distinct_colours() -> None:
     assert GROUP_COLOURS["disadvantaged"] != GROUP_COLOURS["other"]
     assert GROUP_COLOURS["fsm"] != GROUP_COLOURS["not_fsm"]
+
+
+def test_the_equity_theme_is_registered_and_active() -> None:
+    assert alt.theme.active == THEME
+    assert THEME in alt.theme.names()
+    # Any chart, with no configure_* of its own, carries the whole theme.
+    spec = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q").to_dict()
+    assert spec["config"] == theme_config()["config"]
+
+
+def test_every_text_colour_in_the_theme_meets_4_5_to_1() -> None:
+    """Titles, axis and legend labels and titles, facet headers and text marks: TEXT."""
+    for config in (theme_config()["config"], vega_config(presentation=True)):
+        found = {
+            f"{part}.{key}": value
+            for part, settings in config.items()
+            if isinstance(settings, dict)
+            for key, value in settings.items()
+            if key in {"color", "labelColor", "titleColor"}
+        }
+        assert {"legend.labelColor", "legend.titleColor", "axis.labelColor"} <= set(found)
+        assert {"axis.titleColor", "title.color", "header.labelColor"} <= set(found)
+        for name, colour in found.items():
+            assert contrast_ratio(colour, config["background"]) >= 4.5, name
+
+
+def test_marks_are_hidden_from_assistive_technology_but_guides_are_not() -> None:
+    config = theme_config()["config"]
+    assert config["mark"] == {"aria": False}
+    assert "aria" not in config  # axes and legends keep their descriptions
