@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 
 from components.charts import AnyChart, finish  # gaps and school_trends import finish from here
-from components.theme import SUPPRESSED_COLOUR, TEXT
+from components.theme import BASE_FONT, PRESENTATION_FONT, SUPPRESSED_COLOUR, TEXT
 from equity.metrics.trends import SeriesBreak, entries_for, segments
 from equity.schema import year_start
 
@@ -86,8 +86,18 @@ def break_marks(key_stage: str, measure: str | None, years: Sequence[str]) -> pl
                 {"kind": "flag", "x0": start, "x1": start, "label": entry.label, "text": entry.text}
             )
     for index, row in enumerate(sorted(rows, key=lambda r: r["x0"])):
-        row["row"] = index % 2  # alternate label lines so neighbours do not overprint
+        # Three label lines in turn: KS4's flagged years 2019/20-2021/22 are neighbours with
+        # labels wider than a year, so two lines would still overprint.
+        row["row"] = index % LABEL_LINES
     return _annotation_frame(rows)
+
+
+LABEL_LINES = 3
+
+
+def _label_step(presentation: bool) -> int:
+    """Pixels from one label line to the next (the text's size plus leading)."""
+    return round(1.3 * (PRESENTATION_FONT if presentation else BASE_FONT))
 
 
 def _annotation_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
@@ -182,7 +192,7 @@ def trend_chart(
         for c in ("academic_year", "year", "series", "value", "segment", "line", "flag", "pupils")
         if c in values.columns
     ]
-    layers: list[alt.Chart] = _annotation_layers(marks, x_scale, x_axis)
+    layers: list[alt.Chart] = _annotation_layers(marks, x_scale, x_axis, presentation)
     if zero_line:
         layers.append(
             alt.Chart(pl.DataFrame({"zero": [0.0]}).to_pandas())
@@ -190,8 +200,9 @@ def trend_chart(
             .encode(y="zero:Q")
         )
     base = alt.Chart(values.select(columns).to_pandas())
-    # Room above the data for the break labels.
-    y_scale = alt.Scale(zero=False, padding=34) if marks.height else alt.Scale(zero=False)
+    # Room above the data for the break labels' lines.
+    room = 8 + LABEL_LINES * _label_step(presentation)
+    y_scale = alt.Scale(zero=False, padding=room) if marks.height else alt.Scale(zero=False)
     y = alt.Y("value:Q", title=value_title, scale=y_scale)
     layers.append(
         base.mark_line(strokeWidth=2.5).encode(
@@ -252,7 +263,7 @@ def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
 
 
 def _annotation_layers(
-    marks: pl.DataFrame, x_scale: alt.Scale, x_axis: alt.Axis
+    marks: pl.DataFrame, x_scale: alt.Scale, x_axis: alt.Axis, presentation: bool = False
 ) -> list[alt.Chart]:
     if marks.is_empty():
         return []
@@ -270,9 +281,9 @@ def _annotation_layers(
         .mark_rule(color=SUPPRESSED_COLOUR, strokeDash=[5, 4], strokeWidth=1.5)
         .encode(x=x0, tooltip=tooltip),
     ]
-    for line in (0, 1):  # two label lines, so labels of neighbouring years do not overprint
+    for line in range(LABEL_LINES):  # labels of neighbouring years on different lines
         row = base.transform_filter(f"datum.row == {line}")
-        y = alt.value(4 + 16 * line)
+        y = alt.value(4 + _label_step(presentation) * line)
         layers.append(  # band and flag labels centred on their year(s)
             row.transform_filter("datum.kind != 'break'")
             .transform_calculate(mid="(datum.x0 + datum.x1) / 2")
