@@ -13,6 +13,7 @@ st.markdown(
     "local authority in England, followed over time, and school by school where school files "
     "are loaded."
 )
+st.header(f"The gap in {selection.year}", anchor=False)
 measure = gaps.measure_picker(selection, key="gaps_measure")
 gaps.headline(selection)
 gaps.show(gaps.gap_view(selection, measure))

@@ -14,6 +14,7 @@ st.markdown(
 )
 table = data.cached(headline_gaps, selection.la_code, selection.phase)
 overview.headline_metrics(table.filter(table["academic_year"] == selection.year), selection)
+st.header("Compared with Greater Manchester and England", anchor=False)
 for view in overview.comparison_views(table, selection):
     chart_panel.render(view)
 overview.coverage_note(selection)

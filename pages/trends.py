@@ -13,6 +13,7 @@ st.markdown(
     "disadvantaged pupils did better or worse between two years. Series breaks are drawn as "
     "breaks; suppressed results stay suppressed."
 )
+st.header("One school over time", anchor=False)
 measure = gaps.measure_picker(selection, key="trends_measure")
 school = school_trends.school_picker(selection)
 if school is None and not school_trends.has_schools(selection):
