@@ -8,17 +8,20 @@ for files that were read completely, so bad input never loses or corrupts stored
 from __future__ import annotations
 
 import hashlib
+import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Final
 
 import polars as pl
 
+from equity.ingest import aggregates
 from equity.ingest.base import IngestError, IngestResult
-from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for
+from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for, year_in_name
 from equity.store import write_result
 
 #: Limits that keep a hostile or mistaken archive from filling the disk or memory.
@@ -123,37 +126,133 @@ def _safe_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
     return members
 
 
-def _expand(path: Path, workdir: Path) -> Iterator[tuple[Path, str, str | None]]:
-    """Yield (file, label, year hint) for every data file under `path`."""
+@dataclass(frozen=True)
+class _Found:
+    """One file met while expanding the paths given: ready to read, or why it is not."""
+
+    label: str
+    source: str = ""
+    file: Path | None = None
+    hint: str | None = None
+    error: str | None = None
+
+
+#: A folder named for an academic year and nothing else, as in DfE's zips ("2018-2019").
+_YEAR_FOLDER: Final = re.compile(r"20\d{2}[-_]?(?:20\d{2}|\d{2})")
+
+
+def _is_year_folder(name: str) -> bool:
+    return bool(_YEAR_FOLDER.fullmatch(name.strip())) and year_in_name(name) is not None
+
+
+def source_name(relative: PurePosixPath) -> str:
+    """The name a file is stored under, from its path inside the folder or zip given.
+
+    The file name, unless the name carries no year and the file sits in a folder named
+    for a year (DfE's zip layout: 2017-2018/999_ks4final.csv, 2018-2019/999_ks4final.csv):
+    then its path from the innermost such folder, so each year keeps its own rows.
+    Folders that only mention a year (national-2018-19) date the file but do not name it.
+    """
+    parts = relative.parts
+    if not parts:
+        return ""
+    if year_in_name(parts[-1]) is None:
+        for index in range(len(parts) - 2, -1, -1):
+            if _is_year_folder(parts[index]):
+                return "/".join(parts[index:])
+    return parts[-1]
+
+
+def _first_line(exc: BaseException) -> str:
+    return ((str(exc).splitlines() or [""])[0] or type(exc).__name__)[:200]
+
+
+#: What a damaged, unsupported or encrypted archive raises from the zip library.
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+    OSError,
+)
+
+
+def _zip_problem(archive: str, member: str, exc: BaseException) -> str:
+    if isinstance(exc, NotImplementedError):
+        why = "it is packed with a compression method this app cannot unpack (e.g. Deflate64)"
+    elif isinstance(exc, RuntimeError) and "encrypt" in str(exc).lower():
+        why = "it is password-protected"
+    elif isinstance(exc, EOFError):
+        why = "it is cut short (an incomplete download?)"
+    else:
+        why = "the archive is damaged"
+    return (
+        f"{archive}: cannot unpack {member}: {why} ({type(exc).__name__}: {_first_line(exc)}). "
+        "An archive that is damaged, password-protected or packed in a way this app cannot "
+        "unpack: unzip it on your computer and load the CSV files"
+    )
+
+
+def _expand_zip(path: Path, workdir: Path) -> Iterator[_Found]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except _ZIP_ERRORS as exc:
+        problem = f"{path.name}: not a readable zip archive ({_first_line(exc)})"
+        yield _Found(path.name, error=problem)
+        return
+    with archive:
+        try:
+            members = _safe_members(archive, path.name)
+        except IngestError as exc:
+            yield _Found(path.name, error=str(exc))
+            return
+        target = Path(tempfile.mkdtemp(dir=workdir))
+        for member in members:
+            member_path = PurePosixPath(member.filename)
+            if IGNORED_NAMES.search(member_path.name):
+                continue
+            label = f"{path.name}/{member.filename}"
+            out = target.joinpath(*member_path.parts)
+            try:
+                out.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(member) as src, out.open("wb") as dst:
+                    dst.write(src.read(MAX_FILE_BYTES + 1))
+            except _ZIP_ERRORS as exc:
+                out.unlink(missing_ok=True)
+                # Named by the archive: it is what the user has to unzip or fetch again.
+                yield _Found(path.name, error=_zip_problem(path.name, member.filename, exc))
+                continue
+            hint = year_hint_for(Path(member.filename)) or year_hint_for(path)
+            yield _Found(label, source_name(member_path), out, hint)
+
+
+def _expand(path: Path, workdir: Path, root: Path | None = None) -> Iterator[_Found]:
+    """Every data file under `path` (a file, folder or zip), each found or refused alone.
+
+    `root` is the folder given by the user: a file inside it is named by its path there.
+    """
     if path.is_dir():
         for child in sorted(p for p in path.rglob("*") if p.is_file()):
             if IGNORED_NAMES.search(child.name) or child.suffix.lower() not in DATA_SUFFIXES:
                 continue
-            yield from _expand(child, workdir)
+            yield from _expand(child, workdir, root or path)
         return
     if path.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                members = _safe_members(archive, path.name)
-                target = Path(tempfile.mkdtemp(dir=workdir))
-                for member in members:
-                    member_path = PurePosixPath(member.filename)
-                    if IGNORED_NAMES.search(member_path.name):
-                        continue
-                    out = target.joinpath(*member_path.parts)
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    with archive.open(member) as src, out.open("wb") as dst:
-                        dst.write(src.read(MAX_FILE_BYTES + 1))
-                    hint = year_hint_for(Path(member.filename)) or year_hint_for(path)
-                    yield out, f"{path.name}/{member.filename}", hint
-        except zipfile.BadZipFile as exc:
-            raise IngestError(f"{path.name}: not a readable zip archive") from exc
+        yield from _expand_zip(path, workdir)
         return
-    yield path, path.name, year_hint_for(path)
+    relative = PurePosixPath(*path.relative_to(root).parts) if root else PurePosixPath(path.name)
+    name = source_name(relative)
+    yield _Found(name, name, path, year_hint_for(path))
 
 
 def ingest_paths(paths: Iterable[Path], store: Path) -> IngestReport:
-    """Read every file under `paths`; write each fully read file to `store`."""
+    """Read every file under `paths`; write each fully read file to `store`.
+
+    A file that cannot be used (a damaged zip, a foreign CSV) is reported on its own line;
+    the files beside it are still read.
+    """
     report = IngestReport()
     with tempfile.TemporaryDirectory(prefix="equity-ingest-") as tmp:
         workdir = Path(tmp)
@@ -161,25 +260,55 @@ def ingest_paths(paths: Iterable[Path], store: Path) -> IngestReport:
             if not path.exists():
                 report.outcomes.append(FileOutcome(str(path), error=f"{path}: no such file"))
                 continue
-            try:
-                expanded = list(_expand(path, workdir))
-            except IngestError as exc:
-                report.outcomes.append(FileOutcome(str(path), error=str(exc)))
-                continue
-            for file, label, hint in expanded:
-                report.outcomes.append(_ingest_one(file, label, hint, store))
+            for found in _expand(path, workdir):
+                if found.file is None:
+                    report.outcomes.append(FileOutcome(found.label, error=found.error))
+                    continue
+                report.outcomes.append(
+                    _ingest_one(found.file, found.label, found.source, found.hint, store)
+                )
+    aggregates.refresh(store)  # per-source summaries read instead of scans (aggregates.py)
     return report
 
 
-def _ingest_one(file: Path, label: str, hint: str | None, store: Path) -> FileOutcome:
+def _renamed(result: IngestResult, file_name: str, source: str) -> IngestResult:
+    """The result stored under `source` (its path in the folder or zip) not the bare name."""
+    old = result.source
+    if source == file_name or not old.startswith(file_name):
+        return result
+    new = source + old[len(file_name) :]
+
+    def rename(frame: pl.DataFrame) -> pl.DataFrame:
+        if "source" not in frame.columns:
+            return frame
+        column = pl.col("source")
+        return frame.with_columns(
+            pl.when(column == old).then(pl.lit(new)).otherwise(column).alias("source")
+        )
+
+    return replace(
+        result,
+        source=new,
+        results=rename(result.results),
+        schools=rename(result.schools),
+        areas=rename(result.areas),
+        rejected=rename(result.rejected),
+        extra={name: rename(frame) for name, frame in result.extra.items()},
+    )
+
+
+def _ingest_one(file: Path, label: str, source: str, hint: str | None, store: Path) -> FileOutcome:
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
             raise IngestError(f"{file.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB")
-        result = read_file(file, hint)
+        result = _renamed(read_file(file, hint), file.name, source)
     except IngestError as exc:
         return FileOutcome(label, error=str(exc))
     except (pl.exceptions.PolarsError, ValueError, OSError, UnicodeError) as exc:
-        first_line = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        return FileOutcome(label, error=f"{file.name}: could not be read ({first_line})")
-    write_result(store, result, sha256_of(file))
+        return FileOutcome(label, error=f"{file.name}: could not be read ({_first_line(exc)})")
+    try:
+        write_result(store, result, sha256_of(file))
+    except OSError as exc:  # a full disk, a read-only folder: the store is left as it was
+        why = exc.strerror or _first_line(exc)
+        return FileOutcome(label, error=f"{file.name}: read, but not stored in {store} ({why})")
     return FileOutcome(label, result=result)
