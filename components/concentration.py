@@ -19,10 +19,10 @@ import streamlit as st
 
 from components import data, maps, views
 from components.chart_panel import ChartView
-from components.charts import AnyChart
+from components.charts import finish
 from components.filters import Filters
 from components.overview import LAIT_SOURCE
-from components.theme import ROLE_COLOURS, TEXT, vega_config
+from components.theme import ROLE_COLOURS, TEXT
 from equity.analysis import concentration as analysis
 from equity.analysis.concentration import INDICATORS
 from equity.queries import CountBasis
@@ -182,18 +182,6 @@ def headline(summary: dict[str, Any], selection: Filters, share_pct: float | Non
 # --------------------------------------------------------------------------- charts
 
 
-def _style(chart: Any, title: str, height: int) -> AnyChart:
-    config = vega_config()
-    return (
-        chart.properties(title=title, height=height)
-        .configure(background=config["background"], font=config["font"])
-        .configure_title(**config["title"])
-        .configure_axis(**config["axis"])
-        .configure_legend(**config["legend"])
-        .configure_view(stroke=None)
-    )
-
-
 def comparison_rows(table: pl.DataFrame, selection: Filters, index: str) -> pl.DataFrame:
     """The selection, every GM LA and the rest of England, with a role each."""
     chosen = set(selection.members)
@@ -264,8 +252,11 @@ def comparison_view(
         x="median:Q", y=alt.value(0), text=alt.value(f"England LA median {median:.3f}")
     )
     title = f"{label}, {selection.phase} schools, {selection.year}: GM and England's LAs"
-    chart = _style(
-        alt.layer(ticks, dots, labels, median_rule, median_text), title, 34 * len(order) + 40
+    chart = finish(
+        alt.layer(ticks, dots, labels, median_rule, median_text).properties(
+            height=34 * len(order) + 40
+        ),
+        title,
     )
     table_out = rows.select(
         pl.col("name").alias("LA"),
@@ -356,7 +347,7 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         title=title,
         takeaway=curve_takeaway(curve, selection.la_label),
         source=source_for(basis, selection.year),
-        chart=_style(alt.layer(diagonal, line, note), title, 380),
+        chart=finish(alt.layer(diagonal, line, note).properties(height=380), title),
         table=drawn.rename(
             {"pct_pupils": "cumulative % of pupils", "pct_disadvantaged": "cumulative % disadv."}
         ),
@@ -425,7 +416,7 @@ def distribution_view(
         title=title,
         takeaway=distribution_takeaway(schools, rate, selection.la_label, noun),
         source=source_for(basis, selection.year),
-        chart=_style(alt.layer(bars, rule, text), title, 300),
+        chart=finish(alt.layer(bars, rule, text).properties(height=300), title),
         table=bins.select(
             pl.format("{}-{}%", pl.col("from").cast(pl.Int64), pl.col("to").cast(pl.Int64)).alias(
                 label
@@ -524,7 +515,9 @@ def school_map(
         legend=maps.legend_chart(low, high, f"{short} pupils", ".0f"),
         table=table,
         file_stem=f"{selection.slug()}-{share}-schools-map",
-        static=maps.school_map_chart(schools, bounds, ons_codes, title=title, value_title=short),
+        static=views.lazy(  # drawn only for an export or a story slide
+            maps.school_map_chart, schools, bounds, ons_codes, title=title, value_title=short
+        ),
         caveats=tuple(caveats),
     )
 
@@ -624,7 +617,8 @@ def choropleth(
         legend=maps.legend_chart(low, high, label, ".2f" if indicator == "gorard" else ".0f"),
         table=table,
         file_stem=f"{selection.slug()}-map-{indicator}",
-        static=maps.choropleth_chart(
+        static=views.lazy(  # drawn only for an export or a story slide
+            maps.choropleth_chart,
             mapped,
             bounds,
             gm_codes,

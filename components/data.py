@@ -50,6 +50,7 @@ def refresh_store() -> None:
     """After an upload: reopen the layers and drop every cached answer."""
     _open_store.clear()
     st.cache_data.clear()
+    _shared_call.clear()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -106,3 +107,21 @@ def cached(func: Callable[..., T], *args: Any) -> T:
     name = f"{func.__module__}.{func.__qualname__}"
     _QUERIES[name] = func
     return _cached_call(name, store_version(), args)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _shared_call(name: str, version: str, args: tuple[Any, ...]) -> Any:
+    del version
+    return _QUERIES[name](get_store(), *args)
+
+
+def shared(func: Callable[..., T], *args: Any) -> T:
+    """`cached`, but every session gets the same object (no copy per call): for answers
+    that are only read (polars frames, bytes), each rerun then skips unpickling them.
+
+    Keys as `cached`: the function's name, the store version and plain argument values.
+    """
+    _check_plain(args)
+    name = f"{func.__module__}.{func.__qualname__}"
+    _QUERIES[name] = func
+    return _shared_call(name, store_version(), args)

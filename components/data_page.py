@@ -17,8 +17,9 @@ import streamlit as st
 from components import data, upload
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
+from equity import queries
 from equity.analysis import coverage
-from equity.store import user_store_path
+from equity.store import Store, user_store_path
 
 REPORT_KEY = "data_page_report"
 UPLOADER_ROUND = "data_page_uploader_round"
@@ -71,8 +72,16 @@ def _link(label: str, url: str) -> str:
     return f"[{plain(label)}]({url})"
 
 
-def _table(frame: pl.DataFrame, *, key: str, file_stem: str | None = None, **config: Any) -> None:
-    """A table with human column names, and its CSV when it is worth downloading."""
+def _table(
+    frame: pl.DataFrame,
+    *,
+    key: str,
+    file_stem: str | None = None,
+    payload: bytes | None = None,
+    **config: Any,
+) -> None:
+    """A table with human column names, and its CSV when it is worth downloading
+    (`payload`: the CSV made beforehand, for tables cached per store version)."""
     labels = {c: _LABELS.get(c, c.replace("_", " ").capitalize()) for c in frame.columns}
     column_config: dict[str, Any] = {
         c: st.column_config.TextColumn(labels[c], width="large") if c in _WIDE_TEXT else labels[c]
@@ -81,7 +90,7 @@ def _table(frame: pl.DataFrame, *, key: str, file_stem: str | None = None, **con
     column_config.update(config)
     st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config, key=key)
     if file_stem:
-        payload = csv_bytes(frame)
+        payload = csv_bytes(frame) if payload is None else payload
         st.download_button(
             f"Download CSV ({human_size(len(payload))})",
             data=payload,
@@ -101,39 +110,26 @@ def _page_link_column(label: str = "Publication page") -> Any:
 
 def loaded_section(selection: Filters) -> None:
     st.header("What is loaded", anchor="loaded")
-    version = data.store_version()
-    cov = data.cached(coverage.coverage)
-    names = dict(data.la_catalogue(version).select("la_code", "name").iter_rows())
-    members = list(selection.members)
-    status = coverage.la_status(cov, members)
+    loaded = data.shared(_loaded_tables)
+    cov = loaded["cov"]
+    sentences, shown = data.shared(_selected_status, selection.members)
 
     area = selection.la_label
     st.subheader(f"School-level files for {area}", anchor="selected")
-    sentences = coverage.status_sentences(status, names)
     st.markdown("\n".join(f"- {linked(s)}" for s in sentences))
     st.caption(
         "LA-level figures (DfE's LAIT panel) cover every authority, so charts of published LA "
         "figures work everywhere; school-level files decide which school charts and indices "
         "can be drawn."
     )
-    shown = status.filter(
-        pl.col("years").is_not_null() | pl.col("kind").is_in(["ks4_performance", "ks2_performance"])
-    )
     _table(
-        shown.select(
-            pl.col("la_name").alias("authority"),
-            "la_code",
-            "what",
-            pl.col("years").fill_null("not loaded"),
-            "schools_latest",
-            "files",
-        ),
+        shown,
         key="data-selected-status",
         schools_latest=st.column_config.NumberColumn("Schools (latest year)", format="%d"),
     )
 
     st.subheader("School results split by disadvantage, every LA loaded", anchor="results")
-    results = _results_by_la(cov)
+    results = loaded["results"]
     if results.is_empty():
         st.info(
             "No KS2 or KS4 performance tables are loaded for any authority: load DfE "
@@ -150,26 +146,76 @@ def loaded_section(selection: Filters) -> None:
             results,
             key="data-results-by-la",
             file_stem="school-results-loaded",
+            payload=loaded["results_csv"],
             schools_latest=st.column_config.NumberColumn("Schools (latest year)", format="%d"),
             page=_page_link_column(),
         )
 
     with st.expander(f"Every authority, year and file kind ({cov.height:,} rows)"):
         st.caption(
-            "School-level rows count schools with at least one stored figure; LA-level rows "
-            "count published figures (suppressed and not-published cells excluded)."
+            "One row per authority: the file kinds loaded and their years. The CSV has every "
+            "authority, year and file kind with its files, publisher and page. School-level "
+            "rows count schools with at least one stored figure; LA-level rows count "
+            "published figures (suppressed and not-published cells excluded)."
         )
         _table(
-            cov.rename({"academic_year": "year"}),
+            loaded["by_la"],
             key="data-coverage",
-            file_stem="coverage-by-la-year-kind",
-            schools=st.column_config.NumberColumn("Schools", format="%d"),
+            school_level=st.column_config.TextColumn("School-level files", width="large"),
+            schools_latest=st.column_config.NumberColumn(
+                "Schools (latest year)",
+                format="%d",
+                help="Schools in the latest year loaded, for the file kind that lists most.",
+            ),
+            la_level=st.column_config.TextColumn("LA-level figures", width="large"),
             figures=st.column_config.NumberColumn("Figures", format="%d"),
-            page=_page_link_column(),
+        )
+        # The full table goes as a download only (fetched over HTTP when clicked), made once
+        # per store version: at national scale it is some 12,000 rows.
+        payload = loaded["coverage_csv"]
+        st.download_button(
+            f"Download CSV, every authority, year and file kind ({human_size(len(payload))})",
+            data=payload,
+            file_name="coverage-by-la-year-kind.csv",
+            mime="text/csv",
+            key="csv-data-coverage",
+            on_click="ignore",
         )
 
     files_section()
     rejected_section()
+
+
+def _loaded_tables(store: Store) -> dict[str, Any]:
+    """What the "What is loaded" section shows for every selection, made once per store
+    version: the coverage table, its per-LA summary, the results-by-LA table, their CSVs."""
+    cov = coverage.coverage(store)
+    results = _results_by_la(cov)
+    return {
+        "cov": cov,
+        "by_la": coverage.coverage_by_la(cov),
+        "coverage_csv": csv_bytes(cov.rename({"academic_year": "year"})),
+        "results": results,
+        "results_csv": csv_bytes(results),
+    }
+
+
+def _selected_status(store: Store, members: tuple[str, ...]) -> tuple[list[str], pl.DataFrame]:
+    """The selected LAs' sentences and status table (per store version and selection)."""
+    cov = data.shared(_loaded_tables)["cov"]
+    names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())
+    status = coverage.la_status(cov, list(members))
+    shown = status.filter(
+        pl.col("years").is_not_null() | pl.col("kind").is_in(["ks4_performance", "ks2_performance"])
+    ).select(
+        pl.col("la_name").alias("authority"),
+        "la_code",
+        "what",
+        pl.col("years").fill_null("not loaded"),
+        "schools_latest",
+        "files",
+    )
+    return coverage.status_sentences(status, names), shown
 
 
 def _results_by_la(cov: pl.DataFrame) -> pl.DataFrame:
@@ -194,9 +240,8 @@ def _results_by_la(cov: pl.DataFrame) -> pl.DataFrame:
 
 def files_section() -> None:
     st.subheader("Files, publishers and licences", anchor="files")
-    files = data.cached(coverage.loaded_files, str(user_store_path()))
-    bad = files.filter(~pl.col("accounted"))
-    mine = files.filter(pl.col("loaded_by") == "you").height
+    made = data.shared(_files_tables, str(user_store_path()))
+    files, bad, mine = made["files"], made["bad"], made["mine"]
     st.markdown(
         plain(
             f"{files.height} files are loaded ({mine} by you). Every file is published under "
@@ -213,23 +258,10 @@ def files_section() -> None:
         )
     )
     _table(
-        files.select(
-            "file",
-            "what",
-            "level",
-            "years",
-            "las",
-            "rows_read",
-            "rows_stored",
-            "rows_rejected",
-            "suppressed_cells",
-            "loaded_by",
-            "publisher",
-            "licence",
-            "page",
-        ),
+        made["shown"],
         key="data-files",
         file_stem="files-loaded",
+        payload=made["csv"],
         las=st.column_config.NumberColumn("LAs with schools", format="%d"),
         suppressed_cells=st.column_config.NumberColumn(
             "Suppressed or not published cells",
@@ -238,15 +270,44 @@ def files_section() -> None:
         ),
         page=_page_link_column(),
     )
+    notes = made["notes"]
+    with st.expander(f"What the ingest noted about each file ({notes.height} notes)"):
+        _table(notes, key="data-notes")
+
+
+def _files_tables(store: Store, user_layer: str) -> dict[str, Any]:
+    """The files table, its CSV and notes, made once per store version."""
+    files = coverage.loaded_files(store, user_layer)
+    shown = files.select(
+        "file",
+        "what",
+        "level",
+        "years",
+        "las",
+        "rows_read",
+        "rows_stored",
+        "rows_rejected",
+        "suppressed_cells",
+        "loaded_by",
+        "publisher",
+        "licence",
+        "page",
+    )
     notes = files.select("file", pl.col("notes").str.split(" | ")).explode("notes")
     notes = notes.filter(pl.col("notes").is_not_null() & (pl.col("notes") != ""))
-    with st.expander(f"What the ingest noted about each file ({notes.height} notes)"):
-        _table(notes.rename({"notes": "note"}), key="data-notes")
+    return {
+        "files": files,
+        "bad": files.filter(~pl.col("accounted")),
+        "mine": files.filter(pl.col("loaded_by") == "you").height,
+        "shown": shown,
+        "csv": csv_bytes(shown),
+        "notes": notes.rename({"notes": "note"}),
+    }
 
 
 def rejected_section() -> None:
     st.subheader("Rows not stored, and why", anchor="rejected")
-    rejected = data.cached(coverage.rejected_summary)
+    rejected, payload = data.shared(_rejected_tables)
     if rejected.is_empty():
         st.markdown("No row of any loaded file was rejected.")
         return
@@ -260,8 +321,14 @@ def rejected_section() -> None:
         rejected,
         key="data-rejected",
         file_stem="rejected-rows",
+        payload=payload,
         first_rows=st.column_config.TextColumn("First rows"),
     )
+
+
+def _rejected_tables(store: Store) -> tuple[pl.DataFrame, bytes]:
+    rejected = coverage.rejected_summary(store)
+    return rejected, csv_bytes(rejected)
 
 
 # --------------------------------------------------------------------------- load your own
@@ -418,9 +485,12 @@ def _show_last_report() -> None:
 
 def definitions_section() -> None:
     st.header("Definitions and methods", anchor="definitions")
+    made = data.shared(_definition_tables)
 
     st.subheader("Measures", anchor="measures")
-    _table(coverage.measures_table(), key="data-measures", file_stem="measures")
+    _table(
+        made["measures"], key="data-measures", file_stem="measures", payload=made["measures_csv"]
+    )
 
     st.subheader("Pupil groups", anchor="groups")
     st.markdown(
@@ -429,7 +499,7 @@ def definitions_section() -> None:
         "definition, the `FSM6CLA1A` columns of the performance tables and LAIT's `DAP` "
         "measures. 'Other pupils' are everyone else in the same cohort."
     )
-    _table(coverage.pupil_groups_table(), key="data-groups")
+    _table(made["groups"], key="data-groups")
 
     st.subheader("How concentrated disadvantage is: segregation indices", anchor="segregation")
     st.markdown(
@@ -455,15 +525,15 @@ def definitions_section() -> None:
         "number: it is shown in words, never as zero and never estimated from other cells. "
         "Cohorts under 10 pupils are flagged as small."
     )
-    _table(coverage.status_table(), key="data-statuses")
+    _table(made["statuses"], key="data-statuses")
 
     st.subheader("Series breaks", anchor="breaks")
-    breaks = coverage.series_breaks()
+    breaks = made["breaks"]
     st.markdown(
         "Results are not comparable across these changes. Trend charts draw them as breaks "
         "and never join a line across them."
     )
-    _table(breaks.table, key="data-breaks", file_stem="series-breaks")
+    _table(breaks.table, key="data-breaks", file_stem="series-breaks", payload=made["breaks_csv"])
     for note in breaks.notes[1:]:
         st.markdown(plain(note))
     if breaks.unconfirmed:
@@ -474,7 +544,7 @@ def definitions_section() -> None:
         )
 
     st.subheader("LAIT measures used", anchor="lait")
-    lait = data.cached(coverage.lait_measures)
+    lait = made["lait"]
     st.markdown(
         "LA, region and England figures come from "
         + _link("DfE's Local Authority Interactive Tool (LAIT)", coverage.LAIT_PAGE)
@@ -485,10 +555,29 @@ def definitions_section() -> None:
         lait,
         key="data-lait",
         file_stem="lait-measures",
+        payload=made["lait_csv"],
         lait_code=st.column_config.TextColumn("LAIT code"),
         lait_label="LAIT label",
         source_url=_page_link_column("Source"),
     )
+
+
+def _definition_tables(store: Store) -> dict[str, Any]:
+    """The definitions' tables and CSVs (from the code and the store's LAIT dictionary),
+    made once per store version."""
+    measures = coverage.measures_table()
+    breaks = coverage.series_breaks()
+    lait = coverage.lait_measures(store)
+    return {
+        "measures": measures,
+        "measures_csv": csv_bytes(measures),
+        "groups": coverage.pupil_groups_table(),
+        "statuses": coverage.status_table(),
+        "breaks": breaks,
+        "breaks_csv": csv_bytes(breaks.table),
+        "lait": lait,
+        "lait_csv": csv_bytes(lait),
+    }
 
 
 def intro(selection: Filters) -> None:

@@ -114,7 +114,7 @@ def headline(filters: Filters) -> None:
     area_role = "gm_mean" if filters.is_group else "selected"
     for measure in HEADLINE_MEASURES[filters.phase]:
         row = _row(table, area_role, measure)
-        st.markdown(f"#### {MEASURES[measure].label}, {filters.year}")
+        st.markdown(f"**{MEASURES[measure].label}, {filters.year}**")
         if row is None or row.get("disadvantaged") is None:
             st.info(_why_missing(filters, measure), icon=":material/info:")
             continue
@@ -181,7 +181,7 @@ def gap_view(filters: Filters, measure: str) -> ViewOrNote:
     )
     title = f"{SHORT[measure]}: the gap two ways, {filters.year}"
     national = part["england_other"].drop_nulls()
-    chart = _dumbbell(long, part, order, measure, national[0] if national.len() else None)
+    england_other = national[0] if national.len() else None
     table_out = part.select(
         "area", "disadvantaged", "other", "england_other", "gap_within", "gap_national"
     ).rename({"england_other": "other_pupils_england", "gap_national": "gap_to_national_other"})
@@ -190,7 +190,9 @@ def gap_view(filters: Filters, measure: str) -> ViewOrNote:
         title=title,
         takeaway=gap_takeaway(row, england, area_name(filters), measure),
         source=f"{LAIT_SOURCE}; academic year {filters.year}.",
-        chart=finish(chart, title),
+        chart=views.chart(
+            lambda: finish(_dumbbell(long, part, order, measure, england_other), title)
+        ),
         table=table_out,
         file_stem=f"{filters.slug()}-gap-two-ways-{measure}",
         options=(("measure", measure),),
@@ -244,19 +246,20 @@ def _dumbbell(
     labels = [PUPIL_GROUP_LABELS["disadvantaged"], PUPIL_GROUP_LABELS["other"]]
     x_title = SHORT[measure]
     y = alt.Y("area:N", sort=order, title=None)
-    links = (
-        alt.Chart(wide.select("area", "disadvantaged", "other").to_pandas())
-        .mark_rule(color=SUPPRESSED_COLOUR, strokeWidth=3)
-        .encode(
+    # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
+    links = alt.Chart(
+        wide.select("area", "disadvantaged", "other").to_pandas(),
+        mark=alt.MarkDef(type="rule", color=SUPPRESSED_COLOUR, strokeWidth=3),
+        encoding=alt.FacetedEncoding(
             y=y,
             x=alt.X("disadvantaged:Q", title=x_title, scale=alt.Scale(zero=False)),
-            x2="other:Q",
-        )
+            x2=alt.X2("other:Q"),
+        ),
     )
-    dots = (
-        alt.Chart(long.select("area", "pupils", "value").to_pandas())
-        .mark_point(filled=True, size=160, opacity=1)
-        .encode(
+    dots = alt.Chart(
+        long.select("area", "pupils", "value").to_pandas(),
+        mark=alt.MarkDef(type="point", filled=True, size=160, opacity=1),
+        encoding=alt.FacetedEncoding(
             y=y,
             x=alt.X("value:Q", title=x_title),
             color=alt.Color(
@@ -275,7 +278,7 @@ def _dumbbell(
                 alt.Tooltip("pupils:N", title="Pupils"),
                 alt.Tooltip("value:Q", title=x_title, format=".2f"),
             ],
-        )
+        ),
     )
     layers: list[Any] = [links, dots]
     if england_other is not None:
@@ -285,14 +288,23 @@ def _dumbbell(
                 "label": [f"Other pupils in England: {fmt(england_other, measure)}"],
             }
         ).to_pandas()
-        base = alt.Chart(ref)
-        layers.append(base.mark_rule(color=TEXT, strokeDash=[6, 4]).encode(x="x:Q"))
         layers.append(
-            base.mark_text(align="right", dx=-4, dy=-6, color=TEXT).encode(
-                x="x:Q", y=alt.value(0), text="label:N"
+            alt.Chart(
+                ref,
+                mark=alt.MarkDef(type="rule", color=TEXT, strokeDash=[6, 4]),
+                encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
             )
         )
-    return alt.layer(*layers).properties(height=max(160, 56 * len(order)))
+        layers.append(
+            alt.Chart(
+                ref,
+                mark=alt.MarkDef(type="text", align="right", dx=-4, dy=-6, color=TEXT),
+                encoding=alt.FacetedEncoding(
+                    x=alt.X("x:Q"), y=alt.YValue(0), text=alt.Text("label:N")
+                ),
+            )
+        )
+    return alt.LayerChart(layer=layers, height=max(160, 56 * len(order)))
 
 
 # --------------------------------------------------------------------------- ranking
@@ -391,7 +403,7 @@ def ranking_view(filters: Filters, measure: str, metric: str) -> ViewOrNote:
         title=title,
         takeaway=ranking_takeaway(drawn, refs, filters, measure, metric),
         source=f"{LAIT_SOURCE}; LA figures (entity kind 'la') for academic year {filters.year}.",
-        chart=_ranked_chart(drawn, refs, title, axis_title(metric, measure)),
+        chart=views.chart(_ranked_chart, drawn, refs, title, axis_title(metric, measure)),
         table=table,
         file_stem=f"{filters.slug()}-la-ranking-{measure}-{metric}",
         options=(("measure", measure), ("metric", metric)),
@@ -451,9 +463,12 @@ def _ranked_chart(
         .then(((pl.col("role") == named).cum_sum() - 1) % 2)
         .alias("slot"),
     )
+    # Built with one constructor per layer (no .mark_*/.encode/.transform_* chains): each
+    # chained call deep-copies the chart, and with 150 LAs that dominated a rerun. Data sit
+    # on the layer groups, so Altair need not lift (copy and hash) each layer's data.
     x = alt.X(
         "area:N",
-        sort=bars_data.sort("rank", "area")["area"].to_list(),
+        sort=bars_data["area"].to_list(),
         title=f"Local authorities, ranked ({drawn.height})",
         axis=alt.Axis(labels=False, ticks=False),
     )
@@ -462,47 +477,60 @@ def _ranked_chart(
     room = 0.45 if named == "gm_la" else 0.2  # for the names above the bars
     headroom = max(top, 0.0) + room * (max(top, 0.0) - bottom)
     y = alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[bottom, headroom], nice=True))
-    base = alt.Chart(bars_data.to_pandas())
-    bars = base.mark_bar().encode(
-        x=x,
-        y=y,
-        color=alt.Color(
-            "group:N",
-            title=None,
-            scale=alt.Scale(
-                domain=[ROLE_LABELS[r] for r in roles], range=[ROLE_COLOURS[r] for r in roles]
+    data = bars_data.to_pandas()
+    bars = alt.Chart(
+        mark=alt.MarkDef(type="bar"),
+        encoding=alt.FacetedEncoding(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "group:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=[ROLE_LABELS[r] for r in roles], range=[ROLE_COLOURS[r] for r in roles]
+                ),
+                legend=alt.Legend(orient="bottom"),
             ),
-            legend=alt.Legend(orient="bottom"),
+            tooltip=[
+                alt.Tooltip("area:N", title="Authority"),
+                alt.Tooltip("rank:Q", title="Rank"),
+                alt.Tooltip("value:Q", title=value_title, format=".2f"),
+            ],
         ),
-        tooltip=[
-            alt.Tooltip("area:N", title="Authority"),
-            alt.Tooltip("rank:Q", title="Rank"),
-            alt.Tooltip("value:Q", title=value_title, format=".2f"),
-        ],
     )
     names = [  # neighbours' names at two heights so they do not overprint
-        base.transform_filter(f"datum.slot == {slot}")
-        .mark_text(angle=270, align="left", baseline="middle", dx=4 + 84 * slot, color=TEXT)
-        .encode(x=x, y=y, text="area:N")
+        alt.Chart(
+            mark=alt.MarkDef(
+                type="text",
+                angle=270,
+                align="left",
+                baseline="middle",
+                dx=4 + 84 * slot,
+                color=TEXT,
+            ),
+            encoding=alt.FacetedEncoding(x=x, y=y, text=alt.Text("area:N")),
+            transform=[alt.FilterTransform(filter=f"datum.slot == {slot}")],
+        )
         for slot in (0, 1)
     ]
-    chart: Any = alt.layer(bars, *names)
-    if refs.height:
-        order = {"england": 0, "region": 1, "gm_mean": 2}
-        ref_data = refs.sort(pl.col("role").replace_strict(order, default=9)).select(
-            "area",
-            "role",
-            pl.col("value").round(3),
-            (pl.col("area") + ": " + pl.col("value").round(2).cast(pl.String)).alias("reference"),
-        )
-        labels = ref_data["reference"].to_list()
-        scale = alt.Scale(domain=labels, range=[ROLE_COLOURS[r] for r in ref_data["role"]])
-        ref = alt.Chart(ref_data.to_pandas())
-        lines = [  # one layer per line: its own dash pattern
-            ref.transform_filter(f"datum.role == '{role}'")
-            .mark_rule(strokeWidth=2.5, strokeDash=REF_DASHES[role])
-            .encode(
-                y="value:Q",
+    layers: list[Any] = [bars, *names]
+    if not refs.height:
+        return finish(alt.LayerChart(data=data, layer=layers, height=380), title)
+    order = {"england": 0, "region": 1, "gm_mean": 2}
+    ref_data = refs.sort(pl.col("role").replace_strict(order, default=9)).select(
+        "area",
+        "role",
+        pl.col("value").round(3),
+        (pl.col("area") + ": " + pl.col("value").round(2).cast(pl.String)).alias("reference"),
+    )
+    labels = ref_data["reference"].to_list()
+    scale = alt.Scale(domain=labels, range=[ROLE_COLOURS[r] for r in ref_data["role"]])
+    ref = ref_data.to_pandas()
+    lines = [  # one layer per line: its own dash pattern
+        alt.Chart(
+            mark=alt.MarkDef(type="rule", strokeWidth=2.5, strokeDash=REF_DASHES[role]),
+            encoding=alt.FacetedEncoding(
+                y=alt.Y("value:Q"),
                 color=alt.Color(
                     "reference:N",
                     title=None,
@@ -510,11 +538,17 @@ def _ranked_chart(
                     legend=alt.Legend(orient="bottom", symbolType="stroke"),
                 ),
                 tooltip=[alt.Tooltip("area:N"), alt.Tooltip("value:Q", format=".2f")],
-            )
-            for role in ref_data["role"].to_list()
-        ]
-        chart = alt.layer(chart, alt.layer(*lines)).resolve_scale(color="independent")
-    return finish(chart.properties(height=380), title)
+            ),
+            transform=[alt.FilterTransform(filter=f"datum.role == '{role}'")],
+        )
+        for role in ref_data["role"].to_list()
+    ]
+    chart = alt.LayerChart(
+        layer=[alt.LayerChart(data=data, layer=layers), alt.LayerChart(data=ref, layer=lines)],
+        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
+        height=380,
+    )
+    return finish(chart, title)
 
 
 # --------------------------------------------------------------------------- trend
@@ -538,7 +572,8 @@ def trend_view(filters: Filters, measure: str, metric: str, last_year: str) -> V
     dashes = {s: REF_DASHES.get(role_of[s], [1, 0]) for s in order}
     label = metric_title(metric, measure, filters.pupil_group)
     title = f"{label}, {span[0]} to {span[-1]}"
-    chart = trend_chart(
+    chart = views.chart(
+        trend_chart,
         tidy.select("academic_year", "series", "value"),
         title=title,
         value_title=axis_title(metric, measure),
@@ -659,7 +694,7 @@ def school_section(filters: Filters, measure: str) -> None:
     _, frame = school_frame(filters, measure)
     listed = frame.filter(pl.col("has_split"))
     show(school_scatter_view(filters, listed, measure, year))
-    st.markdown(f"##### Every school's results, {year}")
+    st.markdown(f"**Every school's results, {year}**")
     st.dataframe(
         school_display(listed, measure, filters.pupil_group).to_pandas(),
         hide_index=True,
@@ -780,7 +815,7 @@ def school_scatter_view(
         title=title,
         takeaway=takeaway,
         source=f"{PT_SOURCE}; academic year {year}.",
-        chart=_scatter(drawn, title, label, national),
+        chart=views.chart(_scatter, drawn, title, label, national),
         table=drawn,
         file_stem=f"{filters.slug()}-school-gaps-{measure}",
         options=(("measure", measure),),
@@ -798,13 +833,14 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
     hi = float(drawn.select(pl.max_horizontal(pl.col(c).max() for c in both)).item())
     domain = [lo - abs(lo) * 0.05, hi + abs(hi) * 0.05]
     scale = alt.Scale(domain=domain, nice=True)
-    points = (
-        alt.Chart(drawn.to_pandas())
-        .mark_point(size=70, strokeWidth=2)
-        .encode(
+    # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
+    points = alt.Chart(
+        drawn.to_pandas(),
+        mark=alt.MarkDef(type="point", size=70, strokeWidth=2),
+        encoding=alt.FacetedEncoding(
             x=alt.X("other:Q", title=f"Other pupils: {label}", scale=scale),
             y=alt.Y("disadvantaged:Q", title=f"Disadvantaged pupils: {label}", scale=scale),
-            color=alt.value(GROUP_COLOURS["disadvantaged"]),
+            color=alt.ColorValue(GROUP_COLOURS["disadvantaged"]),
             fill=alt.Fill(
                 "cohort:N",
                 title=None,
@@ -825,29 +861,33 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
                 alt.Tooltip("other:Q", title="Other", format=".1f"),
                 alt.Tooltip("other_pupils:Q", title="Other pupils"),
             ],
-        )
+        ),
     )
-    diagonal = (
-        alt.Chart(pl.DataFrame({"a": domain, "b": domain}).to_pandas())
-        .mark_line(color=SUPPRESSED_COLOUR, strokeDash=[4, 4])
-        .encode(x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale))
+    diagonal = alt.Chart(
+        pl.DataFrame({"a": domain, "b": domain}).to_pandas(),
+        mark=alt.MarkDef(type="line", color=SUPPRESSED_COLOUR, strokeDash=[4, 4]),
+        encoding=alt.FacetedEncoding(x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale)),
     )
     layers: list[Any] = [diagonal, points]
     if national is not None:
-        ref = alt.Chart(
-            pl.DataFrame(
-                {"y": [national], "label": [f"Other pupils in England: {national:.1f}"]}
-            ).to_pandas()
-        )
+        ref = pl.DataFrame(
+            {"y": [national], "label": [f"Other pupils in England: {national:.1f}"]}
+        ).to_pandas()
         layers.append(
-            ref.mark_rule(color=TEXT, strokeDash=[6, 3]).encode(y=alt.Y("y:Q", scale=scale))
-        )
-        layers.append(
-            ref.mark_text(align="left", dy=-7, x=4, color=TEXT).encode(
-                y=alt.Y("y:Q", scale=scale), text="label:N"
+            alt.Chart(
+                ref,
+                mark=alt.MarkDef(type="rule", color=TEXT, strokeDash=[6, 3]),
+                encoding=alt.FacetedEncoding(y=alt.Y("y:Q", scale=scale)),
             )
         )
-    return finish(alt.layer(*layers).properties(height=420), title)
+        layers.append(
+            alt.Chart(
+                ref,
+                mark=alt.MarkDef(type="text", align="left", dy=-7, x=4, color=TEXT),
+                encoding=alt.FacetedEncoding(y=alt.Y("y:Q", scale=scale), text=alt.Text("label:N")),
+            )
+        )
+    return finish(alt.LayerChart(layer=layers, height=420), title)
 
 
 def gap_views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:

@@ -28,9 +28,9 @@ import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
 from components import chart_panel
-from components.charts import AnyChart
+from components.charts import AnyChart, finish
 from components.tables import csv_bytes, human_size
-from components.theme import TEXT, vega_config
+from components.theme import TEXT
 
 #: matplotlib's viridis sampled at 10 even steps (van der Walt & Smith, 2015); Vega's
 #: "viridis" scheme is the same colour map.
@@ -101,7 +101,6 @@ def legend_chart(low: float, high: float, title: str, number_format: str = ".1f"
     steps = 60
     width = (high - low) / steps if high > low else 1.0 / steps
     rows = [{"v": low + i * width, "v2": low + (i + 1) * width} for i in range(steps)]
-    config = vega_config()
     return (
         alt.Chart(pd.DataFrame(rows))
         .mark_rect()
@@ -119,10 +118,8 @@ def legend_chart(low: float, high: float, title: str, number_format: str = ".1f"
             height=LEGEND_BAR,
             title=alt.TitleParams(f"{title} (darker = higher)", anchor="start"),
         )
-        .configure_title(fontSize=13, color=TEXT, fontWeight="normal")
-        .configure_axis(labelFontSize=13, labelColor=TEXT)
-        .configure_view(stroke=None)
-        .configure(font=config["font"])
+        .configure_title(fontSize=13, fontWeight="normal")  # colours and font: the theme
+        .configure_axis(labelFontSize=13)
     )
 
 
@@ -419,7 +416,7 @@ def school_map_chart(
             ],
         )
     )
-    chart = _finish(alt.layer(base, outline, points), title, fit=_box_feature(box) if box else None)
+    chart = _mercator(alt.layer(base, outline, points), title, _box_feature(box) if box else None)
     chart.datasets = {"areas": features(context, flags)}
     return chart
 
@@ -467,29 +464,22 @@ def choropleth_chart(
                 filled=False, stroke=TEXT, strokeWidth=1.6
             )
         )
-    chart = _finish(alt.layer(*layers), title)
+    chart = _mercator(alt.layer(*layers), title)
     chart.datasets = {"las": features(bounds, props)}
     return chart
 
 
-def _finish(
+def _mercator(
     chart: alt.LayerChart | alt.FacetChart,
     title: str,
     fit: dict[str, Any] | None = None,
 ) -> AnyChart:
-    """Mercator, fitted to `fit` (the selected area's box) when given, else to everything."""
-    config = vega_config()
+    """Mercator, fitted to `fit` (the selected area's box) when given, else to everything;
+    finished like every chart (charts.finish)."""
     projection = (
         alt.Projection(type="mercator", fit=fit) if fit else alt.Projection(type="mercator")
     )
-    return (
-        chart.properties(projection=projection)
-        .properties(title=title, width=640, height=560)
-        .configure(background=config["background"], font=config["font"])
-        .configure_title(**config["title"])
-        .configure_legend(**config["legend"])
-        .configure_view(stroke=None)
-    )
+    return finish(chart.properties(projection=projection, width=640, height=560), title)
 
 
 # --------------------------------------------------------------------------- the panel

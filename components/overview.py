@@ -52,7 +52,7 @@ def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
     for measure in _measures(filters):
         spec = MEASURES[measure]
         row = _selected_row(table, filters, measure)
-        st.markdown(f"#### {spec.label}")
+        st.markdown(f"**{spec.label}**")
         cols = st.columns(4)
         cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), spec.unit))
         cols[1].metric("Other pupils", _fmt(_get(row, "other"), spec.unit))
@@ -82,7 +82,7 @@ def _measures(filters: Filters) -> tuple[str, ...]:
 
 
 def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.ChartView]:
-    views = []
+    out = []
     year_rows = table.filter(pl.col("academic_year") == filters.year)
     for measure in _measures(filters):
         spec = MEASURES[measure]
@@ -107,13 +107,14 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.
         table_out = part.select(
             "area", "disadvantaged", "other", "gap_within", "gap_national"
         ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
-        views.append(
+        out.append(
             chart_panel.ChartView(
                 view_id=f"overview-{measure}",
                 title=title,
                 takeaway=takeaway(row, area, measure),
                 source=f"{LAIT_SOURCE}; academic year {filters.year}.",
-                chart=charts.group_bars(
+                chart=views.chart(
+                    charts.group_bars,
                     long.select("area", "group", "value"),
                     title=title,
                     value_title=spec.label,
@@ -123,7 +124,7 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.
                 file_stem=f"{filters.slug()}-{measure}",
             )
         )
-    return views
+    return out
 
 
 def coverage_note(filters: Filters) -> None:
@@ -140,7 +141,7 @@ def coverage_note(filters: Filters) -> None:
     )
     census_las = coverage.filter(pl.col("kind") == "school_census")["la_code"].n_unique()
     mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
-    st.markdown("#### School-level data loaded")
+    st.subheader("School-level data loaded", anchor=False)
     st.markdown(
         f"- **{stage.upper()} results split by disadvantage** (DfE performance tables): "
         + (", ".join(with_results) if with_results else "none loaded")

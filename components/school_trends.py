@@ -152,7 +152,8 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
     colours, dashes = _style(frame)
     title = f"{name}: {SHORT[measure]}, {years[0]} to {years[-1]}"
-    chart = trend_chart(
+    chart = views.chart(
+        trend_chart,
         frame.select("academic_year", "series", "value", "status", "pupils"),
         title=title,
         value_title=axis_label(measure),
@@ -333,7 +334,7 @@ def movers_view(filters: Filters, measure: str, span: tuple[str, str]) -> ViewOr
         title=title,
         takeaway=movers_takeaway(eligible, where, measure, first, last),
         source=f"{PT_SOURCE}; academic years {first} and {last}.",
-        chart=_movers_chart(drawn, title, measure),
+        chart=views.chart(_movers_chart, drawn, title, measure),
         table=eligible.select(
             "urn",
             "name",
@@ -396,10 +397,11 @@ def _movers_chart(drawn: pl.DataFrame, title: str, measure: str) -> AnyChart:
         .alias("direction"),
     )
     order = data_.sort("change", "name", descending=[True, False])["name"].to_list()
-    bars = (
-        alt.Chart(data_.to_pandas())
-        .mark_bar()
-        .encode(
+    # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
+    bars = alt.Chart(
+        data_.to_pandas(),
+        mark=alt.MarkDef(type="bar"),
+        encoding=alt.FacetedEncoding(
             y=alt.Y("name:N", sort=order, title=None),
             x=alt.X("change:Q", title=f"Change ({units(measure)})"),
             color=alt.Color(
@@ -420,11 +422,15 @@ def _movers_chart(drawn: pl.DataFrame, title: str, measure: str) -> AnyChart:
                 alt.Tooltip("pupils_last:Q", title="Disadvantaged pupils (last)"),
                 alt.Tooltip("change:Q", title="Change", format="+.1f"),
             ],
-        )
+        ),
     )
-    zero = alt.Chart(pl.DataFrame({"x": [0.0]}).to_pandas()).mark_rule(color=TEXT).encode(x="x:Q")
+    zero = alt.Chart(
+        pl.DataFrame({"x": [0.0]}).to_pandas(),
+        mark=alt.MarkDef(type="rule", color=TEXT),
+        encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
+    )
     height = max(160, 22 * drawn.height)
-    return finish(alt.layer(bars, zero).properties(height=height), title)
+    return finish(alt.LayerChart(layer=[bars, zero], height=height), title)
 
 
 # --------------------------------------------------------------------------- no school files
@@ -466,7 +472,8 @@ def area_view(filters: Filters, measure: str, last_year: str) -> ViewOrNote:
         title=title,
         takeaway=takeaway,
         source=f"{LAIT_SOURCE}; academic years {years[0]} to {years[-1]}.",
-        chart=trend_chart(
+        chart=views.chart(
+            trend_chart,
             frame.select("academic_year", "series", "value"),
             title=title,
             value_title=axis_label(measure),

@@ -19,10 +19,10 @@ import polars as pl
 import streamlit as st
 
 from components import chart_panel, data, views
-from components.charts import AnyChart
+from components.charts import AnyChart, finish
 from components.filters import Filters
 from components.tables import csv_bytes, human_size, status_text
-from components.theme import GROUP_COLOURS, ROLE_COLOURS, vega_config
+from components.theme import GROUP_COLOURS, ROLE_COLOURS
 from equity.analysis import similar
 from equity.metrics.families import FamilyError
 from equity.metrics.odds import OddsError, OddsFit
@@ -325,7 +325,7 @@ def _number(value: float, feature: str) -> str:
 
 
 def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters) -> None:
-    st.subheader("Why these schools are similar", anchor=False)
+    st.header("Why these schools are similar", anchor=False)
     fam = result.family
     chosen = fam.chosen.row(0, named=True)
     yours = "; ".join(f"{similar.FEATURES[f].short} {_number(chosen[f], f)}" for f in fam.features)
@@ -375,18 +375,6 @@ def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
 # --------------------------------------------------------------------------- charts
 
 
-def _finish(chart: AnyChart, title: str) -> AnyChart:
-    config = vega_config()
-    return (
-        chart.properties(title=title)
-        .configure(background=config["background"], font=config["font"])
-        .configure_title(**config["title"])
-        .configure_axis(**config["axis"])
-        .configure_legend(**config["legend"])
-        .configure_view(stroke=None)
-    )
-
-
 def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
     """Each family school a dot per pupil group; the chosen school a larger blue diamond."""
     roles = ["Family school", "This school"]
@@ -414,7 +402,7 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
         )
     )
     groups = frame["pupils"].n_unique()
-    return _finish(chart.properties(height=DECORATION + 60 * groups), title)
+    return finish(chart.properties(height=DECORATION + 60 * groups), title)
 
 
 def _ordinal(n: int) -> str:
@@ -526,7 +514,7 @@ def best_for_disadvantaged(
         ),
         None,
     )
-    st.subheader("Which family schools do best for disadvantaged pupils", anchor=False)
+    st.header("Which family schools do best for disadvantaged pupils", anchor=False)
     if outcome is None:
         st.info(
             f"No {context.phase} results split by disadvantage are loaded for this family. "
@@ -621,7 +609,7 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     )
     zero = alt.Chart().mark_rule(color="#0B0C0C", strokeDash=[4, 3]).encode(x=alt.datum(0))
     height = DECORATION + max(120, 26 * frame.height)
-    return _finish(alt.layer(bands, dots, ring, zero).properties(height=height), title)
+    return finish(alt.layer(bands, dots, ring, zero).properties(height=height), title)
 
 
 def _equation(fit: OddsFit, spec: similar.OddsSpec) -> str:
@@ -635,7 +623,7 @@ def _equation(fit: OddsFit, spec: similar.OddsSpec) -> str:
 
 def odds_picker(context: similar.Context, choice: Choice) -> similar.OddsSpec | None:
     """Which expected result to show; explains itself when the school has none."""
-    st.subheader("Beating the odds", anchor=False)
+    st.header("Beating the odds", anchor=False)
     specs = similar.odds_options(context, choice.urn)
     if not specs:
         st.info(

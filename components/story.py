@@ -174,7 +174,7 @@ def sync_url(story: Story) -> None:
 
 
 def share(story: Story) -> None:
-    st.subheader("Share", anchor=False)
+    st.header("Share", anchor=False)
     if not story.slides:
         st.caption("Add a chart to the story to get a link to it.")
         return
@@ -338,7 +338,7 @@ def _remove(index: int) -> None:
 
 
 def downloads(shown: list[Item]) -> None:
-    st.subheader("Download the story", anchor=False)
+    st.header("Download the story", anchor=False)
     story = current()
     ready = [item for item in shown if item.view is not None]
     if not ready:

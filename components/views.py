@@ -19,7 +19,10 @@ reference enough to redraw the chart:
 - anything else a chart depends on (a chosen school, a measure picker) is an option: set
   `ChartView(options=(("urn", urn),))` on the page and read `options["urn"]` in the builder;
 - options arrive from URLs: validate them and raise `ViewError` with a reason when bad;
-- never hard-code font sizes in a chart: presentation mode restyles the chart's config.
+- never hard-code font sizes in a chart: presentation mode restyles the chart's config;
+- build each chart through `views.chart(make, *args)`: on a page that is `make(*args)`, but
+  while a story or link rebuilds a page's views (`page_views`, `build`) the chart is made
+  only when first used (presented, exported), so listing a story's slides draws nothing.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ import importlib
 import importlib.util
 import re
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import replace
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import altair as alt
 
 from components import chart_panel, data
+from components.charts import AnyChart
 from components.filters import Filters
 from components.theme import vega_config
 from equity.schema import (
@@ -53,6 +58,61 @@ _tried: set[str] = set()
 
 class ViewError(ValueError):
     """A view reference that cannot be drawn here; the message says why, for the reader."""
+
+
+#: True while a story or link rebuilds views (page_views, build): charts are then deferred.
+_DEFER: ContextVar[bool] = ContextVar("equity_defer_charts", default=False)
+
+
+class DeferredChart:
+    """An Altair chart made on first use; every attribute is the made chart's.
+
+    A story lists every slide's title and takeaway but draws one chart at a time, and a
+    map's static twin is drawn only for an export or a slide: neither should pay for
+    building charts nobody looks at.
+    """
+
+    def __init__(self, make: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> None:
+        self._make: Callable[[], AnyChart] | None = lambda: make(*args, **kwargs)
+        self._chart: AnyChart | None = None
+
+    def built(self) -> AnyChart:
+        if self._chart is None:
+            assert self._make is not None
+            self._chart, self._make = self._make(), None
+        return self._chart
+
+    def __getattr__(self, name: str) -> Any:
+        if name in {"_make", "_chart"}:  # not set yet (copying, unpickling)
+            raise AttributeError(name)
+        return getattr(self.built(), name)
+
+
+def chart(make: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> AnyChart:
+    """`make(*args, **kwargs)`: now on a page, on first use while views are rebuilt for a
+    story or a link (see `page_views`, `build`)."""
+    if _DEFER.get():
+        return lazy(make, *args, **kwargs)
+    return make(*args, **kwargs)
+
+
+def lazy(make: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> AnyChart:
+    """`make(*args, **kwargs)` on first use, always (charts never drawn on the page itself,
+    such as a map's static twin)."""
+    return cast(AnyChart, DeferredChart(make, *args, **kwargs))
+
+
+def built(chart: AnyChart) -> AnyChart:
+    """The real chart behind a deferred one (for code that checks the chart's type)."""
+    return chart.built() if isinstance(chart, DeferredChart) else chart
+
+
+def _deferring(builder: Builder, filters: Filters, options: Mapping[str, str]) -> list[Any]:
+    token = _DEFER.set(True)
+    try:
+        return builder(filters, options)
+    finally:
+        _DEFER.reset(token)
 
 
 def register(prefix: str, builder: Builder) -> None:
@@ -116,7 +176,7 @@ def page_views(prefix: str, filters: Filters) -> list[chart_panel.ChartView]:
     builder = _BUILDERS.get(prefix)
     if builder is None:
         raise ViewError(f"no page registers views starting {prefix!r}")
-    return [replace(v, filters=filters) for v in builder(filters, {})]
+    return [replace(v, filters=filters) for v in _deferring(builder, filters, {})]
 
 
 def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
@@ -129,7 +189,7 @@ def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
         )
     selection = filters_from(ref)
     options = options_of(ref)
-    for view in _BUILDERS[prefix](selection, options):
+    for view in _deferring(_BUILDERS[prefix], selection, options):
         if view.view_id == view_id:
             return replace(view, filters=selection, options=tuple(options.items()))
     raise ViewError(
@@ -141,7 +201,7 @@ def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
 def present(view: chart_panel.ChartView, *, keep_title: bool = True) -> chart_panel.ChartView:
     """The same chart in presentation type (theme.vega_config(presentation=True)), readable
     on a projector at 1920x1080; the slide shows the title itself unless `keep_title`."""
-    chart = view.chart.copy(deep=False)
+    chart = built(view.chart).copy(deep=False)
     config: dict[str, Any] = chart.config.to_dict() if chart.config is not alt.Undefined else {}
     large = vega_config(presentation=True)
     for part in ("title", "axis", "legend", "header", "text"):

@@ -6,6 +6,7 @@ values and tests can call the same code the app runs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -96,12 +97,13 @@ def member_las(la_code: str) -> list[str]:
 
 
 def years_available(store: Store, la_code: str | None = None) -> list[str]:
-    """Academic years with any attainment figure (for the LA, when given)."""
-    scan = store.results().filter(pl.col("key_stage").is_in(["ks2", "ks4", "census"]))
+    """Academic years with any attainment figure (for the LA, when given).
+
+    Read from the per-source summaries (Store.summary), not from the result rows."""
+    rows = store.summary().filter(pl.col("key_stage").is_in(["ks2", "ks4", "census"]))
     if la_code is not None:
-        scan = scan.filter(pl.col("la_code").is_in(member_las(la_code)))
-    years = scan.select(pl.col("academic_year").unique()).collect()["academic_year"]
-    return sorted(y for y in years.to_list() if y)
+        rows = rows.filter(pl.col("la_code").is_in(member_las(la_code)))
+    return sorted(y for y in rows["academic_year"].unique().to_list() if y)
 
 
 def resolve_year(store: Store, text: str, la_code: str | None = None) -> str:
@@ -138,20 +140,34 @@ def published_rows(
     years: list[str] | None = None,
     groups: tuple[str, ...] = GROUPS,
 ) -> pl.DataFrame:
-    """DfE's own aggregate rows for areas, one per (entity, year, measure, group), best source."""
-    scan = store.results().filter(
-        pl.col("published")
-        & pl.col("entity").is_in(entities)
-        & pl.col("measure").is_in(measures)
-        & pl.col("pupil_group").is_in(list(groups))
-    )
+    """DfE's own aggregate rows for areas, one per (entity, year, measure, group), best source.
+
+    From `Store.published()` (the published rows, held once per store version), ranked once
+    per store, measures and groups: the entities and years asked for are then a filter."""
+    rows = _best_published(store, tuple(sorted(set(measures))), tuple(sorted(set(groups))))
+    rows = rows.filter(pl.col("entity").is_in(entities))
     if years is not None:
-        scan = scan.filter(pl.col("academic_year").is_in(years))
-    ranked = scan.with_columns(
-        pl.col("kind")
-        .replace_strict(PUBLISHED_SOURCE_RANK, default=9, return_dtype=pl.Int64)
-        .alias("__rank")
-    ).sort("__rank")
+        rows = rows.filter(pl.col("academic_year").is_in(years))
+    return rows
+
+
+@functools.lru_cache(maxsize=32)
+def _best_published(
+    store: Store, measures: tuple[str, ...], groups: tuple[str, ...]
+) -> pl.DataFrame:
+    """Every entity's and year's best-source row for these measures and groups (filtering
+    entities or years afterwards keeps the same rows in the same order)."""
+    ranked = (
+        store.published()
+        .lazy()
+        .filter(pl.col("measure").is_in(list(measures)) & pl.col("pupil_group").is_in(list(groups)))
+        .with_columns(
+            pl.col("kind")
+            .replace_strict(PUBLISHED_SOURCE_RANK, default=9, return_dtype=pl.Int64)
+            .alias("__rank")
+        )
+        .sort("__rank", maintain_order=True)
+    )
     return (
         ranked.group_by(
             ["entity", "academic_year", "key_stage", "measure", "pupil_group"], maintain_order=True
@@ -205,7 +221,7 @@ def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
     """Per-school disadvantaged (f) and other (n) pupils from the KS2/KS4 performance files."""
     key_stage = PHASE_KEY_STAGE[phase]
     rows = (
-        store.results()
+        store.results_of(["ks2_performance", "ks4_performance"], [year])
         .filter(
             (pl.col("entity_kind") == "school")
             & pl.col("la_code").is_in(la_codes)
@@ -213,7 +229,6 @@ def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
             & (pl.col("key_stage") == key_stage)
             & (pl.col("measure") == "pupils")
             & pl.col("pupil_group").is_in(["disadvantaged", "other"])
-            & pl.col("kind").is_in(["ks2_performance", "ks4_performance"])
         )
         .select("entity", "la_code", "pupil_group", "value")
         .collect()
@@ -262,7 +277,7 @@ def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
         ("pupils", "all"): "nor",
     }
     rows = (
-        store.results()
+        store.results_of(["school_census"], [year])
         .filter(
             pl.col("source").is_in(census_sources)
             & (pl.col("academic_year") == year)
@@ -302,8 +317,19 @@ def school_counts(
     store: Store, la_codes: list[str], year: str, phase: str
 ) -> tuple[pl.DataFrame, CountBasis]:
     """Counts for the segregation indices: KS cohorts when a performance file is loaded,
-    otherwise the school census of that year, otherwise nothing."""
-    cohorts = cohort_counts(store, la_codes, year, phase)
+    otherwise the school census of that year, otherwise nothing.
+
+    One basis for the whole selection: for a group of LAs (Greater Manchester) the cohort
+    counts are used only when EVERY member LA has a performance file for the year and
+    phase; otherwise all members use the census, never a mix of the two.
+    """
+    kind = f"{PHASE_KEY_STAGE[phase]}_performance"
+    files = store.manifest().filter(
+        (pl.col("kind") == kind) & pl.col("academic_years").list.contains(year)
+    )
+    covered = set(files["la_codes"].explode().drop_nulls().to_list())
+    missing = sorted(set(la_codes) - covered)
+    cohorts = counts_empty() if missing else cohort_counts(store, la_codes, year, phase)
     if not cohorts.is_empty():
         stage = PHASE_KEY_STAGE[phase].upper()
         column = "TNotFSM6CLA1A" if phase == "primary" else "TNOTFSM6CLA1A"
@@ -314,11 +340,17 @@ def school_counts(
         )
     census = census_counts(store, la_codes, year, phase)
     if not census.is_empty():
+        partial = ""
+        if missing and len(missing) < len(set(la_codes)):
+            partial = (
+                f"; KS cohort counts not used: no {kind.split('_')[0].upper()} performance "
+                f"file for {', '.join(missing)} in {year}, and one basis is used for all LAs"
+            )
         return census, CountBasis(
             "census",
             f"school census {year}: ever-FSM pupils (NUMFSMEVER) of {CENSUS_TYPES[phase].lower()} "
             "schools; denominator = pupils counted for FSM, NUMFSMEVER x 100 / PNUMFSMEVER "
-            "(NOR where PNUMFSMEVER is 0)",
+            f"(NOR where PNUMFSMEVER is 0){partial}",
         )
     return counts_empty(), CountBasis("none", "no school-level counts loaded for this selection")
 
@@ -433,12 +465,11 @@ SCHOOL_LEVEL_KINDS: Final = (
 
 def school_level_coverage(store: Store) -> pl.DataFrame:
     """Which LAs have which school-level files loaded, by year: la_code, academic_year,
-    kind, schools."""
+    kind, schools (from the per-source summaries, Store.school_years)."""
     return (
-        store.results()
-        .filter((pl.col("entity_kind") == "school") & pl.col("la_code").is_not_null())
+        store.school_years()
+        .filter(pl.col("la_code").is_not_null())
         .group_by("la_code", "academic_year", "kind")
         .agg(pl.col("entity").n_unique().alias("schools"))
         .sort("la_code", "academic_year", "kind")
-        .collect()
     )

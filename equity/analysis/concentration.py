@@ -13,6 +13,7 @@ all of them, so every row says which one it rests on.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -96,7 +97,7 @@ def _census_share_counts(
     if share.pct_measure:
         wanted[(share.pct_measure, "all")] = "pct"
     rows = (
-        store.results()
+        store.results_of(["school_census"], [year])
         .filter(
             pl.col("source").is_in(sources)
             & (pl.col("academic_year") == year)
@@ -161,7 +162,15 @@ def school_shares(
 
     Schools whose counts are not published stay out (a share cannot be shown for them);
     schools the location files do not know keep null lat/lon and are listed, not mapped.
+    Held per store and arguments: the page's indices and curve start from the same rows.
     """
+    return _school_shares(store, la_code, year, phase, share)
+
+
+@functools.lru_cache(maxsize=16)
+def _school_shares(
+    store: Store, la_code: str, year: str, phase: str, share: str
+) -> tuple[pl.DataFrame, CountBasis]:
     counts, basis = _counts(store, queries.member_las(la_code), year, phase, share)
     usable = counts.filter(segregation.usable_rows())
     names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())

@@ -279,19 +279,28 @@ def coverage(store: Store) -> pl.DataFrame:
     """LAs x years x file kinds: schools with results (school-level files) or published
     figures (LA-level files), and the files they came from.
 
-    Counted from the stored rows, not from the manifest's lists, so a file that names an LA
-    but holds none of its schools for a year does not show that year as covered.
+    Counted from the stored rows (through the per-source summaries written at ingest,
+    `Store.summary` and `Store.school_years`), not from the manifest's lists, so a file that
+    names an LA but holds none of its schools for a year does not show that year as covered.
     """
+    keys = ["la_code", "academic_year", "kind", "entity_kind"]
+    schools = (
+        store.school_years()
+        .filter(pl.col("la_code").is_not_null())
+        .group_by("la_code", "academic_year", "kind")
+        .agg(pl.col("entity").n_unique().alias("schools"))
+        .with_columns(pl.lit("school").alias("entity_kind"))
+    )
     counted = (
-        store.results()
+        store.summary()
         .filter(pl.col("entity_kind").is_in(["school", "la"]) & pl.col("la_code").is_not_null())
-        .group_by("la_code", "academic_year", "kind", "entity_kind")
+        .group_by(keys)
         .agg(
-            pl.col("entity").filter(pl.col("entity_kind") == "school").n_unique().alias("schools"),
-            (pl.col("status") == "value").sum().cast(pl.Int64).alias("figures"),
+            pl.col("figures").sum().cast(pl.Int64).alias("figures"),
             pl.col("source").unique().sort().str.join("; ").alias("files"),
         )
-        .collect()
+        .join(schools, on=keys, how="left", nulls_equal=True)
+        .with_columns(pl.col("schools").fill_null(0))
     )
     if counted.is_empty():
         return pl.DataFrame(schema=COVERAGE_SCHEMA)
@@ -324,6 +333,85 @@ def coverage(store: Store) -> pl.DataFrame:
         )
         .select(list(COVERAGE_SCHEMA))
         .sort("la_name", "academic_year", "level", "kind", descending=[False, True, True, False])
+    )
+
+
+def year_runs(years: list[str]) -> str:
+    """Academic years as runs: ["2015/16", "2016/17", "2018/19"] -> "2015/16 to 2016/17,
+    2018/19" (a year's successor starts one calendar year later)."""
+    ordered = sorted({y for y in years if y})
+    runs: list[list[str]] = []
+    for year in ordered:
+        previous = runs[-1][-1] if runs else None
+        if previous and previous[:4].isdigit() and year[:4] == str(int(previous[:4]) + 1):
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in runs)
+
+
+def coverage_by_la(cov: pl.DataFrame) -> pl.DataFrame:
+    """`coverage` summarised to one row per authority: the school-level and LA-level file
+    kinds loaded with their years, schools in the latest year (the largest count of any
+    school-level kind) and the LA-level figures. The full table is the Data page's CSV."""
+    if cov.is_empty():
+        return pl.DataFrame(
+            schema={
+                "authority": pl.String,
+                "la_code": pl.String,
+                "school_level": pl.String,
+                "schools_latest": pl.Int64,
+                "la_level": pl.String,
+                "figures": pl.Int64,
+            }
+        )
+    per_kind = (
+        cov.sort("academic_year")
+        .group_by("la_code", "la_name", "level", "kind", maintain_order=True)
+        .agg(
+            pl.col("academic_year").alias("years"),
+            pl.col("schools").last().alias("latest"),
+            pl.col("figures").sum().alias("figures"),
+        )
+        .with_columns(
+            (
+                pl.col("kind").str.replace_all("_", " ")
+                + pl.lit(" ")
+                + pl.col("years").map_elements(year_runs, return_dtype=pl.String)
+            ).alias("text")
+        )
+        .sort("la_code", "kind")
+    )
+    school = per_kind.filter(pl.col("level") == SCHOOL)
+    other = per_kind.filter(pl.col("level") != SCHOOL)
+    return (
+        per_kind.select("la_code", "la_name")
+        .unique("la_code", keep="first", maintain_order=True)
+        .join(
+            school.group_by("la_code").agg(
+                pl.col("text").str.join("; ").alias("school_level"),
+                pl.col("latest").max().cast(pl.Int64).alias("schools_latest"),
+            ),
+            on="la_code",
+            how="left",
+        )
+        .join(
+            other.group_by("la_code").agg(
+                pl.col("text").str.join("; ").alias("la_level"),
+                pl.col("figures").sum().cast(pl.Int64).alias("figures"),
+            ),
+            on="la_code",
+            how="left",
+        )
+        .select(
+            pl.col("la_name").alias("authority"),
+            "la_code",
+            "school_level",
+            "schools_latest",
+            "la_level",
+            "figures",
+        )
+        .sort("authority", "la_code")
     )
 
 

@@ -82,15 +82,13 @@ def las_in_year(store: Store, year: str) -> list[str]:
     codes not yet created have no figures, so the comparison lists only real authorities.
     """
     return (
-        store.results()
+        store.published()
         .filter(
-            pl.col("published")
-            & (pl.col("entity_kind") == "la")
+            (pl.col("entity_kind") == "la")
             & (pl.col("academic_year") == year)
             & (pl.col("status") == "value")
         )
-        .select(pl.col("entity").unique().sort())
-        .collect()["entity"]
+        .select(pl.col("entity").unique().sort())["entity"]
         .to_list()
     )
 
@@ -203,16 +201,16 @@ def performance_kind(phase: str) -> str:
 
 
 def school_years(store: Store, la_codes: tuple[str, ...], phase: str) -> list[str]:
-    """Years with school-level results (performance tables) for any of the LAs."""
+    """Years with school-level results (performance tables) for any of the LAs (from the
+    per-source summaries, Store.summary)."""
     years = (
-        store.results()
+        store.summary()
         .filter(
             (pl.col("entity_kind") == "school")
             & (pl.col("kind") == performance_kind(phase))
             & pl.col("la_code").is_in(list(la_codes))
-        )
-        .select(pl.col("academic_year").unique())
-        .collect()["academic_year"]
+        )["academic_year"]
+        .unique()
         .to_list()
     )
     return sorted(years)
@@ -268,10 +266,9 @@ def school_results(
         *([group] if group not in ("disadvantaged", "other") else []),
     ]
     rows = (
-        store.results()
+        store.results_of([performance_kind(phase)], [year])
         .filter(
             (pl.col("entity_kind") == "school")
-            & (pl.col("kind") == performance_kind(phase))
             & pl.col("la_code").is_in(list(la_codes))
             & (pl.col("academic_year") == year)
             & pl.col("measure").is_in([measure, "pupils"])

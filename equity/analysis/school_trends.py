@@ -9,6 +9,7 @@ school's average by more than any real change in teaching.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Final
 
 import polars as pl
@@ -24,19 +25,16 @@ SCHOOL: Final = "This school"
 
 
 def _school_rows(store: Store, la_codes: list[str] | None, phase: str) -> pl.LazyFrame:
-    scan = store.results().filter(
-        (pl.col("entity_kind") == "school") & (pl.col("kind") == performance_kind(phase))
-    )
+    scan = store.results_of([performance_kind(phase)]).filter(pl.col("entity_kind") == "school")
     return scan if la_codes is None else scan.filter(pl.col("la_code").is_in(la_codes))
 
 
 def school_options(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
     """Schools with at least one published headline result: urn, name, la_code, years."""
     found = (
-        _school_rows(store, list(la_codes), phase)
-        .filter(
-            pl.col("measure").is_in(list(HEADLINE_MEASURES[phase])) & (pl.col("status") == "value")
-        )
+        _headline_years(store, phase)
+        .lazy()
+        .filter(pl.col("la_code").is_in(list(la_codes)))
         .group_by("entity", "la_code")
         .agg(pl.col("academic_year").unique().sort().str.join(", ").alias("years"))
         .collect()
@@ -51,16 +49,45 @@ def school_options(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _headline_years(store: Store, phase: str) -> pl.DataFrame:
+    """Every school of every LA with a published headline result, once per (school, LA,
+    year): read once per store and phase, so choosing another LA is a filter in memory."""
+    return (
+        _school_rows(store, None, phase)
+        .filter(
+            pl.col("measure").is_in(list(HEADLINE_MEASURES[phase])) & (pl.col("status") == "value")
+        )
+        .select("entity", "la_code", "academic_year")
+        .unique()
+        .collect()
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _disadvantaged_rows(
+    store: Store, phase: str, measure: str, first: str, last: str
+) -> pl.DataFrame:
+    """Every school's disadvantaged `measure` and cohort rows in two years (all LAs), read
+    once per store and span."""
+    return (
+        _school_rows(store, None, phase)
+        .filter(
+            pl.col("academic_year").is_in([first, last])
+            & (pl.col("pupil_group") == "disadvantaged")
+            & pl.col("measure").is_in([measure, "pupils"])
+        )
+        .select("entity", "la_code", "academic_year", "measure", "value", "pupils", "status")
+        .collect()
+    )
+
+
 def find_school(store: Store, urn: str) -> dict[str, Any] | None:
     """Where a URN is known: name, LA and the key stages with loaded results (for notices)."""
     school = store.schools().filter(pl.col("urn") == urn)
     stages = (
-        store.results()
-        .filter(
-            (pl.col("entity") == urn)
-            & (pl.col("entity_kind") == "school")
-            & pl.col("kind").is_in(["ks2_performance", "ks4_performance"])
-        )
+        store.results_of(["ks2_performance", "ks4_performance"])
+        .filter((pl.col("entity") == urn) & (pl.col("entity_kind") == "school"))
         .select(pl.col("key_stage").unique().sort())
         .collect()["key_stage"]
         .to_list()
@@ -85,10 +112,9 @@ def school_series(store: Store, urn: str, phase: str, measure: str) -> pl.DataFr
     Only the school's own years are returned (its files), so comparators cover the same span.
     """
     rows = (
-        store.results()
+        store.results_of([performance_kind(phase)])
         .filter(
             (pl.col("entity") == urn)
-            & (pl.col("kind") == performance_kind(phase))
             & pl.col("measure").is_in([measure, "pupils"])
             & pl.col("pupil_group").is_in(["disadvantaged", "other"])
         )
@@ -174,14 +200,9 @@ def movers(
     disadvantaged pupils stand behind each; `reason` says why not otherwise.
     """
     rows = (
-        _school_rows(store, list(la_codes), phase)
-        .filter(
-            pl.col("academic_year").is_in([first, last])
-            & (pl.col("pupil_group") == "disadvantaged")
-            & pl.col("measure").is_in([measure, "pupils"])
-        )
+        _disadvantaged_rows(store, phase, measure, first, last)
+        .filter(pl.col("la_code").is_in(list(la_codes)))
         .select("entity", "academic_year", "measure", "value", "pupils", "status")
-        .collect()
     )
     out = None
     for year, tag in ((first, "first"), (last, "last")):

@@ -140,11 +140,10 @@ def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:
     """Which academic year each kind of file contributes (its newest, or the page's)."""
     stage = "ks4" if phase == "secondary" else "ks2"
     found = (
-        store.results()
+        store.summary()
         .filter(pl.col("entity_kind") == "school")
         .group_by("kind")
         .agg(pl.col("academic_year").unique())
-        .collect()
     )
     years: dict[str, str] = {}
     for kind, available in found.iter_rows():
@@ -203,7 +202,7 @@ def context_table(store: Store, phase: str, year: str) -> Context:
             }
         ).lazy()
         long = (
-            store.results()
+            store.results_of({k for _, k, _ in wanted})
             .filter(pl.col("entity_kind") == "school")
             .join(keys, on=["kind", "academic_year", "measure", "pupil_group"], how="inner")
             .select(pl.col("entity").alias("urn"), "field", "value", "status")

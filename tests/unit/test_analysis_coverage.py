@@ -7,6 +7,7 @@ row of an unknown record type (both rejected).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import polars as pl
@@ -250,3 +251,86 @@ def test_lait_measures_without_a_dictionary_still_list_the_codes(tiny: Store) ->
     table = coverage.lait_measures(tiny)
     assert table.height == len(LAIT_CODES)
     assert table["description"].null_count() == len(LAIT_CODES)
+
+
+# --------------------------------------------------------------------------- summaries
+
+
+def _scanned(store: Store) -> dict[str, object]:
+    """What the summaries stand for, counted from every result row (the slow way)."""
+    rows = store.results()
+    return {
+        "years": sorted(
+            y
+            for y in rows.filter(pl.col("key_stage").is_in(["ks2", "ks4", "census"]))
+            .select(pl.col("academic_year").unique())
+            .collect()["academic_year"]
+            .to_list()
+            if y
+        ),
+        "coverage": rows.filter(
+            (pl.col("entity_kind") == "school") & pl.col("la_code").is_not_null()
+        )
+        .group_by("la_code", "academic_year", "kind")
+        .agg(pl.col("entity").n_unique().alias("schools"))
+        .sort("la_code", "academic_year", "kind")
+        .collect(),
+        "published": rows.filter(pl.col("published")).collect(),
+    }
+
+
+def _assert_summaries_match(store: Store) -> None:
+    scanned = _scanned(store)
+    assert queries.years_available(store) == scanned["years"]
+    assert queries.school_level_coverage(store).equals(scanned["coverage"])
+    published = scanned["published"]
+    assert isinstance(published, pl.DataFrame)
+    assert store.published().sort(pl.all()).equals(published.sort(pl.all()))
+
+
+def test_summaries_written_at_ingest_match_a_scan_of_the_results(tiny: Store) -> None:
+    for table in ("summary", "school_years", "published"):
+        assert len(list((tiny.layers[0] / table).glob("*.parquet"))) == 2
+    _assert_summaries_match(tiny)
+
+
+def test_summaries_are_recomputed_when_missing_or_stale(tiny: Store, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(tiny.layers[0], copy)
+    shutil.rmtree(copy / "summary")  # a store written before the summaries existed
+    for stale in (copy / "published").glob("*.parquet"):
+        os.utime(stale, ns=(1, 1))  # older than its results file: no longer trusted
+    _assert_summaries_match(Store.open(copy))
+
+
+def test_coverage_from_summaries_equals_the_per_row_count(embedded: Store) -> None:
+    cov = coverage.coverage(embedded)
+    rows = (
+        embedded.results()
+        .filter(pl.col("entity_kind").is_in(["school", "la"]) & pl.col("la_code").is_not_null())
+        .group_by("la_code", "academic_year", "kind", "entity_kind")
+        .agg(
+            pl.col("entity").filter(pl.col("entity_kind") == "school").n_unique().alias("n"),
+            (pl.col("status") == "value").sum().cast(pl.Int64).alias("figures"),
+            pl.col("source").unique().sort().str.join("; ").alias("files"),
+        )
+        .collect()
+    )
+    assert cov.height == rows.height
+    assert cov["figures"].sum() == rows["figures"].sum()
+    school = rows.filter(pl.col("entity_kind") == "school")
+    assert cov.filter(pl.col("level") == coverage.SCHOOL)["schools"].sum() == school["n"].sum()
+
+
+def test_coverage_by_la_is_one_row_per_authority(tiny: Store) -> None:
+    by_la = coverage.coverage_by_la(coverage.coverage(tiny))
+    assert by_la["la_code"].to_list() == ["998", "999"]
+    row = by_la.filter(pl.col("la_code") == "999").row(0, named=True)
+    assert row["school_level"] == "ks4 performance 2018/19"
+    assert row["schools_latest"] == 4
+    assert row["la_level"] == "ks4 performance 2018/19"
+    assert coverage.year_runs(["2016/17", "2014/15", "2015/16", "2018/19"]) == (
+        "2014/15 to 2016/17, 2018/19"
+    )

@@ -14,6 +14,7 @@ from benchmarks.apptest_bench import la_sequences
 from benchmarks.browser_bench import slope
 from benchmarks.pages import Page, app_pages
 from benchmarks.report import Metric, Target, table
+from equity.ingest import aggregates
 from equity.store import Store
 
 TINY = storegen.Scale("tiny", ("352", "850", "936"), ("2017/18", "2018/19"))
@@ -85,6 +86,15 @@ def test_tiny_store_has_every_la_and_year(tiny_store: Path) -> None:
     assert "2018-2019_england_ks4final.csv" in sources
     assert "2018-2019_936_ks4final.csv" not in sources
     assert {"bds_long_0.parquet", "CTYUA_Dec2022_UK_BUC.geojson"} <= sources
+
+
+def test_tiny_store_has_fresh_summaries_for_every_results_file(tiny_store: Path) -> None:
+    """The benchmark store is built by the app's own ingest, so it carries the per-source
+    summaries (equity/ingest/aggregates.py) that pages read instead of scanning results."""
+    results = sorted((tiny_store / "results").glob("*.parquet"))
+    assert results
+    for name in aggregates.TABLES:
+        assert all(aggregates.fresh(path, name) for path in results), name
 
 
 def test_scales() -> None:
