@@ -11,15 +11,12 @@ import pytest
 
 from equity.analysis import concentration as conc
 from equity.schema import GREATER_MANCHESTER
-from equity.store import Store, default_store_path
+from equity.store import Store
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:
-    opened = Store.open(default_store_path())
-    if not opened.layers:
-        pytest.skip("no store built: python3 -m equity ingest data/sources --store data/store")
-    return opened
+def store(embedded_store: Store) -> Store:
+    return embedded_store
 
 
 @pytest.fixture(scope="module")

@@ -10,16 +10,12 @@ import polars as pl
 import pytest
 
 from equity.analysis import gaps
-from equity.store import Store, default_store_path
-
-pytestmark = pytest.mark.skipif(
-    not (default_store_path() / "manifest.parquet").is_file(), reason="no built store"
-)
+from equity.store import Store
 
 
 @pytest.fixture(scope="module")
-def store() -> Store:
-    return Store.open(default_store_path())
+def store(embedded_store: Store) -> Store:
+    return embedded_store
 
 
 def _row(frame: pl.DataFrame, **where: str) -> dict[str, object]:
