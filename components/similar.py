@@ -35,6 +35,7 @@ URL_KEYS = ("school", "family_size", "pool", "features")
 _FEATURE = "similar_feature_"
 CHOSEN_COLOUR = ROLE_COLOURS["selected"]
 THIS_SCHOOL = "(this school)"
+DEFAULT_SCHOOL_TEXT = "the area's largest school with published results is shown"
 #: Streamlit fits the whole chart (title, axes, legend) into the height a spec declares, so
 #: each builder adds this much to the height its rows need.
 DECORATION = 170
@@ -120,12 +121,11 @@ def parse_choice(
         return None
     problems: list[tuple[str, str]] = []
     urns = schools["urn"].to_list()
-    urn = str(params.get("school") or urns[0]).strip()
+    default = similar.default_school(context, selection.members) or urns[0]
+    urn = str(params.get("school") or default).strip()
     if urn not in urns:
-        problems.append(
-            (_unknown_school(urn, context, selection), "the first school alphabetically is shown")
-        )
-        urn = urns[0]
+        problems.append((_unknown_school(urn, context, selection), DEFAULT_SCHOOL_TEXT))
+        urn = default
     name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
     size_text = str(params.get("family_size") or SIZE_DEFAULT).strip()
     size = int(size_text) if size_text.isdigit() else -1
@@ -147,19 +147,56 @@ def parse_choice(
     if not pool_given:
         pool = "gm" if la_code in GREATER_MANCHESTER else "la"
     have = similar.available_features(context, urn)
-    listed = [f.strip() for f in str(params.get("features") or "").split(",") if f.strip()]
-    dropped = [f[:20] for f in listed if f not in have]
-    if dropped:
+    features, feature_problems = _link_features(str(params.get("features") or ""), have)
+    problems.extend(feature_problems)
+    return Parsed(Choice(urn, name, la_code, size, pool, features), tuple(problems), pool_given)
+
+
+def _link_features(
+    text: str, have: tuple[str, ...]
+) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """The features a link asks for: unknown and unavailable ones dropped with a notice; the
+    defaults when none is left (or none was given)."""
+    listed = list(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
+    problems: list[tuple[str, str]] = []
+    unknown = [f[:20] for f in listed if f not in similar.FEATURES]
+    if unknown:
         problems.append(
             (
-                f"The link's features {', '.join(dropped)} are not available for this school "
-                f"(available: {', '.join(have)})",
-                "they are left out",
+                f"The link's {_plural(len(unknown), 'feature', article=False)} "
+                f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known here "
+                f"(known: {', '.join(similar.FEATURES)})",
+                f"{'it is' if len(unknown) == 1 else 'they are'} dropped",
             )
         )
-    wanted = listed or similar.DEFAULT_FEATURES
-    features = tuple(f for f in similar.FEATURES if f in wanted and f in have)
-    return Parsed(Choice(urn, name, la_code, size, pool, features), tuple(problems), pool_given)
+    unavailable = [f for f in listed if f in similar.FEATURES and f not in have]
+    if unavailable:
+        problems.append(
+            (
+                f"The link's {_plural(len(unavailable), 'feature', article=False)} "
+                f"{', '.join(unavailable)} {'has' if len(unavailable) == 1 else 'have'} no "
+                f"value for this school (available: {', '.join(have)})",
+                f"{'it is' if len(unavailable) == 1 else 'they are'} left out",
+            )
+        )
+    kept = tuple(f for f in similar.FEATURES if f in listed and f in have)
+    if listed and not kept:
+        defaults = tuple(f for f in similar.FEATURES if f in similar.DEFAULT_FEATURES and f in have)
+        shorts = ", ".join(similar.FEATURES[f].short for f in defaults)
+        problems.append(
+            ("None of the link's features can be used", f"the default features ({shorts}) are used")
+        )
+        return defaults, problems
+    if not listed:
+        kept = tuple(f for f in similar.FEATURES if f in similar.DEFAULT_FEATURES and f in have)
+    return kept, problems
+
+
+def _plural(n: int, noun: str, *, article: bool = True) -> str:
+    """'1 school', '3 schools', '1,024 schools'; without the count when article is False
+    ('feature' / 'features')."""
+    word = noun if n == 1 else noun + "s"
+    return f"{n:,} {word}" if article else word
 
 
 def _seed(parsed: Parsed, shown: list[str]) -> None:
@@ -191,7 +228,7 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
     }
     first = _SCHOOL not in st.session_state
     if not first and st.session_state[_SCHOOL] not in labels:
-        st.session_state[_SCHOOL] = urns[0]
+        st.session_state[_SCHOOL] = similar.default_school(context, selection.members) or urns[0]
     if first:
         have = similar.available_features(context, parsed.choice.urn)
         _seed(parsed, [k for k in similar.FEATURES if k in have])
@@ -271,21 +308,38 @@ def summary(result: similar.FamilyResult, choice: Choice) -> None:
     got = fam.members.height
     labels = ", ".join(similar.FEATURES[f].short for f in fam.features)
     st.markdown(
-        f"**{_md(choice.name)}** and the **{got} most similar schools** among "
-        f"{result.candidates:,} in {_md(result.pool_label)}, compared on {labels}."
+        f"**{_md(choice.name)}** and the **{got} most similar "
+        f"{'school' if got == 1 else 'schools'}** among "
+        f"{_md(_pool_phrase(result, result.candidates))}, compared on {labels}."
     )
     if got < choice.size:
+        others = "other school" if got == 1 else "other schools"
         st.info(
-            f"Only {got} other schools in {result.pool_label} have every chosen feature, so the "
-            f"family has {got} rather than {choice.size}. Widen the pool to find more."
+            f"Only {got} {others} {_pool_where(result)} {'has' if got == 1 else 'have'} every "
+            f"chosen feature, so the family has {got} rather than {choice.size}. Widen the pool "
+            "to find more."
         )
     counts = fam.exclusion_counts()
     if counts:
-        reasons = "; ".join(f"{n:,} with no {similar.FEATURES[f].short}" for f, n in counts.items())
-        st.caption(
-            f"{fam.excluded.height:,} schools of the pool could not be placed and are left out: "
-            f"{reasons}. Performance-table features exist only where those files are loaded."
+        reasons = "; ".join(
+            f"{_plural(n, 'school')} with no {similar.FEATURES[f].short}" for f, n in counts.items()
         )
+        n_out = fam.excluded.height
+        st.caption(
+            f"{_plural(n_out, 'school')} of the pool could not be placed and "
+            f"{'is' if n_out == 1 else 'are'} left out: {reasons}. Performance-table features "
+            "exist only where those files are loaded."
+        )
+
+
+def _pool_where(result: similar.FamilyResult) -> str:
+    """'in Surrey (936)', 'in Greater Manchester (10 LAs)', 'loaded across England'."""
+    return "loaded across England" if result.pool == "england" else f"in {result.pool_label}"
+
+
+def _pool_phrase(result: similar.FamilyResult, n: int) -> str:
+    """'3,448 schools loaded across England', '54 schools in Surrey (936)'."""
+    return f"{_plural(n, 'school')} {_pool_where(result)}"
 
 
 def _family_display(result: similar.FamilyResult) -> pl.DataFrame:
@@ -516,15 +570,21 @@ def best_for_disadvantaged(
     )
     st.header("Which family schools do best for disadvantaged pupils", anchor=False)
     if outcome is None:
-        st.info(
-            f"No {context.phase} results split by disadvantage are loaded for this family. "
-            + (
-                "KS2 results by disadvantage exist only in the Hampshire and Surrey performance "
-                "tables; load more DfE downloads on the Data page."
-                if context.phase == "primary"
-                else "Load KS4 performance tables or destination measures on the Data page."
+        stage = "KS2" if context.phase == "primary" else "KS4"
+        if choice.la_code in similar.areas_with_results_by_disadvantage(context):
+            reason = (
+                f"None of this family's schools has a published {stage} result split by "
+                f"disadvantage for {context.year}"
+                + (": infant schools have no KS2 results" if stage == "KS2" else "")
+                + ", and small cohorts' figures are suppressed."
             )
-        )
+        else:
+            reason = _not_loaded_text(context, choice) + (
+                " Load more DfE downloads on the Data page."
+                if context.phase == "primary"
+                else " Load KS4 performance tables or destination measures on the Data page."
+            )
+        st.info(reason)
         return
     dis = similar.ranked_for(result, outcome, "disadvantaged")
     other = similar.ranked_for(result, outcome, "other").select(
@@ -626,14 +686,18 @@ def odds_picker(context: similar.Context, choice: Choice) -> similar.OddsSpec | 
     st.header("Beating the odds", anchor=False)
     specs = similar.odds_options(context, choice.urn)
     if not specs:
+        if context.phase == "secondary":
+            why = "Its outcome may be suppressed or not in the loaded files."
+        elif choice.la_code in similar.areas_with_results_by_disadvantage(context):
+            why = (
+                f"It has no published KS2 result split by disadvantage for {context.year} (an "
+                "infant school has no KS2 results; a small cohort's figures are suppressed)."
+            )
+        else:
+            why = _not_loaded_text(context, choice)
         st.info(
             f"There is no expected result for {choice.name}: it needs a published outcome and "
-            "every context measure. "
-            + (
-                "Primary results by disadvantage exist only for Hampshire and Surrey."
-                if context.phase == "primary"
-                else "Its outcome may be suppressed or not in the loaded files."
-            )
+            f"every context measure. {why}"
         )
         return None
     st.markdown(
@@ -646,6 +710,27 @@ def odds_picker(context: similar.Context, choice: Choice) -> similar.OddsSpec | 
         "Expected result for", list(labels), format_func=labels.__getitem__, key="similar_odds"
     )
     return next(s for s in specs if s.key == key)
+
+
+def _not_loaded_text(context: similar.Context, choice: Choice) -> str:
+    """Where results split by disadvantage are loaded for the year, when not for this LA."""
+    stage = "KS2" if context.phase == "primary" else "KS4"
+    codes = similar.areas_with_results_by_disadvantage(context)
+    names = (
+        context.frame.filter(pl.col("la_code").is_in(list(codes)))
+        .select("la_name")
+        .unique()
+        .sort("la_name")["la_name"]
+        .to_list()
+    )
+    if not names:
+        return f"No {stage} results split by disadvantage are loaded for {context.year}."
+    where = " and ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    la_name = context.frame.filter(pl.col("urn") == choice.urn)["la_name"][0]
+    return (
+        f"{stage} results split by disadvantage for {context.year} are loaded only for {where} "
+        f"(DfE performance tables), not for {la_name}."
+    )
 
 
 def odds_view(
@@ -688,7 +773,10 @@ def odds_view(
     title = f"{spec.label}: result against expectation, {choice.name}'s family"
     caveats = (
         f"Expected = {_equation(fit, spec)}, fitted by least squares across the "
-        f"{fit.n_schools:,} loaded schools with the outcome (R² {fit.r_squared:.2f}).",
+        f"{fit.n_schools:,} loaded schools with the outcome{_fitted_where(fit)}. "
+        f"R² {fit.r_squared:.2f}: context accounts for {fit.r_squared:.0%} of the differences "
+        "between schools.",
+        *_slope_notes(fit),
         "Band: ± 1.96 × σ / √(pupils), σ the per-pupil spread around the line estimated from "
         f"these schools ({fit.pupil_sigma:.1f}); like DfE's Progress 8 intervals it shows "
         "chance with a cohort this size, not every source of uncertainty.",
@@ -698,10 +786,16 @@ def odds_view(
     source = _source(context, spec.kind)
     if spec.kind != "performance":
         source += "; context: " + _source(context, "school_census")
+    takeaway = _odds_takeaway(part, drawn, choice, spec, unit)
+    if fit.weak_reasons():
+        takeaway = (
+            f"Context explains little here (R² {fit.r_squared:.2f}, {fit.n_schools:,} schools), "
+            f"so differences from expectation mostly restate the raw results. {takeaway}"
+        )
     view = chart_panel.ChartView(
         view_id=f"similar-odds-{spec.key}",
         title=title,
-        takeaway=_odds_takeaway(part, drawn, choice, spec, unit),
+        takeaway=takeaway,
         source=source + ".",
         chart=_odds_chart(drawn, title, unit),
         table=drawn,
@@ -712,19 +806,56 @@ def odds_view(
     return view, fit
 
 
+def _fitted_where(fit: OddsFit) -> str:
+    """' (Hampshire 181, Surrey 148)' for a few LAs, ' in 150 LAs' for many."""
+    if "la_name" not in fit.table.columns:
+        return ""
+    counts = fit.table.group_by("la_name").len().sort("la_name")
+    if counts.height > 4:
+        return f" in {counts.height} LAs"
+    return " (" + ", ".join(f"{name} {n:,}" for name, n in counts.iter_rows()) + ")"
+
+
+def _slope_notes(fit: OddsFit) -> tuple[str, ...]:
+    """Slopes whose 95% interval spans zero: their sign is not settled by these data."""
+    notes = []
+    for name in fit.unclear_slopes():
+        low, high = fit.slope_interval(name)
+        label = similar.ODDS_LABELS.get(name, name)
+        notes.append(
+            f"The slope on {label} ({fit.coefficients[name]:+.2f}, 95% interval {low:+.2f} to "
+            f"{high:+.2f}) cannot be told apart from zero: these data do not settle whether "
+            f"results rise or fall with {label} once the other measures are taken into account."
+        )
+    return tuple(notes)
+
+
+def weak_fit_notice(fit: OddsFit) -> None:
+    """Say plainly when the line explains too little to rank schools on."""
+    reasons = fit.weak_reasons()
+    if reasons:
+        st.warning(
+            "**Context explains little of the differences here, so residuals mostly restate "
+            f"the raw results**: {'; '.join(reasons)}. Read the chart as the raw results "
+            "beside a near-flat expectation; no list of schools 'above expectation' is given.",
+            icon=":material/info:",
+        )
+
+
 def _excluded_text(fit: OddsFit, spec: similar.OddsSpec) -> str:
     """'86 schools' result suppressed, 553 no result, ...' from the fit's reason keys."""
     names = {spec.outcome: "result", spec.cohort: "pupil count"} | similar.ODDS_LABELS
     parts = []
     for reason, n in fit.excluded.items():
+        has = "has" if n == 1 else "have"
         if reason == f"no {spec.outcome}":
-            parts.append(f"{n:,} schools have no such result in the loaded files")
+            parts.append(f"{_plural(n, 'school')} {has} no such result in the loaded files")
         elif reason.startswith("no "):
-            parts.append(f"{n:,} have no {names.get(reason[3:], reason[3:])}")
+            parts.append(f"{_plural(n, 'school')} {has} no {names.get(reason[3:], reason[3:])}")
         else:
             status = reason.removeprefix(f"{spec.outcome} ")
             word = "blank in the file" if status == "missing" else status_text(None, status)
-            parts.append(f"{n:,} results are {word}")
+            parts.append(f"{_plural(n, 'result')} {'is' if n == 1 else 'are'} {word}")
     return ", ".join(parts) or "none"
 
 
@@ -735,17 +866,22 @@ def odds_section(
     spec: similar.OddsSpec,
 ) -> tuple[chart_panel.ChartView, OddsFit] | None:
     try:
-        return odds_view(context, result, choice, spec)
+        view, fit = odds_view(context, result, choice, spec)
     except OddsError as error:
         st.info(f"No expected result can be fitted: {error}.")
         return None
+    weak_fit_notice(fit)
+    return view, fit
 
 
 def _odds_takeaway(
     part: pl.DataFrame, drawn: pl.DataFrame, choice: Choice, spec: similar.OddsSpec, unit: str
 ) -> str:
     above = drawn.filter(pl.col("verdict") == "Above expectation").height
-    tail = f"{above} of the {drawn.height} schools shown are above their band."
+    tail = (
+        f"{above} of the {drawn.height} schools shown {'is' if above == 1 else 'are'} above "
+        "their band."
+    )
     mine = part.filter(pl.col("urn") == choice.urn)
     if mine.is_empty():
         return f"{choice.name} has no published {spec.label.lower()}; {tail}"
@@ -774,7 +910,14 @@ def odds_list(
     pool = similar.pool_frame(context, result.family.school, result.pool)[0]["urn"].to_list()
     members = set(result.table["urn"].to_list())
     above = fit.above().filter(pl.col("urn").is_in(list(pool)))
-    st.markdown(f"**Schools in {_md(result.pool_label)} well above their expected result**")
+    st.markdown(f"**Schools {_md(_pool_where(result))} well above their expected result**")
+    if fit.weak_reasons():
+        st.caption(
+            "Not listed: the expectation explains too little of the differences between schools "
+            f"(R² {fit.r_squared:.2f}, {fit.n_schools:,} schools), so a school 'above' it would "
+            "mostly be a school with high raw results."
+        )
+        return
     if above.is_empty():
         st.caption(f"None of the pool's schools is above its band on {spec.label.lower()}.")
         return
@@ -877,10 +1020,20 @@ the straight-line (Euclidean) distance between their z-scores; the family is the
 with the smallest distances, ties broken by URN. A school is never in its own family.
 
 **Beating the odds.** An ordinary least-squares line predicts a result from context across
-every loaded school with that result. A school's difference from the line is shown with a
-band of ± 1.96 × σ / √pupils, where σ is the per-pupil spread estimated from the same
-schools, in the way DfE's Progress 8 confidence intervals are built. It is descriptive: it
-says where to look, not why a school's results differ.
+every loaded school of the phase with that result, whichever LA it is in (results split by
+disadvantage: every Hampshire and Surrey school where those performance tables are loaded
+for the year; all-pupil results and destinations: every school in England). The context is
+the tested cohort's % disadvantaged and % EAL, the census % SEN and, at KS4, the cohort's
+KS2 prior attainment (KS2 has no published prior attainment here); all-pupil results and
+destinations use the census % ever-FSM, % EAL and % SEN. A school's difference from the
+line is shown with a band of ± 1.96 × σ / √pupils, where σ is the per-pupil spread
+estimated from the same schools, in the way DfE's Progress 8 confidence intervals are
+built. When the line explains less than a tenth of the differences between schools
+(R² < 0.10), is fitted on fewer than 30 schools, or none of its slopes can be told apart
+from zero (slope ± 1.96 standard errors spans 0), the page says so and lists no school as
+"above expectation": differences from a near-flat line mostly restate the raw results.
+A slope whose interval spans zero is named under the chart. It is descriptive: it says
+where to look, not why a school's results differ.
 
 Compare: London Challenge and Greater Manchester Challenge "Families of Schools", DfE's
 similar schools (school performance tables) and the EEF Families of Schools database,

@@ -10,6 +10,7 @@ an empty story. Author text is shown with Markdown escaped, and never in HTML.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +31,18 @@ SLIDE_KEY = "equity_slide"
 SEEN_KEY = "equity_present_seen"
 DECK_KEY = "equity_deck_for"
 EDITOR = "story-slide-"
-SLIDE_CHART_HEIGHT = 540  # px: with the heading, takeaway and source, fills 1920x1080
+REQUESTED_KEY = "equity_slide_requested"  # the slide a link asked for, until shown once
+#: Presentation layout, in CSS pixels, for the smallest common laptop screen (1440x900): the
+#: heading, takeaway, chart and the Previous/Next buttons must fit without scrolling (the
+#: note and the source sit below the buttons). Line estimates are generous, so the chart
+#: only gets what is left. Chart type stays >= 18 px (theme.vega_config(presentation=True)).
+VIEWPORT_HEIGHT = 900
+SLIDE_CHART_MAX, SLIDE_CHART_MIN = 540, 260
+#: Fixed parts: top padding (24), block gaps (5 x 16), the hidden CSS block, buttons (42),
+#: a bottom margin so the buttons are not flush with the screen edge (32).
+_SLIDE_FIXED = 24 + 5 * 16 + 16 + 42 + 32
+_HEADING_LINE, _HEADING_CHARS = 62, 40  # 3rem type, in 6/7 of a 1344 px column
+_TAKEAWAY_LINE, _TAKEAWAY_CHARS = 42, 70  # 2rem type x 1.3, the full 1344 px column
 
 #: Presentation mode: no sidebar or header, large high-contrast type. Constant CSS only:
 #: no data value, name or author text is ever put into this HTML.
@@ -397,6 +409,7 @@ def _present_from_url() -> None:
         st.session_state[PRESENT_KEY] = True
         slide = marker[1] or "1"
         st.session_state[SLIDE_KEY] = int(slide) - 1 if slide.isdigit() else 0
+        st.session_state[REQUESTED_KEY] = slide
 
 
 def _step(offset: int, total: int) -> None:
@@ -421,11 +434,13 @@ def presentation(shown: list[Item]) -> None:
     st.query_params["slide"] = str(index + 1)
     st.session_state[SEEN_KEY] = ("1", str(index + 1))
     st.html(PRESENTATION_CSS)
+    _requested_notice(st.session_state.pop(REQUESTED_KEY, None), index, total)
+    view = None
     with st.container(key="equity-presentation"):
         if total == 0:
             st.info("There is no chart to present for these filters.")
         else:
-            _slide(shown[index], index, total)
+            view = _slide(shown[index], index, total)
         with st.container(horizontal=True, vertical_alignment="center"):
             st.button(
                 "Previous slide",
@@ -453,16 +468,39 @@ def presentation(shown: list[Item]) -> None:
                 shortcut="Esc",
                 on_click=_stop,
             )
+        if view is not None:
+            _notes(shown[index], view)
 
 
-def _slide(item: Item, index: int, total: int) -> None:
+def _requested_notice(requested: str | None, index: int, total: int) -> None:
+    """A link's slide number that does not exist is said, not silently replaced."""
+    if requested is None or total == 0 or requested == str(index + 1):
+        return
+    slides = "slide" if total == 1 else "slides"
+    st.toast(
+        f"The link asks for slide {requested[:8]}, but this story has {total} {slides}, so "
+        f"slide {index + 1} is shown.",
+        icon=":material/info:",
+    )
+
+
+def slide_chart_height(heading: str, takeaway: str) -> int:
+    """Chart height so heading + takeaway + chart + buttons fit a 900 px high screen."""
+    heading_lines = max(1, math.ceil(len(heading) / _HEADING_CHARS))
+    takeaway_lines = max(1, math.ceil(len(takeaway) / _TAKEAWAY_CHARS))
+    used = _SLIDE_FIXED + heading_lines * _HEADING_LINE + takeaway_lines * _TAKEAWAY_LINE
+    return max(SLIDE_CHART_MIN, min(SLIDE_CHART_MAX, VIEWPORT_HEIGHT - used))
+
+
+def _slide(item: Item, index: int, total: int) -> chart_panel.ChartView | None:
+    """Heading, takeaway and chart; the note and source go below the buttons (_notes)."""
     head, counter = st.columns([6, 1], vertical_alignment="center")
     head.markdown(f"# {plain(item.heading)}")
     with counter.container(key="equity-counter"):
         st.markdown(f"{index + 1} / {total}", help=f"Slide {index + 1} of {total}")
     if item.view is None:
         st.warning(f"This slide cannot be drawn: {item.error}.", icon=":material/warning:")
-        return
+        return None
     view = views.present(item.view, keep_title=item.custom_title)
     with st.container(key="equity-takeaway"):
         st.markdown(plain(view.takeaway))
@@ -470,9 +508,13 @@ def _slide(item: Item, index: int, total: int) -> None:
         view.chart,
         theme=None,
         width="stretch",
-        height=SLIDE_CHART_HEIGHT,
+        height=slide_chart_height(item.heading, view.takeaway),
         alt=f"{view.title}. {view.takeaway}",
     )
+    return view
+
+
+def _notes(item: Item, view: chart_panel.ChartView) -> None:
     with st.container(key="equity-slide-notes"):
         if item.slide is not None and item.slide.note:
             st.markdown(plain(item.slide.note).replace("\n", "  \n"))

@@ -245,6 +245,33 @@ def school_options(context: Context, la_codes: tuple[str, ...]) -> pl.DataFrame:
     )
 
 
+def default_school(context: Context, la_codes: tuple[str, ...]) -> str | None:
+    """The school a page opens on: the authority's largest school (pupils on roll) with a
+    published result split by disadvantage, else with any published result of the phase,
+    else the first by name; ties by URN. None when the authority has no school."""
+    options = school_options(context, la_codes)
+    if options.is_empty():
+        return None
+    frame = context.frame.join(options.select("urn"), on="urn", how="semi")
+    outcomes = OUTCOMES[context.phase]
+    split = [c for o in outcomes if "disadvantaged" in o.columns for c in o.columns.values()]
+    every = [c for o in outcomes for c in o.columns.values()]
+    for columns in (split, every):
+        with_results = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
+        if with_results.height:
+            largest = with_results.sort(
+                ["pupils", "urn"], descending=[True, False], nulls_last=True
+            )
+            return str(largest["urn"][0])
+    return str(options["urn"][0])
+
+
+def areas_with_results_by_disadvantage(context: Context) -> tuple[str, ...]:
+    """LA codes with performance-table results (split by disadvantage) for the page's year."""
+    codes = context.frame.filter(pl.col("cohort").is_not_null())["la_code"].unique().sort()
+    return tuple(codes.to_list())
+
+
 def available_features(context: Context, urn: str) -> tuple[str, ...]:
     """Features this school has a value for (performance-table ones only where loaded)."""
     row = context.frame.filter(pl.col("urn") == urn)
@@ -428,7 +455,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             "a8_dis",
             "Disadvantaged pupils' Attainment 8",
             "a8_dis",
-            ("disadvantaged", "prior", "cohort_eal"),
+            ("disadvantaged", "prior", "cohort_eal", "sen"),
             "n_dis",
             "performance",
         ),
@@ -454,7 +481,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             "rwm_dis",
             "Disadvantaged pupils at the expected standard in RWM (%)",
             "rwm_dis",
-            ("disadvantaged", "cohort_eal"),
+            ("disadvantaged", "cohort_eal", "sen"),
             "n_dis",
             "performance",
         ),

@@ -22,17 +22,28 @@ a verdict.
 
 Rows whose outcome is suppressed or otherwise not published are left out of the fit and
 of the table: an outcome is never inferred.
+
+When is the line too weak to rank schools on? `OddsFit.weak_reasons()` says so when the
+context explains less than a tenth of the differences between schools (R^2 < 0.10), when
+fewer than 30 schools were fitted, or when no slope can be told apart from zero (every
+slope's 95% interval, slope +- 1.96 x its ordinary least-squares standard error, spans 0).
+Then a residual is mostly the raw result minus a near-constant, and a list of schools
+"above expectation" would restate the raw results under a more flattering name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
 
 Z_95 = 1.96
+#: Below this share of the differences explained, the line is too weak to rank schools on.
+WEAK_R_SQUARED = 0.10
+#: Fewer schools than this and the line's slopes are too uncertain to rank schools on.
+MIN_SCHOOLS = 30
 
 
 class OddsError(ValueError):
@@ -53,6 +64,36 @@ class OddsFit:
     table: pl.DataFrame
     #: Schools left out, by reason.
     excluded: dict[str, int]
+    #: Ordinary least-squares standard error of each coefficient (same keys as coefficients).
+    std_errors: dict[str, float] = field(default_factory=dict)
+    z: float = Z_95
+
+    def slope_interval(self, name: str) -> tuple[float, float]:
+        """The slope's 95% interval: coefficient +- z x its standard error."""
+        coef, se = self.coefficients[name], self.std_errors.get(name, float("nan"))
+        return coef - self.z * se, coef + self.z * se
+
+    def unclear_slopes(self) -> tuple[str, ...]:
+        """Predictors whose slope's interval spans 0 (its sign is not settled by the data)."""
+        return tuple(
+            name
+            for name in self.predictors
+            if not (self.slope_interval(name)[0] > 0 or self.slope_interval(name)[1] < 0)
+        )
+
+    def weak_reasons(self) -> tuple[str, ...]:
+        """Why the line is too weak to rank schools on (empty when it is not)."""
+        reasons = []
+        if self.r_squared < WEAK_R_SQUARED:
+            reasons.append(
+                f"the context measures explain {self.r_squared:.0%} of the differences between "
+                f"schools (R² {self.r_squared:.2f})"
+            )
+        if self.n_schools < MIN_SCHOOLS:
+            reasons.append(f"only {self.n_schools} schools were fitted (fewer than {MIN_SCHOOLS})")
+        if self.predictors and len(self.unclear_slopes()) == len(self.predictors):
+            reasons.append("no context measure's slope can be told apart from zero")
+        return tuple(reasons)
 
     def above(self) -> pl.DataFrame:
         """Schools whose whole band is above their expected result, furthest above first."""
@@ -119,6 +160,12 @@ def beating_the_odds(
     dof = max(kept.height - int(rank), 1)
     sigma = float(np.sqrt((n * residual**2).sum() / dof))
     band = z * sigma / np.sqrt(n)
+    # Classical OLS standard errors: s^2 (X'X)^-1, s^2 = RSS / (N - p); pinv copes with a
+    # predictor that is constant or duplicated (its slope then has no settled sign).
+    s2 = float((residual**2).sum()) / dof
+    se = np.sqrt(np.clip(np.diag(s2 * np.linalg.pinv(x.T @ x)), 0.0, None))
+    if int(rank) < x.shape[1]:
+        se = np.full(x.shape[1], np.inf)
     total = float(((y - y.mean()) ** 2).sum())
     r_squared = 1.0 - float((residual**2).sum()) / total if total > 0 else 0.0
     table = kept.drop(*([status] if status else [])).with_columns(
@@ -143,4 +190,7 @@ def beating_the_odds(
         n_schools=kept.height,
         table=table,
         excluded=excluded,
+        std_errors={"intercept": float(se[0])}
+        | {name: float(se[i + 1]) for i, name in enumerate(names)},
+        z=z,
     )

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import similar as page
 from equity.analysis import similar
+from equity.metrics.odds import beating_the_odds
 from equity.store import Store, default_store_path
 from tests.pages.conftest import chart_specs, run_page
 
@@ -32,6 +35,12 @@ def _params(app: AppTest) -> dict[str, Any]:
     return {k: app.query_params[k] for k in ("school", "family_size", "pool", "features")}
 
 
+def _default(context: similar.Context, la_code: str) -> dict[str, Any]:
+    urn = similar.default_school(context, (la_code,))
+    options = similar.school_options(context, (la_code,))
+    return options.filter(options["urn"] == urn).row(0, named=True)
+
+
 def _one(value: Any) -> str:
     return str(value[0] if isinstance(value, list) else value)
 
@@ -40,7 +49,7 @@ def test_manchester_secondary_school_gets_twenty_similar_gm_schools(
     secondary: similar.Context,
 ) -> None:
     app = run_page(page=PAGE, params={"la": "352", "phase": "secondary"})
-    first = similar.school_options(secondary, ("352",)).row(0, named=True)
+    first = _default(secondary, "352")
     assert app.selectbox(key="similar_school").value == first["urn"]
     family = _family(app)
     assert len(family) == 20
@@ -118,8 +127,8 @@ def test_unknown_school_in_a_link_is_reported(secondary: similar.Context) -> Non
     notices = " ".join(w.value for w in app.warning)
     assert "999999" in notices and "not a URN in the loaded data" in notices
     assert "family size '500'" in notices
-    first = similar.school_options(secondary, ("352",))["urn"][0]
-    assert app.selectbox(key="similar_school").value == first
+    assert "largest school with published results is shown" in notices
+    assert app.selectbox(key="similar_school").value == _default(secondary, "352")["urn"]
     assert len(_family(app)) == 20
 
 
@@ -161,3 +170,81 @@ def test_hampshire_head_is_pointed_to_the_years_with_results_by_disadvantage() -
     assert any(m.value.startswith("**Worth a visit** on Attainment 8") for m in earlier.markdown)
     odds = next(s for s in chart_specs(earlier) if "against expectation" in s["alt_text"])
     assert odds["rows"]
+
+
+def _texts(app: AppTest) -> str:
+    parts = [*app.info, *app.warning, *app.caption, *app.markdown]
+    return " ".join(str(p.value) for p in parts)
+
+
+@pytest.mark.parametrize("la_code", ["936", "850"])
+def test_primary_opens_on_a_school_with_ks2_results_and_a_weak_line_says_so(la_code: str) -> None:
+    app = run_page(page=PAGE, params={"la": la_code, "phase": "primary"})
+    assert not app.exception
+    urn = app.selectbox(key="similar_school").value
+    context = similar.context_table(Store.open(default_store_path()), "primary", "2018/19")
+    row = context.frame.filter(context.frame["urn"] == urn).row(0, named=True)
+    assert row["rwm_dis"] is not None or row["rwm_other"] is not None  # not an infant school
+    texts = _texts(app)
+    # Hampshire and Surrey have results by disadvantage: absence is never blamed on the LA.
+    for blame in ("exist only in the Hampshire", "exist only for Hampshire", "loaded only for"):
+        assert blame not in texts
+    # The line explains almost nothing (R² about 0.02): said plainly, and no ranked list.
+    warning = " ".join(w.value for w in app.warning)
+    assert "Context explains little of the differences here" in warning
+    assert "residuals mostly restate the raw results" in warning
+    assert not [d for d in app.dataframe if "Band from" in d.value.columns]
+    assert any(c.value.startswith("Not listed") for c in app.caption)
+    odds = next(s for s in chart_specs(app) if "against expectation" in s["alt_text"])
+    assert "Context explains little here" in odds["alt_text"]
+    assert "Hampshire" in texts and "% SEN" in texts  # fitted across both LAs, with % SEN
+
+
+def test_surrey_secondary_names_slopes_that_cannot_be_told_from_zero() -> None:
+    app = run_page(page=PAGE, params={"la": "936", "phase": "secondary"})
+    captions = " ".join(c.value for c in app.caption)
+    assert "fitted by least squares across the 54 loaded schools with the outcome (Surrey 54)" in (
+        captions
+    )
+    assert "The slope on % disadvantaged (+0.27, 95% interval -0.14 to +0.68) cannot be told" in (
+        captions
+    )
+    assert "Context explains little" not in " ".join(w.value for w in app.warning)
+
+
+def test_unknown_features_in_a_link_are_dropped_and_the_defaults_used() -> None:
+    app = run_page(page=PAGE, params={"la": "352", "features": "foo,bar"})
+    notices = " ".join(w.value for w in app.warning)
+    assert "features foo, bar are not known here" in notices
+    assert "the default features (% ever-FSM, % EAL, % SEN, pupils on roll) are used" in notices
+    assert "Tick at least one feature" not in notices
+    assert all(app.checkbox(key=f"similar_feature_{f}").value for f in similar.DEFAULT_FEATURES)
+    assert len(_family(app)) == 20
+    assert _one(app.query_params["features"]) == "fsm6,eal,sen,pupils"
+    # A known feature beside an unknown one is kept on its own.
+    mixed = run_page(page=PAGE, params={"la": "352", "features": "foo,sen"})
+    assert "feature foo is not known here" in " ".join(w.value for w in mixed.warning)
+    assert mixed.checkbox(key="similar_feature_sen").value
+    assert not mixed.checkbox(key="similar_feature_fsm6").value
+    assert _one(mixed.query_params["features"]) == "sen"
+
+
+def test_counts_read_as_sentences() -> None:
+    app = run_page(page=PAGE, params={"la": "352", "pool": "england"})
+    summary = next(m.value for m in app.markdown if "most similar schools" in m.value)
+    assert "schools loaded across England, compared on" in summary
+    assert "All loaded schools (England)" not in summary
+    texts = _texts(app)
+    assert " 1 have " not in texts and " 1 results are" not in texts
+    # One school without a measure: "1 school has no ...".
+    frame = pl.DataFrame(
+        {
+            "urn": ["a", "b", "c", "d", "e"],
+            "y": [2.0, 3.0, 5.0, 6.0, 4.0],
+            "x": [1.0, 2.0, 3.0, 4.0, None],
+            "n": [4.0, 9.0, 16.0, 25.0, 9.0],
+        }
+    )
+    fit = beating_the_odds(frame, "y", ["x"], "n")
+    spec = similar.OddsSpec("y", "Y", "y", ("x",), "n", "performance")
+    assert page._excluded_text(fit, spec) == "1 school has no x"

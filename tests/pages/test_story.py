@@ -3,12 +3,13 @@ shows one chart at a time in large type, and charts on other pages feed the stor
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.story import plain
+from components.story import plain, slide_chart_height
 from equity.story import Story, decode, encode
 from tests.pages.conftest import chart_specs, run_page
 
@@ -204,3 +205,66 @@ def test_slides_that_cannot_be_drawn_say_why_and_the_rest_still_show() -> None:
         app.button(key="story-next").click().run()
     assert _counter(app) == "4 / 4"
     assert len(chart_specs(app)) == 1
+
+
+def test_a_presentation_link_past_the_last_slide_says_which_slide_is_shown() -> None:
+    app = run_page(
+        page="pages/story.py", params={"story": encode(STORY), "present": "1", "slide": "99"}
+    )
+    assert not app.exception
+    assert _counter(app) == "2 / 2"
+    assert app.query_params["slide"] == "2"
+    notices = " ".join(t.value for t in app.toast)
+    assert "slide 99" in notices and "has 2 slides, so slide 2 is shown" in notices
+    # Said once: moving on does not repeat it.
+    app.button(key="story-previous").click().run()
+    assert not app.toast
+
+
+def _stacked(heading: str, takeaway: str, chart: int) -> int:
+    """What a slide stacks down to its buttons, with the page's CSS sizes (16 px rem):
+    24 top padding; heading 3rem, 62 px a line, 40 characters a line at 1440 px wide;
+    takeaway 2rem x 1.3, 42 px a line, 70 characters a line; five 16 px gaps, the CSS
+    block's gap, the buttons (42) and a 32 px margin below them."""
+    heading_px = 62 * max(1, -(-len(heading) // 40))
+    takeaway_px = 42 * max(1, -(-len(takeaway) // 70))
+    return 24 + heading_px + takeaway_px + chart + 5 * 16 + 16 + 42 + 32
+
+
+def test_a_slide_fits_a_1440_by_900_screen_with_its_buttons_visible() -> None:
+    app = run_page(page="pages/story.py", params={"story": encode(STORY)})
+    app.button(key="story-present").click().run()
+    takeaway = next(v for v in _markdown(app) if v.startswith("In Manchester"))
+    heading = STORY.slides[0].title
+    height = slide_chart_height(heading, takeaway)
+    # The old fixed 540 px chart pushed the buttons below a 900 px screen.
+    assert _stacked(heading, takeaway, 540) > 900
+    assert _stacked(heading, takeaway, height) <= 900
+    assert height >= 300
+    # A short slide keeps the full height; a very long takeaway never squeezes the chart flat.
+    assert slide_chart_height("Gap", "Short.") == 540
+    assert slide_chart_height("Gap " * 30, "word " * 200) == 260
+    # The buttons come straight after the chart; the note and source lines follow them.
+    order = [(n.type, getattr(n, "key", None) or str(getattr(n, "value", ""))) for n in _walk(app)]
+    chart_at = [t for t, _ in order].index("vega_lite_chart")
+    assert order[chart_at + 1 : chart_at + 4] == [
+        ("button", "story-previous"),
+        ("button", "story-next"),
+        ("button", "story-leave"),
+    ]
+    assert order[chart_at + 4] == ("markdown", "Pause on the orange bars.")
+    chart = app.get("vega_lite_chart")[0].proto
+    config = json.loads(chart.spec)["config"]
+    assert min(config["axis"]["labelFontSize"], config["legend"]["labelFontSize"]) >= 18
+
+
+def _walk(app: AppTest) -> list[Any]:
+    """The main area's elements in the order they are drawn."""
+
+    def leaves(node: Any) -> list[Any]:
+        children = getattr(node, "children", None)
+        if isinstance(children, dict) and children:
+            return [leaf for key in sorted(children) for leaf in leaves(children[key])]
+        return [node]
+
+    return leaves(app.main)

@@ -113,3 +113,40 @@ def test_odds_for_surrey_disadvantaged_attainment8(secondary: similar.Context) -
     assert fit.table["residual"].sum() == pytest.approx(0, abs=1e-6)
     assert fit.excluded["a8_dis missing"] == 3
     assert "name" in fit.table.columns
+
+
+def test_default_school_is_the_largest_with_published_results(store: Store) -> None:
+    primary = similar.context_table(store, "primary", "2018/19")
+    urn = similar.default_school(primary, ("936",))
+    frame = primary.frame.filter(pl.col("la_code") == "936")
+    chosen = frame.filter(pl.col("urn") == urn).row(0, named=True)
+    # Surrey's first school by name is an infant school, with no KS2 results at all.
+    first = frame.filter(pl.col("urn") == _first(primary, "936")).row(0, named=True)
+    assert first["rwm_dis"] is None and first["read_prog"] is None
+    assert chosen["rwm_dis"] is not None
+    with_results = frame.filter(pl.col("rwm_dis").is_not_null() | pl.col("rwm_other").is_not_null())
+    assert chosen["pupils"] == with_results["pupils"].max()
+    # No split by disadvantage in Manchester: the largest school with any KS2 result.
+    manchester = similar.default_school(primary, ("352",))
+    row = primary.frame.filter(pl.col("urn") == manchester).row(0, named=True)
+    assert row["read_prog"] is not None
+    assert similar.default_school(primary, ("999",)) is None
+
+
+def test_results_by_disadvantage_are_loaded_where_the_tables_are(store: Store) -> None:
+    primary = similar.context_table(store, "primary", "2018/19")
+    assert similar.areas_with_results_by_disadvantage(primary) == ("850", "936")
+    # Hampshire's KS4 tables stop at 2017/18.
+    secondary = similar.context_table(store, "secondary", "2018/19")
+    assert similar.areas_with_results_by_disadvantage(secondary) == ("936",)
+
+
+def test_primary_expectation_is_fitted_across_both_las_and_is_weak(store: Store) -> None:
+    primary = similar.context_table(store, "primary", "2018/19")
+    spec = similar.ODDS["primary"][0]
+    assert spec.predictors == ("disadvantaged", "cohort_eal", "sen")
+    fit = similar.odds_for(primary, spec)
+    assert set(fit.table["la_code"].unique().to_list()) == {"850", "936"}
+    assert fit.n_schools > 300
+    assert fit.r_squared < 0.1
+    assert fit.weak_reasons()[0].startswith("the context measures explain 2%")

@@ -129,3 +129,52 @@ def test_residuals_sum_to_zero(rows: list[tuple[int, int, int, int]]) -> None:
     table = fit.table.sort("n")
     assert (table["upper"] - table["residual"] - table["band"]).abs().max() < 1e-9
     assert table["band"].to_list() == sorted(table["band"].to_list(), reverse=True)
+
+
+def test_slope_standard_errors_and_intervals_by_hand() -> None:
+    # HAND: RSS = 0.01 + 0.09 + 0.09 + 0.01 = 0.2, s^2 = 0.2 / (4 - 2) = 0.1, Sxx = 5.
+    # se(slope) = sqrt(0.1 / 5) = 0.141421; se(intercept) = sqrt(0.1 (1/4 + 2.5^2 / 5))
+    # = sqrt(0.15) = 0.387298; slope interval 1.4 +- 1.96 x 0.141421 = 1.122814 to 1.677186.
+    fit = beating_the_odds(HAND, "y", ["x"], "n")
+    assert fit.std_errors == pytest.approx({"intercept": 0.387298, "x": 0.141421}, abs=1e-6)
+    assert fit.slope_interval("x") == pytest.approx((1.122814, 1.677186), abs=1e-6)
+    assert fit.unclear_slopes() == ()
+    # Four schools are too few to rank on, however good the line.
+    assert fit.weak_reasons() == ("only 4 schools were fitted (fewer than 30)",)
+
+
+def test_a_line_that_explains_nothing_is_weak() -> None:
+    # 40 schools, x = 0..39, y alternating 9, 11: y does not follow x.
+    # Sxy = 20 pairs x (+1) = 20; Sxx = 40 (40^2 - 1) / 12 = 5330; Syy = 40.
+    # slope = 20 / 5330 = 0.003752; R^2 = 20^2 / (5330 x 40) = 0.001876.
+    frame = pl.DataFrame(
+        {
+            "urn": [f"s{i:02d}" for i in range(40)],
+            "x": [float(i) for i in range(40)],
+            "y": [11.0 if i % 2 else 9.0 for i in range(40)],
+            "n": [30.0] * 40,
+        }
+    )
+    fit = beating_the_odds(frame, "y", ["x"], "n")
+    assert fit.coefficients["x"] == pytest.approx(20 / 5330)
+    assert fit.r_squared == pytest.approx(400 / (5330 * 40))
+    assert fit.unclear_slopes() == ("x",)
+    reasons = fit.weak_reasons()
+    assert len(reasons) == 2
+    assert "explain 0% of the differences" in reasons[0] and "R² 0.00" in reasons[0]
+    assert reasons[1] == "no context measure's slope can be told apart from zero"
+
+
+def test_a_strong_line_on_enough_schools_is_not_weak() -> None:
+    # 40 schools on y = 2 + 3x with +-1 noise alternating: R^2 near 1, slope clearly positive.
+    frame = pl.DataFrame(
+        {
+            "urn": [f"s{i:02d}" for i in range(40)],
+            "x": [float(i) for i in range(40)],
+            "y": [2 + 3 * i + (1.0 if i % 2 else -1.0) for i in range(40)],
+            "n": [30.0] * 40,
+        }
+    )
+    fit = beating_the_odds(frame, "y", ["x"], "n")
+    assert fit.r_squared > 0.99
+    assert fit.weak_reasons() == ()
