@@ -7,7 +7,6 @@ code, encoding quirk and bad row appears exactly once and the expected answer is
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import polars as pl
@@ -414,10 +413,11 @@ def test_column_dictionaries(
     assert "state-funded" in rectype or "maintained" in rectype
 
 
-# --------------------------------------------------------------------------- speed
+# --------------------------------------------------------------------------- scale
+# Speed is measured by `python3 -m benchmarks` (ratios), never asserted in a timed test.
 
 
-def test_all_england_ks4_file_is_fast(tables: Path, tmp_path: Path) -> None:
+def test_an_all_england_sized_ks4_file_is_read_whole(tables: Path, tmp_path: Path) -> None:
     frame = read_text_csv(tables / "2018-2019_936_ks4final.csv")
     schools = frame.filter(pl.col("RECTYPE").is_in(["1", "2"]))
     big = pl.concat([schools] * 43)
@@ -426,11 +426,9 @@ def test_all_england_ks4_file_is_fast(tables: Path, tmp_path: Path) -> None:
     path = tmp_path / "2018-2019_england_ks4final.csv"
     big.write_csv(path)
     assert big.height > 5500 and big.width > 500
-    started = time.perf_counter()
     result = read(path)
-    elapsed = time.perf_counter() - started
     assert result.schools.height == schools.height * 43
-    assert elapsed < 2.0, f"{elapsed:.2f}s"
+    assert result.rows_read == result.rows_stored + result.rejected.height
 
 
 def test_la_rows_count_state_funded_schools_like_the_england_row(tables: Path) -> None:
