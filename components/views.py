@@ -173,7 +173,8 @@ def options_of(ref: Mapping[str, str]) -> dict[str, str]:
 
 def page_views(prefix: str, filters: Filters) -> list[chart_panel.ChartView]:
     """All views a page draws for these filters (default options), each with its reference."""
-    builder = _BUILDERS.get(prefix)
+    found = prefix_of(prefix)  # imports the page's module if no session has run it yet
+    builder = _BUILDERS.get(found) if found else None
     if builder is None:
         raise ViewError(f"no page registers views starting {prefix!r}")
     return [replace(v, filters=filters) for v in _deferring(builder, filters, {})]
