@@ -4,21 +4,34 @@ that page in this server process (its module registers the builder on import).""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import pytest
 
+import components
 from components import views
 from components.filters import Filters
 
+MODULE = "components.overview"
 MANCHESTER = Filters("352", "secondary", "disadvantaged", "2018/19", "Manchester", ("352",))
 
 
 @pytest.fixture
-def fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As on a new server: the Overview's module not imported, its builder not registered."""
+def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """As on a new server: the Overview's module not imported, its builder not registered.
+    Afterwards the module, the package attribute and the registry are exactly as before, so
+    later tests see the Overview's views whether or not it was imported before this one."""
+    module = sys.modules.pop(MODULE, None)
+    attribute = components.__dict__.pop("overview", None)
     monkeypatch.setattr(views, "_BUILDERS", {})
     monkeypatch.setattr(views, "_tried", set())
-    monkeypatch.delitem(sys.modules, "components.overview", raising=False)
+    yield
+    sys.modules.pop(MODULE, None)
+    components.__dict__.pop("overview", None)
+    if module is not None:
+        sys.modules[MODULE] = module
+    if attribute is not None:
+        components.__dict__["overview"] = attribute
 
 
 @pytest.mark.usefixtures("fresh_process")
