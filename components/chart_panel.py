@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components.charts import AnyChart, without
+from components.charts import AnyChart, with_properties, without
 from components.filters import Filters
 from components.filters import current as current_filters
 from components.tables import csv_bytes, human_size
@@ -79,7 +79,7 @@ def fit_width(chart: AnyChart) -> AnyChart:
     Vega-Lite cannot fit concatenated charts, so those are left as they are.
     """
     if isinstance(chart, alt.Chart | alt.LayerChart) and chart.autosize is alt.Undefined:
-        return chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+        return with_properties(chart, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     return chart
 
 

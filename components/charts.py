@@ -8,6 +8,8 @@ registers (importing this module registers it).
 
 from __future__ import annotations
 
+from typing import Any, TypeVar, cast
+
 import altair as alt
 import polars as pl
 
@@ -25,6 +27,7 @@ AnyChart = (
     | alt.RepeatChart
 )
 
+C = TypeVar("C", bound=AnyChart)
 
 LABEL_GAP = 4  # px between a bar's end and its value label
 LABEL_ROOM = 0.15  # share of the value range kept free beyond the longest bar, for its label
@@ -45,9 +48,9 @@ def finish(
     drawn without `alt`. Marks are hidden from assistive technology by the theme (axe's
     svg-img-alt): the name, the takeaway and the data table describe the chart.
     """
-    finished = chart.properties(title=title)
+    finished = with_properties(chart, title=title)
     if description:
-        finished = finished.properties(description=description)
+        finished = with_properties(finished, description=description)
     if presentation:
         large = vega_config(presentation=True)
         finished = finished.configure(**{part: large[part] for part in PRESENTATION_PARTS})
@@ -61,10 +64,20 @@ def without(chart: AnyChart, *properties: str) -> AnyChart:
     present = [name for name in properties if getattr(chart, name) is not alt.Undefined]
     if not present:
         return chart
-    bare = chart.copy(deep=False)
-    for name in present:
-        setattr(bare, name, alt.Undefined)
-    return bare
+    return with_properties(chart, **dict.fromkeys(present, alt.Undefined))
+
+
+def with_properties(chart: C, **properties: Any) -> C:
+    """`chart.properties(**properties)` without Altair's copy: that re-runs a layered
+    chart's constructor, which deep-copies every layer (and any inline rows) and checks
+    each layer again, per call. This copies only the top level (the layers are shared,
+    and nothing here changes them); the whole spec is still validated by `to_dict`."""
+    # A deferred chart (components.views) copies as the chart it builds.
+    real = chart if isinstance(chart, alt.SchemaBase) else chart.copy(deep=False)
+    clone = object.__new__(type(real))
+    object.__setattr__(clone, "_args", real._args)
+    object.__setattr__(clone, "_kwds", {**real._kwds, **properties})
+    return cast(C, clone)
 
 
 def group_bars(
@@ -82,47 +95,79 @@ def group_bars(
     text colour on the background; the x scale leaves room for those labels.
     """
     groups = [g for g in ("disadvantaged", "other", "all") if g in set(frame["group"].to_list())]
-    data = frame.with_columns(
+    drawn = frame.with_columns(
         pl.col("group").replace_strict(PUPIL_GROUP_LABELS, default=pl.col("group")).alias("pupils")
-    ).to_pandas()
-    labels = [PUPIL_GROUP_LABELS[g] for g in groups]
-    colour = alt.Color(
-        "pupils:N",
-        title="Pupil group",
-        scale=alt.Scale(domain=labels, range=[GROUP_COLOURS[g] for g in groups]),
-        legend=alt.Legend(orient="bottom"),
     )
-    bars = (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            y=alt.Y("area:N", sort=area_order, title=None),
-            yOffset=alt.YOffset("pupils:N", sort=labels),
-            x=alt.X("value:Q", title=value_title, scale=alt.Scale(domain=label_room(frame))),
-            color=colour,
-            tooltip=[
-                alt.Tooltip("area:N", title="Area"),
-                alt.Tooltip("pupils:N", title="Pupils"),
-                alt.Tooltip("value:Q", title=value_title, format=".1f"),
-            ],
-        )
+    labels = [PUPIL_GROUP_LABELS[g] for g in groups]
+    room = label_room(frame)
+    # One constructor per layer and the data on the layer group (see `values`): chained
+    # .mark_*/.encode calls deep-copy and re-validate the chart at every step.
+    y = alt.Y("area:N", sort=area_order, title=None)
+    y_offset = alt.YOffset("pupils:N", sort=labels)
+    x = alt.X("value:Q", title=value_title, scale=alt.Scale(domain=room))
+    tooltip = [
+        alt.Tooltip("area:N", title="Area"),
+        alt.Tooltip("pupils:N", title="Pupils"),
+        alt.Tooltip("value:Q", title=value_title, format=".1f"),
+    ]
+    bars = alt.Chart(
+        mark=alt.MarkDef(type="bar"),
+        encoding=alt.FacetedEncoding(
+            y=y,
+            yOffset=y_offset,
+            x=x,
+            color=alt.Color(
+                "pupils:N",
+                title="Pupil group",
+                scale=alt.Scale(domain=labels, range=[GROUP_COLOURS[g] for g in groups]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=tooltip,
+        ),
     )
     negative = "datum.value < 0"
-    text = bars.mark_text(
-        align=alt.expr(f"{negative} ? 'right' : 'left'"),
-        dx=alt.expr(f"{negative} ? -{LABEL_GAP} : {LABEL_GAP}"),
-        baseline="middle",
-    ).encode(text=alt.Text("value:Q", format=".1f"), color=alt.value(TEXT))
+    text = alt.Chart(
+        mark=alt.MarkDef(
+            type="text",
+            align=alt.expr(f"{negative} ? 'right' : 'left'"),
+            dx=alt.expr(f"{negative} ? -{LABEL_GAP} : {LABEL_GAP}"),
+            baseline="middle",
+        ),
+        encoding=alt.FacetedEncoding(
+            y=y,
+            yOffset=y_offset,
+            x=x,
+            tooltip=tooltip,
+            text=alt.Text("value:Q", format=".1f"),
+            color=alt.ColorValue(TEXT),
+        ),
+    )
     layers: list[alt.Chart] = [bars, text]
-    if label_room(frame)[0] < 0:
+    if room[0] < 0:
         layers.append(  # the zero line bars grow from, one rule for all rows
-            alt.Chart(data)
-            .transform_aggregate(rows="count()")
-            .mark_rule(color=TEXT, strokeWidth=1)
-            .encode(x=alt.datum(0))
+            alt.Chart(
+                mark=alt.MarkDef(type="rule", color=TEXT, strokeWidth=1),
+                encoding=alt.FacetedEncoding(x=alt.XDatum(0)),
+                transform=[alt.AggregateTransform(aggregate=[_count("rows")])],
+            )
         )
     height = max(160, 46 * len(area_order))
-    return finish(alt.layer(*layers).properties(height=height), title, presentation)
+    chart = alt.LayerChart(data=values(drawn), layer=layers, height=height)
+    return finish(chart, title, presentation)
+
+
+def values(frame: pl.DataFrame) -> dict[str, Any]:
+    """A frame as Vega-Lite inline values: the rows Altair would make of it (the same
+    `datasets` entry and name in the spec) without a pandas copy, and as a plain dict, which
+    Altair does not validate row by row; Streamlit sends them to the browser as Arrow all
+    the same. Deep copies would copy every row: put them on the layer group, not on layers
+    that `alt.layer` or chained calls copy."""
+    return {"values": frame.to_dicts()}
+
+
+def _count(name: str) -> alt.AggregatedFieldDef:
+    """`count()` as `name`, as `.transform_aggregate(name="count()")` writes it."""
+    return alt.AggregatedFieldDef(op="count", **{"as": name})
 
 
 def label_room(frame: pl.DataFrame) -> list[float]:

@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import altair as alt
-import pandas as pd
 import polars as pl
 import streamlit as st
 
 from components import data, maps, views
 from components.chart_panel import ChartView
-from components.charts import finish
+from components.charts import finish, values
 from components.filters import Filters
 from components.overview import LAIT_SOURCE
 from components.theme import ROLE_COLOURS, TEXT
@@ -232,29 +231,53 @@ def comparison_view(
     y = alt.Y("row:N", sort=order, title=None)
     x = alt.X("value:Q", title=label, scale=alt.Scale(zero=True))
     tooltip = [alt.Tooltip("area:N", title="LA"), alt.Tooltip("value:Q", title=label)]
-    base = alt.Chart(drawn.to_pandas())
-    ticks = (
-        base.transform_filter("datum.Role == 'Other LA'")
-        .mark_tick(thickness=1.5, size=18, opacity=0.7)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    # One constructor per layer (see charts.values): no .mark_*/.encode chains.
+    rows_data = drawn.to_pandas()  # shared by three layers: copied by reference
+    other_las = alt.FilterTransform(filter="datum.Role == 'Other LA'")
+    named_only = alt.FilterTransform(filter="datum.Role != 'Other LA'")
+    ticks = alt.Chart(
+        rows_data,
+        mark=alt.MarkDef(type="tick", thickness=1.5, size=18, opacity=0.7),
+        encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+        transform=[other_las],
     )
-    dots = (
-        base.transform_filter("datum.Role != 'Other LA'")
-        .mark_circle(size=160, opacity=1)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+    dots = alt.Chart(
+        rows_data,
+        mark=alt.MarkDef(type="circle", size=160, opacity=1),
+        encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+        transform=[named_only],
     )
-    labels = dots.mark_text(align="left", dx=9, color=TEXT).encode(
-        text=alt.Text("value:Q", format=".3f"), color=alt.value(TEXT)
+    labels = alt.Chart(
+        rows_data,
+        mark=alt.MarkDef(type="text", align="left", dx=9, color=TEXT),
+        encoding=alt.FacetedEncoding(
+            x=x,
+            y=y,
+            color=alt.ColorValue(TEXT),
+            tooltip=tooltip,
+            text=alt.Text("value:Q", format=".3f"),
+        ),
+        transform=[named_only],
     )
-    rule = alt.Chart(pd.DataFrame({"median": [round(median, 4)]}))
-    median_rule = rule.mark_rule(strokeDash=[6, 4], color="#000000", size=1.5).encode(x="median:Q")
-    median_text = rule.mark_text(align="left", dx=4, dy=-8, color=TEXT, baseline="bottom").encode(
-        x="median:Q", y=alt.value(0), text=alt.value(f"England LA median {median:.3f}")
+    rule = values(pl.DataFrame({"median": [round(median, 4)]}))
+    median_rule = alt.Chart(
+        rule,
+        mark=alt.MarkDef(type="rule", strokeDash=[6, 4], color="#000000", size=1.5),
+        encoding=alt.FacetedEncoding(x=alt.X("median:Q")),
+    )
+    median_text = alt.Chart(
+        rule,
+        mark=alt.MarkDef(type="text", align="left", dx=4, dy=-8, color=TEXT, baseline="bottom"),
+        encoding=alt.FacetedEncoding(
+            x=alt.X("median:Q"),
+            y=alt.YValue(0),
+            text=alt.TextValue(f"England LA median {median:.3f}"),
+        ),
     )
     title = f"{label}, {selection.phase} schools, {selection.year}: GM and England's LAs"
     chart = finish(
-        alt.layer(ticks, dots, labels, median_rule, median_text).properties(
-            height=34 * len(order) + 40
+        alt.LayerChart(
+            layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40
         ),
         title,
     )
@@ -319,27 +342,29 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
     if curve.height < 2:
         return None
     drawn = curve.select(pl.col("pct_pupils").round(2), pl.col("pct_disadvantaged").round(2))
-    line = (
-        alt.Chart(drawn.to_pandas())
-        .mark_line(color=ROLE_COLOURS["selected"], strokeWidth=3, point=False)
-        .encode(
+    line = alt.Chart(
+        drawn.to_pandas(),  # up to ~500 rows: Altair copies pandas frames by reference
+        mark=alt.MarkDef(type="line", color=ROLE_COLOURS["selected"], strokeWidth=3, point=False),
+        encoding=alt.FacetedEncoding(
             x=alt.X("pct_pupils:Q", title="Cumulative % of pupils (schools from lowest share)"),
             y=alt.Y("pct_disadvantaged:Q", title="Cumulative % of disadvantaged pupils"),
             tooltip=[
                 alt.Tooltip("pct_pupils:Q", title="% of pupils", format=".1f"),
                 alt.Tooltip("pct_disadvantaged:Q", title="% of disadvantaged", format=".1f"),
             ],
-        )
+        ),
     )
-    diagonal = (
-        alt.Chart(pd.DataFrame({"x": [0, 100], "y": [0, 100]}))
-        .mark_line(strokeDash=[6, 4], color="#000000", strokeWidth=1.5)
-        .encode(x="x:Q", y="y:Q")
+    diagonal = alt.Chart(
+        {"values": [{"x": 0, "y": 0}, {"x": 100, "y": 100}]},
+        mark=alt.MarkDef(type="line", strokeDash=[6, 4], color="#000000", strokeWidth=1.5),
+        encoding=alt.FacetedEncoding(x=alt.X("x:Q"), y=alt.Y("y:Q")),
     )
-    note = (
-        alt.Chart(pd.DataFrame({"x": [52], "y": [56]}))
-        .mark_text(align="right", angle=315, color=TEXT, dy=-6)
-        .encode(x="x:Q", y="y:Q", text=alt.value("even spread"))
+    note = alt.Chart(
+        {"values": [{"x": 52, "y": 56}]},
+        mark=alt.MarkDef(type="text", align="right", angle=315, color=TEXT, dy=-6),
+        encoding=alt.FacetedEncoding(
+            x=alt.X("x:Q"), y=alt.Y("y:Q"), text=alt.TextValue("even spread")
+        ),
     )
     title = f"Segregation curve: {selection.la_label}, {selection.phase} schools, {selection.year}"
     return ChartView(
@@ -347,7 +372,7 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         title=title,
         takeaway=curve_takeaway(curve, selection.la_label),
         source=source_for(basis, selection.year),
-        chart=finish(alt.layer(diagonal, line, note).properties(height=380), title),
+        chart=finish(alt.LayerChart(layer=[diagonal, line, note], height=380), title),
         table=drawn.rename(
             {"pct_pupils": "cumulative % of pupils", "pct_disadvantaged": "cumulative % disadv."}
         ),
@@ -389,12 +414,12 @@ def distribution_view(
         .sort("from")
     )
     label = short
-    bars = (
-        alt.Chart(bins.to_pandas())
-        .mark_bar(color="#3D3D3D", binSpacing=1)
-        .encode(
+    bars = alt.Chart(
+        values(bins),
+        mark=alt.MarkDef(type="bar", color="#3D3D3D", binSpacing=1),
+        encoding=alt.FacetedEncoding(
             x=alt.X("from:Q", title=f"School's {label}", scale=alt.Scale(domain=[0, 100])),
-            x2="to:Q",
+            x2=alt.X2("to:Q"),
             y=alt.Y("schools:Q", title="Schools"),
             y2=alt.Y2(datum=0),
             tooltip=[
@@ -402,12 +427,22 @@ def distribution_view(
                 alt.Tooltip("to:Q", title="To %"),
                 alt.Tooltip("schools:Q", title="Schools"),
             ],
-        )
+        ),
     )
-    marker = alt.Chart(pd.DataFrame({"rate": [round(rate, 1)]}))
-    rule = marker.mark_rule(color=ROLE_COLOURS["selected"], size=3).encode(x="rate:Q")
-    text = marker.mark_text(align="left", dx=5, dy=-6, baseline="bottom", color=TEXT).encode(
-        x="rate:Q", y=alt.value(0), text=alt.value(f"{selection.la_label}: {rate:.1f}%")
+    marker = values(pl.DataFrame({"rate": [round(rate, 1)]}))
+    rule = alt.Chart(
+        marker,
+        mark=alt.MarkDef(type="rule", color=ROLE_COLOURS["selected"], size=3),
+        encoding=alt.FacetedEncoding(x=alt.X("rate:Q")),
+    )
+    text = alt.Chart(
+        marker,
+        mark=alt.MarkDef(type="text", align="left", dx=5, dy=-6, baseline="bottom", color=TEXT),
+        encoding=alt.FacetedEncoding(
+            x=alt.X("rate:Q"),
+            y=alt.YValue(0),
+            text=alt.TextValue(f"{selection.la_label}: {rate:.1f}%"),
+        ),
     )
     phase = "primary" if selection.phase == "primary" else "secondary"
     title = f"How the share of {noun} varies across {phase} schools, {selection.year}"
@@ -416,7 +451,7 @@ def distribution_view(
         title=title,
         takeaway=distribution_takeaway(schools, rate, selection.la_label, noun),
         source=source_for(basis, selection.year),
-        chart=finish(alt.layer(bars, rule, text).properties(height=300), title),
+        chart=finish(alt.LayerChart(layer=[bars, rule, text], height=300), title),
         table=bins.select(
             pl.format("{}-{}%", pl.col("from").cast(pl.Int64), pl.col("to").cast(pl.Int64)).alias(
                 label

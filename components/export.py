@@ -4,6 +4,10 @@ Rendering (vl-convert, about 0.1-0.5 s a chart) happens only when asked: the ima
 is an expander that tracks its state, and a deck is made on a button press. Bytes are
 cached with `st.cache_data` keyed on the view reference, the store version and the output
 kind, never on a frame or a chart (the view travels as an unhashed `_view` argument).
+
+`equity.images` (vl-convert) and `equity.deck` (python-pptx, Pillow) are imported on first
+use, when an image or a deck is made: every chart panel imports this module, and those
+libraries cost about 0.15 s of the app's cold start for a feature most sessions never use.
 """
 
 from __future__ import annotations
@@ -13,12 +17,15 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from components import chart_panel, data
 from components.tables import human_size
-from equity import deck, images
+
+if TYPE_CHECKING:  # imported where used (see the module docstring)
+    from equity import deck
 
 IMAGE_WIDTH = 800  # px before scale 2: a PNG of about 1900 px wide
 SLIDE_CHART_WIDTH = 1100  # with presentation type, labels project at about 20-30 px
@@ -41,12 +48,16 @@ def _key(ref: Mapping[str, str], **extra: object) -> str:
 
 
 def footer_lines(view: chart_panel.ChartView, year: str) -> list[str]:
+    from equity import deck
+
     return [*deck.caveat_lines(view.caveats), deck.source_line(view.source, year)]
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _chart_svg(key: str, version: str, width: int, _view: chart_panel.ChartView) -> str:
     del key, version  # the cache key: the view reference and the data it was drawn from
+    from equity import images
+
     return images.chart_svg(images.sized(_view.chart.to_dict(), width))
 
 
@@ -58,6 +69,8 @@ def chart_svg(view: chart_panel.ChartView, ref: Mapping[str, str], width: int) -
 @st.cache_data(show_spinner=False, max_entries=128)
 def _image(key: str, version: str, kind: str, _view: chart_panel.ChartView) -> bytes:
     del version
+    from equity import images
+
     ref = json.loads(key)
     svg = images.with_footer(
         chart_svg(_view, {k: v for k, v in ref.items() if not k.startswith("_")}, IMAGE_WIDTH),
@@ -83,6 +96,8 @@ def image_downloads(view: chart_panel.ChartView, ref: Mapping[str, str]) -> None
     with area:
         if not area.open:
             return
+        from equity import images
+
         started = time.perf_counter()
         try:
             files = {kind: image_bytes(view, kind, ref) for kind in ("png", "svg")}
@@ -114,6 +129,8 @@ def slide_content(
 ) -> deck.SlideContent:
     """`view` is already in presentation type: views.present(view, keep_title=bool(title)),
     so the chart keeps its own title only under a slide title the author wrote."""
+    from equity import deck
+
     variant = "titled" if title and title != view.title else "bare"
     svg = chart_svg(view, {**ref, "_present": variant}, SLIDE_CHART_WIDTH)
     return deck.SlideContent(
@@ -132,6 +149,8 @@ def _deck(
     key: str, version: str, day: str, kind: str, _title: str, _slides: tuple[deck.SlideContent, ...]
 ) -> bytes:
     del key, version
+    from equity import deck
+
     made = date.fromisoformat(day)
     if kind == "pptx":
         return deck.pptx_bytes(_title, _slides, made)

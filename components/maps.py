@@ -12,16 +12,17 @@ colour bar, and like every chart a takeaway, its source and the same rows as a t
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import altair as alt
-import pandas as pd
 import polars as pl
 import pydeck as pdk
 import streamlit as st
@@ -57,6 +58,10 @@ MAP_HEIGHT: Final = 520
 LEGEND_BAR: Final = 18  # px; the legend's whole height is about 70 with title and labels
 MAX_PAYLOAD: Final = 1_000_000  # bytes of deck JSON per map
 TOOLTIP_STYLE: Final = {"backgroundColor": "#0B0C0C", "color": "#FFFFFF", "fontSize": "14px"}
+LABEL_TEXT: Final = [11, 12, 12, 255]  # theme.TEXT
+LABEL_BACKGROUND: Final = [255, 255, 255, 217]  # a light box behind each name
+LABEL_FONT: Final = "Source Sans Pro, Arial, sans-serif"  # the charts' font, no web font
+LABEL_SIZE: Final = 13  # px
 
 
 # --------------------------------------------------------------------------- colour
@@ -101,25 +106,26 @@ def legend_chart(low: float, high: float, title: str, number_format: str = ".1f"
     steps = 60
     width = (high - low) / steps if high > low else 1.0 / steps
     rows = [{"v": low + i * width, "v2": low + (i + 1) * width} for i in range(steps)]
-    return (
-        alt.Chart(pd.DataFrame(rows))
-        .mark_rect()
-        .encode(
+    # One constructor (no .mark_*/.encode/.configure_* chains, each a copy and a validation).
+    return alt.Chart(
+        {"values": rows},
+        mark=alt.MarkDef(type="rect"),
+        encoding=alt.FacetedEncoding(
             x=alt.X(
                 "v:Q",
                 title=None,
                 scale=alt.Scale(domain=[low, low + steps * width], nice=False, zero=False),
                 axis=alt.Axis(format=number_format, tickCount=6),
             ),
-            x2="v2:Q",
+            x2=alt.X2("v2:Q"),
             color=alt.Color("v:Q", scale=colour_scale(low, high), legend=None),
-        )
-        .properties(
-            height=LEGEND_BAR,
-            title=alt.TitleParams(f"{title} (darker = higher)", anchor="start"),
-        )
-        .configure_title(fontSize=13, fontWeight="normal")  # colours and font: the theme
-        .configure_axis(labelFontSize=13)
+        ),
+        height=LEGEND_BAR,
+        title=alt.TitleParams(f"{title} (darker = higher)", anchor="start"),
+        config=alt.Config(  # colours and font: the theme
+            title=alt.TitleConfig(fontSize=13, fontWeight="normal"),
+            axis=alt.AxisConfig(labelFontSize=13),
+        ),
     )
 
 
@@ -147,8 +153,15 @@ def features(
     for code, name, geometry in bounds.select("ons_code", "name", "geometry").iter_rows():
         props = {"ons_code": code, "name": tooltip_text(str(name))}
         props.update(properties.get(code, {}))
-        out.append({"type": "Feature", "geometry": json.loads(geometry), "properties": props})
+        out.append({"type": "Feature", "geometry": _geometry(geometry), "properties": props})
     return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _geometry(text: str) -> dict[str, Any]:
+    """An outline's GeoJSON geometry, parsed once per process (the choropleth draws all
+    152 on every rerun). Shared between maps: read only, never changed."""
+    return cast(dict[str, Any], json.loads(text))
 
 
 def fit_view(
@@ -182,6 +195,14 @@ def _bbox(bounds: pl.DataFrame) -> tuple[float, float, float, float] | None:
     return None if any(v is None for v in row) else (row[0], row[1], row[2], row[3])
 
 
+def _widened(
+    box: tuple[float, float, float, float], pad: float
+) -> tuple[float, float, float, float]:
+    min_lon, min_lat, max_lon, max_lat = box
+    dx, dy = (max_lon - min_lon) * pad, (max_lat - min_lat) * pad
+    return min_lon - dx, min_lat - dy, max_lon + dx, max_lat + dy
+
+
 def _near(bounds: pl.DataFrame, box: tuple[float, float, float, float], pad: float) -> pl.DataFrame:
     """Outlines that overlap the box widened by `pad` of its size (the map's context)."""
     min_lon, min_lat, max_lon, max_lat = box
@@ -191,6 +212,98 @@ def _near(bounds: pl.DataFrame, box: tuple[float, float, float, float], pad: flo
         & (pl.col("min_lon") <= max_lon + dx)
         & (pl.col("max_lat") >= min_lat - dy)
         & (pl.col("min_lat") <= max_lat + dy)
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def label_point(geometry: str) -> tuple[float, float] | None:
+    """A point inside an outline (GeoJSON Polygon or MultiPolygon text) to write its name
+    at: the middle of the widest run inside its largest polygon along a few horizontal scan
+    lines (how shapely's `representative_point` works), rounded to 4 dp. Unlike the box's
+    centre it is inside the outline whatever its shape. Cached on the outline's text, so
+    each outline is computed once per process. None for an outline with no polygon."""
+    shape = json.loads(geometry)
+    coordinates = shape.get("coordinates") or []
+    polygons = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(shape.get("type"), [])
+    rings_of = [rings for rings in polygons if rings and len(rings[0]) >= 4]
+    if not rings_of:
+        return None
+
+    def area(ring: list[list[float]]) -> float:
+        return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)))
+
+    rings = max(rings_of, key=lambda r: area(r[0]))
+    lats = [point[1] for point in rings[0]]
+    low, high = min(lats), max(lats)
+    best: tuple[float, float, float] | None = None  # (width, lon, lat)
+    for fraction in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
+        lat = low + fraction * (high - low)
+        crossings = sorted(
+            x0 + (lat - y0) * (x1 - x0) / (y1 - y0)
+            for ring in rings
+            for (x0, y0), (x1, y1) in itertools.pairwise(ring)
+            if (y0 <= lat < y1) or (y1 <= lat < y0)
+        )
+        for start, end in zip(crossings[0::2], crossings[1::2], strict=False):
+            # a run off the middle line must be clearly wider to win
+            width = (end - start) * (1.0 if fraction == 0.5 else 0.8)
+            if best is None or width > best[0]:
+                best = (width, (start + end) / 2, lat)
+    if best is None:
+        return None
+    return round(best[1], 4), round(best[2], 4)
+
+
+def area_labels(
+    bounds: pl.DataFrame,
+    box: tuple[float, float, float, float] | None = None,
+    *,
+    chosen: Collection[str] = (),
+    inset: float = 0.0,
+) -> list[dict[str, Any]]:
+    """Each outline's name at its label point (`label_point`, else its box's centre): the
+    rows of the map's name layer. With a `box`, only points inside it, and for outlines
+    not `chosen` (by ONS code) inside it shrunk by `inset` of its size on each side, so a
+    neighbour's name is not cut off at the map's edge."""
+    inner = _widened(box, -inset) if box is not None else None
+    rows = []
+    columns = ("ons_code", "name", "geometry", "min_lon", "min_lat", "max_lon", "max_lat")
+    for code, name, geometry, *corners in bounds.select(columns).iter_rows():
+        point = label_point(geometry) if geometry else None
+        if point is None and None not in corners:
+            point = ((corners[0] + corners[2]) / 2, (corners[1] + corners[3]) / 2)
+        if point is None or name is None:
+            continue
+        lon, lat = point
+        within = box if code in chosen else inner
+        if within is not None and not (
+            within[0] <= lon <= within[2] and within[1] <= lat <= within[3]
+        ):
+            continue
+        rows.append({"lon": round(lon, 4), "lat": round(lat, 4), "name": str(name)})
+    return rows
+
+
+def _label_layer(labels: list[dict[str, Any]]) -> pdk.Layer:
+    """LA names in dark text on a light box, drawn by deck.gl itself (no tiles, no web
+    font); not pickable, so the schools' tooltips stay as they are. Text is drawn as
+    glyphs, never as HTML, so names need no escaping here."""
+    return pdk.Layer(
+        "TextLayer",
+        id="area-names",
+        data=labels,
+        get_position="[lon, lat]",
+        get_text="name",
+        get_size=LABEL_SIZE,
+        size_units="'pixels'",
+        get_color=LABEL_TEXT,
+        font_family=f"'{LABEL_FONT}'",
+        font_weight=600,
+        character_set="'auto'",
+        background=True,
+        get_background_color=LABEL_BACKGROUND,
+        background_padding=[4, 2, 4, 2],
+        pickable=False,
     )
 
 
@@ -300,6 +413,9 @@ def school_deck(
             pickable=True,
         ),
     ]
+    labels = area_labels(context, _widened(box, 0.05))
+    if labels:  # the LAs' names on top, so a new user can find their area's outline
+        layers.append(_label_layer(labels))
     return _deck(layers, fit_view(*box), "<b>{name}</b><br/>{tip}")
 
 
@@ -396,17 +512,24 @@ def school_map_chart(
     )
     low, high = value_range(located["pct"].to_list())
     flags = {code: {"sel": code in chosen} for code in context["ons_code"].to_list()}
-    areas = alt.Chart(alt.NamedData(name="areas"))
-    base = areas.mark_geoshape(fill="#F2F2F2", stroke="#8C8C8C", strokeWidth=0.6, clip=True)
-    outline = areas.transform_filter("datum.properties.sel").mark_geoshape(
-        filled=False, stroke=TEXT, strokeWidth=2, clip=True
+    # One constructor per layer (no .mark_*/.encode chains); a NamedData each, as before.
+    base = alt.Chart(
+        alt.NamedData(name="areas"),
+        mark=alt.MarkDef(
+            type="geoshape", fill="#F2F2F2", stroke="#8C8C8C", strokeWidth=0.6, clip=True
+        ),
     )
-    points = (
-        alt.Chart(located.to_pandas())
-        .mark_circle(stroke="#282828", strokeWidth=0.5, opacity=0.9, clip=True)
-        .encode(
-            longitude="lon:Q",
-            latitude="lat:Q",
+    outline = alt.Chart(
+        alt.NamedData(name="areas"),
+        mark=alt.MarkDef(type="geoshape", filled=False, stroke=TEXT, strokeWidth=2, clip=True),
+        transform=[alt.FilterTransform(filter="datum.properties.sel")],
+    )
+    points = alt.Chart(
+        located.to_pandas(),
+        mark=alt.MarkDef(type="circle", stroke="#282828", strokeWidth=0.5, opacity=0.9, clip=True),
+        encoding=alt.FacetedEncoding(
+            longitude=alt.Longitude("lon:Q"),
+            latitude=alt.Latitude("lat:Q"),
             size=alt.Size("pupils:Q", title="Pupils", scale=alt.Scale(range=[12, 260])),
             color=alt.Color("pct:Q", title=value_title, scale=colour_scale(low, high)),
             tooltip=[
@@ -414,11 +537,32 @@ def school_map_chart(
                 alt.Tooltip("pct:Q", title=value_title, format=".1f"),
                 alt.Tooltip("pupils:Q", title="Pupils", format=",.0f"),
             ],
-        )
+        ),
     )
-    chart = _mercator(alt.layer(base, outline, points), title, _box_feature(box) if box else None)
+    layers: list[alt.Chart] = [base, outline, points]
+    names = area_labels(context, box, chosen=chosen, inset=0.06) if box else []
+    if names:
+        layers += _name_layers()
+    chart = _mercator(alt.LayerChart(layer=layers), title, _box_feature(box) if box else None)
     chart.datasets = {"areas": features(context, flags)}
+    if names:
+        chart.datasets["names"] = names
     return chart
+
+
+def _name_layers() -> list[alt.Chart]:
+    """The LAs' names as on the pydeck map: dark text over a white halo (the same text
+    stroked white underneath), from the top-level "names" dataset (`area_labels` rows)."""
+    encoding = alt.FacetedEncoding(
+        longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), text=alt.Text("name:N")
+    )
+    look: dict[str, Any] = {"fontSize": LABEL_SIZE, "fontWeight": 600, "clip": True, "color": TEXT}
+    halo = alt.MarkDef(type="text", stroke="#FFFFFF", strokeWidth=4, strokeJoin="round", **look)
+    text = alt.MarkDef(type="text", **look)
+    return [
+        alt.Chart(alt.NamedData(name="names"), mark=mark, encoding=encoding)
+        for mark in (halo, text)
+    ]
 
 
 def choropleth_chart(
@@ -445,26 +589,31 @@ def choropleth_chart(
         code: {"value": values.get(code), "gm": code in gm, "sel": code in chosen}
         for code in bounds["ons_code"].to_list()
     }
-    las = alt.Chart(alt.NamedData(name="las"))
-    blank = las.mark_geoshape(fill=NO_DATA, stroke="#FFFFFF", strokeWidth=0.3)
-    areas = las.mark_geoshape(stroke="#FFFFFF", strokeWidth=0.3).encode(
-        color=alt.Color("properties.value:Q", title=value_title, scale=colour_scale(low, high)),
-        tooltip=[
-            alt.Tooltip("properties.name:N", title="Local authority"),
-            alt.Tooltip("properties.value:Q", title=value_title, format=".2f"),
-        ],
+    # One constructor per layer; the outlines are the layer group's data.
+    blank = alt.Chart(
+        mark=alt.MarkDef(type="geoshape", fill=NO_DATA, stroke="#FFFFFF", strokeWidth=0.3),
     )
-    gm_line = las.transform_filter("datum.properties.gm").mark_geoshape(
-        filled=False, stroke="#D55E00", strokeWidth=1.6
+    areas = alt.Chart(
+        mark=alt.MarkDef(type="geoshape", stroke="#FFFFFF", strokeWidth=0.3),
+        encoding=alt.FacetedEncoding(
+            color=alt.Color("properties.value:Q", title=value_title, scale=colour_scale(low, high)),
+            tooltip=[
+                alt.Tooltip("properties.name:N", title="Local authority"),
+                alt.Tooltip("properties.value:Q", title=value_title, format=".2f"),
+            ],
+        ),
     )
-    layers = [blank, areas, gm_line]
-    if chosen:
+    layers = [blank, areas]
+    for flag, colour in (("gm", "#D55E00"), ("sel", TEXT)):
+        if flag == "sel" and not chosen:
+            continue
         layers.append(
-            las.transform_filter("datum.properties.sel").mark_geoshape(
-                filled=False, stroke=TEXT, strokeWidth=1.6
+            alt.Chart(
+                mark=alt.MarkDef(type="geoshape", filled=False, stroke=colour, strokeWidth=1.6),
+                transform=[alt.FilterTransform(filter=f"datum.properties.{flag}")],
             )
         )
-    chart = _mercator(alt.layer(*layers), title)
+    chart = _mercator(alt.LayerChart(data=alt.NamedData(name="las"), layer=layers), title)
     chart.datasets = {"las": features(bounds, props)}
     return chart
 

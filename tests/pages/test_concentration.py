@@ -67,8 +67,9 @@ def test_both_maps_are_drawn_offline_and_small(manchester: Any) -> None:
         "areas",
         "selected-outline",
         "schools",
+        "area-names",
     ]
-    points = school_map["layers"][-1]["data"]
+    points = school_map["layers"][2]["data"]
     assert len(points) == 31
     assert points[0]["name"] == "Newall Green High School"
     assert [layer["id"] for layer in choropleth["layers"]] == [
@@ -118,6 +119,8 @@ def test_gm_default_compares_all_ten_las() -> None:
     assert "Selected LA" not in {r.get("Role") for r in spec["rows"]}
     school_map, choropleth = _decks(app)
     assert len(school_map["layers"][1]["data"]["features"]) == 10
+    names = {row["name"] for row in school_map["layers"][-1]["data"]}
+    assert set(GREATER_MANCHESTER.values()) <= names  # each GM LA's outline is named
     assert [layer["id"] for layer in choropleth["layers"]] == ["las", "gm-outline"]
 
 

@@ -52,6 +52,30 @@ def test_finish_sets_the_title_and_leaves_the_look_to_the_theme() -> None:
     assert named.to_dict()["description"] == "A title. Something happened."
 
 
+def test_with_properties_is_properties_without_touching_the_chart() -> None:
+    chart = _p8_chart()
+    before = chart.to_dict()
+    quick = charts.with_properties(chart, height=99, title="Other")
+    assert quick.to_dict() == chart.properties(height=99, title="Other").to_dict()
+    assert chart.to_dict() == before  # the original keeps its title and height
+    assert charts.without(quick, "title").to_dict().get("title") is None
+
+
+def test_group_bars_data_sit_once_on_the_layer_group_as_altair_would_write_them() -> None:
+    spec = _p8_chart().to_dict()
+    assert all("data" not in layer for layer in spec["layer"])
+    (name,) = spec["datasets"]
+    assert spec["data"] == {"name": name}
+    # the same rows (and dataset name) as Altair makes of the pandas frame
+    legacy = alt.Chart(
+        P8.with_columns(
+            pl.col("group").replace_strict(charts.PUPIL_GROUP_LABELS).alias("pupils")
+        ).to_pandas(),
+        mark="bar",
+    ).to_dict()
+    assert legacy["datasets"] == spec["datasets"]
+
+
 def test_presentation_type_overrides_the_theme_on_the_chart_itself() -> None:
     config = charts.group_bars(
         P8, title="P8", value_title="P8", area_order=["Manchester", "England"], presentation=True

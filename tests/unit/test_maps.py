@@ -120,7 +120,9 @@ def test_school_names_are_html_escaped_in_the_tooltip_data() -> None:
     deck = maps.school_deck(schools, pl.DataFrame(schema=_BOUNDS_SCHEMA), [], 0.0, 50.0)
     payload = deck.to_json()
     assert "<script" not in payload and "<img" not in payload
-    assert json.loads(payload)["layers"][-1]["data"][0]["tip"] == "40.0% · 1,100 pupils"
+    layers = {layer["id"]: layer for layer in json.loads(payload)["layers"]}
+    assert "area-names" not in layers  # no outlines, no names
+    assert layers["schools"]["data"][0]["tip"] == "40.0% · 1,100 pupils"
 
 
 def test_markdown_names_are_made_literal() -> None:
@@ -154,6 +156,28 @@ def gm_primary(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     return schools, conc.boundaries(store), codes
 
 
+def test_label_point_lies_inside_the_outline_where_the_box_centre_does_not() -> None:
+    # An L: a 4 x 1 bar along the bottom and a 1 x 4 bar up the left side. The box's
+    # centre (2, 2) is outside. Scan lines at 0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8 of the
+    # height (y = 2, 1.6, 2.4, 1.2, 2.8, 0.8, 3.2): all but y = 0.8 cross the upright only
+    # (x 0 to 1, width 1); y = 0.8 crosses the bottom bar (x 0 to 4), weighted 0.8 x 4 =
+    # 3.2 > 1 as it is off the middle line, and wins: its middle is (2.0, 0.8).
+    ell = [[0, 0], [4, 0], [4, 1], [1, 1], [1, 4], [0, 4], [0, 0]]
+    geometry = json.dumps({"type": "Polygon", "coordinates": [ell]})
+    assert maps.label_point(geometry) == (2.0, 0.8)
+    # MultiPolygon: the label goes in the largest part (a 1 x 1 island is ignored).
+    island = [[10, 10], [11, 10], [11, 11], [10, 11], [10, 10]]
+    square = [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]
+    multi = json.dumps({"type": "MultiPolygon", "coordinates": [[island], [square]]})
+    assert maps.label_point(multi) == (1.0, 1.0)
+    # A hole in the middle: the run is split, the label sits in one of the halves.
+    hole = [[1, 0.5], [3, 0.5], [3, 1.5], [1, 1.5], [1, 0.5]]
+    ring = [[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]
+    point = maps.label_point(json.dumps({"type": "Polygon", "coordinates": [ring, hole]}))
+    assert point is not None and not (1 < point[0] < 3 and 0.5 < point[1] < 1.5)
+    assert maps.label_point(json.dumps({"type": "Point", "coordinates": [0, 0]})) is None
+
+
 def _offline(payload: str) -> None:
     spec = json.loads(payload)
     assert "mapProvider" not in spec  # pydeck writes it only for a basemap provider
@@ -171,8 +195,13 @@ def test_school_map_payload_is_small_and_offline(gm_primary) -> None:  # type: i
     payload = deck.to_json()
     _offline(payload)
     spec = json.loads(payload)
-    assert [layer["id"] for layer in spec["layers"]] == ["areas", "selected-outline", "schools"]
-    points = spec["layers"][-1]["data"]
+    assert [layer["id"] for layer in spec["layers"]] == [
+        "areas",
+        "selected-outline",
+        "schools",
+        "area-names",  # on top, so a new user can find their LA
+    ]
+    points = spec["layers"][2]["data"]
     assert set(points[0]) == {"lon", "lat", "r", "c", "name", "tip"}  # only what is drawn
     assert all(round(p["lon"], 4) == p["lon"] for p in points)
     outlined = {f["properties"]["ons_code"] for f in spec["layers"][1]["data"]["features"]}
@@ -180,6 +209,14 @@ def test_school_map_payload_is_small_and_offline(gm_primary) -> None:  # type: i
     view = spec["initialViewState"]
     assert 53.3 < view["latitude"] < 53.7 and -2.6 < view["longitude"] < -2.0
     assert 8 <= view["zoom"] <= 11
+    names = spec["layers"][3]
+    assert names["@@type"] == "TextLayer" and names["pickable"] is False
+    assert names["getColor"] == maps.LABEL_TEXT and names["background"] is True
+    assert names["getBackgroundColor"][:3] == [255, 255, 255]  # dark text on a light box
+    labelled = {row["name"]: row for row in names["data"]}
+    assert set(GREATER_MANCHESTER.values()) <= set(labelled)  # every GM LA, with neighbours
+    manchester = labelled["Manchester"]
+    assert 53.34 < manchester["lat"] < 53.55 and -2.33 < manchester["lon"] < -2.14
 
 
 def test_choropleth_payload_is_small_offline_and_outlines_gm(store: Store, gm_primary) -> None:  # type: ignore[no-untyped-def]
@@ -214,6 +251,11 @@ def test_static_twins_render_offline_with_vl_convert(store: Store, gm_primary) -
     assert spec["projection"]["type"] == "mercator"
     svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[])
     assert svg.count("<path") > 100  # outlines and one circle per school
+    names = {row["name"] for row in spec["datasets"]["names"]}
+    assert "Manchester" in names  # only names whose point is inside the fitted box
+    texts = [layer for layer in spec["layer"] if layer.get("mark", {}).get("type") == "text"]
+    assert [t["mark"].get("stroke") for t in texts] == ["#FFFFFF", None]  # halo, then text
+    assert ">Manchester</text>" in svg
 
     table = conc.la_indicators(store, "primary", "2018/19").with_columns(
         pl.col("gorard").alias("value")
