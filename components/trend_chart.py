@@ -195,48 +195,67 @@ def trend_chart(
     layers: list[alt.Chart] = _annotation_layers(marks, x_scale, x_axis, presentation)
     if zero_line:
         layers.append(
-            alt.Chart(pl.DataFrame({"zero": [0.0]}).to_pandas())
-            .mark_rule(color=TEXT, strokeWidth=1)
-            .encode(y="zero:Q")
+            alt.Chart(
+                pl.DataFrame({"zero": [0.0]}).to_pandas(),
+                mark=alt.MarkDef(type="rule", color=TEXT, strokeWidth=1),
+                encoding=alt.FacetedEncoding(y=alt.Y("zero:Q")),
+            )
         )
-    base = alt.Chart(values.select(columns).to_pandas())
+    # One constructor per layer (as in charts.group_bars): chained .mark_*/.encode calls
+    # copy and re-validate the chart at every step, and this chart is drawn on every rerun.
+    data = values.select(columns).to_pandas()
     # Room above the data for the break labels' lines.
     room = 8 + LABEL_LINES * _label_step(presentation)
     y_scale = alt.Scale(zero=False, padding=room) if marks.height else alt.Scale(zero=False)
     y = alt.Y("value:Q", title=value_title, scale=y_scale)
     layers.append(
-        base.mark_line(strokeWidth=2.5).encode(
-            x=x, y=y, color=colour, strokeDash=dash, detail="line:N"
+        alt.Chart(
+            data,
+            mark=alt.MarkDef(type="line", strokeWidth=2.5),
+            encoding=alt.FacetedEncoding(
+                x=x, y=y, color=colour, strokeDash=dash, detail=alt.Detail("line:N")
+            ),
         )
     )
     layers.append(
-        base.transform_filter("datum.flag == null")
-        .mark_point(filled=True, size=70, opacity=1)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+        alt.Chart(
+            data,
+            mark=alt.MarkDef(type="point", filled=True, size=70, opacity=1),
+            encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+            transform=[alt.FilterTransform(filter="datum.flag == null")],
+        )
     )
     layers.append(
-        base.transform_filter("datum.flag != null")
-        .mark_point(filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1)
-        .encode(x=x, y=y, color=colour, tooltip=tooltip)
+        alt.Chart(
+            data,
+            mark=alt.MarkDef(
+                type="point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1
+            ),
+            encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+            transform=[alt.FilterTransform(filter="datum.flag != null")],
+        )
     )
     hidden = _withheld(drawn, marks)
     if hidden.height:
         layers.append(
-            alt.Chart(hidden.to_pandas())
-            .mark_point(shape="triangle-up", filled=False, size=90, strokeWidth=2)
-            .encode(
-                x=x,
-                y=alt.value(HEIGHT - 8),
-                color=colour,
-                tooltip=[
-                    alt.Tooltip("academic_year:N", title="Year"),
-                    alt.Tooltip("series:N", title="Series"),
-                    alt.Tooltip("shown:N", title="Value"),
-                ],
+            alt.Chart(
+                hidden.to_pandas(),
+                mark=alt.MarkDef(
+                    type="point", shape="triangle-up", filled=False, size=90, strokeWidth=2
+                ),
+                encoding=alt.FacetedEncoding(
+                    x=x,
+                    y=alt.YValue(HEIGHT - 8),
+                    color=colour,
+                    tooltip=[
+                        alt.Tooltip("academic_year:N", title="Year"),
+                        alt.Tooltip("series:N", title="Series"),
+                        alt.Tooltip("shown:N", title="Value"),
+                    ],
+                ),
             )
         )
-    chart = alt.layer(*layers).properties(height=HEIGHT)
-    return finish(chart, title, presentation)
+    return finish(alt.LayerChart(layer=layers, height=HEIGHT), title, presentation)
 
 
 def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
@@ -267,33 +286,53 @@ def _annotation_layers(
 ) -> list[alt.Chart]:
     if marks.is_empty():
         return []
-    base = alt.Chart(marks.to_pandas())
+    data = marks.to_pandas()
     tooltip = [alt.Tooltip("label:N", title="Series break"), alt.Tooltip("text:N", title="")]
     x0 = alt.X("x0:Q", scale=x_scale, axis=x_axis)
+
+    def layer(mark: alt.MarkDef, encoding: alt.FacetedEncoding, *filters: str) -> alt.Chart:
+        transform: list[Any] = [alt.FilterTransform(filter=f) for f in filters]
+        return alt.Chart(data, mark=mark, encoding=encoding, transform=transform)
+
     layers = [
-        base.transform_filter("datum.kind == 'no_data' || datum.kind == 'stops'")
-        .mark_rect(color=SHADE, opacity=0.9)
-        .encode(x=x0, x2="x1:Q", tooltip=tooltip),
-        base.transform_filter("datum.kind == 'break'")
-        .mark_rule(color=BREAK_RULE, strokeWidth=2)
-        .encode(x=x0, tooltip=tooltip),
-        base.transform_filter("datum.kind == 'flag'")
-        .mark_rule(color=SUPPRESSED_COLOUR, strokeDash=[5, 4], strokeWidth=1.5)
-        .encode(x=x0, tooltip=tooltip),
+        layer(
+            alt.MarkDef(type="rect", color=SHADE, opacity=0.9),
+            alt.FacetedEncoding(x=x0, x2=alt.X2("x1:Q"), tooltip=tooltip),
+            "datum.kind == 'no_data' || datum.kind == 'stops'",
+        ),
+        layer(
+            alt.MarkDef(type="rule", color=BREAK_RULE, strokeWidth=2),
+            alt.FacetedEncoding(x=x0, tooltip=tooltip),
+            "datum.kind == 'break'",
+        ),
+        layer(
+            alt.MarkDef(type="rule", color=SUPPRESSED_COLOUR, strokeDash=[5, 4], strokeWidth=1.5),
+            alt.FacetedEncoding(x=x0, tooltip=tooltip),
+            "datum.kind == 'flag'",
+        ),
     ]
+    text = alt.Text("label:N")
     for line in range(LABEL_LINES):  # labels of neighbouring years on different lines
-        row = base.transform_filter(f"datum.row == {line}")
-        y = alt.value(4 + _label_step(presentation) * line)
-        layers.append(  # band and flag labels centred on their year(s)
-            row.transform_filter("datum.kind != 'break'")
-            .transform_calculate(mid="(datum.x0 + datum.x1) / 2")
-            .mark_text(color=TEXT, baseline="top", lineBreak="\n")
-            .encode(x=alt.X("mid:Q", scale=x_scale, axis=x_axis), y=y, text="label:N")
+        row = f"datum.row == {line}"
+        y = alt.YValue(4 + _label_step(presentation) * line)
+        centred = layer(  # band and flag labels centred on their year(s)
+            alt.MarkDef(type="text", color=TEXT, baseline="top", lineBreak="\n"),
+            alt.FacetedEncoding(x=alt.X("mid:Q", scale=x_scale, axis=x_axis), y=y, text=text),
+            row,
+            "datum.kind != 'break'",
         )
+        centred.transform = [
+            *centred.transform,
+            alt.CalculateTransform(calculate="(datum.x0 + datum.x1) / 2", **{"as": "mid"}),
+        ]
+        layers.append(centred)
         layers.append(  # a break's label sits just right of its rule
-            row.transform_filter("datum.kind == 'break'")
-            .mark_text(color=TEXT, baseline="top", align="left", dx=5)
-            .encode(x=x0, y=y, text="label:N")
+            layer(
+                alt.MarkDef(type="text", color=TEXT, baseline="top", align="left", dx=5),
+                alt.FacetedEncoding(x=x0, y=y, text=text),
+                row,
+                "datum.kind == 'break'",
+            )
         )
     return layers
 
