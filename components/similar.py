@@ -432,10 +432,12 @@ def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
 def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
     """Each family school a dot per pupil group; the chosen school a larger blue diamond."""
     roles = ["Family school", "This school"]
-    chart = (
-        alt.Chart(frame.to_pandas())
-        .mark_point(filled=True, opacity=0.85)
-        .encode(
+    groups = frame["pupils"].n_unique()
+    # One constructor (as in charts.group_bars): chained calls copy and re-validate.
+    chart = alt.Chart(
+        frame.to_pandas(),
+        mark=alt.MarkDef(type="point", filled=True, opacity=0.85),
+        encoding=alt.FacetedEncoding(
             x=alt.X("value:Q", title=value_title, scale=alt.Scale(zero=False)),
             y=alt.Y("pupils:N", title=None),
             color=alt.Color(
@@ -453,10 +455,10 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
                 alt.Tooltip("pupils:N", title="Pupils"),
                 alt.Tooltip("value:Q", title=value_title),
             ],
-        )
+        ),
+        height=DECORATION + 60 * groups,
     )
-    groups = frame["pupils"].n_unique()
-    return finish(chart.properties(height=DECORATION + 60 * groups), title)
+    return finish(chart, title)
 
 
 def _ordinal(n: int) -> str:
@@ -637,39 +639,64 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     order = frame.sort("residual", descending=True)["school"].to_list()
     verdicts = ["Above expectation", "Within the band", "Below expectation"]
     colours = [ROLE_COLOURS["gm_mean"], FAMILY_COLOUR, GROUP_COLOURS["disadvantaged"]]
-    base = alt.Chart(frame.to_pandas()).encode(y=alt.Y("school:N", sort=order, title=None))
-    bands = base.mark_rule(strokeWidth=2, color=FAMILY_COLOUR).encode(
-        x=alt.X("lower:Q", title=f"Result minus expected ({unit})"), x2="upper:Q"
-    )
-    dots = base.mark_point(filled=True, size=110).encode(
-        x="residual:Q",
-        color=alt.Color(
-            "verdict:N",
-            title=None,
-            scale=alt.Scale(domain=verdicts, range=colours),
-            legend=alt.Legend(orient="bottom"),
+    data = frame.to_pandas()
+    y = alt.Y("school:N", sort=order, title=None)
+    residual = alt.X("residual:Q")
+    # One constructor per layer (as in charts.group_bars): chained calls copy and re-validate.
+    bands = alt.Chart(
+        data,
+        mark=alt.MarkDef(type="rule", strokeWidth=2, color=FAMILY_COLOUR),
+        encoding=alt.FacetedEncoding(
+            y=y,
+            x=alt.X("lower:Q", title=f"Result minus expected ({unit})"),
+            x2=alt.X2("upper:Q"),
         ),
-        shape=alt.Shape(
-            "verdict:N",
-            scale=alt.Scale(domain=verdicts, range=["triangle-up", "circle", "triangle-down"]),
-            legend=None,
+    )
+    dots = alt.Chart(
+        data,
+        mark=alt.MarkDef(type="point", filled=True, size=110),
+        encoding=alt.FacetedEncoding(
+            y=y,
+            x=residual,
+            color=alt.Color(
+                "verdict:N",
+                title=None,
+                scale=alt.Scale(domain=verdicts, range=colours),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            shape=alt.Shape(
+                "verdict:N",
+                scale=alt.Scale(domain=verdicts, range=["triangle-up", "circle", "triangle-down"]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("school:N", title="School"),
+                alt.Tooltip("result:Q", title="Result"),
+                alt.Tooltip("expected:Q", title="Expected", format=".1f"),
+                alt.Tooltip("residual:Q", title="Difference", format="+.1f"),
+                alt.Tooltip("cohort:Q", title="Pupils"),
+            ],
         ),
-        tooltip=[
-            alt.Tooltip("school:N", title="School"),
-            alt.Tooltip("result:Q", title="Result"),
-            alt.Tooltip("expected:Q", title="Expected", format=".1f"),
-            alt.Tooltip("residual:Q", title="Difference", format="+.1f"),
-            alt.Tooltip("cohort:Q", title="Pupils"),
-        ],
     )
-    ring = (
-        base.transform_filter(f"indexof(datum.school, '{THIS_SCHOOL}') >= 0")
-        .mark_point(shape="square", size=420, filled=False, strokeWidth=2.5, color=CHOSEN_COLOUR)
-        .encode(x="residual:Q")
+    ring = alt.Chart(
+        data,
+        mark=alt.MarkDef(
+            type="point",
+            shape="square",
+            size=420,
+            filled=False,
+            strokeWidth=2.5,
+            color=CHOSEN_COLOUR,
+        ),
+        encoding=alt.FacetedEncoding(y=y, x=residual),
+        transform=[alt.FilterTransform(filter=f"indexof(datum.school, '{THIS_SCHOOL}') >= 0")],
     )
-    zero = alt.Chart().mark_rule(color="#0B0C0C", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    zero = alt.Chart(
+        mark=alt.MarkDef(type="rule", color="#0B0C0C", strokeDash=[4, 3]),
+        encoding=alt.FacetedEncoding(x=alt.XDatum(0)),
+    )
     height = DECORATION + max(120, 26 * frame.height)
-    return finish(alt.layer(bands, dots, ring, zero).properties(height=height), title)
+    return finish(alt.LayerChart(layer=[bands, dots, ring, zero], height=height), title)
 
 
 def _equation(fit: OddsFit, spec: similar.OddsSpec) -> str:
