@@ -7,6 +7,7 @@ values and tests can call the same code the app runs.
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -250,36 +251,36 @@ CENSUS_TYPES: Final[dict[str, str]] = {
 }
 
 
-def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> pl.DataFrame:
-    """Per-school ever-FSM (f) and other (n) pupils from the school census.
-
-    The census gives NUMFSMEVER and PNUMFSMEVER, the percentage of pupils *counted for FSM*
-    (not all pupils on roll: sixth formers and nursery pupils are not counted). The
-    denominator is therefore taken as NUMFSMEVER * 100 / PNUMFSMEVER rounded to a whole
-    pupil, and as NOR only when the percentage is 0 (so F_i = 0 and the rate is exact).
-    """
-    census_sources = store.manifest().filter(pl.col("kind") == "school_census")["source"].to_list()
-    if not census_sources:
-        return counts_empty()
+def census_rows(
+    store: Store,
+    la_codes: list[str],
+    year: str,
+    phase: str,
+    wanted: Mapping[tuple[str, str], str],
+) -> pl.DataFrame:
+    """Long census rows (entity, la_code, field, value) of the phase's state-funded schools
+    in these LAs: one row per school and wanted (measure, pupil group), `field` naming it.
+    The share pages and the segregation indices read the census this one way."""
+    sources = store.manifest().filter(pl.col("kind") == "school_census")["source"].to_list()
+    empty = pl.DataFrame(
+        schema={"entity": pl.String, "la_code": pl.String, "field": pl.String, "value": pl.Float64}
+    )
+    if not sources:
+        return empty
     schools = (
         store.scan("schools")
         .filter(
-            pl.col("source").is_in(census_sources)
+            pl.col("source").is_in(sources)
             & (pl.col("school_type") == CENSUS_TYPES[phase])
             & pl.col("la_code").is_in(la_codes)
         )
-        .select(pl.col("urn"), "la_code")
-        .unique("urn")
+        .select("urn")
+        .unique()
     )
-    wanted = {
-        ("pupils", "fsm6"): "fsm6",
-        ("pct_fsm6", "all"): "pct",
-        ("pupils", "all"): "nor",
-    }
-    rows = (
+    return (
         store.results_of(["school_census"], [year])
         .filter(
-            pl.col("source").is_in(census_sources)
+            pl.col("source").is_in(sources)
             & (pl.col("academic_year") == year)
             & pl.col("la_code").is_in(la_codes)
             & pl.struct("measure", "pupil_group").is_in(
@@ -294,6 +295,23 @@ def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
         .join(schools, left_on="entity", right_on="urn", how="semi")
         .select("entity", "la_code", "field", "value")
         .collect()
+    )
+
+
+def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> pl.DataFrame:
+    """Per-school ever-FSM (f) and other (n) pupils from the school census.
+
+    The census gives NUMFSMEVER and PNUMFSMEVER, the percentage of pupils *counted for FSM*
+    (not all pupils on roll: sixth formers and nursery pupils are not counted). The
+    denominator is therefore taken as NUMFSMEVER * 100 / PNUMFSMEVER rounded to a whole
+    pupil, and as NOR only when the percentage is 0 (so F_i = 0 and the rate is exact).
+    """
+    rows = census_rows(
+        store,
+        la_codes,
+        year,
+        phase,
+        {("pupils", "fsm6"): "fsm6", ("pct_fsm6", "all"): "pct", ("pupils", "all"): "nor"},
     )
     if rows.is_empty():
         return counts_empty()

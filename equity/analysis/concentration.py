@@ -79,42 +79,11 @@ def _census_share_counts(
     store: Store, la_codes: list[str], year: str, phase: str, share: Share
 ) -> pl.DataFrame:
     """Per-school group (f) and other (n) pupils for a census share other than ever-FSM."""
-    sources = store.manifest().filter(pl.col("kind") == "school_census")["source"].to_list()
     empty = queries.counts_empty()
-    if not sources:
-        return empty
-    schools = (
-        store.scan("schools")
-        .filter(
-            pl.col("source").is_in(sources)
-            & (pl.col("school_type") == CENSUS_TYPES[phase])
-            & pl.col("la_code").is_in(la_codes)
-        )
-        .select("urn")
-        .unique()
-    )
     wanted = {("pupils", share.pupils_group): "f", ("pupils", "all"): "nor"}
     if share.pct_measure:
         wanted[(share.pct_measure, "all")] = "pct"
-    rows = (
-        store.results_of(["school_census"], [year])
-        .filter(
-            pl.col("source").is_in(sources)
-            & (pl.col("academic_year") == year)
-            & pl.col("la_code").is_in(la_codes)
-            & pl.struct("measure", "pupil_group").is_in(
-                [{"measure": m, "pupil_group": g} for m, g in wanted]
-            )
-        )
-        .with_columns(
-            (pl.col("measure") + "|" + pl.col("pupil_group"))
-            .replace_strict({f"{m}|{g}": v for (m, g), v in wanted.items()})
-            .alias("field")
-        )
-        .join(schools, left_on="entity", right_on="urn", how="semi")
-        .select("entity", "la_code", "field", "value")
-        .collect()
-    )
+    rows = queries.census_rows(store, la_codes, year, phase, wanted)
     if rows.is_empty():
         return empty
     wide = rows.pivot(
