@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -104,20 +104,35 @@ def image_downloads(view: chart_panel.ChartView, ref: Mapping[str, str]) -> None
         except images.RenderError as exc:
             st.error(f"This chart could not be drawn as an image: {exc}")
             return
-        cols = st.columns(2)
-        for col, (kind, payload) in zip(cols, files.items(), strict=True):
-            col.download_button(
-                f"Download {kind.upper()} ({human_size(len(payload))})",
-                data=payload,
-                file_name=f"{slug(view.file_stem)}.{kind}",
-                mime=MIME[kind],
-                key=f"{kind}-{view.view_id}",
-                on_click="ignore",
-                icon=":material/download:",
-            )
+        _download_buttons(
+            files,
+            label=str.upper,
+            file_name=lambda kind: f"{slug(view.file_stem)}.{kind}",
+            key=lambda kind: f"{kind}-{view.view_id}",
+        )
         st.caption(
             f"Made in {time.perf_counter() - started:.1f} s. Both carry the source, year and "
             "notes under the chart."
+        )
+
+
+def _download_buttons(
+    files: Mapping[str, bytes],
+    *,
+    label: Callable[[str], str],
+    file_name: Callable[[str], str],
+    key: Callable[[str], str],
+) -> None:
+    """One download button per file kind, side by side, each saying its size."""
+    for col, (kind, payload) in zip(st.columns(len(files)), files.items(), strict=True):
+        col.download_button(
+            f"Download {label(kind)} ({human_size(len(payload))})",
+            data=payload,
+            file_name=file_name(kind),
+            mime=MIME[kind],
+            key=key(kind),
+            on_click="ignore",
+            icon=":material/download:",
         )
 
 
@@ -167,18 +182,13 @@ def deck_downloads(
         kind: _deck(key, data.store_version(), day.isoformat(), kind, title, tuple(slides))
         for kind in ("pptx", "pdf")
     }
-    cols = st.columns(2)
     labels = {"pptx": "PowerPoint", "pdf": "PDF"}
-    for col, (kind, payload) in zip(cols, files.items(), strict=True):
-        col.download_button(
-            f"Download {labels[kind]} ({human_size(len(payload))})",
-            data=payload,
-            file_name=f"{file_stem}-story-{day.isoformat()}.{kind}",
-            mime=MIME[kind],
-            key=f"story-{kind}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+    _download_buttons(
+        files,
+        label=labels.__getitem__,
+        file_name=lambda kind: f"{file_stem}-story-{day.isoformat()}.{kind}",
+        key=lambda kind: f"story-{kind}",
+    )
     st.caption(
         f"A title slide and {len(slides)} chart slide{'s' if len(slides) != 1 else ''}, made in "
         f"{time.perf_counter() - started:.1f} s. Each slide carries its source, year, notes "
