@@ -6,6 +6,7 @@ z, ...). Everything here is a polars expression so a whole file is parsed in one
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -93,41 +94,73 @@ def melt_measures(
     """Wide file -> long `results` rows, one per (row, measure column) that the file has.
 
     Columns missing from this year's layout are skipped, not invented. Every cell is kept,
-    suppressed ones included, with its status and original text.
+    suppressed ones included, with its status and original text. Rows come measure by
+    measure, each in the file's row order.
+
+    Cells repeat a lot (SUPP, NE, "45.6" in thousands of schools), so each distinct text is
+    parsed once and joined back: a national file's 300,000 cells hold a few thousand texts.
     """
     present = [c for c in columns if c.column in frame.columns]
     if not present:
         return pl.DataFrame(schema=RESULTS_SCHEMA)
     year = pl.lit(academic_year) if isinstance(academic_year, str) else academic_year
-    base = frame.with_columns(
-        entity.alias("__entity"),
-        entity_kind.alias("__kind"),
-        la_code.alias("__la"),
-        year.alias("__year"),
-        published.alias("__published"),
+    ids = ["entity", "entity_kind", "la_code", "academic_year", "published"]
+    # One wide column per spec (a column can serve two specs), then one unpivot: the long
+    # frame is spec 0's rows, then spec 1's... numbered as `_spec_table` numbers them.
+    long = frame.select(
+        entity.alias("entity"),
+        entity_kind.alias("entity_kind"),
+        la_code.alias("la_code"),
+        year.alias("academic_year"),
+        published.alias("published"),
+        *[_text(spec.column).fill_null("").alias(str(n)) for n, spec in enumerate(present)],
+    ).unpivot(index=ids, variable_name="spec", value_name="original")
+    # The same shape again for the pupils columns, so row i of both is the same cell.
+    no_count = pl.repeat(None, pl.len(), dtype=pl.String)
+    pupils_text = frame.select(
+        (_text(s.pupils_column) if s.pupils_column in frame.columns else no_count).alias(str(n))
+        for n, s in enumerate(present)
+    ).unpivot(value_name="pupils_text")
+    long = long.with_columns(pl.col("spec").cast(pl.Int32), pupils_text.get_column("pupils_text"))
+    values = _distinct(long, "original", value=value_expr, status=status_expr)
+    counts = _distinct(long, "pupils_text", pupils=count_expr)
+    return (
+        long.join(_spec_table(present), on="spec", how="left", maintain_order="left")
+        .join(values, on="original", how="left", maintain_order="left")
+        .join(counts, on="pupils_text", how="left", maintain_order="left")
+        .with_columns(pl.lit(source).alias("source"))
+        .select(list(RESULTS_SCHEMA))
+        .cast(RESULTS_SCHEMA)  # type: ignore[arg-type]
     )
-    parts = []
-    for spec in present:
-        pupils = (
-            count_expr(spec.pupils_column)
-            if spec.pupils_column and spec.pupils_column in frame.columns
-            else pl.lit(None, dtype=pl.Int64)
-        )
-        parts.append(
-            base.select(
-                pl.col("__entity").alias("entity"),
-                pl.col("__kind").alias("entity_kind"),
-                pl.col("__la").alias("la_code"),
-                pl.col("__year").alias("academic_year"),
-                pl.lit(spec.key_stage).alias("key_stage"),
-                pl.lit(spec.measure).alias("measure"),
-                pl.lit(spec.pupil_group).alias("pupil_group"),
-                value_expr(spec.column).alias("value"),
-                pupils.alias("pupils"),
-                status_expr(spec.column).alias("status"),
-                pl.col(spec.column).cast(pl.String).fill_null("").alias("original"),
-                pl.lit(source).alias("source"),
-                pl.col("__published").alias("published"),
-            )
-        )
-    return pl.concat(parts, how="vertical").cast(RESULTS_SCHEMA)  # type: ignore[arg-type]
+
+
+def _text(column: str) -> pl.Expr:
+    return pl.col(column).cast(pl.String)
+
+
+def _distinct(
+    frame: pl.DataFrame, column: str, **parsers: Callable[[str], pl.Expr]
+) -> pl.DataFrame:
+    """Each distinct text of `column` once (nulls left out: they match nothing), with what
+    each parser reads from it, in a column of the parser's keyword name: joined back onto
+    `frame` by `column`."""
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    return distinct.with_columns(parse(column).alias(name) for name, parse in parsers.items())
+
+
+def _spec_table(present: list[MeasureColumn]) -> pl.DataFrame:
+    """spec number -> (key_stage, measure, pupil_group), to join onto the long rows."""
+    return pl.DataFrame(
+        {
+            "spec": list(range(len(present))),
+            "key_stage": [s.key_stage for s in present],
+            "measure": [s.measure for s in present],
+            "pupil_group": [s.pupil_group for s in present],
+        },
+        schema={
+            "spec": pl.Int32,
+            "key_stage": pl.String,
+            "measure": pl.String,
+            "pupil_group": pl.String,
+        },
+    )
