@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -65,12 +65,17 @@ def binary_problem(head: bytes, name: str) -> str | None:
 
 
 def decode(raw: bytes, name: str) -> str:
+    return decode_with(raw, name)[0]
+
+
+def decode_with(raw: bytes, name: str) -> tuple[str, str]:
+    """(text, the encoding that read it); IngestError for binary or undecodable files."""
     problem = binary_problem(raw[:4096], name)
     if problem is not None:
         raise IngestError(problem)
     for encoding in _ENCODINGS:
         try:
-            return raw.decode(encoding)
+            return raw.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
     raise IngestError(f"{name}: cannot be decoded as UTF-8 or Windows-1252 text")
@@ -94,38 +99,104 @@ def read_header(path: Path) -> list[str]:
     return [cell.strip().lstrip("\ufeff").strip('"') for cell in row]
 
 
+@dataclass(frozen=True)
+class TextCsv:
+    """A CSV file decoded, checked and with its header parsed, ready to read columns from.
+
+    Opening costs one decode check and a header parse; `read` then parses only the columns
+    asked for (polars skips the rest), which is most of a 500-column DfE performance table.
+    """
+
+    name: str
+    #: The file as UTF-8 bytes (re-encoded when it was Windows-1252 or Latin-1).
+    data: bytes
+    #: Column names as published, BOM and padding removed, in file order.
+    header: list[str]
+    #: Cleaned name -> the name exactly as the file spells it (polars selects by that).
+    spelled: dict[str, str]
+    #: (fields, inside a quote) of a last row the file's end cut short, cut from `data`.
+    cut: tuple[int, bool] | None = None
+
+    def read(self, columns: Iterable[str] | None = None) -> pl.DataFrame:
+        """Every row, as strings, of `columns` in that order (all, in file order, when None).
+
+        Names the header lacks are skipped; when none is left the first column is read, so
+        the rows are still counted.
+        """
+        chosen = None if columns is None else [c for c in columns if c in self.spelled]
+        if chosen == []:
+            chosen = self.header[:1]
+        try:
+            frame = pl.read_csv(
+                self.data,
+                infer_schema=False,
+                truncate_ragged_lines=True,
+                raise_if_empty=True,
+                columns=None if chosen is None else [self.spelled[c] for c in chosen],
+            )
+        except (
+            pl.exceptions.ComputeError,
+            pl.exceptions.NoDataError,
+            pl.exceptions.ShapeError,
+        ) as exc:
+            raise IngestError(f"{self.name}: not a readable CSV ({_first_line(exc)})") from exc
+        ledger = _LEDGER.get()
+        if ledger is not None and self.cut is not None:
+            fields, open_quote = self.cut
+            row = TruncatedRow(self.name, frame.height + 1, fields, len(self.header), open_quote)
+            ledger.append(row)
+        cleaned = {raw: name for name, raw in self.spelled.items()}
+        return frame.rename({c: cleaned[c] for c in frame.columns})
+
+
+def open_text_csv(path: Path) -> TextCsv:
+    """The file decoded and its header parsed.
+
+    Raises IngestError for an empty file, a binary file, a file with no header, or a
+    header that repeats a name.
+    """
+    raw = path.read_bytes()
+    if not raw or raw.isspace():  # (not raw.strip(): that copies the whole file)
+        raise IngestError(f"{path.name}: the file is empty")
+    text, encoding = decode_with(raw, path.name)
+    cut = None
+    if _LEDGER.get() is not None:
+        text, cut = _cut_truncated_end(text)
+    # A file that was UTF-8 already is handed to polars as it is: no second copy.
+    data = raw if encoding == _ENCODINGS[0] and cut is None else text.encode("utf-8")
+    try:
+        names = pl.read_csv(
+            _header_bytes(data), infer_schema=False, n_rows=0, raise_if_empty=True
+        ).columns
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as exc:
+        raise IngestError(f"{path.name}: not a readable CSV ({_first_line(exc)})") from exc
+    except pl.exceptions.DuplicateError as exc:
+        raise IngestError(f"{path.name}: the header repeats a column name") from exc
+    spelled = {name.strip().lstrip("\ufeff").strip(): name for name in names}
+    if len(spelled) != len(names):
+        raise IngestError(f"{path.name}: the header repeats a column name")
+    return TextCsv(path.name, data, list(spelled), spelled, cut)
+
+
+def _header_bytes(data: bytes) -> bytes:
+    """The start of `data` up to a line break after the header: polars would otherwise
+    look through the whole file to read one row of names."""
+    end = data.find(b"\n", 0, HEADER_PEEK_BYTES)
+    while end != -1 and data.count(b'"', 0, end) % 2:  # a line break inside a quoted name
+        end = data.find(b"\n", end + 1, HEADER_PEEK_BYTES)
+    return data if end == -1 else data[: end + 1]
+
+
 def read_text_csv(path: Path) -> pl.DataFrame:
     """The whole file as a frame of strings, header cleaned, rows of any length kept.
 
     Raises IngestError for an empty file, a binary file, or a file with no header.
     """
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise IngestError(f"{path.name}: the file is empty")
-    text = decode(raw, path.name)
-    ledger = _LEDGER.get()
-    cut = None
-    if ledger is not None:
-        text, cut = _cut_truncated_end(text)
-    try:
-        frame = pl.read_csv(
-            io.StringIO(text),
-            infer_schema=False,
-            truncate_ragged_lines=True,
-            raise_if_empty=True,
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise IngestError(f"{path.name}: not a readable CSV ({first})") from exc
-    except pl.exceptions.DuplicateError as exc:
-        raise IngestError(f"{path.name}: the header repeats a column name") from exc
-    renamed = {c: c.strip().lstrip("\ufeff").strip() for c in frame.columns}
-    if len(set(renamed.values())) != len(renamed):
-        raise IngestError(f"{path.name}: the header repeats a column name")
-    if ledger is not None and cut is not None:
-        fields, open_quote = cut
-        ledger.append(TruncatedRow(path.name, frame.height + 1, fields, frame.width, open_quote))
-    return frame.rename(renamed)
+    return open_text_csv(path).read()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- truncated end

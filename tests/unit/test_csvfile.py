@@ -1,0 +1,56 @@
+"""Reading a CSV's chosen columns: the same cells as reading it whole, whatever its header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from equity.ingest.base import IngestError
+from equity.ingest.csvfile import open_text_csv, read_text_csv
+
+
+def _write(tmp_path: Path, data: bytes, name: str = "f.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_chosen_columns_are_the_whole_files_columns(tmp_path: Path) -> None:
+    path = _write(tmp_path, b"\xef\xbb\xbf URN ,A,B\n1,SUPP,3\n2,,4\n")
+    whole = read_text_csv(path)
+    csv_file = open_text_csv(path)
+    assert csv_file.header == ["URN", "A", "B"]
+    chosen = csv_file.read(["B", "URN", "NOT THERE"])
+    assert chosen.columns == ["B", "URN"]  # in the order asked, names cleaned
+    assert chosen.to_dicts() == whole.select("B", "URN").to_dicts()
+
+
+def test_no_chosen_column_still_counts_the_rows(tmp_path: Path) -> None:
+    csv_file = open_text_csv(_write(tmp_path, b"URN,A\n1,2\n3,4\n5,6\n"))
+    assert csv_file.read(["NOT THERE"]).height == 3
+
+
+def test_windows_1252_text_is_read_as_text(tmp_path: Path) -> None:
+    path = _write(tmp_path, "URN,SCHNAME\n1,St Mary\u2019s\n".encode("cp1252"))
+    assert open_text_csv(path).read(["SCHNAME"])["SCHNAME"].to_list() == ["St Mary\u2019s"]
+
+
+def test_a_line_break_inside_a_quoted_header_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, b'URN,"A\nB",C\n1,2,3\n')
+    csv_file = open_text_csv(path)
+    assert csv_file.header == ["URN", "A\nB", "C"]
+    assert csv_file.read(["C"])["C"].to_list() == ["3"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"  \n\n", "empty"),
+        (b"URN,A, A\n1,2,3\n", "repeats a column name"),
+    ],
+)
+def test_unusable_files_say_why(tmp_path: Path, data: bytes, message: str) -> None:
+    with pytest.raises(IngestError, match=message):
+        open_text_csv(_write(tmp_path, data))
