@@ -20,6 +20,7 @@ from typing import Final
 
 import polars as pl
 
+from equity.ingest import aggregates
 from equity.ingest.base import IngestResult
 from equity.schema import (
     AREAS_SCHEMA,
@@ -147,6 +148,9 @@ def write_result(store: Path, result: IngestResult, sha256: str) -> None:
     }
     for name, frame in result.extra.items():
         tables[f"extra/{name}"] = frame
+    # Written after the results file (so never older than it, see aggregates.fresh), even
+    # when empty; a store read before they exist computes them from the results instead.
+    derived = aggregates.derived(result.results) if result.results.height else {}
     row = pl.DataFrame(
         {
             "source": [result.source],
@@ -171,6 +175,9 @@ def write_result(store: Path, result: IngestResult, sha256: str) -> None:
             if frame.height:
                 target = store / name / f"{slug}.parquet"
                 staged.append((_stage(frame, target), target))
+        for name, frame in derived.items():
+            target = store / name / f"{slug}.parquet"
+            staged.append((_stage(frame, target), target))
         target = store / "manifest.parquet"
         staged.append((_stage(manifest.sort("source"), target), target))
     except BaseException:
@@ -423,8 +430,6 @@ def _file_sources(store: Store) -> tuple[tuple[Path, str | None], ...]:
 def _published(store: Store) -> pl.DataFrame:
     """The published rows of every results file, in file order, with `kind`: from the
     `published` tables written at ingest when fresh, else filtered from the results file."""
-    from equity.ingest import aggregates
-
     files = store._files("results")
     fresh = [aggregates.fresh(path, aggregates.PUBLISHED_TABLE) for path in files]
     stale = [path for path, written in zip(files, fresh, strict=True) if written is None]
@@ -464,8 +469,6 @@ def _summary(store: Store) -> pl.DataFrame:
 def _summary_table(store: Store, table: str) -> pl.DataFrame:
     """One per-source summary table (equity/ingest/aggregates.py) over every results file
     read: the file written at ingest when fresh, otherwise computed from the results file."""
-    from equity.ingest import aggregates
-
     written: list[Path] = []
     stale: list[tuple[Path, int]] = []
     for path in store._files("results"):
@@ -491,8 +494,6 @@ def _summary_table(store: Store, table: str) -> pl.DataFrame:
 def _computed_summaries(files: tuple[tuple[Path, int], ...]) -> dict[str, pl.DataFrame]:
     """The summaries of results files that have none written (stores built before them),
     computed in one scan; each file's modification time is part of the cache key."""
-    from equity.ingest import aggregates
-
     paths = [path for path, _ in files]
     summary, schools = aggregates.summarise(
         pl.scan_parquet(paths, missing_columns="insert", extra_columns="ignore")

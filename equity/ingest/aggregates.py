@@ -82,8 +82,20 @@ def fresh(results_file: Path, table: str) -> Path | None:
     return None
 
 
+def derived(results: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The three tables of one results file, by table name (empty ones included: an empty
+    file still says "nothing published here" and keeps the summary fresh)."""
+    summary, schools = summarise(results.lazy())
+    return {
+        SUMMARY_TABLE: summary,
+        SCHOOL_YEARS_TABLE: schools,
+        PUBLISHED_TABLE: results.filter(pl.col("published")),
+    }
+
+
 def refresh(store: Path) -> None:
-    """Write the summaries of every results file in `store` that lacks a fresh one."""
+    """Write the summaries of every results file in `store` that lacks a fresh one (files
+    written before this module, or by an ingest that stopped half way)."""
     from equity.store import _write_atomic
 
     folder = store / "results"
@@ -92,9 +104,5 @@ def refresh(store: Path) -> None:
     for results_file in sorted(folder.glob("*.parquet")):
         if all(fresh(results_file, table) for table in TABLES):
             continue
-        results = pl.scan_parquet(results_file)
-        summary, schools = summarise(results)
-        _write_atomic(summary, store / SUMMARY_TABLE / results_file.name)
-        _write_atomic(schools, store / SCHOOL_YEARS_TABLE / results_file.name)
-        published = results.filter(pl.col("published")).collect()
-        _write_atomic(published, store / PUBLISHED_TABLE / results_file.name)
+        for table, frame in derived(pl.read_parquet(results_file)).items():
+            _write_atomic(frame, store / table / results_file.name)

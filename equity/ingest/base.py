@@ -53,13 +53,16 @@ class IngestResult:
 
     @property
     def la_codes(self) -> list[str]:
-        codes = set(self.results.filter(pl.col("entity_kind") == "school")["la_code"].to_list())
-        codes |= set(self.schools["la_code"].drop_nulls().to_list())
+        schools_with_results = self.results.select(
+            pl.col("la_code").filter(pl.col("entity_kind") == "school").unique()
+        )
+        codes = set(schools_with_results.to_series().to_list())
+        codes |= set(self.schools["la_code"].drop_nulls().unique().to_list())
         return sorted(c for c in codes if c)
 
     @property
     def suppressed_cells(self) -> int:
-        return int(self.results.filter(pl.col("status") != "value").height)
+        return int(self.results.select((pl.col("status") != "value").sum()).item())
 
     def check_accounting(self) -> None:
         if self.rows_read != self.rows_stored + self.rejected.height:

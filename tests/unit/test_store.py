@@ -370,3 +370,32 @@ def test_copying_a_store_keeps_it_readable(tmp_path: Path) -> None:
         .drop("ingested_at")
         .equals(Store.open(source).manifest().drop("ingested_at"))
     )
+
+
+# --------------------------------------------------------------------------- derived tables
+
+
+def test_the_summaries_are_written_with_their_results_file(tmp_path: Path) -> None:
+    """Written in the same step as the results (not by a second scan), fresh, and equal to
+    what a store without them computes from the results."""
+    from equity.ingest import aggregates
+
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4, TINY_KS2], store)
+    results = sorted((store / "results").glob("*.parquet"))
+    assert len(results) == 2
+    written = {
+        table: [aggregates.fresh(path, table) for path in results] for table in aggregates.TABLES
+    }
+    assert all(path is not None for paths in written.values() for path in paths)
+    mtimes = {p: p.stat().st_mtime_ns for paths in written.values() for p in paths if p}
+    aggregates.refresh(store)  # nothing stale: nothing rewritten
+    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+    opened = Store.open(store)
+    summary, published = opened.summary().sort(pl.all()), opened.published().sort(pl.all())
+    for table in aggregates.TABLES:
+        shutil.rmtree(store / table)
+    computed = Store(opened.layers, stamp="summaries removed")  # not the cached instance
+    assert computed.summary().sort(pl.all()).equals(summary)
+    assert computed.published().sort(pl.all()).equals(published)
