@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from equity.ingest.base import IngestError
-from equity.ingest.csvfile import open_text_csv, read_text_csv
+from equity.ingest.csvfile import (
+    _cut_by_parsing,
+    _ends_with_a_whole_row,
+    open_text_csv,
+    read_text_csv,
+)
 
 
 def _write(tmp_path: Path, data: bytes, name: str = "f.csv") -> Path:
@@ -54,3 +61,17 @@ def test_a_line_break_inside_a_quoted_header_name(tmp_path: Path) -> None:
 def test_unusable_files_say_why(tmp_path: Path, data: bytes, message: str) -> None:
     with pytest.raises(IngestError, match=message):
         open_text_csv(_write(tmp_path, data))
+
+
+_csv_text = st.lists(
+    st.lists(st.sampled_from(["1", "", "SUPP", '"a,b"', '"x\ny"', '"', "z"]), max_size=5),
+    min_size=1,
+    max_size=6,
+).map(lambda rows: "\n".join(",".join(row) for row in rows))
+
+
+@given(text=_csv_text)
+def test_the_quick_whole_row_check_never_disagrees_with_parsing(text: str) -> None:
+    """The quick check may only skip the parse when the parse would keep the last row."""
+    if text and not text.endswith(("\n", "\r")) and _ends_with_a_whole_row(text):
+        assert _cut_by_parsing(text) == (text, None)
