@@ -359,12 +359,20 @@ def _classify(frame: pl.DataFrame, key_stage: str) -> pl.DataFrame:
     la_code = pl.when(lea.str.contains(r"^\d{1,3}$")).then(lea.str.zfill(3)).otherwise(None)
     kind = rectype.replace_strict(RECTYPES[key_stage], default=None, return_dtype=pl.String)
     shown_urn = urn.fill_null("").str.slice(0, 20)
-    # A school's row repeated in the file: the first copy is stored, the later ones are
-    # rejected, or every sum and count over schools would include the school once per copy.
+    # A school, LA or England row repeated in the file: the first copy is stored, the later
+    # ones are rejected, or every sum over schools would count the school once per copy and
+    # an LA would have two different published figures for one measure.
     usable_school = (kind == _SCHOOL) & urn.fill_null("").str.contains(r"^\d{5,7}$")
-    repeat = usable_school & (
-        pl.int_range(pl.len()).over(pl.when(usable_school).then(urn).otherwise(None)) > 0
+    identity = (
+        pl.when(usable_school)
+        .then(pl.lit("school ") + urn)
+        .when((kind == _LA) & la_code.is_not_null())
+        .then(pl.lit("la ") + la_code)
+        .when(kind.is_in([_ENGLAND, _ENGLAND_ALL]))
+        .then(kind)
+        .otherwise(None)
     )
+    repeat = identity.is_not_null() & (pl.int_range(pl.len()).over(identity) > 0)
     reason = (
         pl.when(rectype == "")
         .then(pl.lit("no RECTYPE (blank or malformed row)"))
@@ -382,8 +390,14 @@ def _classify(frame: pl.DataFrame, key_stage: str) -> pl.DataFrame:
             + shown_urn
             + pl.lit("')")
         )
-        .when(repeat)
+        .when(repeat & (kind == _SCHOOL))
         .then(pl.lit("duplicate URN ") + urn)
+        .when(repeat & (kind == _LA))
+        .then(pl.lit("a second LA row for LA ") + la_code + pl.lit(" (the first is stored)"))
+        .when(repeat)
+        .then(
+            pl.lit("a second England row of RECTYPE ") + rectype + pl.lit(" (the first is stored)")
+        )
         .when((kind == _LA) & la_code.is_null())
         .then(pl.lit("LA row (RECTYPE ") + rectype + pl.lit(") has no usable LEA code"))
         .otherwise(None)

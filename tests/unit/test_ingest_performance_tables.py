@@ -274,6 +274,25 @@ def test_tiny_ks4_bom_and_accounting(tiny_ks4: IngestResult) -> None:
     assert set(tiny_ks4.rejected["source"]) == {"2018-2019_999_ks4final.csv"}
 
 
+def test_a_repeated_la_or_england_row_is_rejected_not_stored_twice(
+    tiny: Path, tmp_path: Path
+) -> None:
+    """Two LA rows for one LA would give the LA two published figures per measure."""
+    lines = (tiny / "2018-2019_999_ks4final.csv").read_text(encoding="utf-8-sig").splitlines()
+    la_row = next(line for line in lines if line.startswith("4,999,"))
+    england_row = next(line for line in lines if line.startswith("7,"))
+    copy = tmp_path / "2018-2019_999_ks4final.csv"
+    copy.write_text("\n".join([*lines, la_row.replace(",362,", ",999,"), england_row]) + "\n")
+    result = read(copy)
+    assert result.rejected.sort("row").select("row", "reason").rows()[-2:] == [
+        (10, "a second LA row for LA 999 (the first is stored)"),
+        (11, "a second England row of RECTYPE 7 (the first is stored)"),
+    ]
+    la = result.results.filter(pl.col("entity_kind") == "la")
+    assert la.select("measure", "pupil_group").is_duplicated().sum() == 0
+    assert one(la, measure="pupils", pupil_group="all")["value"] == 362  # the first row
+
+
 def test_tiny_ks4_status_codes(tiny_ks4: IngestResult) -> None:
     results = tiny_ks4.results
     supp = one(results, entity="100001", measure="ks4_attainment8", pupil_group="disadvantaged")
