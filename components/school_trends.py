@@ -142,6 +142,31 @@ def _level(frame: pl.DataFrame, series: str) -> str:
     return str(frame.filter(pl.col("series") == series)["level"][0])
 
 
+def _trend(
+    rows: pl.DataFrame,
+    title: str,
+    filters: Filters,
+    measure: str,
+    style: tuple[dict[str, str], dict[str, list[int]]],
+    years: list[str],
+) -> AnyChart:
+    """A measure's trend chart as both of this page's charts draw it (series styled by
+    `_style`, progress scores to two decimals)."""
+    colours, dashes = style
+    return views.chart(
+        trend_chart,
+        rows,
+        title=title,
+        value_title=axis_label(measure),
+        key_stage=filters.key_stage,
+        measure=measure,
+        colours=colours,
+        dashes=dashes,
+        years=years,
+        value_format=".2f" if measure == "ks4_progress8" else ".1f",
+    )
+
+
 def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     frame = data.cached(analysis.school_series, urn, filters.phase, measure)
     options = data.cached(analysis.school_options, filters.members, filters.phase)
@@ -152,17 +177,13 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
     colours, dashes = _style(frame)
     title = f"{name}: {SHORT[measure]}, {years[0]} to {years[-1]}"
-    chart = views.chart(
-        trend_chart,
+    chart = _trend(
         frame.select("academic_year", "series", "value", "status", "pupils"),
-        title=title,
-        value_title=axis_label(measure),
-        key_stage=filters.key_stage,
-        measure=measure,
-        colours=colours,
-        dashes=dashes,
-        years=years,
-        value_format=".2f" if measure == "ks4_progress8" else ".1f",
+        title,
+        filters,
+        measure,
+        (colours, dashes),
+        years,
     )
     table = frame.select(
         "academic_year",
@@ -472,17 +493,13 @@ def area_view(filters: Filters, measure: str, last_year: str) -> ViewOrNote:
         title=title,
         takeaway=takeaway,
         source=f"{LAIT_SOURCE}; academic years {years[0]} to {years[-1]}.",
-        chart=views.chart(
-            trend_chart,
+        chart=_trend(
             frame.select("academic_year", "series", "value"),
-            title=title,
-            value_title=axis_label(measure),
-            key_stage=filters.key_stage,
-            measure=measure,
-            colours=colours,
-            dashes=dashes,
-            years=years,
-            value_format=".2f" if measure == "ks4_progress8" else ".1f",
+            title,
+            filters,
+            measure,
+            (colours, dashes),
+            years,
         ),
         table=frame.select("academic_year", "series", "value"),
         file_stem=f"{filters.slug()}-groups-{measure}",
