@@ -352,27 +352,36 @@ def _optional(frame: pl.DataFrame, column: str) -> pl.Expr:
 
 
 def _classify(frame: pl.DataFrame, key_stage: str) -> pl.DataFrame:
-    """Adds __rectype/__urn/__la/__kind/__reason; a non-null __reason means rejected."""
-    rectype = _code("RECTYPE").fill_null("")
-    urn = _code("URN")
+    """Adds __rectype/__urn/__la/__kind/__reason; a non-null __reason means rejected.
+
+    The codes are worked out once into columns, then the reason is read from those (an
+    expression used twice in one polars select is computed twice).
+    """
     lea = _code("LEA")
-    la_code = pl.when(lea.str.contains(r"^\d{1,3}$")).then(lea.str.zfill(3)).otherwise(None)
-    kind = rectype.replace_strict(RECTYPES[key_stage], default=None, return_dtype=pl.String)
-    shown_urn = urn.fill_null("").str.slice(0, 20)
+    coded = frame.with_columns(
+        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__row"),
+        _code("RECTYPE").fill_null("").alias("__rectype"),
+        _code("URN").alias("__urn"),
+        pl.when(lea.str.contains(r"^\d{1,3}$")).then(lea.str.zfill(3)).alias("__la"),
+    ).with_columns(
+        pl.col("__rectype")
+        .replace_strict(RECTYPES[key_stage], default=None, return_dtype=pl.String)
+        .alias("__kind"),
+        pl.col("__urn").fill_null("").str.contains(r"^\d{5,7}$").alias("__usable_urn"),
+    )
+    rectype, urn, la_code, kind = (pl.col(f"__{c}") for c in ("rectype", "urn", "la", "kind"))
     # A school, LA or England row repeated in the file: the first copy is stored, the later
     # ones are rejected, or every sum over schools would count the school once per copy and
     # an LA would have two different published figures for one measure.
-    usable_school = (kind == _SCHOOL) & urn.fill_null("").str.contains(r"^\d{5,7}$")
     identity = (
-        pl.when(usable_school)
-        .then(pl.lit("school ") + urn)
+        pl.when((kind == _SCHOOL) & pl.col("__usable_urn"))
+        .then(urn)
         .when((kind == _LA) & la_code.is_not_null())
-        .then(pl.lit("la ") + la_code)
+        .then(la_code)
         .when(kind.is_in([_ENGLAND, _ENGLAND_ALL]))
-        .then(kind)
-        .otherwise(None)
+        .then(pl.lit(""))
     )
-    repeat = identity.is_not_null() & (pl.int_range(pl.len()).over(identity) > 0)
+    repeat = identity.is_not_null() & ~pl.struct(kind, identity).is_first_distinct()
     reason = (
         pl.when(rectype == "")
         .then(pl.lit("no RECTYPE (blank or malformed row)"))
@@ -382,33 +391,29 @@ def _classify(frame: pl.DataFrame, key_stage: str) -> pl.DataFrame:
             + rectype.str.slice(0, 20)
             + pl.lit(f"' for a {key_stage.upper()} file")
         )
-        .when((kind == _SCHOOL) & ~urn.fill_null("").str.contains(r"^\d{5,7}$"))
+        .when((kind == _SCHOOL) & ~pl.col("__usable_urn"))
         .then(
             pl.lit("school row (RECTYPE ")
             + rectype
             + pl.lit(") has no usable URN ('")
-            + shown_urn
+            + urn.fill_null("").str.slice(0, 20)
             + pl.lit("')")
         )
-        .when(repeat & (kind == _SCHOOL))
+        .when(pl.col("__repeat") & (kind == _SCHOOL))
         .then(pl.lit("duplicate URN ") + urn)
-        .when(repeat & (kind == _LA))
+        .when(pl.col("__repeat") & (kind == _LA))
         .then(pl.lit("a second LA row for LA ") + la_code + pl.lit(" (the first is stored)"))
-        .when(repeat)
+        .when(pl.col("__repeat"))
         .then(
             pl.lit("a second England row of RECTYPE ") + rectype + pl.lit(" (the first is stored)")
         )
         .when((kind == _LA) & la_code.is_null())
         .then(pl.lit("LA row (RECTYPE ") + rectype + pl.lit(") has no usable LEA code"))
-        .otherwise(None)
     )
-    return frame.with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__row"),
-        rectype.alias("__rectype"),
-        urn.alias("__urn"),
-        la_code.alias("__la"),
-        kind.alias("__kind"),
-        reason.alias("__reason"),
+    return (
+        coded.with_columns(repeat.alias("__repeat"))
+        .with_columns(reason.alias("__reason"))
+        .drop("__usable_urn", "__repeat")
     )
 
 
