@@ -21,17 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.pages import ROOT
+from tests.browser.chromium import launch_browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 VIEWPORT = {"width": 1400, "height": 1000}
 
 #: Ready: the run is over (notRunning, nothing stale) and every visible chart and map has
@@ -320,7 +311,8 @@ def _guard(result: PageRun, action: Any, is_load: bool) -> tuple[float, int] | N
 
 
 def launch(playwright: Any) -> Any:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    """The browser tests' Chromium, launched as they launch it."""
+    return launch_browser(playwright)
 
 
 # --------------------------------------------------------------------------- cold start, memory

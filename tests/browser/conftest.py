@@ -36,20 +36,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from tests.browser.chromium import launch_browser
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = os.environ.get("EQUITY_CHROMIUM", "/usr/bin/chromium")
-#: Without the background-networking flags Chromium tries to reach Google's services, and
-#: a closed network refuses its connections; sandboxing needs privileges CI containers lack.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SERVER_START_TIMEOUT_S = 90.0
 APP_TIMEOUT_MS = 90_000
 VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
@@ -378,10 +368,6 @@ def wait_for_app(
     except PlaywrightTimeoutError:
         state = page.evaluate(APP_STATE_JS, CHART_SELECTOR)
         raise AssertionError(f"the app did not settle in {timeout_ms} ms: {state}") from None
-
-
-def launch_browser(playwright: Any) -> Browser:
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
 @pytest.fixture(scope="module")
