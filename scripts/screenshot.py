@@ -13,8 +13,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.browser.chromium import launch_browser  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402  (the tests' own server and wait helpers)
-    launch_browser,
     new_context,
     open_app,
     start_server,
