@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -281,12 +282,13 @@ def _cut_by_parsing(text: str) -> tuple[str, tuple[int, bool] | None]:
 
 
 def _ends_with_a_whole_row(text: str) -> bool:
-    """True when the last line is plainly a complete row: no quotes are open anywhere,
-    none are in it, and it has at least the header's fields. Checked with a few C-speed
+    """True when the last line is plainly a complete row: every quote in the file opens or
+    closes a whole quoted field, none is in the last line, and it has at least the header's
+    fields. Checked with a few C-speed
     counts, so a complete 10 MB file need not be parsed row by row to learn that."""
     last_break = max(text.rfind("\n"), text.rfind("\r"))
     last = text[last_break + 1 :]
-    if last_break < 0 or '"' in last or text.count('"') % 2:
+    if last_break < 0 or '"' in last or not _quotes_are_whole_fields(text):
         return False
     try:
         header_fields = len(next(csv.reader(_lines(text))))
@@ -303,3 +305,22 @@ def _lines(text: str) -> Iterator[str]:
         end = len(text) if end < 0 else end + 1
         yield text[start:end]
         start = end
+
+
+_QUOTED_FIELD = re.compile(r'"(?:[^"]|"")*"')
+_FIELD_ENDS = (",", "\n", "\r")
+
+
+def _quotes_are_whole_fields(text: str) -> bool:
+    """Every quote in `text` is part of a quoted field that starts and ends at a field
+    boundary (doubled inside it, as CSV escapes one). A stray quote (`a"b`) makes a reader's
+    idea of what is quoted uncertain, so it answers False."""
+    quotes = 0
+    for match in _QUOTED_FIELD.finditer(text):
+        start, end = match.span()
+        if start and text[start - 1] not in _FIELD_ENDS:
+            return False
+        if end < len(text) and text[end] not in _FIELD_ENDS:
+            return False
+        quotes += text.count('"', start, end)
+    return quotes == text.count('"')

@@ -75,3 +75,10 @@ def test_the_quick_whole_row_check_never_disagrees_with_parsing(text: str) -> No
     """The quick check may only skip the parse when the parse would keep the last row."""
     if text and not text.endswith(("\n", "\r")) and _ends_with_a_whole_row(text):
         assert _cut_by_parsing(text) == (text, None)
+
+
+def test_a_stray_quote_sends_the_check_to_the_parser() -> None:
+    """Found by the property test: quotes in mid-field pair up differently for a reader."""
+    text = '","x\ny"\n"\n1'
+    assert not _ends_with_a_whole_row(text)
+    assert _ends_with_a_whole_row('A,B\n"a, b",1\n2,3')
