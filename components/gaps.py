@@ -16,7 +16,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_panel, data, views
-from components.charts import AnyChart
+from components.charts import AnyChart, mark
 from components.filters import Filters
 from components.tables import csv_bytes, status_text
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, SUPPRESSED_COLOUR, TEXT
@@ -247,31 +247,33 @@ def _dumbbell(
     x_title = SHORT[measure]
     y = alt.Y("area:N", sort=order, title=None)
     # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
+    # Marks, scales and legends as plain Vega-Lite JSON (see charts.mark): cheap to copy.
     links = alt.Chart(
         wide.select("area", "disadvantaged", "other").to_pandas(),
-        mark=alt.MarkDef(type="rule", color=SUPPRESSED_COLOUR, strokeWidth=3),
+        mark=mark("rule", color=SUPPRESSED_COLOUR, strokeWidth=3),
         encoding=alt.FacetedEncoding(
             y=y,
-            x=alt.X("disadvantaged:Q", title=x_title, scale=alt.Scale(zero=False)),
+            x=alt.X("disadvantaged:Q", title=x_title, scale={"zero": False}),
             x2=alt.X2("other:Q"),
         ),
     )
     dots = alt.Chart(
         long.select("area", "pupils", "value").to_pandas(),
-        mark=alt.MarkDef(type="point", filled=True, size=160, opacity=1),
+        mark=mark("point", filled=True, size=160, opacity=1),
         encoding=alt.FacetedEncoding(
             y=y,
             x=alt.X("value:Q", title=x_title),
             color=alt.Color(
                 "pupils:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=labels, range=[GROUP_COLOURS["disadvantaged"], GROUP_COLOURS["other"]]
-                ),
-                legend=alt.Legend(orient="bottom"),
+                scale={
+                    "domain": labels,
+                    "range": [GROUP_COLOURS["disadvantaged"], GROUP_COLOURS["other"]],
+                },
+                legend={"orient": "bottom"},
             ),
             shape=alt.Shape(
-                "pupils:N", scale=alt.Scale(domain=labels, range=["circle", "square"]), title=None
+                "pupils:N", scale={"domain": labels, "range": ["circle", "square"]}, title=None
             ),
             tooltip=[
                 alt.Tooltip("area:N", title="Area"),
@@ -291,14 +293,14 @@ def _dumbbell(
         layers.append(
             alt.Chart(
                 ref,
-                mark=alt.MarkDef(type="rule", color=TEXT, strokeDash=[6, 4]),
+                mark=mark("rule", color=TEXT, strokeDash=[6, 4]),
                 encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
             )
         )
         layers.append(
             alt.Chart(
                 ref,
-                mark=alt.MarkDef(type="text", align="right", dx=-4, dy=-6, color=TEXT),
+                mark=mark("text", align="right", dx=-4, dy=-6, color=TEXT),
                 encoding=alt.FacetedEncoding(
                     x=alt.X("x:Q"), y=alt.YValue(0), text=alt.Text("label:N")
                 ),
@@ -465,31 +467,35 @@ def _ranked_chart(
     )
     # Built with one constructor per layer (no .mark_*/.encode/.transform_* chains): each
     # chained call deep-copies the chart, and with 150 LAs that dominated a rerun. Data sit
-    # on the layer groups, so Altair need not lift (copy and hash) each layer's data.
+    # on the layer groups, so Altair need not lift (copy and hash) each layer's data. Marks,
+    # scales, axes, legends and filters are plain Vega-Lite JSON and the 150-name sort a
+    # tuple (see charts.mark): Altair copies each layer of these nested groups eight times
+    # while building and again while serialising, and those copies are then cheap.
     x = alt.X(
         "area:N",
-        sort=bars_data["area"].to_list(),
+        sort=tuple(bars_data["area"].to_list()),
         title=f"Local authorities, ranked ({drawn.height})",
-        axis=alt.Axis(labels=False, ticks=False),
+        axis={"labels": False, "ticks": False},
     )
     top = float(drawn.select(pl.col("value").max()).item())
     bottom = min(0.0, float(drawn.select(pl.col("value").min()).item()))
     room = 0.45 if named == "gm_la" else 0.2  # for the names above the bars
     headroom = max(top, 0.0) + room * (max(top, 0.0) - bottom)
-    y = alt.Y("value:Q", title=value_title, scale=alt.Scale(domain=[bottom, headroom], nice=True))
+    y = alt.Y("value:Q", title=value_title, scale={"domain": [bottom, headroom], "nice": True})
     data = bars_data.to_pandas()
     bars = alt.Chart(
-        mark=alt.MarkDef(type="bar"),
+        mark=mark("bar"),
         encoding=alt.FacetedEncoding(
             x=x,
             y=y,
             color=alt.Color(
                 "group:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=[ROLE_LABELS[r] for r in roles], range=[ROLE_COLOURS[r] for r in roles]
-                ),
-                legend=alt.Legend(orient="bottom"),
+                scale={
+                    "domain": [ROLE_LABELS[r] for r in roles],
+                    "range": [ROLE_COLOURS[r] for r in roles],
+                },
+                legend={"orient": "bottom"},
             ),
             tooltip=[
                 alt.Tooltip("area:N", title="Authority"),
@@ -500,16 +506,11 @@ def _ranked_chart(
     )
     names = [  # neighbours' names at two heights so they do not overprint
         alt.Chart(
-            mark=alt.MarkDef(
-                type="text",
-                angle=270,
-                align="left",
-                baseline="middle",
-                dx=4 + 84 * slot,
-                color=TEXT,
+            mark=mark(
+                "text", angle=270, align="left", baseline="middle", dx=4 + 84 * slot, color=TEXT
             ),
             encoding=alt.FacetedEncoding(x=x, y=y, text=alt.Text("area:N")),
-            transform=[alt.FilterTransform(filter=f"datum.slot == {slot}")],
+            transform=[{"filter": f"datum.slot == {slot}"}],
         )
         for slot in (0, 1)
     ]
@@ -524,28 +525,28 @@ def _ranked_chart(
         (pl.col("area") + ": " + pl.col("value").round(2).cast(pl.String)).alias("reference"),
     )
     labels = ref_data["reference"].to_list()
-    scale = alt.Scale(domain=labels, range=[ROLE_COLOURS[r] for r in ref_data["role"]])
+    scale = {"domain": labels, "range": [ROLE_COLOURS[r] for r in ref_data["role"]]}
     ref = ref_data.to_pandas()
     lines = [  # one layer per line: its own dash pattern
         alt.Chart(
-            mark=alt.MarkDef(type="rule", strokeWidth=2.5, strokeDash=REF_DASHES[role]),
+            mark=mark("rule", strokeWidth=2.5, strokeDash=REF_DASHES[role]),
             encoding=alt.FacetedEncoding(
                 y=alt.Y("value:Q"),
                 color=alt.Color(
                     "reference:N",
                     title=None,
                     scale=scale,
-                    legend=alt.Legend(orient="bottom", symbolType="stroke"),
+                    legend={"orient": "bottom", "symbolType": "stroke"},
                 ),
                 tooltip=[alt.Tooltip("area:N"), alt.Tooltip("value:Q", format=".2f")],
             ),
-            transform=[alt.FilterTransform(filter=f"datum.role == '{role}'")],
+            transform=[{"filter": f"datum.role == '{role}'"}],
         )
         for role in ref_data["role"].to_list()
     ]
     chart = alt.LayerChart(
         layer=[alt.LayerChart(data=data, layer=layers), alt.LayerChart(data=ref, layer=lines)],
-        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="independent")),
+        resolve={"scale": {"color": "independent"}},
         height=380,
     )
     return finish(chart, title)
@@ -832,11 +833,12 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
     lo = float(drawn.select(pl.min_horizontal(pl.col(c).min() for c in both)).item())
     hi = float(drawn.select(pl.max_horizontal(pl.col(c).max() for c in both)).item())
     domain = [lo - abs(lo) * 0.05, hi + abs(hi) * 0.05]
-    scale = alt.Scale(domain=domain, nice=True)
+    scale = {"domain": domain, "nice": True}
     # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
+    # Marks, scales and legends as plain Vega-Lite JSON (see charts.mark): cheap to copy.
     points = alt.Chart(
         drawn.to_pandas(),
-        mark=alt.MarkDef(type="point", size=70, strokeWidth=2),
+        mark=mark("point", size=70, strokeWidth=2),
         encoding=alt.FacetedEncoding(
             x=alt.X("other:Q", title=f"Other pupils: {label}", scale=scale),
             y=alt.Y("disadvantaged:Q", title=f"Disadvantaged pupils: {label}", scale=scale),
@@ -844,14 +846,14 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
             fill=alt.Fill(
                 "cohort:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=[
+                scale={
+                    "domain": [
                         f"{analysis.SMALL_COHORT} or more disadvantaged pupils",
                         f"Fewer than {analysis.SMALL_COHORT} disadvantaged pupils",
                     ],
-                    range=[GROUP_COLOURS["disadvantaged"], "#FFFFFF"],
-                ),
-                legend=alt.Legend(orient="bottom"),
+                    "range": [GROUP_COLOURS["disadvantaged"], "#FFFFFF"],
+                },
+                legend={"orient": "bottom"},
             ),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),
@@ -865,7 +867,7 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
     )
     diagonal = alt.Chart(
         pl.DataFrame({"a": domain, "b": domain}).to_pandas(),
-        mark=alt.MarkDef(type="line", color=SUPPRESSED_COLOUR, strokeDash=[4, 4]),
+        mark=mark("line", color=SUPPRESSED_COLOUR, strokeDash=[4, 4]),
         encoding=alt.FacetedEncoding(x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale)),
     )
     layers: list[Any] = [diagonal, points]
@@ -876,14 +878,14 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
         layers.append(
             alt.Chart(
                 ref,
-                mark=alt.MarkDef(type="rule", color=TEXT, strokeDash=[6, 3]),
+                mark=mark("rule", color=TEXT, strokeDash=[6, 3]),
                 encoding=alt.FacetedEncoding(y=alt.Y("y:Q", scale=scale)),
             )
         )
         layers.append(
             alt.Chart(
                 ref,
-                mark=alt.MarkDef(type="text", align="left", dy=-7, x=4, color=TEXT),
+                mark=mark("text", align="left", dy=-7, x=4, color=TEXT),
                 encoding=alt.FacetedEncoding(y=alt.Y("y:Q", scale=scale), text=alt.Text("label:N")),
             )
         )
