@@ -8,6 +8,9 @@ word on screen and a small cohort is flagged rather than hidden.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import polars as pl
@@ -50,7 +53,7 @@ def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFr
 
     Rows: the selected LA (or the GM mean for the group), the GM mean, the region, England.
     """
-    table = queries.headline_gaps(store, la_code, phase, [year])
+    table = _headline(store, la_code, phase).filter(pl.col("academic_year") == year)
     roles = ["gm_mean", "england"] if la_code == GM_GROUP_CODE else ["selected", "gm_mean"]
     keep = table.filter(pl.col("role").is_in([*roles, "region", "england"]))
     if la_code == GM_GROUP_CODE:
@@ -64,6 +67,14 @@ def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFr
         .sort("__order", "measure")
         .drop("__order")
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _headline(store: Store, la_code: str, phase: str) -> pl.DataFrame:
+    """The area's published figures and gaps in every year (queries.headline_gaps), held
+    per store and area: the page's summary (one year) and its trend (every year) are both
+    drawn from it in one rerun, so the query runs once, not twice."""
+    return queries.headline_gaps(store, la_code, phase)
 
 
 def _region_rows(store: Store, region: str, phase: str, year: str) -> pl.DataFrame:
@@ -81,7 +92,14 @@ def las_in_year(store: Store, year: str) -> list[str]:
     Old codes (Dorset before 2019, Northamptonshire before 2021, Cumbria before 2023) and
     codes not yet created have no figures, so the comparison lists only real authorities.
     """
-    return (
+    return list(_las_in_year(store, year))
+
+
+@functools.lru_cache(maxsize=16)
+def _las_in_year(store: Store, year: str) -> tuple[str, ...]:
+    """las_in_year, held per store and year: a filter over every published row, the same
+    for whichever LA is selected."""
+    return tuple(
         store.published()
         .filter(
             (pl.col("entity_kind") == "la")
@@ -104,20 +122,7 @@ def la_ranking(
     england_other, gap_within, gap_national. Values stay null where not published.
     """
     del phase  # the measure fixes the key stage; kept so the cache key names the phase
-    las = las_in_year(store, year)
     region = area_region(store, la_code)
-    entities = [*las, ENGLAND_CODE, *([region] if region else [])]
-    rows = queries.published_rows(store, entities, [measure], [year], LA_GROUPS)
-    table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
-    present = set(table["entity"].to_list())
-    missing = [e for e in las if e not in present]
-    if missing:  # an LA of that year with no row for this measure: keep it, unpublished
-        table = pl.concat(
-            [table, pl.DataFrame({"entity": missing}).with_columns(measure=pl.lit(measure))],
-            how="diagonal_relaxed",
-        )
-    gm = group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_SERIES)
-    names = dict(store.areas().select("la_code", "name").iter_rows())
     members = queries.member_las(la_code)
     role = (
         pl.when(pl.col("entity") == ENGLAND_CODE)
@@ -134,9 +139,8 @@ def la_ranking(
     )
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
     return (
-        pl.concat([table, gm], how="diagonal_relaxed")
+        _ranking_rows(store, year, measure, region)
         .with_columns(
-            pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
             role.alias("role"),
             group_value.alias("group_value"),
             pl.lit(year).alias("academic_year"),
@@ -159,13 +163,37 @@ def la_ranking(
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _ranking_rows(store: Store, year: str, measure: str, region: str | None) -> pl.DataFrame:
+    """The ranking's rows before the roles: every LA of the year, England, the region and
+    the GM mean, named. They do not depend on the selected LA (only its region does), so
+    they are worked out once per store, year, measure and region; the roles are a
+    `with_columns` per LA."""
+    las = las_in_year(store, year)
+    entities = [*las, ENGLAND_CODE, *([region] if region else [])]
+    rows = queries.published_rows(store, entities, [measure], [year], LA_GROUPS)
+    table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
+    present = set(table["entity"].to_list())
+    missing = [e for e in las if e not in present]
+    if missing:  # an LA of that year with no row for this measure: keep it, unpublished
+        table = pl.concat(
+            [table, pl.DataFrame({"entity": missing}).with_columns(measure=pl.lit(measure))],
+            how="diagonal_relaxed",
+        )
+    gm = group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_SERIES)
+    names = dict(store.areas().select("la_code", "name").iter_rows())
+    return pl.concat([table, gm], how="diagonal_relaxed").with_columns(
+        pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area")
+    )
+
+
 def gap_trend(store: Store, la_code: str, phase: str, measure: str, group: str) -> pl.DataFrame:
     """Every published year of the area, the GM mean, the region (outside GM) and England.
 
     Columns: academic_year, series, role, disadvantaged, other, group_value, gap_within,
     gap_national. Years with no figure stay as rows with nulls, so gaps show as gaps.
     """
-    table = queries.headline_gaps(store, la_code, phase).filter(pl.col("measure") == measure)
+    table = _headline(store, la_code, phase).filter(pl.col("measure") == measure)
     in_gm = la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER
     roles = ["gm_mean", "england"] + ([] if in_gm else ["region"])
     if la_code != GM_GROUP_CODE:
@@ -203,17 +231,23 @@ def performance_kind(phase: str) -> str:
 def school_years(store: Store, la_codes: tuple[str, ...], phase: str) -> list[str]:
     """Years with school-level results (performance tables) for any of the LAs (from the
     per-source summaries, Store.summary)."""
-    years = (
+    by_la = _school_years_by_la(store, phase)
+    return sorted({year for code in la_codes for year in by_la.get(code, ())})
+
+
+@functools.lru_cache(maxsize=4)
+def _school_years_by_la(store: Store, phase: str) -> Mapping[str, tuple[str, ...]]:
+    """Each LA's years with performance-table school rows, read once per store and phase
+    (choosing another LA is then a lookup); read-only, as every caller shares it."""
+    rows = (
         store.summary()
-        .filter(
-            (pl.col("entity_kind") == "school")
-            & (pl.col("kind") == performance_kind(phase))
-            & pl.col("la_code").is_in(list(la_codes))
-        )["academic_year"]
-        .unique()
-        .to_list()
+        .filter((pl.col("entity_kind") == "school") & (pl.col("kind") == performance_kind(phase)))
+        .group_by("la_code")
+        .agg(pl.col("academic_year").unique())
     )
-    return sorted(years)
+    return MappingProxyType(
+        {code: tuple(years) for code, years in rows.iter_rows() if code is not None}
+    )
 
 
 def _cell(rows: pl.DataFrame, measure: str, group: str, prefix: str) -> pl.DataFrame:
@@ -249,6 +283,26 @@ def england_other(store: Store, measure: str, year: str) -> float | None:
     return float(values[0]) if values.len() else None
 
 
+@functools.lru_cache(maxsize=8)
+def _school_rows(
+    store: Store, phase: str, year: str, measure: str, groups: tuple[str, ...]
+) -> pl.DataFrame:
+    """Every school's rows of `measure` and of its pupil counts for these groups in one
+    year, all LAs: read once per store, year, measure and groups (some 30,000 rows for KS4,
+    100,000 for KS2 at national scale), so choosing another LA is a filter in memory."""
+    return (
+        store.results_of([performance_kind(phase)], [year])
+        .filter(
+            (pl.col("entity_kind") == "school")
+            & (pl.col("academic_year") == year)
+            & pl.col("measure").is_in([measure, "pupils"])
+            & pl.col("pupil_group").is_in(list(groups))
+        )
+        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+
+
 def school_results(
     store: Store, la_codes: tuple[str, ...], phase: str, year: str, measure: str, group: str
 ) -> pl.DataFrame:
@@ -265,17 +319,8 @@ def school_results(
         "other",
         *([group] if group not in ("disadvantaged", "other") else []),
     ]
-    rows = (
-        store.results_of([performance_kind(phase)], [year])
-        .filter(
-            (pl.col("entity_kind") == "school")
-            & pl.col("la_code").is_in(list(la_codes))
-            & (pl.col("academic_year") == year)
-            & pl.col("measure").is_in([measure, "pupils"])
-            & pl.col("pupil_group").is_in(groups)
-        )
-        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
-        .collect()
+    rows = _school_rows(store, phase, year, measure, tuple(groups)).filter(
+        pl.col("la_code").is_in(list(la_codes))
     )
     schools = rows.select("entity", "la_code").unique("entity")
     for group_name in groups:
