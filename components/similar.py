@@ -19,7 +19,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_panel, data, views
-from components.charts import AnyChart, finish
+from components.charts import AnyChart, finish, mark
 from components.filters import Filters
 from components.tables import csv_bytes, human_size, status_text
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
@@ -75,7 +75,10 @@ def _source(context: similar.Context, kind: str) -> str:
 
 
 def load_context(selection: Filters) -> similar.Context:
-    return data.cached(similar.context_table, selection.phase, selection.year)
+    """Every school's context for the phase and year, held once per store version and
+    shared, not copied, per rerun (data.shared): it is only read, and unpickling some
+    25,000 rows on every rerun cost more than the page's own work on it."""
+    return data.shared(similar.context_table, selection.phase, selection.year)
 
 
 # --------------------------------------------------------------------------- controls
@@ -87,6 +90,10 @@ class Parsed:
     #: (what was wrong with a value, what is used instead), for each bad value.
     problems: tuple[tuple[str, str], ...]
     pool_given: bool
+    #: The authority's schools (similar.school_options) and the one a page opens on, worked
+    #: out once per rerun for the link and the widgets alike.
+    schools: pl.DataFrame
+    default: str
 
 
 def _options(choice: Choice) -> tuple[tuple[str, str], ...]:
@@ -121,7 +128,7 @@ def parse_choice(
         return None
     problems: list[tuple[str, str]] = []
     urns = schools["urn"].to_list()
-    default = similar.default_school(context, selection.members) or urns[0]
+    default = similar.default_school(context, selection.members, schools) or urns[0]
     urn = str(params.get("school") or default).strip()
     if urn not in urns:
         problems.append((_unknown_school(urn, context, selection), DEFAULT_SCHOOL_TEXT))
@@ -149,7 +156,8 @@ def parse_choice(
     have = similar.available_features(context, urn)
     features, feature_problems = _link_features(str(params.get("features") or ""), have)
     problems.extend(feature_problems)
-    return Parsed(Choice(urn, name, la_code, size, pool, features), tuple(problems), pool_given)
+    choice = Choice(urn, name, la_code, size, pool, features)
+    return Parsed(choice, tuple(problems), pool_given, schools, default)
 
 
 def _link_features(
@@ -220,7 +228,7 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
             "January 2019 school census, so there is no school to find a family for."
         )
         return None
-    schools = similar.school_options(context, selection.members)
+    schools = parsed.schools
     urns = schools["urn"].to_list()
     labels = {
         u: f"{n} (URN {u})" + (f", {la}" if selection.is_group else "")
@@ -228,7 +236,7 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
     }
     first = _SCHOOL not in st.session_state
     if not first and st.session_state[_SCHOOL] not in labels:
-        st.session_state[_SCHOOL] = similar.default_school(context, selection.members) or urns[0]
+        st.session_state[_SCHOOL] = parsed.default
     if first:
         have = similar.available_features(context, parsed.choice.urn)
         _seed(parsed, [k for k in similar.FEATURES if k in have])
@@ -416,14 +424,15 @@ def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
         *fam.features,
         *(pl.col(f"z_{f}").round(4) for f in fam.features),
     )
-    for outcome in similar.OUTCOMES[phase]:
-        for group, column in outcome.columns.items():
-            texts = [
-                status_text(v, s, outcome.decimals)
-                for v, s in result.table.select(column, f"{column}_status").iter_rows()
-            ]
-            base = base.with_columns(pl.Series(f"{outcome.key}_{group}", texts))
-    return base
+    table = result.table
+    return base.with_columns(  # one step for every outcome column, in the same order
+        pl.Series(
+            f"{outcome.key}_{group}",
+            _status_texts(table[column], table[f"{column}_status"], outcome.decimals),
+        )
+        for outcome in similar.OUTCOMES[phase]
+        for group, column in outcome.columns.items()
+    )
 
 
 # --------------------------------------------------------------------------- charts
@@ -433,23 +442,24 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
     """Each family school a dot per pupil group; the chosen school a larger blue diamond."""
     roles = ["Family school", "This school"]
     groups = frame["pupils"].n_unique()
-    # One constructor (as in charts.group_bars): chained calls copy and re-validate.
+    # One constructor (as in charts.group_bars): chained calls copy and re-validate. Mark,
+    # scales and legend as plain Vega-Lite JSON (see charts.mark): checked once, in to_dict.
     chart = alt.Chart(
         frame.to_pandas(),
-        mark=alt.MarkDef(type="point", filled=True, opacity=0.85),
+        mark=mark("point", filled=True, opacity=0.85),
         encoding=alt.FacetedEncoding(
-            x=alt.X("value:Q", title=value_title, scale=alt.Scale(zero=False)),
+            x=alt.X("value:Q", title=value_title, scale={"zero": False}),
             y=alt.Y("pupils:N", title=None),
             color=alt.Color(
                 "role:N",
                 title=None,
-                scale=alt.Scale(domain=roles, range=[FAMILY_COLOUR, CHOSEN_COLOUR]),
-                legend=alt.Legend(orient="bottom"),
+                scale={"domain": roles, "range": [FAMILY_COLOUR, CHOSEN_COLOUR]},
+                legend={"orient": "bottom"},
             ),
             shape=alt.Shape(
-                "role:N", scale=alt.Scale(domain=roles, range=["circle", "diamond"]), legend=None
+                "role:N", scale={"domain": roles, "range": ["circle", "diamond"]}, legend=None
             ),
-            size=alt.Size("role:N", scale=alt.Scale(domain=roles, range=[90, 360]), legend=None),
+            size=alt.Size("role:N", scale={"domain": roles, "range": [90, 360]}, legend=None),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),
                 alt.Tooltip("pupils:N", title="Pupils"),
@@ -467,17 +477,20 @@ def _ordinal(n: int) -> str:
 
 
 def _place(ranked: pl.DataFrame, decimals: int) -> str:
-    """'53.7, 2nd of 19 with a figure (family median 41.2)' or why there is no figure."""
-    mine = ranked.filter(pl.col("role") == "chosen").row(0, named=True)
-    published = ranked.filter(pl.col("value").is_not_null())
-    family_values = published.filter(pl.col("role") == "family")["value"]
-    values = [float(v) for v in family_values.to_list()]
+    """'53.7, 2nd of 19 with a figure (family median 41.2)' or why there is no figure.
+
+    Read from the ranked rows in Python: a family is ~20 rows, too few for polars filters
+    (three per outcome and group) to pay for themselves."""
+    rows = ranked.rows(named=True)
+    mine = next(r for r in rows if r["role"] == "chosen")
+    published = [r for r in rows if r["value"] is not None]
+    values = [float(r["value"]) for r in published if r["role"] == "family"]
     median = f" (family median {statistics.median(values):.{decimals}f})" if values else ""
     if mine["value"] is None:
         return f"{status_text(None, mine['status'])}{median}"
     return (
         f"{mine['value']:.{decimals}f}, {_ordinal(int(mine['position']))} of "
-        f"{published.height} with a figure{median}"
+        f"{len(published)} with a figure{median}"
     )
 
 
@@ -539,16 +552,21 @@ def _flag(condition: pl.Expr, text: str) -> pl.Expr:
     return pl.when(condition).then(pl.lit(text)).otherwise(pl.lit(""))
 
 
+def _status_texts(values: pl.Series, statuses: pl.Series, decimals: int) -> list[str]:
+    """Each cell as a reader should see it (tables.status_text), from the two columns."""
+    return [
+        status_text(v, s, decimals)
+        for v, s in zip(values.to_list(), statuses.to_list(), strict=True)
+    ]
+
+
 def _ranked_table(ranked: pl.DataFrame, label: str, decimals: int) -> pl.DataFrame:
     return ranked.select(
         pl.col("position").alias("Position in family"),
         pl.col("name").alias("School"),
         pl.col("la_name").alias("LA"),
         pl.lit(label).alias("Pupils"),
-        pl.Series(
-            "Result",
-            [status_text(v, s, decimals) for v, s in ranked.select("value", "status").iter_rows()],
-        ),
+        pl.Series("Result", _status_texts(ranked["value"], ranked["status"], decimals)),
         pl.col("pupils").cast(pl.Int64).alias("Cohort"),
         _flag(pl.col("small_cohort"), f"fewer than {SMALL_COHORT} pupils").alias("Small cohort"),
         _flag(pl.col("role") == "chosen", "this school").alias("Note"),
@@ -608,7 +626,7 @@ def best_for_disadvantaged(
         )
         st.markdown(f"**Worth a visit** on {outcome.label} ({year}): {_md(names)}.")
     texts = {
-        name: [status_text(v, s, d) for v, s in table.select(value, status).iter_rows()]
+        name: _status_texts(table[value], table[status], d)
         for name, value, status in (
             ("Disadvantaged", "value", "status"),
             ("Other pupils", "other", "other_status"),
@@ -643,9 +661,10 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     y = alt.Y("school:N", sort=order, title=None)
     residual = alt.X("residual:Q")
     # One constructor per layer (as in charts.group_bars): chained calls copy and re-validate.
+    # Marks, scales and legends as plain Vega-Lite JSON (see charts.mark): cheap to copy.
     bands = alt.Chart(
         data,
-        mark=alt.MarkDef(type="rule", strokeWidth=2, color=FAMILY_COLOUR),
+        mark=mark("rule", strokeWidth=2, color=FAMILY_COLOUR),
         encoding=alt.FacetedEncoding(
             y=y,
             x=alt.X("lower:Q", title=f"Result minus expected ({unit})"),
@@ -654,19 +673,19 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     )
     dots = alt.Chart(
         data,
-        mark=alt.MarkDef(type="point", filled=True, size=110),
+        mark=mark("point", filled=True, size=110),
         encoding=alt.FacetedEncoding(
             y=y,
             x=residual,
             color=alt.Color(
                 "verdict:N",
                 title=None,
-                scale=alt.Scale(domain=verdicts, range=colours),
-                legend=alt.Legend(orient="bottom"),
+                scale={"domain": verdicts, "range": colours},
+                legend={"orient": "bottom"},
             ),
             shape=alt.Shape(
                 "verdict:N",
-                scale=alt.Scale(domain=verdicts, range=["triangle-up", "circle", "triangle-down"]),
+                scale={"domain": verdicts, "range": ["triangle-up", "circle", "triangle-down"]},
                 legend=None,
             ),
             tooltip=[
@@ -680,19 +699,14 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     )
     ring = alt.Chart(
         data,
-        mark=alt.MarkDef(
-            type="point",
-            shape="square",
-            size=420,
-            filled=False,
-            strokeWidth=2.5,
-            color=CHOSEN_COLOUR,
+        mark=mark(
+            "point", shape="square", size=420, filled=False, strokeWidth=2.5, color=CHOSEN_COLOUR
         ),
         encoding=alt.FacetedEncoding(y=y, x=residual),
-        transform=[alt.FilterTransform(filter=f"indexof(datum.school, '{THIS_SCHOOL}') >= 0")],
+        transform=[{"filter": f"indexof(datum.school, '{THIS_SCHOOL}') >= 0"}],
     )
     zero = alt.Chart(
-        mark=alt.MarkDef(type="rule", color="#0B0C0C", strokeDash=[4, 3]),
+        mark=mark("rule", color="#0B0C0C", strokeDash=[4, 3]),
         encoding=alt.FacetedEncoding(x=alt.XDatum(0)),
     )
     height = DECORATION + max(120, 26 * frame.height)
@@ -767,7 +781,7 @@ def odds_view(
     spec: similar.OddsSpec,
 ) -> tuple[chart_panel.ChartView, OddsFit]:
     """The family's results against expectation (OddsError when the line cannot be fitted)."""
-    fit = similar.odds_for(context, spec)
+    fit = _odds_fit(data.store_version(), context.phase, context.year, spec.key, context)
     members = result.table["urn"].to_list()
     part = fit.table.filter(pl.col("urn").is_in(members))
     verdict = (
@@ -831,6 +845,17 @@ def odds_view(
         options=(*_options(choice), ("odds", spec.key)),
     )
     return view, fit
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _odds_fit(version: str, phase: str, year: str, key: str, _context: similar.Context) -> OddsFit:
+    """similar.odds_for, once per store version, phase, year and outcome: the line is fitted
+    across every loaded school, whichever school is chosen, and the fit is only read.
+    `_context` (not part of the key: Streamlit skips arguments starting with "_") is the
+    context of that phase and year (load_context)."""
+    del version, year  # the key, with phase and key: they fix the context and the outcome
+    spec = next(s for s in similar.ODDS[phase] if s.key == key)
+    return similar.odds_for(_context, spec)
 
 
 def _fitted_where(fit: OddsFit) -> str:

@@ -245,11 +245,15 @@ def school_options(context: Context, la_codes: tuple[str, ...]) -> pl.DataFrame:
     )
 
 
-def default_school(context: Context, la_codes: tuple[str, ...]) -> str | None:
+def default_school(
+    context: Context, la_codes: tuple[str, ...], options: pl.DataFrame | None = None
+) -> str | None:
     """The school a page opens on: the authority's largest school (pupils on roll) with a
     published result split by disadvantage, else with any published result of the phase,
-    else the first by name; ties by URN. None when the authority has no school."""
-    options = school_options(context, la_codes)
+    else the first by name; ties by URN. None when the authority has no school.
+
+    `options`: school_options(context, la_codes), when the caller has it already."""
+    options = school_options(context, la_codes) if options is None else options
     if options.is_empty():
         return None
     frame = context.frame.join(options.select("urn"), on="urn", how="semi")
@@ -418,22 +422,25 @@ def ranked_for(result: FamilyResult, outcome: Outcome, group: str) -> pl.DataFra
     """
     column = outcome.columns[group]
     count = outcome.counts.get(group)
-    table = result.table.select(
+    pupils = pl.col(count) if count else pl.lit(None, dtype=pl.Float64)
+    value = pl.col(column)
+    # One select, then the sort (a rank does not depend on row order): the page asks this
+    # for every outcome and group of a ~20-school family, where each step costs more
+    # than its work.
+    return result.table.select(
         "role",
         "urn",
         "name",
         "la_name",
-        pl.col(column).alias("value"),
+        value.alias("value"),
         pl.col(f"{column}_status").fill_null("missing").alias("status"),
-        (pl.col(count) if count else pl.lit(None, dtype=pl.Float64)).alias("pupils"),
-    ).with_columns((pl.col("pupils") < SMALL_COHORT).fill_null(False).alias("small_cohort"))
-    ordered = table.sort(["value", "urn"], descending=[True, False], nulls_last=True)
-    return ordered.with_columns(
-        pl.when(pl.col("value").is_not_null())
-        .then(pl.col("value").rank("min", descending=True))
+        pupils.alias("pupils"),
+        (pupils < SMALL_COHORT).fill_null(False).alias("small_cohort"),
+        pl.when(value.is_not_null())
+        .then(value.rank("min", descending=True))
         .cast(pl.Int64)
-        .alias("position")
-    )
+        .alias("position"),
+    ).sort(["value", "urn"], descending=[True, False], nulls_last=True)
 
 
 # --------------------------------------------------------------------------- beating the odds
