@@ -15,7 +15,11 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from components.charts import AnyChart, finish  # gaps and school_trends import finish from here
+from components.charts import (
+    AnyChart,
+    finish,
+    mark,
+)  # gaps and school_trends import finish from here
 from components.theme import BASE_FONT, PRESENTATION_FONT, SUPPRESSED_COLOUR, TEXT
 from equity.metrics.trends import SeriesBreak, entries_for, segments
 from equity.schema import year_start
@@ -158,24 +162,33 @@ def trend_chart(
     marks = break_marks(key_stage, measure, span)
     order = [s for s in colours if s in set(drawn["series"].to_list())]
     dash_map = dashes or {}
-    x_scale = alt.Scale(domain=[year_start(span[0]) - 0.5, year_start(span[-1]) + 0.5], nice=False)
-    x_axis = alt.Axis(
-        values=[year_start(y) for y in span], labelExpr=YEAR_LABEL, title=None, grid=False
-    )
+    x_scale: Any = {
+        "domain": [year_start(span[0]) - 0.5, year_start(span[-1]) + 0.5],
+        "nice": False,
+    }
+    x_axis: Any = {
+        "grid": False,
+        "labelExpr": YEAR_LABEL,
+        "title": None,
+        "values": [year_start(y) for y in span],
+    }
     x = alt.X("year:Q", scale=x_scale, axis=x_axis)
-    legend = alt.Legend(
-        orient="bottom", columns=min(3, max(1, len(order))), symbolType="stroke", symbolSize=400
-    )
+    legend: Any = {
+        "columns": min(3, max(1, len(order))),
+        "orient": "bottom",
+        "symbolSize": 400,
+        "symbolType": "stroke",
+    }
     colour = alt.Color(
         "series:N",
         title=None,
-        scale=alt.Scale(domain=order, range=[colours[s] for s in order]),
+        scale={"domain": order, "range": [colours[s] for s in order]},
         legend=legend,
     )
     dash = alt.StrokeDash(  # same field and legend as colour, so the two legends merge
         "series:N",
         title=None,
-        scale=alt.Scale(domain=order, range=[dash_map.get(s, [1, 0]) for s in order]),
+        scale={"domain": order, "range": [dash_map.get(s, [1, 0]) for s in order]},
         legend=legend,
     )
     tooltip = [
@@ -197,21 +210,23 @@ def trend_chart(
         layers.append(
             alt.Chart(
                 pl.DataFrame({"zero": [0.0]}).to_pandas(),
-                mark=alt.MarkDef(type="rule", color=TEXT, strokeWidth=1),
+                mark=mark("rule", color=TEXT, strokeWidth=1),
                 encoding=alt.FacetedEncoding(y=alt.Y("zero:Q")),
             )
         )
     # One constructor per layer (as in charts.group_bars): chained .mark_*/.encode calls
     # copy and re-validate the chart at every step, and this chart is drawn on every rerun.
+    # Marks, scales, axes, legends and transforms are plain Vega-Lite JSON (charts.mark):
+    # cheap to copy, and validated once with the whole spec by to_dict.
     data = values.select(columns).to_pandas()
     # Room above the data for the break labels' lines.
     room = 8 + LABEL_LINES * _label_step(presentation)
-    y_scale = alt.Scale(zero=False, padding=room) if marks.height else alt.Scale(zero=False)
+    y_scale = {"padding": room, "zero": False} if marks.height else {"zero": False}
     y = alt.Y("value:Q", title=value_title, scale=y_scale)
     layers.append(
         alt.Chart(
             data,
-            mark=alt.MarkDef(type="line", strokeWidth=2.5),
+            mark=mark("line", strokeWidth=2.5),
             encoding=alt.FacetedEncoding(
                 x=x, y=y, color=colour, strokeDash=dash, detail=alt.Detail("line:N")
             ),
@@ -220,19 +235,17 @@ def trend_chart(
     layers.append(
         alt.Chart(
             data,
-            mark=alt.MarkDef(type="point", filled=True, size=70, opacity=1),
+            mark=mark("point", filled=True, size=70, opacity=1),
             encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
-            transform=[alt.FilterTransform(filter="datum.flag == null")],
+            transform=[{"filter": "datum.flag == null"}],
         )
     )
     layers.append(
         alt.Chart(
             data,
-            mark=alt.MarkDef(
-                type="point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1
-            ),
+            mark=mark("point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1),
             encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
-            transform=[alt.FilterTransform(filter="datum.flag != null")],
+            transform=[{"filter": "datum.flag != null"}],
         )
     )
     hidden = _withheld(drawn, marks)
@@ -240,9 +253,7 @@ def trend_chart(
         layers.append(
             alt.Chart(
                 hidden.to_pandas(),
-                mark=alt.MarkDef(
-                    type="point", shape="triangle-up", filled=False, size=90, strokeWidth=2
-                ),
+                mark=mark("point", shape="triangle-up", filled=False, size=90, strokeWidth=2),
                 encoding=alt.FacetedEncoding(
                     x=x,
                     y=alt.YValue(HEIGHT - 8),
@@ -291,22 +302,22 @@ def _annotation_layers(
     x0 = alt.X("x0:Q", scale=x_scale, axis=x_axis)
 
     def layer(mark: alt.MarkDef, encoding: alt.FacetedEncoding, *filters: str) -> alt.Chart:
-        transform: list[Any] = [alt.FilterTransform(filter=f) for f in filters]
+        transform: list[Any] = [{"filter": f} for f in filters]
         return alt.Chart(data, mark=mark, encoding=encoding, transform=transform)
 
     layers = [
         layer(
-            alt.MarkDef(type="rect", color=SHADE, opacity=0.9),
+            mark("rect", color=SHADE, opacity=0.9),
             alt.FacetedEncoding(x=x0, x2=alt.X2("x1:Q"), tooltip=tooltip),
             "datum.kind == 'no_data' || datum.kind == 'stops'",
         ),
         layer(
-            alt.MarkDef(type="rule", color=BREAK_RULE, strokeWidth=2),
+            mark("rule", color=BREAK_RULE, strokeWidth=2),
             alt.FacetedEncoding(x=x0, tooltip=tooltip),
             "datum.kind == 'break'",
         ),
         layer(
-            alt.MarkDef(type="rule", color=SUPPRESSED_COLOUR, strokeDash=[5, 4], strokeWidth=1.5),
+            mark("rule", color=SUPPRESSED_COLOUR, strokeDash=[5, 4], strokeWidth=1.5),
             alt.FacetedEncoding(x=x0, tooltip=tooltip),
             "datum.kind == 'flag'",
         ),
@@ -316,19 +327,19 @@ def _annotation_layers(
         row = f"datum.row == {line}"
         y = alt.YValue(4 + _label_step(presentation) * line)
         centred = layer(  # band and flag labels centred on their year(s)
-            alt.MarkDef(type="text", color=TEXT, baseline="top", lineBreak="\n"),
+            mark("text", color=TEXT, baseline="top", lineBreak="\n"),
             alt.FacetedEncoding(x=alt.X("mid:Q", scale=x_scale, axis=x_axis), y=y, text=text),
             row,
             "datum.kind != 'break'",
         )
         centred.transform = [
             *centred.transform,
-            alt.CalculateTransform(calculate="(datum.x0 + datum.x1) / 2", **{"as": "mid"}),
+            {"calculate": "(datum.x0 + datum.x1) / 2", "as": "mid"},
         ]
         layers.append(centred)
         layers.append(  # a break's label sits just right of its rule
             layer(
-                alt.MarkDef(type="text", color=TEXT, baseline="top", align="left", dx=5),
+                mark("text", color=TEXT, baseline="top", align="left", dx=5),
                 alt.FacetedEncoding(x=x0, y=y, text=text),
                 row,
                 "datum.kind == 'break'",
