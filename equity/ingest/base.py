@@ -26,6 +26,12 @@ class IngestError(Exception):
     """A file cannot be used at all. The message names the file and says what is wrong."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's first line (or its type's name), at most 200 characters: enough to say
+    what went wrong in one line of an ingest report, never a traceback."""
+    return ((str(exc).splitlines() or [""])[0] or type(exc).__name__)[:200]
+
+
 @dataclass
 class IngestResult:
     """The rows one source file contributes to the store, and the account of its rows.

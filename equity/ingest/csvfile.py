@@ -17,7 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
-from equity.ingest.base import IngestError
+from equity.ingest.base import IngestError, first_line
 
 #: Encodings tried in order. cp1252 is what Excel on Windows writes ("Save as CSV").
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
@@ -111,12 +111,16 @@ class TextCsv:
     name: str
     #: The file as UTF-8 bytes (re-encoded when it was Windows-1252 or Latin-1).
     data: bytes
-    #: Column names as published, BOM and padding removed, in file order.
-    header: list[str]
-    #: Cleaned name -> the name exactly as the file spells it (polars selects by that).
+    #: Column name as published, BOM and padding removed -> the name exactly as the file
+    #: spells it (polars selects by that); in file order.
     spelled: dict[str, str]
     #: (fields, inside a quote) of a last row the file's end cut short, cut from `data`.
     cut: tuple[int, bool] | None = None
+
+    @property
+    def header(self) -> list[str]:
+        """Column names as published, BOM and padding removed, in file order."""
+        return list(self.spelled)
 
     def read(self, columns: Iterable[str] | None = None) -> pl.DataFrame:
         """Every row, as strings, of `columns` in that order (all, in file order, when None).
@@ -140,7 +144,7 @@ class TextCsv:
             pl.exceptions.NoDataError,
             pl.exceptions.ShapeError,
         ) as exc:
-            raise IngestError(f"{self.name}: not a readable CSV ({_first_line(exc)})") from exc
+            raise IngestError(f"{self.name}: not a readable CSV ({first_line(exc)})") from exc
         ledger = _LEDGER.get()
         if ledger is not None and self.cut is not None:
             fields, open_quote = self.cut
@@ -170,13 +174,13 @@ def open_text_csv(path: Path) -> TextCsv:
             _header_bytes(data), infer_schema=False, n_rows=0, raise_if_empty=True
         ).columns
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, pl.exceptions.ShapeError) as exc:
-        raise IngestError(f"{path.name}: not a readable CSV ({_first_line(exc)})") from exc
+        raise IngestError(f"{path.name}: not a readable CSV ({first_line(exc)})") from exc
     except pl.exceptions.DuplicateError as exc:
         raise IngestError(f"{path.name}: the header repeats a column name") from exc
     spelled = {name.strip().lstrip("\ufeff").strip(): name for name in names}
     if len(spelled) != len(names):
         raise IngestError(f"{path.name}: the header repeats a column name")
-    return TextCsv(path.name, data, list(spelled), spelled, cut)
+    return TextCsv(path.name, data, spelled, cut)
 
 
 def _header_bytes(data: bytes) -> bytes:
@@ -194,10 +198,6 @@ def read_text_csv(path: Path) -> pl.DataFrame:
     Raises IngestError for an empty file, a binary file, or a file with no header.
     """
     return open_text_csv(path).read()
-
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 # --------------------------------------------------------------------------- truncated end
@@ -284,8 +284,8 @@ def _cut_by_parsing(text: str) -> tuple[str, tuple[int, bool] | None]:
 def _ends_with_a_whole_row(text: str) -> bool:
     """True when the last line is plainly a complete row: every quote in the file opens or
     closes a whole quoted field, none is in the last line, and it has at least the header's
-    fields. Checked with a few C-speed
-    counts, so a complete 10 MB file need not be parsed row by row to learn that."""
+    fields. Checked with a few C-speed counts, so a complete 10 MB file need not be parsed
+    row by row to learn that."""
     last_break = max(text.rfind("\n"), text.rfind("\r"))
     last = text[last_break + 1 :]
     if last_break < 0 or '"' in last or not _quotes_are_whole_fields(text):

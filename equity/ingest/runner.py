@@ -20,7 +20,7 @@ from typing import Final
 import polars as pl
 
 from equity.ingest import aggregates
-from equity.ingest.base import IngestError, IngestResult
+from equity.ingest.base import IngestError, IngestResult, first_line
 from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for, year_in_name
 from equity.store import write_result
 
@@ -163,10 +163,6 @@ def source_name(relative: PurePosixPath) -> str:
     return parts[-1]
 
 
-def _first_line(exc: BaseException) -> str:
-    return ((str(exc).splitlines() or [""])[0] or type(exc).__name__)[:200]
-
-
 #: What a damaged, unsupported or encrypted archive raises from the zip library.
 _ZIP_ERRORS: Final = (
     zipfile.BadZipFile,
@@ -189,7 +185,7 @@ def _zip_problem(archive: str, member: str, exc: BaseException) -> str:
     else:
         why = "the archive is damaged"
     return (
-        f"{archive}: cannot unpack {member}: {why} ({type(exc).__name__}: {_first_line(exc)}). "
+        f"{archive}: cannot unpack {member}: {why} ({type(exc).__name__}: {first_line(exc)}). "
         "An archive that is damaged, password-protected or packed in a way this app cannot "
         "unpack: unzip it on your computer and load the CSV files"
     )
@@ -199,7 +195,7 @@ def _expand_zip(path: Path, workdir: Path) -> Iterator[_Found]:
     try:
         archive = zipfile.ZipFile(path)
     except _ZIP_ERRORS as exc:
-        problem = f"{path.name}: not a readable zip archive ({_first_line(exc)})"
+        problem = f"{path.name}: not a readable zip archive ({first_line(exc)})"
         yield _Found(path.name, error=problem)
         return
     with archive:
@@ -305,10 +301,10 @@ def _ingest_one(file: Path, label: str, source: str, hint: str | None, store: Pa
     except IngestError as exc:
         return FileOutcome(label, error=str(exc))
     except (pl.exceptions.PolarsError, ValueError, OSError, UnicodeError) as exc:
-        return FileOutcome(label, error=f"{file.name}: could not be read ({_first_line(exc)})")
+        return FileOutcome(label, error=f"{file.name}: could not be read ({first_line(exc)})")
     try:
         write_result(store, result, sha256_of(file))
     except OSError as exc:  # a full disk, a read-only folder: the store is left as it was
-        why = exc.strerror or _first_line(exc)
+        why = exc.strerror or first_line(exc)
         return FileOutcome(label, error=f"{file.name}: read, but not stored in {store} ({why})")
     return FileOutcome(label, result=result)
