@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -55,6 +55,25 @@ def user_claims() -> dict[str, object]:
         return dict(st.user.to_dict())
     except Exception:  # noqa: BLE001 - no sign-in configured means an anonymous session
         return {}
+
+
+def sign_in_providers() -> list[str | None]:
+    """The sign-in providers the operator configured for `st.login` (`[auth]` in
+    secrets.toml): None for a single default provider, else each `[auth.<name>]`. Empty
+    when sign-in is not configured, which is the default: no secrets file ships."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return []
+        auth = st.secrets.get("auth")
+    except Exception:  # noqa: BLE001 - unreadable secrets mean no sign-in is offered
+        return []
+    if not isinstance(auth, Mapping):
+        return []
+    providers: list[str | None] = [None] if "client_id" in auth else []
+    providers += [
+        str(name) for name, v in auth.items() if isinstance(v, Mapping) and "client_id" in v
+    ]
+    return providers
 
 
 def private_layer() -> Path:

@@ -241,7 +241,10 @@ def _results_by_la(cov: pl.DataFrame) -> pl.DataFrame:
 
 def files_section() -> None:
     st.subheader("Files, publishers and licences", anchor="files")
-    made = data.shared(_files_tables, str(data.private_layer()))
+    layer = data.private_layer()
+    # Named only when it holds files: sessions without uploads then share one cached table.
+    mine = str(layer) if (layer / "manifest.parquet").is_file() else ""
+    made = data.shared(_files_tables, mine)
     files, bad, mine = made["files"], made["bad"], made["mine"]
     st.markdown(
         plain(
@@ -279,7 +282,7 @@ def files_section() -> None:
 def _files_tables(store: Store, user_layer: str) -> dict[str, Any]:
     """The files table, its CSV and notes, made once per store version (`user_layer`: the
     session's private layer, whose files are "loaded by you"; a cache key, never shown)."""
-    files = coverage.loaded_files(store, user_layer)
+    files = coverage.loaded_files(store, user_layer or None)
     shown = files.select(
         "file",
         "what",
@@ -347,6 +350,7 @@ def upload_section() -> None:
         "a file that cannot be used is reported and nothing already loaded changes."
     )
     st.caption(_privacy_note())
+    _sign_in_offer()
     _show_last_report()
 
     round_ = st.session_state.get(UPLOADER_ROUND, 0)
@@ -386,6 +390,19 @@ def upload_section() -> None:
 
     _folder_form(store)
     _removal_form(store)
+
+
+def _sign_in_offer() -> None:
+    """Where the operator configured sign-in: a way to keep uploads from visit to visit
+    (or to sign out). Nothing is shown when sign-in is not configured."""
+    if data.user_claims().get("is_logged_in") is True:
+        if st.button("Sign out", key="data-sign-out"):
+            st.logout()
+        return
+    for provider in data.sign_in_providers():
+        label = "Sign in to keep your files" + (f" ({provider})" if provider else "")
+        if st.button(label, key=f"data-sign-in-{provider or 'default'}"):
+            st.login(provider)
 
 
 def _privacy_note() -> str:

@@ -34,11 +34,16 @@ def private_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "private"
 
 
-def open_data_page(user: dict[str, object] | None = None) -> AppTest:
-    """A new session on the Data page (optionally signed in, as `st.user` would say)."""
+def open_data_page(
+    user: dict[str, object] | None = None, secrets: dict[str, object] | None = None
+) -> AppTest:
+    """A new session on the Data page (optionally signed in, as `st.user` would say, and
+    with the operator's secrets.toml)."""
     app = AppTest.from_file(APP, default_timeout=120)
     if user is not None:
         app.user = user
+    for key, value in (secrets or {}).items():
+        app.secrets[key] = value
     app.query_params["la"] = "936"
     app.run()
     app.switch_page("pages/data.py")
@@ -186,3 +191,30 @@ def test_the_session_id_is_random_and_kept_for_the_session(private_root: Path) -
     assert all(private_layers.is_session_id(i) for i in ids)
     a.run()
     assert a.session_state[data.SESSION_ID_KEY] == ids[0]
+
+
+AUTH = {
+    "redirect_uri": "http://localhost:8501/oauth2callback",
+    "cookie_secret": "not-a-real-secret",
+    "client_id": "equity-explorer",
+    "client_secret": "not-a-real-secret",
+    "server_metadata_url": "https://accounts.example.org/.well-known/openid-configuration",
+}
+
+
+def labels(app: AppTest) -> list[str]:
+    return [b.label for b in app.button]
+
+
+def test_sign_in_is_offered_only_where_the_operator_configured_it(private_root: Path) -> None:
+    assert not [lab for lab in labels(open_data_page()) if "Sign" in lab]
+    offered = open_data_page(secrets={"auth": AUTH})
+    assert "Sign in to keep your files" in labels(offered)
+    assert "Sign out" not in labels(offered)
+    named = open_data_page(
+        secrets={"auth": {"redirect_uri": "x", "cookie_secret": "y", "google": {"client_id": "g"}}}
+    )
+    assert "Sign in to keep your files (google)" in labels(named)
+    signed = open_data_page(signed_in("alice"), secrets={"auth": AUTH})
+    assert "Sign out" in labels(signed)
+    assert not [lab for lab in labels(signed) if lab.startswith("Sign in")]
