@@ -39,6 +39,9 @@ DEFAULT_IDLE_HOURS: Final = 12.0
 #: Upload copies in the temp folder older than this belong to an ingest that died.
 UPLOAD_COPY_MAX_AGE_S: Final = 6 * 3600.0
 UPLOAD_COPY_PREFIX: Final = "equity-upload-"
+#: Temp folders of ours the sweeper may remove when stale: upload copies (components/upload.py)
+#: and the ingest's unpacked zips (equity/ingest/runner.py).
+STALE_TEMP_PREFIXES: Final = (UPLOAD_COPY_PREFIX, "equity-ingest-")
 HEARTBEAT: Final = ".last-seen"
 SESSIONS: Final = "sessions"
 USERS: Final = "users"
@@ -146,8 +149,9 @@ def sweep(
 ) -> list[Path]:
     """Delete session layers idle longer than `max_idle_s`, and stale upload copies.
 
-    Returns what was deleted. Only folders whose names this module makes are touched: a
-    session id under `<root>/sessions`, and `equity-upload-*` folders in the temp folder.
+    Returns what was deleted. Only folders whose names this app makes are touched: a
+    session id under `<root>/sessions`, and `equity-upload-*` / `equity-ingest-*` folders
+    of this user in the temp folder.
     Users' layers are kept. Errors (a folder another sweeper removed first) are skipped.
     """
     limit = idle_limit_seconds() if max_idle_s is None else max_idle_s
@@ -164,13 +168,16 @@ def sweep(
                     removed.append(layer)
     temp = temp_dir or Path(tempfile.gettempdir())
     try:
-        copies = [p for p in temp.iterdir() if p.name.startswith(UPLOAD_COPY_PREFIX)]
+        copies = [p for p in temp.iterdir() if p.name.startswith(STALE_TEMP_PREFIXES)]
     except OSError:
         copies = []
+    uid = getattr(os, "getuid", lambda: None)()
     for copy in copies:
         try:
-            if copy.is_symlink() or not copy.is_dir() or copy.stat().st_uid != os.getuid():
+            if copy.is_symlink() or not copy.is_dir():
                 continue
+            if uid is not None and copy.stat().st_uid != uid:
+                continue  # another user's: not ours to delete
             age = moment - copy.stat().st_mtime
         except OSError:
             continue

@@ -59,15 +59,16 @@ def test_sweeper_removes_stale_upload_copies_only(tmp_path: Path) -> None:
     now = time.time()
     temp = tmp_path / "tmp"
     stale = temp / f"{pl_.UPLOAD_COPY_PREFIX}abc"
+    unzipped = temp / "equity-ingest-xyz"
     current = temp / f"{pl_.UPLOAD_COPY_PREFIX}def"
     other = temp / "someone-else"
-    for folder in (stale, current, other):
+    for folder in (stale, unzipped, current, other):
         (folder / "upload").mkdir(parents=True)
         (folder / "upload" / "big.csv").write_bytes(b"1,2\n")
-    for folder in (stale, other):
+    for folder in (stale, unzipped, other):
         os.utime(folder, (now - 7 * HOUR, now - 7 * HOUR))
     removed = pl_.sweep(tmp_path / "private", max_idle_s=HOUR, now=now, temp_dir=temp)
-    assert removed == [stale]
+    assert sorted(removed) == sorted([stale, unzipped])
     assert current.is_dir() and other.is_dir()
 
 
