@@ -17,7 +17,7 @@ import polars as pl
 import streamlit as st
 
 from components import data, maps, views
-from components.chart_panel import ChartView
+from components.chart_view import ChartView
 from components.charts import finish, values
 from components.filters import Filters
 from components.overview import LAIT_SOURCE

@@ -15,7 +15,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import chart_panel, data, views
+from components import chart_panel, chart_view, data, views
 from components.charts import AnyChart, mark
 from components.filters import Filters
 from components.tables import csv_bytes, status_text
@@ -45,7 +45,7 @@ ROLE_LABELS = {
     "gm_mean": "GM mean",
 }
 REF_DASHES = {"england": [6, 3], "region": [2, 2], "gm_mean": [8, 3, 2, 3]}
-ViewOrNote = chart_panel.ChartView | str
+ViewOrNote = chart_view.ChartView | str
 
 
 def plain(text: str) -> str:
@@ -185,7 +185,7 @@ def gap_view(filters: Filters, measure: str) -> ViewOrNote:
     table_out = part.select(
         "area", "disadvantaged", "other", "england_other", "gap_within", "gap_national"
     ).rename({"england_other": "other_pupils_england", "gap_national": "gap_to_national_other"})
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"gaps-two-ways-{measure}",
         title=title,
         takeaway=gap_takeaway(row, england, area_name(filters), measure),
@@ -400,7 +400,7 @@ def ranking_view(filters: Filters, measure: str, metric: str) -> ViewOrNote:
         [drawn.select(columns), refs.select([c for c in columns if c != "rank"])],
         how="diagonal_relaxed",
     ).with_columns(pl.col("role").replace_strict(ROLE_LABELS, default=pl.col("role")))
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"gaps-ranking-{measure}",
         title=title,
         takeaway=ranking_takeaway(drawn, refs, filters, measure, metric),
@@ -598,7 +598,7 @@ def trend_view(filters: Filters, measure: str, metric: str, last_year: str) -> V
     )
     if metric != "group_value":
         table = table.drop("group_value")
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"gaps-trend-{measure}",
         title=title,
         takeaway=trend_takeaway(
@@ -811,7 +811,7 @@ def school_scatter_view(
         caveats.append(f"{suppressed} schools have a suppressed figure and are in the table only.")
     caveats.extend(caveats_for(filters.key_stage, [year], measure))
     national = data.cached(analysis.england_other, measure, year)
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"gaps-schools-{measure}",
         title=title,
         takeaway=takeaway,
@@ -892,7 +892,7 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
     return finish(alt.LayerChart(layer=layers, height=420), title)
 
 
-def gap_views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+def gap_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
     """The page's charts for a story slide or shared link: options measure and metric."""
     measures = HEADLINE_MEASURES[filters.phase]
     measure = options.get("measure") or measures[0]
@@ -910,7 +910,7 @@ def gap_views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.
     ]
     if year is not None:
         built.append(school_scatter_view(filters, frame.filter(pl.col("has_split")), measure, year))
-    return [v for v in built if isinstance(v, chart_panel.ChartView)]
+    return [v for v in built if isinstance(v, chart_view.ChartView)]
 
 
 views.register("gaps-", gap_views)

@@ -28,7 +28,7 @@ import pydeck as pdk
 import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
-from components import chart_panel
+from components import chart_panel, chart_view
 from components.charts import AnyChart, finish
 from components.tables import csv_bytes, human_size
 from components.theme import TEXT
@@ -659,11 +659,11 @@ class MapPanel:
     options: tuple[tuple[str, str], ...] = ()
 
 
-def static_view(panel: MapPanel) -> chart_panel.ChartView | None:
+def static_view(panel: MapPanel) -> chart_view.ChartView | None:
     """The map as a ChartView over its Altair twin, for exports and stories."""
     if panel.static is None:
         return None
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=panel.view_id,
         title=panel.title,
         takeaway=panel.takeaway,
@@ -677,8 +677,6 @@ def static_view(panel: MapPanel) -> chart_panel.ChartView | None:
 
 
 def render(panel: MapPanel) -> None:
-    from components import export, story
-
     twin = static_view(panel)
     if twin is not None:
         chart_panel.register(twin)
@@ -714,6 +712,4 @@ def render(panel: MapPanel) -> None:
                 on_click="ignore",
             )
         if twin is not None:
-            ref = chart_panel.reference(twin)
-            export.image_downloads(twin, ref)
-            story.add_button(twin, ref)
+            chart_panel.actions(twin)

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from components import chart_panel, charts, data, views
+from components import chart_view, charts, data, views
 from components.filters import Filters
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import MEASURES, PHASE_KEY_STAGE
@@ -81,7 +81,7 @@ def _measures(filters: Filters) -> tuple[str, ...]:
     )
 
 
-def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.ChartView]:
+def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.ChartView]:
     out = []
     year_rows = table.filter(pl.col("academic_year") == filters.year)
     for measure in _measures(filters):
@@ -108,7 +108,7 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.
             "area", "disadvantaged", "other", "gap_within", "gap_national"
         ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
         out.append(
-            chart_panel.ChartView(
+            chart_view.ChartView(
                 view_id=f"overview-{measure}",
                 title=title,
                 takeaway=takeaway(row, area, measure),
@@ -163,7 +163,7 @@ def coverage_note(filters: Filters) -> None:
     )
 
 
-def _views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+def _views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
     """The Overview's charts for a story slide or a shared link (no view options)."""
     del options
     return comparison_views(data.cached(headline_gaps, filters.la_code, filters.phase), filters)

@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import chart_panel, data, views
+from components import chart_view, data, views
 from components.charts import AnyChart
 from components.filters import Filters
 from components.gaps import (
@@ -215,7 +215,7 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
             "academy (or merges) is given a new URN, and its later results sit under that."
         )
     caveats.extend(caveats_for(filters.key_stage, years, measure))
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"school_trends-school-{measure}",
         title=title,
         takeaway=school_takeaway(frame, name, measure),
@@ -350,7 +350,7 @@ def movers_view(filters: Filters, measure: str, span: tuple[str, str]) -> ViewOr
     if not comparable(filters.key_stage, measure, first, last):
         caveats.append(f"{first} and {last} are not directly comparable (see the notes below).")
     caveats.extend(caveats_for(filters.key_stage, [first, last], measure))
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"school_trends-movers-{measure}",
         title=title,
         takeaway=movers_takeaway(eligible, where, measure, first, last),
@@ -488,7 +488,7 @@ def area_view(filters: Filters, measure: str, last_year: str) -> ViewOrNote:
                 f"{fmt(dis['value'], measure)} against {fmt(other['value'], measure)} for other "
                 f"pupils, a gap of {fmt_gap(other['value'] - dis['value'], measure)}."
             )
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=f"school_trends-area-{measure}",
         title=title,
         takeaway=takeaway,
@@ -511,7 +511,7 @@ def area_view(filters: Filters, measure: str, last_year: str) -> ViewOrNote:
     )
 
 
-def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
     """The page's charts for a story slide or shared link: options measure, urn, first, last."""
     measures = HEADLINE_MEASURES[filters.phase]
     measure = options.get("measure") or measures[0]
@@ -533,7 +533,7 @@ def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_pane
     if not years:
         last_year = max(data.years_available(data.store_version(), None), default=filters.year)
         built.append(area_view(filters, measure, last_year))
-    return [v for v in built if isinstance(v, chart_panel.ChartView)]
+    return [v for v in built if isinstance(v, chart_view.ChartView)]
 
 
 views.register("school_trends-", trend_views)

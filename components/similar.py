@@ -18,7 +18,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import chart_panel, data, views
+from components import chart_view, data, views
 from components.charts import AnyChart, finish, mark
 from components.filters import Filters
 from components.tables import csv_bytes, human_size, status_text
@@ -496,7 +496,7 @@ def _place(ranked: pl.DataFrame, decimals: int) -> str:
 
 def outcome_views(
     result: similar.FamilyResult, context: similar.Context, choice: Choice, selection: Filters
-) -> list[chart_panel.ChartView]:
+) -> list[chart_view.ChartView]:
     built = []
     for outcome in similar.outcomes_with_data(result, context.phase):
         parts, rows, tables = [], [], []
@@ -533,7 +533,7 @@ def outcome_views(
                 "suppressed figures are listed as 'suppressed', never estimated."
             )
         built.append(
-            chart_panel.ChartView(
+            chart_view.ChartView(
                 view_id=f"similar-{outcome.key}",
                 title=title,
                 takeaway=f"{choice.name}: " + "; ".join(parts) + ".",
@@ -779,7 +779,7 @@ def odds_view(
     result: similar.FamilyResult,
     choice: Choice,
     spec: similar.OddsSpec,
-) -> tuple[chart_panel.ChartView, OddsFit]:
+) -> tuple[chart_view.ChartView, OddsFit]:
     """The family's results against expectation (OddsError when the line cannot be fitted)."""
     fit = _odds_fit(data.store_version(), context.phase, context.year, spec.key, context)
     members = result.table["urn"].to_list()
@@ -833,7 +833,7 @@ def odds_view(
             f"Context explains little here (R² {fit.r_squared:.2f}, {fit.n_schools:,} schools), "
             f"so differences from expectation mostly restate the raw results. {takeaway}"
         )
-    view = chart_panel.ChartView(
+    view = chart_view.ChartView(
         view_id=f"similar-odds-{spec.key}",
         title=title,
         takeaway=takeaway,
@@ -916,7 +916,7 @@ def odds_section(
     result: similar.FamilyResult,
     choice: Choice,
     spec: similar.OddsSpec,
-) -> tuple[chart_panel.ChartView, OddsFit] | None:
+) -> tuple[chart_view.ChartView, OddsFit] | None:
     try:
         view, fit = odds_view(context, result, choice, spec)
     except OddsError as error:
@@ -1101,7 +1101,7 @@ def method() -> None:
 # --------------------------------------------------------------------------- story references
 
 
-def _views(selection: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+def _views(selection: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
     """This page's charts rebuilt from a reference (a story slide or a shared link)."""
     context = load_context(selection)
     parsed = parse_choice(context, selection, options)

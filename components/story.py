@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components import chart_panel, export, views
+from components import chart_view, export, views
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
 from equity.schema import PHASE_LABELS
@@ -67,7 +67,7 @@ class Item:
 
     ref: dict[str, str]
     slide: Slide | None
-    view: chart_panel.ChartView | None
+    view: chart_view.ChartView | None
     error: str = ""
 
     @property
@@ -106,7 +106,7 @@ def _save(story: Story, *, reset_editors: bool = False) -> None:
 # --------------------------------------------------------------------------- on every chart
 
 
-def add_button(view: chart_panel.ChartView, ref: Mapping[str, str]) -> None:
+def add_button(view: chart_view.ChartView, ref: Mapping[str, str]) -> None:
     rebuildable = views.prefix_of(view.view_id) is not None
     st.button(
         f"Add “{view.title}” to story",
@@ -213,12 +213,12 @@ def items(selection: Filters) -> list[Item]:
     story = current()
     if story.slides:
         return [_resolve(slide) for slide in story.slides]
-    prefix = st.session_state.get(chart_panel.LAST_PREFIX_KEY) or "overview-"
+    prefix = st.session_state.get(chart_view.LAST_PREFIX_KEY) or "overview-"
     try:
         page = views.page_views(prefix, selection)
     except views.ViewError:
         page = views.page_views("overview-", selection)
-    return [Item(chart_panel.reference(view), None, view) for view in page]
+    return [Item(chart_view.reference(view), None, view) for view in page]
 
 
 def _resolve(slide: Slide) -> Item:
@@ -492,7 +492,7 @@ def slide_chart_height(heading: str, takeaway: str) -> int:
     return max(SLIDE_CHART_MIN, min(SLIDE_CHART_MAX, VIEWPORT_HEIGHT - used))
 
 
-def _slide(item: Item, index: int, total: int) -> chart_panel.ChartView | None:
+def _slide(item: Item, index: int, total: int) -> chart_view.ChartView | None:
     """Heading, takeaway and chart; the note and source go below the buttons (_notes)."""
     head, counter = st.columns([6, 1], vertical_alignment="center")
     head.markdown(f"# {plain(item.heading)}")
@@ -514,7 +514,7 @@ def _slide(item: Item, index: int, total: int) -> chart_panel.ChartView | None:
     return view
 
 
-def _notes(item: Item, view: chart_panel.ChartView) -> None:
+def _notes(item: Item, view: chart_view.ChartView) -> None:
     with st.container(key="equity-slide-notes"):
         if item.slide is not None and item.slide.note:
             st.markdown(plain(item.slide.note).replace("\n", "  \n"))

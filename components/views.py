@@ -37,7 +37,7 @@ from typing import Any, Final, cast
 
 import altair as alt
 
-from components import chart_panel, data
+from components import chart_view, data
 from components.charts import AnyChart
 from components.filters import Filters
 from components.theme import vega_config
@@ -49,7 +49,7 @@ from equity.schema import (
     PHASE_LABELS,
 )
 
-Builder = Callable[[Filters, Mapping[str, str]], list["chart_panel.ChartView"]]
+Builder = Callable[[Filters, Mapping[str, str]], list["chart_view.ChartView"]]
 FILTER_KEYS: Final = ("la", "phase", "group", "year")
 _BUILDERS: dict[str, Builder] = {}
 _MODULE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -171,7 +171,7 @@ def options_of(ref: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in ref.items() if k != "v" and k not in FILTER_KEYS}
 
 
-def page_views(prefix: str, filters: Filters) -> list[chart_panel.ChartView]:
+def page_views(prefix: str, filters: Filters) -> list[chart_view.ChartView]:
     """All views a page draws for these filters (default options), each with its reference."""
     found = prefix_of(prefix)  # imports the page's module if no session has run it yet
     builder = _BUILDERS.get(found) if found else None
@@ -180,7 +180,7 @@ def page_views(prefix: str, filters: Filters) -> list[chart_panel.ChartView]:
     return [replace(v, filters=filters) for v in _deferring(builder, filters, {})]
 
 
-def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
+def build(ref: Mapping[str, str]) -> chart_view.ChartView:
     """The view a reference names, rebuilt from the store; ViewError if it cannot be."""
     view_id = str(ref.get("v", ""))
     prefix = prefix_of(view_id)
@@ -199,7 +199,7 @@ def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
     )
 
 
-def present(view: chart_panel.ChartView, *, keep_title: bool = True) -> chart_panel.ChartView:
+def present(view: chart_view.ChartView, *, keep_title: bool = True) -> chart_view.ChartView:
     """The same chart in presentation type (theme.vega_config(presentation=True)), readable
     on a projector at 1920x1080; the slide shows the title itself unless `keep_title`."""
     chart = built(view.chart).copy(deep=False)
