@@ -13,7 +13,7 @@ import altair as alt
 import streamlit as st
 
 from components import export, story, views
-from components.chart_view import LAST_PREFIX_KEY, ChartView, reference
+from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
 from components.charts import AnyChart, with_properties, without
 from components.tables import csv_bytes, human_size
 
@@ -80,6 +80,14 @@ def render(view: ChartView, *, height: int | None = None) -> None:
                 on_click="ignore",
             )
         actions(view, ref)
+
+
+def show(view: ViewOrNote) -> None:
+    """A view as a panel, or the sentence saying why there is nothing to draw."""
+    if isinstance(view, str):
+        st.info(view, icon=":material/info:")
+    else:
+        render(view)
 
 
 def actions(view: ChartView, ref: dict[str, str] | None = None) -> None:

@@ -45,6 +45,10 @@ class ChartView:
     decimals: tuple[tuple[str, int], ...] = ()
 
 
+#: What a page's view builder returns: a view, or a sentence saying why there is none.
+ViewOrNote = ChartView | str
+
+
 def reference(view: ChartView) -> dict[str, str]:
     """The view's reference: id, the four filter values and its options, all strings."""
     chosen = view.filters or current_filters()

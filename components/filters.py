@@ -14,6 +14,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from components import data
+from components.text import quoted
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
@@ -50,6 +51,11 @@ class Filters:
     @property
     def key_stage(self) -> str:
         return "ks2" if self.phase == "primary" else "ks4"
+
+    @property
+    def area_name(self) -> str:
+        """The selection's area as a sentence names it."""
+        return "Greater Manchester" if self.is_group else self.la_label
 
     def slug(self) -> str:
         """For file names: 'manchester-ks4-2018-19'."""
@@ -91,14 +97,6 @@ def _from_url(name: str, options: list[str], default: str, normalise: type | Non
         f"({default}) is shown instead. Choose another in the sidebar."
     )
     return default
-
-
-def quoted(raw: str, limit: int = 40) -> str:
-    """A value from a link, shortened and shown as code, so no Markdown or HTML in it acts
-    (a crafted link must not draw its own links or headings into our notice)."""
-    text = raw if len(raw) <= limit else raw[: limit - 1] + "…"
-    text = text.replace("`", "'").replace("\n", " ").replace("\r", " ")
-    return f"`{text}`"
 
 
 def _initialise(la_options: dict[str, str], years: list[str]) -> None:

@@ -7,7 +7,6 @@ equity.analysis.gaps through data.cached, so nothing here touches the store dire
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,94 +15,34 @@ import polars as pl
 import streamlit as st
 
 from components import chart_panel, chart_view, data, views
+from components.chart_view import ViewOrNote
 from components.charts import AnyChart, mark
 from components.filters import Filters
 from components.tables import csv_bytes, status_text
+from components.text import (
+    LAIT_SOURCE,
+    PT_SOURCE,
+    ROLE_LABELS,
+    axis_label,
+    fmt,
+    fmt_gap,
+    ordinal,
+    short_label,
+    shown_decimals,
+    units,
+)
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, SUPPRESSED_COLOUR, TEXT
 from components.trend_chart import finish, marker_notes, span_years, trend_chart
+from components.widgets import no_school_data
 from equity.analysis import gaps as analysis
 from equity.metrics.trends import caveats_for, entries_for, years_of_kind
 from equity.schema import HEADLINE_MEASURES, MEASURES, PUPIL_GROUP_LABELS
 
-LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence v3.0"
-PT_SOURCE = "DfE school performance tables (Compare school performance), Open Government Licence"
-SHORT: dict[str, str] = {
-    "ks2_rwm_expected_pct": "Reading, writing and maths (% at expected standard)",
-    "ks4_attainment8": "Attainment 8",
-    "ks4_progress8": "Progress 8",
-}
 METRIC_LABELS = {
     "gap_national": "Gap to other pupils nationally (DfE's measure)",
     "gap_within": "Gap within the area",
 }
-ROLE_LABELS = {
-    "selected": "Selected LA",
-    "gm_la": "Greater Manchester LA",
-    "other_la": "Other LAs",
-    "england": "England",
-    "region": "Region",
-    "gm_mean": "GM mean",
-}
 REF_DASHES = {"england": [6, 3], "region": [2, 2], "gm_mean": [8, 3, 2, 3]}
-ViewOrNote = chart_view.ChartView | str
-
-
-def plain(text: str) -> str:
-    """Names from files shown in Markdown as text, never as formatting, links or maths."""
-    return re.sub(r"([\\`*_{}\[\]<>()#+!|$~])", r"\\\1", str(text))
-
-
-def axis_label(measure: str) -> str:
-    """The measure as an axis or column title: short enough to fit."""
-    return "% expected standard" if measure == "ks2_rwm_expected_pct" else SHORT[measure]
-
-
-def units(measure: str) -> str:
-    return "percentage points" if MEASURES[measure].unit == "%" else "points"
-
-
-def fmt(value: float | None, measure: str) -> str:
-    if value is None:
-        return "not published"
-    decimals = 2 if measure == "ks4_progress8" else 1
-    return f"{value:.{decimals}f}" + ("%" if MEASURES[measure].unit == "%" else "")
-
-
-def fmt_gap(value: float | None, measure: str) -> str:
-    if value is None:
-        return "not published"
-    decimals = 2 if measure == "ks4_progress8" else 1
-    return f"{value:.{decimals}f} {units(measure)}"
-
-
-def area_name(filters: Filters) -> str:
-    return "Greater Manchester" if filters.is_group else filters.la_label
-
-
-def show(view: ViewOrNote) -> None:
-    if isinstance(view, str):
-        st.info(view, icon=":material/info:")
-    else:
-        chart_panel.render(view)
-
-
-def measure_picker(filters: Filters, key: str) -> str:
-    measures = HEADLINE_MEASURES[filters.phase]
-    if len(measures) == 1:
-        return measures[0]
-    choice = st.radio(
-        "Measure", measures, format_func=SHORT.get, horizontal=True, key=f"{key}_{filters.phase}"
-    )
-    return choice or measures[0]
-
-
-def no_school_data(filters: Filters) -> str:
-    stage = filters.key_stage.upper()
-    where = "any Greater Manchester LA" if filters.is_group else filters.la_label
-    return (
-        f"No school-level {stage} results for {where} are loaded: download them from DfE's "
-        "Compare school performance service and load them on the Data and methods page."
-    )
 
 
 # --------------------------------------------------------------------------- headline
@@ -149,14 +88,14 @@ def _why_missing(filters: Filters, measure: str, *, again: bool = False) -> str:
     ]
     if again:
         return (
-            f"No {SHORT[measure]} figures to compare for {filters.year}; the trend below shows "
-            "the years that have them."
+            f"No {short_label(measure)} figures to compare for {filters.year}; the trend "
+            "below shows the years that have them."
         )
     if reasons:
         return " ".join(reasons)
     return (
-        f"DfE publishes no {SHORT[measure]} figure for disadvantaged pupils in "
-        f"{area_name(filters)} for {filters.year}."
+        f"DfE publishes no {short_label(measure)} figure for disadvantaged pupils in "
+        f"{filters.area_name} for {filters.year}."
     )
 
 
@@ -179,7 +118,7 @@ def gap_view(filters: Filters, measure: str) -> ViewOrNote:
     ).with_columns(
         pl.col("group").replace_strict(PUPIL_GROUP_LABELS, default=pl.col("group")).alias("pupils")
     )
-    title = f"{SHORT[measure]}: the gap two ways, {filters.year}"
+    title = f"{short_label(measure)}: the gap two ways, {filters.year}"
     national = part["england_other"].drop_nulls()
     england_other = national[0] if national.len() else None
     table_out = part.select(
@@ -188,7 +127,7 @@ def gap_view(filters: Filters, measure: str) -> ViewOrNote:
     return chart_view.ChartView(
         view_id=f"gaps-two-ways-{measure}",
         title=title,
-        takeaway=gap_takeaway(row, england, area_name(filters), measure),
+        takeaway=gap_takeaway(row, england, filters.area_name, measure),
         source=f"{LAIT_SOURCE}; academic year {filters.year}.",
         chart=views.chart(
             lambda: finish(_dumbbell(long, part, order, measure, england_other), title)
@@ -215,9 +154,9 @@ def gap_takeaway(
     row: dict[str, Any] | None, england: dict[str, Any] | None, area: str, measure: str
 ) -> str:
     if row is None or row.get("disadvantaged") is None:
-        return f"No published {SHORT[measure]} for disadvantaged pupils in {area}."
+        return f"No published {short_label(measure)} for disadvantaged pupils in {area}."
     score = fmt(row["disadvantaged"], measure)
-    text = f"In {area}, disadvantaged pupils' {SHORT[measure]} was {score}"
+    text = f"In {area}, disadvantaged pupils' {short_label(measure)} was {score}"
     parts = []
     if row.get("gap_national") is not None:
         parts.append(_against(row["gap_national"], measure, "other pupils nationally"))
@@ -244,7 +183,7 @@ def _dumbbell(
     england_other: float | None,
 ) -> AnyChart:
     labels = [PUPIL_GROUP_LABELS["disadvantaged"], PUPIL_GROUP_LABELS["other"]]
-    x_title = SHORT[measure]
+    x_title = short_label(measure)
     y = alt.Y("area:N", sort=order, title=None)
     # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
     # Marks, scales and legends as plain Vega-Lite JSON (see charts.mark): cheap to copy.
@@ -349,9 +288,9 @@ def metric_picker(filters: Filters) -> str:
 
 def metric_title(metric: str, measure: str, group: str) -> str:
     if metric == "group_value":
-        return f"{PUPIL_GROUP_LABELS[group]}: {SHORT[measure]}"
+        return f"{PUPIL_GROUP_LABELS[group]}: {short_label(measure)}"
     word = "gap to other pupils nationally" if metric == "gap_national" else "gap within the area"
-    return f"{SHORT[measure]}, {word}"
+    return f"{short_label(measure)}, {word}"
 
 
 def axis_title(metric: str, measure: str) -> str:
@@ -430,7 +369,7 @@ def ranking_takeaway(
         row = mine.row(0, named=True)
         return (
             f"{filters.la_label}'s {what} was {show_value(row['value'])}, the "
-            f"{_ordinal(row['rank'])} {order} of {total} LAs in {filters.year}{england_text}."
+            f"{ordinal(row['rank'])} {order} of {total} LAs in {filters.year}{england_text}."
         )
     gm = drawn.filter(pl.col("role") == "gm_la").sort("value", descending=True)
     if gm.is_empty():
@@ -438,14 +377,9 @@ def ranking_takeaway(
     top, bottom = gm.row(0, named=True), gm.row(gm.height - 1, named=True)
     return (
         f"Among Greater Manchester's LAs the {what} ran from {show_value(bottom['value'])} in "
-        f"{bottom['area']} ({_ordinal(bottom['rank'])} {order} of {total}) to "
-        f"{show_value(top['value'])} in {top['area']} ({_ordinal(top['rank'])}){england_text}."
+        f"{bottom['area']} ({ordinal(bottom['rank'])} {order} of {total}) to "
+        f"{show_value(top['value'])} in {top['area']} ({ordinal(top['rank'])}){england_text}."
     )
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _ranked_chart(
@@ -562,7 +496,7 @@ def trend_view(filters: Filters, measure: str, metric: str, last_year: str) -> V
     value = analysis.metric_value(metric)
     tidy = frame.select("academic_year", "series", "role", value.alias("value"))
     if tidy["value"].drop_nulls().is_empty():
-        return f"No published {SHORT[measure]} figures for {area_name(filters)} in any year."
+        return f"No published {short_label(measure)} figures for {filters.area_name} in any year."
     first = str(tidy["academic_year"].min())
     span = span_years([first, max(last_year, str(tidy["academic_year"].max()))])
     role_of = dict(tidy.select("series", "role").unique().iter_rows())
@@ -583,7 +517,7 @@ def trend_view(filters: Filters, measure: str, metric: str, last_year: str) -> V
         colours=colours,
         dashes=dashes,
         years=span,
-        value_format=".2f" if measure == "ks4_progress8" else ".1f",
+        value_format=f".{shown_decimals(measure)}f",
         zero_line=_crosses_zero(tidy["value"]),
     )
     area_series = order[0]
@@ -635,7 +569,7 @@ def trend_takeaway(
     england = tidy.filter(
         (pl.col("role") == "england") & (pl.col("academic_year") == latest["academic_year"])
     )["value"].drop_nulls()
-    what = "the gap" if is_gap else f"{PUPIL_GROUP_LABELS[group].lower()}' {SHORT[measure]}"
+    what = "the gap" if is_gap else f"{PUPIL_GROUP_LABELS[group].lower()}' {short_label(measure)}"
     text = f"In {latest['academic_year']}, {what} in {series} was {show_value(latest['value'])}"
     if england.len() and series != "England":
         text += f" (England: {show_value(float(england[0]))})"
@@ -687,14 +621,14 @@ def school_section(filters: Filters, measure: str) -> None:
         return
     if year != filters.year:
         st.info(
-            f"School-level {filters.key_stage.upper()} results for {area_name(filters)} are "
+            f"School-level {filters.key_stage.upper()} results for {filters.area_name} are "
             f"loaded for {', '.join(years)}; showing {year} (the sidebar's year is "
             f"{filters.year}).",
             icon=":material/info:",
         )
     _, frame = school_frame(filters, measure)
     listed = frame.filter(pl.col("has_split"))
-    show(school_scatter_view(filters, listed, measure, year))
+    chart_panel.show(school_scatter_view(filters, listed, measure, year))
     st.markdown(f"**Every school's results, {year}**")
     st.dataframe(
         school_display(listed, measure, filters.pupil_group).to_pandas(),
@@ -727,7 +661,7 @@ def school_section(filters: Filters, measure: str) -> None:
 def school_display(frame: pl.DataFrame, measure: str, group: str) -> pl.DataFrame:
     """Cells as a reader should see them: numbers, or the reason there is none."""
     short = axis_label(measure)
-    decimals = 2 if measure == "ks4_progress8" else 1
+    decimals = shown_decimals(measure)
     rows = []
     for r in frame.iter_rows(named=True):
         row = {
@@ -777,8 +711,8 @@ def school_scatter_view(
 ) -> ViewOrNote:
     both = listed.filter(pl.col("disadvantaged").is_not_null() & pl.col("other").is_not_null())
     if both.is_empty():
-        return f"No school in {area_name(filters)} has both figures published for {year}."
-    label = SHORT[measure]
+        return f"No school in {filters.area_name} has both figures published for {year}."
+    label = short_label(measure)
     title = f"{label}: disadvantaged and other pupils in each school, {year}"
     drawn = both.select(
         "school",
@@ -796,7 +730,7 @@ def school_scatter_view(
     behind = drawn.filter(pl.col("gap_within") > 0).height
     median = drawn["gap_within"].median()
     takeaway = (
-        f"In {behind} of {drawn.height} {area_name(filters)} schools with both figures published, "
+        f"In {behind} of {drawn.height} {filters.area_name} schools with both figures published, "
         f"disadvantaged pupils' {label} was below other pupils' in the same school; the median "
         f"gap within a school was {fmt_gap(_num(median), measure)}."
     )

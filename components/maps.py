@@ -17,7 +17,6 @@ import html
 import itertools
 import json
 import math
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, cast
@@ -31,6 +30,7 @@ from pydeck.bindings.json_tools import default_serialize
 from components import chart_panel, chart_view
 from components.charts import AnyChart, finish
 from components.tables import csv_bytes, human_size
+from components.text import plain
 from components.theme import TEXT
 
 #: matplotlib's viridis sampled at 10 even steps (van der Walt & Smith, 2015); Vega's
@@ -632,13 +632,6 @@ def _mercator(
 
 
 # --------------------------------------------------------------------------- the panel
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """A name made literal for Markdown (no emphasis, links or shortcodes)."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import streamlit as st
 from components import chart_view, charts, data, views
 from components.filters import Filters
 from equity.queries import GM_MEAN_LABEL, headline_gaps
-from equity.schema import MEASURES, PHASE_KEY_STAGE
+from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
 
 LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence"
 
@@ -74,11 +74,7 @@ def _get(row: dict[str, Any] | None, key: str) -> float | None:
 
 
 def _measures(filters: Filters) -> tuple[str, ...]:
-    return (
-        ("ks2_rwm_expected_pct",)
-        if filters.phase == "primary"
-        else ("ks4_attainment8", "ks4_progress8")
-    )
+    return HEADLINE_MEASURES[filters.phase]
 
 
 def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.ChartView]:

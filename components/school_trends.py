@@ -17,21 +17,21 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view, data, views
+from components.chart_view import ViewOrNote
 from components.charts import AnyChart
 from components.filters import Filters
-from components.gaps import (
+from components.tables import status_text
+from components.text import (
     LAIT_SOURCE,
     PT_SOURCE,
-    SHORT,
-    ViewOrNote,
-    area_name,
     axis_label,
     fmt,
     fmt_gap,
     plain,
+    short_label,
+    shown_decimals,
     units,
 )
-from components.tables import status_text
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
 from components.trend_chart import finish, marker_notes, span_years, trend_chart
 from equity.analysis import gaps as gap_analysis
@@ -163,7 +163,7 @@ def _trend(
         colours=colours,
         dashes=dashes,
         years=years,
-        value_format=".2f" if measure == "ks4_progress8" else ".1f",
+        value_format=f".{shown_decimals(measure)}f",
     )
 
 
@@ -173,10 +173,10 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     names = dict(options.select("urn", "name").iter_rows())
     name = names.get(urn, f"URN {urn}")
     if frame.is_empty():
-        return f"{name} has no {SHORT[measure]} results in the loaded files."
+        return f"{name} has no {short_label(measure)} results in the loaded files."
     years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
     colours, dashes = _style(frame)
-    title = f"{name}: {SHORT[measure]}, {years[0]} to {years[-1]}"
+    title = f"{name}: {short_label(measure)}, {years[0]} to {years[-1]}"
     chart = _trend(
         frame.select("academic_year", "series", "value", "status", "pupils"),
         title,
@@ -250,7 +250,7 @@ def school_takeaway(frame: pl.DataFrame, name: str, measure: str) -> str:
     national = _value(frame, "england", "other", latest)
     text = (
         f"In {latest}, {dis['pupils'] or 'an unstated number of'} disadvantaged pupils at {name} "
-        f"averaged {fmt(dis['value'], measure)} on {SHORT[measure]}"
+        f"averaged {fmt(dis['value'], measure)} on {short_label(measure)}"
     )
     gaps = []
     if other and other["value"] is not None:
@@ -281,7 +281,7 @@ def school_table(filters: Filters, urn: str, measure: str) -> None:
     school = frame.filter(pl.col("level") == "school")
     if school.is_empty():
         return
-    decimals = 2 if measure == "ks4_progress8" else 1
+    decimals = shown_decimals(measure)
     rows = []
     for year in sorted(set(school["academic_year"].to_list())):
         row: dict[str, str] = {"Year": year}
@@ -327,13 +327,13 @@ def movers_view(filters: Filters, measure: str, span: tuple[str, str]) -> ViewOr
         analysis.movers, filters.members, filters.phase, measure, first, last, analysis.MIN_COHORT
     )
     eligible = frame.filter(pl.col("eligible"))
-    where = area_name(filters)
+    where = filters.area_name
     if eligible.is_empty():
         return f"No {where} school meets the rule for {first} and {last}: " + cohort_rule(
             first, last
         )
     drawn = _ends(eligible)
-    title = f"{where}: change in disadvantaged pupils' {SHORT[measure]}, {first} to {last}"
+    title = f"{where}: change in disadvantaged pupils' {short_label(measure)}, {first} to {last}"
     reasons = frame.filter(~pl.col("eligible")).group_by("reason").len().sort("reason")
     left_out = "; ".join(f"{n} {reason}" for reason, n in reasons.rows())
     caveats = [
@@ -386,7 +386,7 @@ def movers_takeaway(eligible: pl.DataFrame, where: str, measure: str, first: str
     bottom = eligible.sort("change").row(0, named=True)
     text = (
         f"Of {eligible.height} {where} schools meeting the rule, disadvantaged pupils' "
-        f"{SHORT[measure]} rose in {up} and fell in {down} between {first} and {last}"
+        f"{short_label(measure)} rose in {up} and fell in {down} between {first} and {last}"
     )
     if top["change"] > 0:
         text += (
@@ -462,7 +462,7 @@ def area_view(filters: Filters, measure: str, last_year: str) -> ViewOrNote:
     files are loaded: the trend the school view would sit against."""
     frame = data.cached(analysis.area_group_trend, filters.la_code, filters.phase, measure)
     if frame["value"].drop_nulls().is_empty():
-        return f"No published {SHORT[measure]} figures for {area_name(filters)}."
+        return f"No published {short_label(measure)} figures for {filters.area_name}."
     years = span_years([str(frame["academic_year"].min()), last_year])
     colours: dict[str, str] = {}
     dashes: dict[str, list[int]] = {}
@@ -474,17 +474,17 @@ def area_view(filters: Filters, measure: str, last_year: str) -> ViewOrNote:
     ):
         colours[series] = GROUP_COLOURS[group]
         dashes[series] = [1, 0] if level == "la" else [6, 3]
-    title = f"{area_name(filters)}: {SHORT[measure]} by pupil group, {years[0]} to {years[-1]}"
+    title = f"{filters.area_name}: {short_label(measure)} by pupil group, {years[0]} to {years[-1]}"
     la_rows = frame.filter(pl.col("level") == "la")
     latest = la_rows.drop_nulls("value").sort("academic_year")
-    takeaway = f"No published figures for {area_name(filters)}."
+    takeaway = f"No published figures for {filters.area_name}."
     if latest.height:
         year = latest["academic_year"][-1]
         dis = _value(frame, "la", "disadvantaged", year)
         other = _value(frame, "la", "other", year)
         if dis and other and dis["value"] is not None and other["value"] is not None:
             takeaway = (
-                f"In {year}, disadvantaged pupils in {area_name(filters)} averaged "
+                f"In {year}, disadvantaged pupils in {filters.area_name} averaged "
                 f"{fmt(dis['value'], measure)} against {fmt(other['value'], measure)} for other "
                 f"pupils, a gap of {fmt_gap(other['value'] - dis['value'], measure)}."
             )

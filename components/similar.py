@@ -8,7 +8,6 @@ value in a link is reported and replaced by the default, never raised.
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from components import chart_view, data, views
 from components.charts import AnyChart, finish, mark
 from components.filters import Filters
 from components.tables import csv_bytes, human_size, status_text
+from components.text import ordinal, plain, plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
 from equity.analysis import similar
 from equity.metrics.families import FamilyError
@@ -60,11 +60,6 @@ class Choice:
     size: int
     pool: str
     features: tuple[str, ...]
-
-
-def _md(text: str) -> str:
-    """A school name as plain text inside Markdown (no accidental emphasis or links)."""
-    return re.sub(r"([\\`*_\[\]<>#|~])", r"\\\1", text)
 
 
 def _source(context: similar.Context, kind: str) -> str:
@@ -171,7 +166,7 @@ def _link_features(
     if unknown:
         problems.append(
             (
-                f"The link's {_plural(len(unknown), 'feature', article=False)} "
+                f"The link's {plural(len(unknown), 'feature', article=False)} "
                 f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known here "
                 f"(known: {', '.join(similar.FEATURES)})",
                 f"{'it is' if len(unknown) == 1 else 'they are'} dropped",
@@ -181,7 +176,7 @@ def _link_features(
     if unavailable:
         problems.append(
             (
-                f"The link's {_plural(len(unavailable), 'feature', article=False)} "
+                f"The link's {plural(len(unavailable), 'feature', article=False)} "
                 f"{', '.join(unavailable)} {'has' if len(unavailable) == 1 else 'have'} no "
                 f"value for this school (available: {', '.join(have)})",
                 f"{'it is' if len(unavailable) == 1 else 'they are'} left out",
@@ -198,13 +193,6 @@ def _link_features(
     if not listed:
         kept = tuple(f for f in similar.FEATURES if f in similar.DEFAULT_FEATURES and f in have)
     return kept, problems
-
-
-def _plural(n: int, noun: str, *, article: bool = True) -> str:
-    """'1 school', '3 schools', '1,024 schools'; without the count when article is False
-    ('feature' / 'features')."""
-    word = noun if n == 1 else noun + "s"
-    return f"{n:,} {word}" if article else word
 
 
 def _seed(parsed: Parsed, shown: list[str]) -> None:
@@ -316,9 +304,9 @@ def summary(result: similar.FamilyResult, choice: Choice) -> None:
     got = fam.members.height
     labels = ", ".join(similar.FEATURES[f].short for f in fam.features)
     st.markdown(
-        f"**{_md(choice.name)}** and the **{got} most similar "
+        f"**{plain(choice.name)}** and the **{got} most similar "
         f"{'school' if got == 1 else 'schools'}** among "
-        f"{_md(_pool_phrase(result, result.candidates))}, compared on {labels}."
+        f"{plain(_pool_phrase(result, result.candidates))}, compared on {labels}."
     )
     if got < choice.size:
         others = "other school" if got == 1 else "other schools"
@@ -330,11 +318,11 @@ def summary(result: similar.FamilyResult, choice: Choice) -> None:
     counts = fam.exclusion_counts()
     if counts:
         reasons = "; ".join(
-            f"{_plural(n, 'school')} with no {similar.FEATURES[f].short}" for f, n in counts.items()
+            f"{plural(n, 'school')} with no {similar.FEATURES[f].short}" for f, n in counts.items()
         )
         n_out = fam.excluded.height
         st.caption(
-            f"{_plural(n_out, 'school')} of the pool could not be placed and "
+            f"{plural(n_out, 'school')} of the pool could not be placed and "
             f"{'is' if n_out == 1 else 'are'} left out: {reasons}. Performance-table features "
             "exist only where those files are loaded."
         )
@@ -347,7 +335,7 @@ def _pool_where(result: similar.FamilyResult) -> str:
 
 def _pool_phrase(result: similar.FamilyResult, n: int) -> str:
     """'3,448 schools loaded across England', '54 schools in Surrey (936)'."""
-    return f"{_plural(n, 'school')} {_pool_where(result)}"
+    return f"{plural(n, 'school')} {_pool_where(result)}"
 
 
 def _family_display(result: similar.FamilyResult) -> pl.DataFrame:
@@ -391,7 +379,7 @@ def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters
     fam = result.family
     chosen = fam.chosen.row(0, named=True)
     yours = "; ".join(f"{similar.FEATURES[f].short} {_number(chosen[f], f)}" for f in fam.features)
-    st.markdown(f"**{_md(choice.name)}**: {yours}.")
+    st.markdown(f"**{plain(choice.name)}**: {yours}.")
     st.caption(
         "Distance: how far apart two schools are once every feature is put on the same scale "
         "(standard deviations across the pool); 0 would be identical. 'Least alike on' names "
@@ -471,11 +459,6 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
     return finish(chart, title)
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
 def _place(ranked: pl.DataFrame, decimals: int) -> str:
     """'53.7, 2nd of 19 with a figure (family median 41.2)' or why there is no figure.
 
@@ -489,7 +472,7 @@ def _place(ranked: pl.DataFrame, decimals: int) -> str:
     if mine["value"] is None:
         return f"{status_text(None, mine['status'])}{median}"
     return (
-        f"{mine['value']:.{decimals}f}, {_ordinal(int(mine['position']))} of "
+        f"{mine['value']:.{decimals}f}, {ordinal(int(mine['position']))} of "
         f"{len(published)} with a figure{median}"
     )
 
@@ -624,7 +607,7 @@ def best_for_disadvantaged(
             f"{n} ({v:.{d}f}, {int(p)} disadvantaged pupils)"
             for n, v, p in visit.select("name", "value", "pupils").iter_rows()
         )
-        st.markdown(f"**Worth a visit** on {outcome.label} ({year}): {_md(names)}.")
+        st.markdown(f"**Worth a visit** on {outcome.label} ({year}): {plain(names)}.")
     texts = {
         name: _status_texts(table[value], table[status], d)
         for name, value, status in (
@@ -901,13 +884,13 @@ def _excluded_text(fit: OddsFit, spec: similar.OddsSpec) -> str:
     for reason, n in fit.excluded.items():
         has = "has" if n == 1 else "have"
         if reason == f"no {spec.outcome}":
-            parts.append(f"{_plural(n, 'school')} {has} no such result in the loaded files")
+            parts.append(f"{plural(n, 'school')} {has} no such result in the loaded files")
         elif reason.startswith("no "):
-            parts.append(f"{_plural(n, 'school')} {has} no {names.get(reason[3:], reason[3:])}")
+            parts.append(f"{plural(n, 'school')} {has} no {names.get(reason[3:], reason[3:])}")
         else:
             status = reason.removeprefix(f"{spec.outcome} ")
             word = "blank in the file" if status == "missing" else status_text(None, status)
-            parts.append(f"{_plural(n, 'result')} {'is' if n == 1 else 'are'} {word}")
+            parts.append(f"{plural(n, 'result')} {'is' if n == 1 else 'are'} {word}")
     return ", ".join(parts) or "none"
 
 
@@ -962,7 +945,7 @@ def odds_list(
     pool = similar.pool_frame(context, result.family.school, result.pool)[0]["urn"].to_list()
     members = set(result.table["urn"].to_list())
     above = fit.above().filter(pl.col("urn").is_in(list(pool)))
-    st.markdown(f"**Schools {_md(_pool_where(result))} well above their expected result**")
+    st.markdown(f"**Schools {plain(_pool_where(result))} well above their expected result**")
     if fit.weak_reasons():
         st.caption(
             "Not listed: the expectation explains too little of the differences between schools "

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ import streamlit as st
 from components import chart_view, export, views
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
+from components.text import plain
 from equity.schema import PHASE_LABELS
 from equity.story import MAX_NOTE, MAX_TITLE, Slide, Story, StoryError, decode, encode
 
@@ -81,13 +81,6 @@ class Item:
         return bool(
             self.slide and self.slide.title and self.view and self.slide.title != self.view.title
         )
-
-
-def plain(text: str) -> str:
-    """Markdown-escaped, so author text and names show as typed (no links, images, LaTeX,
-    icons or lists)."""
-    text = re.sub(r"([\\`*_{}\[\]()#+\-!|~<>$:=])", r"\\\1", text)
-    return re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", text)
 
 
 def current() -> Story:

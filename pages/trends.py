@@ -3,10 +3,10 @@ LA's schools whose disadvantaged pupils' results moved most."""
 
 import streamlit as st
 
-from components import data, filters, gaps, school_trends
+from components import chart_panel, data, filters, school_trends, widgets
 
 selection = filters.current()
-st.title(f"School trends: {gaps.area_name(selection)}")
+st.title(f"School trends: {selection.area_name}")
 st.markdown(
     "Follow one school's results for disadvantaged and other pupils over the years it has "
     "published results, against its local authority and England, then see which schools' "
@@ -14,16 +14,16 @@ st.markdown(
     "breaks; suppressed results stay suppressed."
 )
 st.header("One school over time", anchor=False)
-measure = gaps.measure_picker(selection, key="trends_measure")
+measure = widgets.measure_picker(selection, key="trends_measure")
 school = school_trends.school_picker(selection)
 if school is None and not school_trends.has_schools(selection):
-    st.info(gaps.no_school_data(selection), icon=":material/info:")
+    st.info(widgets.no_school_data(selection), icon=":material/info:")
     last_year = max(data.years_available(data.store_version(), None), default=selection.year)
-    gaps.show(school_trends.area_view(selection, measure, last_year))
+    chart_panel.show(school_trends.area_view(selection, measure, last_year))
 elif school is None:
     st.caption("Choose a school above (type part of its name or its URN) to see its results.")
 else:
-    gaps.show(school_trends.school_view(selection, school, measure))
+    chart_panel.show(school_trends.school_view(selection, school, measure))
     school_trends.school_table(selection, school, measure)
 
 if school_trends.has_schools(selection):
@@ -33,4 +33,4 @@ if school_trends.has_schools(selection):
         st.info("Only one year of school results is loaded, so there is no change to show.")
     else:
         st.markdown(school_trends.cohort_rule(*span))
-        gaps.show(school_trends.movers_view(selection, measure, span))
+        chart_panel.show(school_trends.movers_view(selection, measure, span))
