@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import chart_view, data, views
+from components import chart_view, data, urlstate, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart
 from components.filters import Filters
@@ -40,7 +40,7 @@ from equity.metrics.trends import caveats_for, comparable
 from equity.schema import HEADLINE_MEASURES, MEASURES
 
 URL_KEY = "school"
-SEEN_KEY = "trends_school_url_seen"
+URL_GROUP = "trends"  # urlstate's name for this page's link values
 CONTEXT_KEY = "trends_school_context"
 URN_PATTERN = re.compile(r"^\d{5,7}$")
 SHOWN_MOVERS = 10  # schools drawn at each end of the ranking
@@ -52,12 +52,7 @@ def picker_key(filters: Filters) -> str:
 
 def _sync_url(key: str) -> None:
     """The chosen school goes into the URL (and out of it when cleared)."""
-    urn = st.session_state.get(key)
-    if urn:
-        st.query_params[URL_KEY] = urn
-    elif URL_KEY in st.query_params:
-        del st.query_params[URL_KEY]
-    st.session_state[SEEN_KEY] = urn
+    urlstate.write(URL_GROUP, {URL_KEY: st.session_state.get(key)})
 
 
 def school_picker(filters: Filters) -> str | None:
@@ -65,19 +60,17 @@ def school_picker(filters: Filters) -> str | None:
     options = data.cached(analysis.school_options, filters.members, filters.phase)
     key = picker_key(filters)
     context = (filters.la_code, filters.phase)
-    url = st.query_params.get(URL_KEY)
+    url = urlstate.get(URL_KEY)
     previous = st.session_state.get(CONTEXT_KEY)
     st.session_state[CONTEXT_KEY] = context
-    if previous is not None and previous != context and url == st.session_state.get(SEEN_KEY):
+    last = urlstate.seen(URL_GROUP)
+    if previous is not None and previous != context and last is not None and url == last[URL_KEY]:
         # The user moved to another authority or phase: the old school no longer applies.
-        if URL_KEY in st.query_params:
-            del st.query_params[URL_KEY]
-        url = None
+        urlstate.write(URL_GROUP, {URL_KEY: None})
+        url = ""
     labels = {urn: f"{name} (URN {urn})" for urn, name in options.select("urn", "name").iter_rows()}
-    if url and url != st.session_state.get(SEEN_KEY):
-        st.session_state[SEEN_KEY] = url  # a link from outside: use it once
-        if url in labels:
-            st.session_state[key] = url
+    if urlstate.incoming(URL_GROUP, (URL_KEY,)) is not None and url in labels:
+        st.session_state[key] = url  # a link from outside: used once
     if url and url not in labels:
         st.warning(_unknown_urn(filters, str(url)), icon=":material/link_off:")
     if options.is_empty():

@@ -1,9 +1,10 @@
 """The Similar schools page's pieces: find a school, form its family, show how it compares.
 
 State lives in the URL (school, family_size, pool, features) beside the global filters,
-so a head can bookmark "my school and its family". The URL is read only when the page's
-widgets are first drawn; after that the widgets own the state and write it back. A bad
-value in a link is reported and replaced by the default, never raised.
+so a head can bookmark "my school and its family". The link's values seed the widgets when
+they are first drawn or when the link is new to the session (components/urlstate.py's one
+rule); after that the widgets own the state and write it back. A bad value in a link is
+reported and replaced by the default, never raised.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import chart_view, data, views
+from components import chart_view, data, urlstate, views
 from components.charts import AnyChart, finish, mark
 from components.filters import Filters
 from components.tables import csv_bytes, human_size, status_text
-from components.text import ordinal, plain, plural
+from components.text import ordinal, plain, plural, quoted
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
 from equity.analysis import similar
 from equity.metrics.families import FamilyError
@@ -32,6 +33,7 @@ SIZE_MIN, SIZE_MAX, SIZE_DEFAULT = 5, 50, 20
 SMALL_COHORT = similar.SMALL_COHORT
 _SCHOOL, _SIZE, _POOL, _CHOSEN = "similar_school", "similar_size", "similar_pool", "similar_pooled"
 URL_KEYS = ("school", "family_size", "pool", "features")
+URL_GROUP = "similar"  # urlstate's name for this page's link values
 _FEATURE = "similar_feature_"
 CHOSEN_COLOUR = ROLE_COLOURS["selected"]
 THIS_SCHOOL = "(this school)"
@@ -104,10 +106,10 @@ def _options(choice: Choice) -> tuple[tuple[str, str], ...]:
 def _unknown_school(wanted: str, context: similar.Context, selection: Filters) -> str:
     known = data.get_store().schools().filter(pl.col("urn") == wanted)
     if known.is_empty():
-        return f"The link's school '{wanted[:20]}' is not a URN in the loaded data"
+        return f"The link's school {quoted(wanted, 20)} is not a URN in the loaded data"
     name, la_code, phase = known.select("name", "la_code", "phase").row(0)
     return (
-        f"The link's school {wanted} ({name or 'unnamed'}, LA {la_code}, {phase}) is not a "
+        f"The link's school {wanted} ({plain(name or 'unnamed')}, LA {la_code}, {phase}) is not a "
         f"state-funded {context.phase} school in {selection.la_label}; change the Authority "
         "or Phase filter to see it"
     )
@@ -130,11 +132,11 @@ def parse_choice(
         urn = default
     name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
     size_text = str(params.get("family_size") or SIZE_DEFAULT).strip()
-    size = int(size_text) if size_text.isdigit() else -1
-    if not SIZE_MIN <= size <= SIZE_MAX:
+    size = urlstate.whole_number(size_text, SIZE_MIN, SIZE_MAX)
+    if size is None:
         problems.append(
             (
-                f"The link's family size '{size_text[:12]}' must be a whole number from "
+                f"The link's family size {quoted(size_text, 12)} must be a whole number from "
                 f"{SIZE_MIN} to {SIZE_MAX}",
                 f"{SIZE_DEFAULT} is used",
             )
@@ -144,7 +146,10 @@ def parse_choice(
     pool_given = pool in similar.POOLS
     if pool and not pool_given:
         problems.append(
-            (f"The link's pool '{pool[:20]}' is not one of la, gm, england", "the default is used")
+            (
+                f"The link's pool {quoted(pool, 20)} is not one of la, gm, england",
+                "the default is used",
+            )
         )
     if not pool_given:
         pool = "gm" if la_code in GREATER_MANCHESTER else "la"
@@ -162,7 +167,7 @@ def _link_features(
     defaults when none is left (or none was given)."""
     listed = list(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
     problems: list[tuple[str, str]] = []
-    unknown = [f[:20] for f in listed if f not in similar.FEATURES]
+    unknown = [plain(f[:20]) for f in listed if f not in similar.FEATURES]
     if unknown:
         problems.append(
             (
@@ -208,7 +213,8 @@ def _seed(parsed: Parsed, shown: list[str]) -> None:
 
 def controls(selection: Filters, context: similar.Context) -> Choice | None:
     """School finder, family size, pool and features; None when there is no school."""
-    params = {key: st.query_params.get(key, "") for key in URL_KEYS}
+    params = urlstate.values(URL_KEYS)
+    from_link = urlstate.incoming(URL_GROUP, URL_KEYS) is not None
     parsed = parse_choice(context, selection, params)
     if parsed is None:
         st.info(
@@ -222,7 +228,7 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
         u: f"{n} (URN {u})" + (f", {la}" if selection.is_group else "")
         for u, n, _, la in schools.iter_rows()
     }
-    first = _SCHOOL not in st.session_state
+    first = _SCHOOL not in st.session_state or from_link
     if not first and st.session_state[_SCHOOL] not in labels:
         st.session_state[_SCHOOL] = parsed.default
     if first:
@@ -281,7 +287,7 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
         )
     features = tuple(k for k in shown if st.session_state.get(_FEATURE + k))
     choice = Choice(urn, name, la_code, size, pool, features)
-    st.query_params.update(dict(_options(choice)))
+    urlstate.write(URL_GROUP, dict(_options(choice)))
     return choice
 
 

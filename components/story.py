@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from components import chart_view, export, views
+from components import chart_view, export, urlstate, views
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
 from components.text import plain
@@ -28,7 +28,9 @@ PARAM_KEY = "equity_story_param"  # the ?story= value last read or written
 ERROR_KEY = "equity_story_error"
 PRESENT_KEY = "equity_presenting"
 SLIDE_KEY = "equity_slide"
-SEEN_KEY = "equity_present_seen"
+PRESENT_GROUP = "present"  # urlstate's name for the presentation's link values
+PRESENT_PARAMS = ("present", "slide")
+MAX_SLIDE_NUMBER = 999  # more digits than any story has slides: a bad value, not a number
 DECK_KEY = "equity_deck_for"
 EDITOR = "story-slide-"
 REQUESTED_KEY = "equity_slide_requested"  # the slide a link asked for, until shown once
@@ -393,16 +395,17 @@ def start_presenting() -> None:
 
 
 def _present_from_url() -> None:
-    """`&present=1&slide=3` opens the presentation at slide 3 (once per new value)."""
-    marker = (st.query_params.get("present"), st.query_params.get("slide"))
-    if st.session_state.get(SEEN_KEY) == marker:
+    """`&present=1&slide=3` opens the presentation at slide 3 (once per new value, the
+    URL helper's rule). A slide that is not a plain whole number (`²`, `+2`, `02`, 5,000
+    digits) is a bad value like `99`: the first slide, and the reader is told."""
+    link = urlstate.incoming(PRESENT_GROUP, PRESENT_PARAMS)
+    if link is None or link["present"] != "1":
         return
-    st.session_state[SEEN_KEY] = marker
-    if marker[0] == "1":
-        st.session_state[PRESENT_KEY] = True
-        slide = marker[1] or "1"
-        st.session_state[SLIDE_KEY] = int(slide) - 1 if slide.isdigit() else 0
-        st.session_state[REQUESTED_KEY] = slide
+    st.session_state[PRESENT_KEY] = True
+    slide = link["slide"] or "1"
+    number = urlstate.whole_number(slide, 1, MAX_SLIDE_NUMBER)
+    st.session_state[SLIDE_KEY] = number - 1 if number is not None else 0
+    st.session_state[REQUESTED_KEY] = slide
 
 
 def _step(offset: int, total: int) -> None:
@@ -413,9 +416,7 @@ def _step(offset: int, total: int) -> None:
 
 def _stop() -> None:
     st.session_state[PRESENT_KEY] = False
-    st.query_params.pop("present", None)
-    st.query_params.pop("slide", None)
-    st.session_state[SEEN_KEY] = (None, None)
+    urlstate.write(PRESENT_GROUP, {"present": None, "slide": None})
 
 
 def presentation(shown: list[Item]) -> None:
@@ -423,9 +424,7 @@ def presentation(shown: list[Item]) -> None:
     total = len(shown)
     index = max(0, min(total - 1, int(st.session_state.get(SLIDE_KEY, 0))))
     st.session_state[SLIDE_KEY] = index
-    st.query_params["present"] = "1"
-    st.query_params["slide"] = str(index + 1)
-    st.session_state[SEEN_KEY] = ("1", str(index + 1))
+    urlstate.write(PRESENT_GROUP, {"present": "1", "slide": str(index + 1)})
     st.html(PRESENTATION_CSS)
     _requested_notice(st.session_state.pop(REQUESTED_KEY, None), index, total)
     view = None
@@ -471,7 +470,7 @@ def _requested_notice(requested: str | None, index: int, total: int) -> None:
         return
     slides = "slide" if total == 1 else "slides"
     st.toast(
-        f"The link asks for slide {requested[:8]}, but this story has {total} {slides}, so "
+        f"The link asks for slide {plain(requested[:8])}, but this story has {total} {slides}, so "
         f"slide {index + 1} is shown.",
         icon=":material/info:",
     )

@@ -39,13 +39,11 @@ import altair as alt
 
 from components import chart_view, data
 from components.charts import AnyChart
-from components.filters import Filters
+from components.filters import Filters, selection
 from components.theme import vega_config
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
-    GM_GROUP_LABEL,
-    GREATER_MANCHESTER,
     PHASE_LABELS,
 )
 
@@ -156,15 +154,7 @@ def filters_from(ref: Mapping[str, str]) -> Filters:
         raise ViewError(f"unknown pupil group {group[:20]!r}")
     if year not in data.years_available(version, None):
         raise ViewError(f"no data for the academic year {year[:12]!r} is loaded")
-    is_group = la_code == GM_GROUP_CODE
-    return Filters(
-        la_code=la_code,
-        phase=phase,
-        pupil_group=group,
-        year=year,
-        la_label=GM_GROUP_LABEL if is_group else names[la_code],
-        members=tuple(GREATER_MANCHESTER) if is_group else (la_code,),
-    )
+    return selection(la_code, phase, group, year, names.get(la_code, la_code))
 
 
 def options_of(ref: Mapping[str, str]) -> dict[str, str]:

@@ -126,7 +126,7 @@ def test_unknown_school_in_a_link_is_reported(secondary: similar.Context) -> Non
     app = run_page(page=PAGE, params={"la": "352", "school": "999999", "family_size": "500"})
     notices = " ".join(w.value for w in app.warning)
     assert "999999" in notices and "not a URN in the loaded data" in notices
-    assert "family size '500'" in notices
+    assert "family size `500`" in notices  # quoted as code, as the filters' notices are
     assert "largest school with published results is shown" in notices
     assert app.selectbox(key="similar_school").value == _default(secondary, "352")["urn"]
     assert len(_family(app)) == 20
@@ -248,3 +248,18 @@ def test_counts_read_as_sentences() -> None:
     fit = beating_the_odds(frame, "y", ["x"], "n")
     spec = similar.OddsSpec("y", "Y", "y", ("x",), "n", "performance")
     assert page._excluded_text(fit, spec) == "1 school has no x"
+
+
+@pytest.mark.parametrize(
+    "size",
+    ["²", "+20", "020", "-5", "٢٠", "9" * 5000],
+    ids=["superscript", "sign", "leading-zero", "negative", "arabic-indic", "5000-digits"],
+)
+def test_a_family_size_that_is_not_a_plain_number_gets_the_usual_notice(size: str) -> None:
+    """str.isdigit() took '²' for a number and int() then raised (a traceback with server
+    paths); 5,000 digits are past what int() reads. Each is a bad value like any other."""
+    app = run_page(page=PAGE, params={"la": "352", "family_size": size})
+    notices = " ".join(w.value for w in app.warning)
+    assert "family size" in notices and "must be a whole number from 5 to 50" in notices
+    assert app.slider(key="similar_size").value == 20
+    assert len(_family(app)) == 20
