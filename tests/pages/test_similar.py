@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import similar as page
+from components.similar import odds
 from equity.analysis import similar
 from equity.metrics.odds import beating_the_odds
 from equity.store import Store, default_store_path
@@ -247,7 +247,7 @@ def test_counts_read_as_sentences() -> None:
     )
     fit = beating_the_odds(frame, "y", ["x"], "n")
     spec = similar.OddsSpec("y", "Y", "y", ("x",), "n", "performance")
-    assert page._excluded_text(fit, spec) == "1 school has no x"
+    assert odds._excluded_text(fit, spec) == "1 school has no x"
 
 
 @pytest.mark.parametrize(

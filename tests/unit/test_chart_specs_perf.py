@@ -20,7 +20,8 @@ import altair as alt
 import polars as pl
 import pytest
 
-from components import charts, gaps, similar
+from components import charts, gaps
+from components.similar import odds, outcomes
 
 MEASURE = "ks4_attainment8"
 
@@ -94,7 +95,7 @@ def _family_dots() -> charts.AnyChart:
             "role": ["This school", "Family school", "This school", "Family school"],
         }
     )
-    return similar._dot_chart(
+    return outcomes._dot_chart(
         frame,
         "Attainment 8 by disadvantage: Alpha School in its family, 2018/19",
         "Attainment 8 by disadvantage",
@@ -115,7 +116,7 @@ def _odds() -> charts.AnyChart:
         }
     )
     title = "Disadvantaged pupils' Attainment 8: result against expectation"
-    return similar._odds_chart(frame, title, "points")
+    return odds._odds_chart(frame, title, "points")
 
 
 CASES: dict[str, Callable[[], charts.AnyChart]] = {
