@@ -9,13 +9,14 @@ A story slide, a shared link and an export all hold a *view reference*, never da
 option (for example a school's URN). Each page's component module registers one builder
 for its ids, with one line at the bottom of the module:
 
-    views.register("gaps-", gap_views)  # in components/gaps.py
+    views.register("gaps-", gap_views)  # in components/gaps/references.py
 
 `gap_views(filters: Filters, options: Mapping[str, str]) -> list[ChartView]` returns the
 page's views for those filters, the same function the page renders from. Rules that keep a
 reference enough to redraw the chart:
-- view ids start with the module's name and a dash ("gaps-..." in components/gaps.py): a
-  story can then import the module before its page has been opened in this session;
+- view ids start with the module's or package's name and a dash ("gaps-..." for
+  components/gaps/, whose __init__ imports the module that registers): a story can then
+  import it before its page has been opened in this session;
 - anything else a chart depends on (a chosen school, a measure picker) is an option: set
   `ChartView(options=(("urn", urn),))` on the page and read `options["urn"]` in the builder;
 - options arrive from URLs: validate them and raise `ViewError` with a reason when bad;

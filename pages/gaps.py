@@ -3,7 +3,8 @@ over time and school by school."""
 
 import streamlit as st
 
-from components import chart_panel, data, filters, gaps, widgets
+from components import chart_panel, data, filters, widgets
+from components.gaps import headline, ranking, schools, trend, two_ways
 
 selection = filters.current()
 st.title(f"Attainment gaps: {selection.area_name}")
@@ -15,16 +16,16 @@ st.markdown(
 )
 st.header(f"The gap in {selection.year}", anchor=False)
 measure = widgets.measure_picker(selection, key="gaps_measure")
-gaps.headline(selection)
-chart_panel.show(gaps.gap_view(selection, measure))
+headline.headline(selection)
+chart_panel.show(two_ways.gap_view(selection, measure))
 
 st.header("How the gap compares across England's local authorities", anchor=False)
-metric = gaps.metric_picker(selection)
-chart_panel.show(gaps.ranking_view(selection, measure, metric))
+metric = ranking.metric_picker(selection)
+chart_panel.show(ranking.ranking_view(selection, measure, metric))
 
 st.header("The gap over time", anchor=False)
 last_year = max(data.years_available(data.store_version(), None), default=selection.year)
-chart_panel.show(gaps.trend_view(selection, measure, metric, last_year))
+chart_panel.show(trend.trend_view(selection, measure, metric, last_year))
 
 st.header("School by school", anchor=False)
-gaps.school_section(selection, measure)
+schools.school_section(selection, measure)

@@ -20,7 +20,8 @@ import altair as alt
 import polars as pl
 import pytest
 
-from components import charts, gaps
+from components import charts
+from components.gaps import ranking, schools, two_ways
 from components.similar import odds, outcomes
 
 MEASURE = "ks4_attainment8"
@@ -41,7 +42,7 @@ def _dumbbell(england: float | None) -> charts.AnyChart:
         .replace_strict({"disadvantaged": "Disadvantaged pupils", "other": "Other pupils"})
         .alias("pupils")
     )
-    return gaps._dumbbell(long, wide, wide["area"].to_list(), MEASURE, england)
+    return two_ways._dumbbell(long, wide, wide["area"].to_list(), MEASURE, england)
 
 
 def _ranking(selected: bool, with_refs: bool) -> charts.AnyChart:
@@ -60,7 +61,7 @@ def _ranking(selected: bool, with_refs: bool) -> charts.AnyChart:
             "value": [13.21, 12.7, 13.0],
         }
     )
-    return gaps._ranked_chart(
+    return ranking._ranked_chart(
         drawn,
         refs if with_refs else refs.head(0),
         "Attainment 8, gap to other pupils nationally: 5 LAs, 2018/19",
@@ -83,7 +84,7 @@ def _schools(national: float | None) -> charts.AnyChart:
         }
     )
     title = "Attainment 8: disadvantaged and other pupils in each school, 2018/19"
-    return gaps._scatter(drawn, title, "Attainment 8", national)
+    return schools._scatter(drawn, title, "Attainment 8", national)
 
 
 def _family_dots() -> charts.AnyChart:
