@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import data, maps, views
+from components import data, map_twins, maps, views
 from components.chart_view import ChartView
 from components.charts import finish, values
 from components.filters import Filters
@@ -551,7 +551,7 @@ def school_map(
         table=table,
         file_stem=f"{selection.slug()}-{share}-schools-map",
         static=views.lazy(  # drawn only for an export or a story slide
-            maps.school_map_chart, schools, bounds, ons_codes, title=title, value_title=short
+            map_twins.school_map_chart, schools, bounds, ons_codes, title=title, value_title=short
         ),
         caveats=tuple(caveats),
     )
@@ -653,7 +653,7 @@ def choropleth(
         table=table,
         file_stem=f"{selection.slug()}-map-{indicator}",
         static=views.lazy(  # drawn only for an export or a story slide
-            maps.choropleth_chart,
+            map_twins.choropleth_chart,
             mapped,
             bounds,
             gm_codes,
