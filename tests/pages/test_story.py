@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.story import plain, slide_chart_height
+from components.presentation import slide_chart_height
+from components.text import plain
 from equity.story import Story, decode, encode
 from tests.pages.conftest import chart_specs, run_page
 
