@@ -10,16 +10,17 @@ import streamlit as st
 
 from components import chart_view, charts, data, views
 from components.filters import Filters
+from components.text import LAIT_SOURCE, fmt, shown_decimals
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
 
-LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence"
 
-
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "not published"
-    return f"{value:.1f}%" if unit == "%" else f"{value:.2f}" if abs(value) < 5 else f"{value:.1f}"
+def _fmt(value: float | None, measure: str, *, gap: bool = False) -> str:
+    """A headline figure as text.fmt writes it; a gap without the unit sign (its label says
+    what it is)."""
+    if value is None or not gap:
+        return fmt(value, measure)
+    return f"{value:.{shown_decimals(measure)}f}"
 
 
 def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
@@ -35,7 +36,7 @@ def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
     if row is None or row.get("disadvantaged") is None:
         return f"No published {spec.label} for disadvantaged pupils in {area} this year."
     dis = float(row["disadvantaged"])
-    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, spec.unit)} on {spec.label}"]
+    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, measure)} on {spec.label}"]
     gap_nat = row.get("gap_national")
     if gap_nat is not None:
         direction = "below" if float(gap_nat) > 0 else "above"
@@ -54,16 +55,16 @@ def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
         row = _selected_row(table, filters, measure)
         st.markdown(f"**{spec.label}**")
         cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), spec.unit))
-        cols[1].metric("Other pupils", _fmt(_get(row, "other"), spec.unit))
+        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), measure))
+        cols[1].metric("Other pupils", _fmt(_get(row, "other"), measure))
         cols[2].metric(
             "Gap within the area",
-            _fmt(_get(row, "gap_within"), "pts"),
+            _fmt(_get(row, "gap_within"), measure, gap=True),
             help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
         )
         cols[3].metric(
             "Gap to other pupils nationally",
-            _fmt(_get(row, "gap_national"), "pts"),
+            _fmt(_get(row, "gap_national"), measure, gap=True),
             help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
         )
 
