@@ -263,3 +263,18 @@ def test_a_family_size_that_is_not_a_plain_number_gets_the_usual_notice(size: st
     assert "family size" in notices and "must be a whole number from 5 to 50" in notices
     assert app.slider(key="similar_size").value == 20
     assert len(_family(app)) == 20
+
+
+def test_a_new_link_wins_over_the_widgets_and_the_widgets_then_own_the_state() -> None:
+    """urlstate's one rule: link values new to the session are applied; values the page
+    wrote itself are not mistaken for a new link."""
+    app = run_page(page=PAGE, params={"la": "352", "family_size": "10"})
+    assert app.slider(key="similar_size").value == 10
+    app.slider(key="similar_size").set_value(15).run()
+    assert app.slider(key="similar_size").value == 15
+    assert app.query_params["family_size"] in ("15", ["15"])
+    app.query_params["family_size"] = "30"  # the reader pastes another link
+    app.run()
+    assert not app.exception
+    assert app.slider(key="similar_size").value == 30
+    assert len(_family(app)) == 30
