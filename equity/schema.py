@@ -109,7 +109,11 @@ PHASE_LABELS: Final[dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Measure:
-    """A canonical measure: its label, unit, polarity and how many decimals DfE publishes."""
+    """A canonical measure: its label, unit, polarity and how many decimals DfE publishes.
+
+    `short_label` names it where space is short (chart titles, pickers; "" = use `label`);
+    `source` names the publication it comes from ("" = said by the chart that shows it).
+    """
 
     id: str
     label: str
@@ -118,6 +122,8 @@ class Measure:
     polarity: str  # "high" is good, "low" is good, "neutral"
     decimals: int
     description: str
+    short_label: str = ""
+    source: str = ""
 
 
 MEASURES: Final[dict[str, Measure]] = {
@@ -132,6 +138,7 @@ MEASURES: Final[dict[str, Measure]] = {
             0,
             "Percentage of pupils at the end of key stage 2 meeting the expected standard "
             "in reading, writing and maths combined.",
+            short_label="Reading, writing and maths (% at expected standard)",
         ),
         Measure(
             "ks2_rwm_higher_pct",
@@ -180,6 +187,7 @@ MEASURES: Final[dict[str, Measure]] = {
             1,
             "Average Attainment 8 score per pupil: results across eight GCSE-level "
             "qualifications, English and maths double weighted.",
+            short_label="Attainment 8",
         ),
         Measure(
             "ks4_progress8",
@@ -190,6 +198,7 @@ MEASURES: Final[dict[str, Measure]] = {
             2,
             "Progress from key stage 2 to key stage 4 relative to pupils nationally with "
             "similar prior attainment (0 = national average).",
+            short_label="Progress 8",
         ),
         Measure(
             "ks4_basics_94_pct",
