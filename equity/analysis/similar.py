@@ -46,7 +46,7 @@ def _perf(key: str, measure: str, group: str = "all") -> Column:
 
 
 _COMMON: Final = (
-    _census("fsm6", "pct_fsm6"),
+    _census("fsm6", "pct_ever_fsm"),
     _census("eal", "pct_eal"),
     _census("sen", "pct_sen"),
     _census("pupils", "pupils"),
@@ -69,8 +69,8 @@ COLUMNS: Final[dict[str, tuple[Column, ...]]] = {
         Column("p8_lower", "ks4_provisional", "ks4_progress8_ci_lower", "all"),
         Column("p8_upper", "ks4_provisional", "ks4_progress8_ci_upper", "all"),
         Column("ks4_pupils", "ks4_provisional", "pupils", "all"),
-        Column("dest_dis", "ks4_destinations", "destinations_sustained_pct", "disadvantaged"),
-        Column("dest_other", "ks4_destinations", "destinations_sustained_pct", "other"),
+        Column("dest_dis", "ks4_destinations", "ks4_sustained_destination_pct", "disadvantaged"),
+        Column("dest_other", "ks4_destinations", "ks4_sustained_destination_pct", "other"),
         Column("dest_n_dis", "ks4_destinations", "pupils", "disadvantaged"),
         Column("dest_n_other", "ks4_destinations", "pupils", "other"),
     ),
