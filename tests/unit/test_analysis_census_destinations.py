@@ -1,0 +1,137 @@
+"""Five census years and seven destination cohorts: facts read off the real CSVs by hand.
+
+School 105560 (Manchester, state-funded secondary) in the census files:
+  Jan 2018: NOR 1758, PNUMFSM 21.5, NUMFSMEVER 797.5, PNUMFSMEVER 46.8 (no SCHOOLTYPE)
+  Jan 2019: NOR 1812, NUMFSM 454, NUMFSMEVER 769, PNUMFSMEVER 43.7
+  Jan 2021: NOR 1823, NUMFSM 598, NUMFSMEVER 763, PNUMFSMEVER 41.9% (a share of NOR)
+  Jan 2023: NOR 1822, NUMFSM 753, NUMFSMEVER 800, NORFSMEVER 1773, PNUMFSMEVER 45.1%
+Cedar Mount Academy (138097, Manchester) in the 2023-2024 destinations file: disadvantaged
+pupils 83% of 99 (2021/22), 80% of 95 (_22 = 2020/21), 85% of 86 (_21 = 2019/20).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from equity.analysis import census, destinations
+from equity.store import Store
+
+
+@pytest.fixture(scope="module")
+def series(embedded_store: Store) -> pl.DataFrame:
+    return census.school_census_series(embedded_store, "105560")
+
+
+def test_census_years_are_the_five_januaries(embedded_store: Store) -> None:
+    years = census.census_years(embedded_store)["academic_year"].unique().sort().to_list()
+    assert years == ["2017/18", "2018/19", "2020/21", "2022/23", "2023/24"]
+
+
+def test_one_school_over_four_censuses(series: pl.DataFrame) -> None:
+    by_year = {row["academic_year"]: row for row in series.iter_rows(named=True)}
+    assert sorted(by_year) == ["2017/18", "2018/19", "2020/21", "2022/23"]  # closed by 2024
+    jan18, jan19, jan21, jan23 = (by_year[y] for y in sorted(by_year))
+    # January 2018 publishes the FSM share only; its type comes from the January 2019 census.
+    assert jan18["pct_fsm"] == 21.5 and jan18["nor"] == 1758
+    assert jan18["ever_fsm"] == 797.5 and jan18["ever_fsm_base"] == 1704  # 797.5 / 46.8%
+    assert jan18["school_type"] == "State-funded secondary"
+    assert jan18["placed_from"] == "census 2018/19"
+    assert jan19["pct_fsm"] == 25.1 and jan19["ever_fsm_base"] == 1760  # 454/1812; 769/43.7%
+    assert jan21["pct_fsm"] == 32.8 and jan21["ever_fsm_base"] == 1821  # about NOR (1823)
+    assert jan23["pct_fsm"] == 41.3 and jan23["ever_fsm_base"] == 1773  # NORFSMEVER
+    assert jan23["pct_ever_fsm"] == 45.1 and jan23["placed_from"] == "census 2022/23"
+
+
+def test_placement_of_the_2018_census_is_reported(embedded_store: Store) -> None:
+    (note,) = census.placement_notes(embedded_store)
+    assert note.startswith("census 2017/18: 23553 schools without a school type")
+    types = census.school_types(embedded_store, "2017/18")
+    unplaced = types.filter(pl.col("placed_from").is_null()).height
+    assert f"{unplaced} could not be placed" in note
+    assert 0 < unplaced < types.height // 10
+
+
+def test_segregation_for_every_la_in_one_call(embedded_store: Store) -> None:
+    table = census.segregation_by_la(embedded_store, "2023/24", "secondary")
+    assert table.height >= 150
+    manchester = table.filter(pl.col("la_code") == "352").row(0, named=True)
+    counts = census.census_counts(embedded_store, ["352"], "2023/24", "secondary")
+    assert manchester["schools"] == counts.height == 32
+    assert manchester["ever_fsm"] == counts["f"].sum()
+    assert 0 < manchester["gorard"] < manchester["dissimilarity"] < 1
+
+
+def test_manchester_la_cohorts_follow_the_suffix_chain(embedded_store: Store) -> None:
+    """SOURCES.md: Manchester's LA COHORT for 2015/16 ... 2021/22 across five releases."""
+    rows = destinations.latest_release(embedded_store).filter(
+        (pl.col("entity") == "352")
+        & (pl.col("measure") == "pupils")
+        & (pl.col("pupil_group") == "all")
+        & (pl.col("academic_year") >= "2015/16")
+    )
+    chain = dict(rows.select("academic_year", "value").iter_rows())
+    assert chain == {
+        "2015/16": 4715,
+        "2016/17": 4576,
+        "2017/18": 4735,
+        "2018/19": 4993,
+        "2019/20": 5483,
+        "2020/21": 5743,
+        "2021/22": 6268,
+    }
+
+
+def test_latest_release_wins_and_differences_are_counted(embedded_store: Store) -> None:
+    # Manchester's disadvantaged 2015/16 cohort: 2505 in 2017-2018's own columns, 2504 in
+    # 2018-2019's _18 columns; the later release is kept and the cell counted as differing.
+    rows = destinations.latest_release(embedded_store).filter(
+        (pl.col("entity") == "352")
+        & (pl.col("academic_year") == "2015/16")
+        & (pl.col("measure") == "pupils")
+        & (pl.col("pupil_group") == "disadvantaged")
+    )
+    assert rows["value"].to_list() == [2504]
+    diffs = destinations.release_differences(embedded_store)
+    cohort = diffs.filter(pl.col("academic_year") == "2015/16").row(0, named=True)
+    assert (cohort["earlier"], cohort["later"]) == ("2015/16", "2016/17")
+    assert 0 < cohort["differ"] < cohort["cells"]
+    assert any("2015/16" in line for line in destinations.release_notes(embedded_store))
+
+
+def test_one_school_has_seven_consecutive_cohorts(embedded_store: Store) -> None:
+    rows = destinations.school_destination_series(embedded_store, "138097").filter(
+        (pl.col("measure") == "ks4_sustained_destination_pct")
+        & (pl.col("pupil_group") == "disadvantaged")
+    )
+    years = rows["academic_year"].to_list()
+    wanted = ["2015/16", "2016/17", "2017/18", "2018/19", "2019/20", "2020/21", "2021/22"]
+    assert set(wanted) <= set(years)
+    latest = rows.filter(pl.col("academic_year") == "2021/22").row(0, named=True)
+    assert (latest["value"], latest["pupils"], latest["release"]) == (83, 99, "2021/22")
+
+
+def test_pooled_disadvantaged_destinations_over_three_cohorts(embedded_store: Store) -> None:
+    pooled = destinations.pooled_disadvantaged(embedded_store).filter(
+        (pl.col("urn") == "138097") & (pl.col("group") == "disadvantaged")
+    )
+    row = pooled.row(0, named=True)
+    assert row["cohorts_used"] == 3 and row["pooled_pupils"] == 99 + 95 + 86
+    assert row["pooled_pct"] == pytest.approx((99 * 83 + 95 * 80 + 86 * 85) / 280)
+    assert (row["first_cohort"], row["last_cohort"]) == ("2019/20", "2021/22")
+
+
+def test_suppressed_cohorts_are_left_out_of_the_pool(embedded_store: Store) -> None:
+    latest = destinations.latest_release(embedded_store)
+    hidden = latest.filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == "ks4_sustained_destination_pct")
+        & (pl.col("pupil_group") == "disadvantaged")
+        & (pl.col("academic_year") == "2021/22")
+        & (pl.col("status") == "suppressed")
+    )
+    assert hidden.height > 0 and hidden["value"].null_count() == hidden.height
+    pooled = destinations.pooled_disadvantaged(embedded_store).filter(
+        pl.col("urn").is_in(hidden["entity"].to_list()) & (pl.col("group") == "disadvantaged")
+    )
+    assert (pooled["last_cohort"] < "2021/22").all()
