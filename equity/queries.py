@@ -295,7 +295,8 @@ def census_rows(
 ) -> pl.DataFrame:
     """Long census rows (entity, la_code, field, value) of the phase's state-funded schools
     in these LAs: one row per school and wanted (measure, pupil group), `field` naming it.
-    The share pages and the segregation indices read the census this one way."""
+    The EAL and SEN share pages read the census this way; ever-FSM counts for the indices
+    come from `equity.analysis.census` (the census-basis contract)."""
     sources = (
         census_analysis.census_years(store)
         .filter(pl.col("academic_year") == year)["source"]

@@ -32,7 +32,7 @@ def releases(store: Store) -> pl.DataFrame:
     )
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # some 60 MB for all of England
 def latest_release(store: Store) -> pl.DataFrame:
     """Every destinations result row from the latest release that gives its cohort (all
     entities, cohorts, groups and measures), with the `release` it came from."""
@@ -41,11 +41,13 @@ def latest_release(store: Store) -> pl.DataFrame:
         return pl.DataFrame()
     rows = (
         store.results_of([DEST_KIND])
+        .select(*_KEY, "entity_kind", "la_code", "value", "pupils", "status", "published", "source")
         .join(files.lazy(), on="source")
         .sort("release", descending=True)
+        .unique(_KEY, keep="first", maintain_order=True)
         .collect()
     )
-    return rows.unique(_KEY, keep="first", maintain_order=True)
+    return rows
 
 
 def release_differences(store: Store) -> pl.DataFrame:
