@@ -98,7 +98,7 @@ def census_phase(school_type: pl.Expr) -> pl.Expr:
         .then(pl.lit("nursery"))
         .when(t.str.contains("all.?through"))
         .then(pl.lit("all-through"))
-        .when(t.str.contains("pupil referral|^pru$|independent|alternative provision"))
+        .when(t.str.contains(r"pupil referral|^pru$|independent|alternative provision|\bap school"))
         .then(pl.lit("other"))
         .otherwise(None)
     )
@@ -124,7 +124,11 @@ def _ever_fsm_denominator(frame: pl.DataFrame) -> pl.Expr:
     ever, pct = value_expr("NUMFSMEVER"), value_expr("PNUMFSMEVER")
     nor = value_expr("NOR") if "NOR" in frame.columns else pl.lit(None, dtype=pl.Float64)
     implied = (
-        pl.when(pct > 0).then((ever * 100 / pct).round(0)).when(pct == 0).then(nor).otherwise(None)
+        pl.when(pct > 0)
+        .then((ever * 100 / pct).round(0, mode="half_away_from_zero"))
+        .when(pct == 0)
+        .then(nor)
+        .otherwise(None)
     )
     return implied.cast(pl.Int64).cast(pl.String)
 
@@ -144,7 +148,7 @@ def _pct_fsm(frame: pl.DataFrame, year: str, source: str) -> pl.DataFrame:
     usable = (pl.col("status") == VALUE) & (pl.col("pupils") > 0)
     return rows.with_columns(
         pl.when(usable)
-        .then((pl.col("value") * 100 / pl.col("pupils")).round(1))
+        .then((pl.col("value") * 100 / pl.col("pupils")).round(1, mode="half_away_from_zero"))
         .otherwise(None)
         .alias("value"),
         pl.when(usable | (pl.col("status") != VALUE))
