@@ -129,17 +129,20 @@ def member_las(la_code: str) -> list[str]:
 # --------------------------------------------------------------------------- years
 
 
-#: Key stages whose years `--year` accepts: attainment years, census years (January of the
-#: year) and KS4 destination cohorts (the year the cohort finished KS4).
-YEAR_KEY_STAGES: Final = ("ks2", "ks4", "census", "destinations")
+#: Key stages whose years the pages' year filter offers: attainment and census years.
+YEAR_KEY_STAGES: Final = ("ks2", "ks4", "census")
+#: `--year` also accepts KS4 destinations cohorts (the year the cohort finished KS4).
+CLI_YEAR_KEY_STAGES: Final = (*YEAR_KEY_STAGES, "destinations")
 
 
-def years_available(store: Store, la_code: str | None = None) -> list[str]:
-    """Academic years with any attainment, census or destinations figure (for the LA, when
-    given; England's rows count for "970", every LA's schools for England).
+def years_available(
+    store: Store, la_code: str | None = None, key_stages: tuple[str, ...] = YEAR_KEY_STAGES
+) -> list[str]:
+    """Academic years with any figure of these key stages (for the LA, when given; for
+    England, "970", every row counts).
 
     Read from the per-source summaries (Store.summary), not from the result rows."""
-    rows = store.summary().filter(pl.col("key_stage").is_in(YEAR_KEY_STAGES))
+    rows = store.summary().filter(pl.col("key_stage").is_in(key_stages))
     if la_code is not None and la_code != ENGLAND_CODE:
         rows = rows.filter(pl.col("la_code").is_in(member_las(la_code)))
     return sorted(y for y in rows["academic_year"].unique().to_list() if y)
@@ -150,7 +153,7 @@ def resolve_year(store: Store, text: str, la_code: str | None = None) -> str:
         year = parse_academic_year(text)
     except ValueError as exc:
         raise UnknownSelectionError(str(exc)) from exc
-    available = years_available(store, la_code)
+    available = years_available(store, la_code, CLI_YEAR_KEY_STAGES)
     if year not in available:
         raise UnknownSelectionError(
             f"no data for {year}"
