@@ -7,7 +7,8 @@ Census basis (the contract the CLI and the pages share): for each school, F_i = 
 NOR where PNUMFSMEVER is 0: `equity.ingest.census`); the schools are the state-funded schools
 of the phase (SCHOOLTYPE "State-funded primary" / "State-funded secondary") with F_i and T_i
 published and T_i > 0. The January 2018 census has no SCHOOLTYPE: a school there takes its
-type from the nearest later census that lists its URN, then from GIAS.
+type from the nearest later census that lists its URN, then from GIAS, then (state-funded
+primary or secondary only) from its establishment number.
 """
 
 from __future__ import annotations
@@ -40,6 +41,19 @@ def census_years(store: Store) -> pl.DataFrame:
     )
 
 
+def _own_phase_type() -> pl.Expr:
+    """A typeless census's own guess: the phase its reader took from the establishment
+    number (state-funded primary or secondary ranges only; `equity.ingest.census`)."""
+    own = pl.col("school_type").is_null() & pl.col("is_state_funded").fill_null(False)
+    return (
+        pl.when(own & (pl.col("phase") == "primary"))
+        .then(pl.lit(CENSUS_TYPES["primary"]))
+        .when(own & (pl.col("phase") == "secondary"))
+        .then(pl.lit(CENSUS_TYPES["secondary"]))
+        .otherwise(None)
+    )
+
+
 def _gias_types() -> pl.Expr:
     """A GIAS row's type in the census's words, for mainstream state-funded schools only."""
     phase = pl.col("phase")
@@ -58,7 +72,9 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     """urn, la_code, school_type, placed_from for every school of that year's census.
 
     `placed_from` is "census <year>" (its own file), "census <later year>" (the nearest
-    later census listing the URN, for a file without SCHOOLTYPE), "gias", or null: not placed.
+    later census listing the URN, for a file without SCHOOLTYPE), "gias", "estab number"
+    (the file's establishment number in a state-funded primary or secondary range), or
+    null: not placed.
     """
     files = census_years(store)
     own = files.filter(pl.col("academic_year") == year)["source"].to_list()
@@ -67,7 +83,7 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     )
     listed = (
         schools.filter(pl.col("source").is_in(own))
-        .select("urn", "la_code", "school_type")
+        .select("urn", "la_code", "school_type", _own_phase_type().alias("__estab"))
         .unique("urn", keep="first")
         .collect()
         .with_columns(
@@ -78,7 +94,7 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     )
     unplaced = listed.filter(pl.col("school_type").is_null())
     if unplaced.is_empty():
-        return listed
+        return listed.drop("__estab")
     later = files.filter(pl.col("academic_year") > year)
     candidates = (
         schools.filter(pl.col("source").is_in(later["source"].to_list()))
@@ -104,13 +120,15 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     return placed.select(
         "urn",
         "la_code",
-        pl.coalesce("school_type", "__type", "__gias").alias("school_type"),
+        pl.coalesce("school_type", "__type", "__gias", "__estab").alias("school_type"),
         pl.when(pl.col("placed_from").is_not_null())
         .then(pl.col("placed_from"))
         .when(pl.col("__type").is_not_null())
         .then(pl.col("__from"))
         .when(pl.col("__gias").is_not_null())
         .then(pl.lit("gias"))
+        .when(pl.col("__estab").is_not_null())
+        .then(pl.lit("estab number"))
         .alias("placed_from"),
     )
 
@@ -132,7 +150,9 @@ def placement_notes(store: Store) -> list[str]:
         notes.append(
             f"census {year}: {types.height} schools without a school type in the file; "
             f"{later} placed by URN from a later census, {counts.get('gias', 0)} from GIAS, "
-            f"{counts.get('not placed', 0)} could not be placed (left out of phase figures)."
+            f"{counts.get('estab number', 0)} as state-funded primary or secondary by their "
+            f"establishment number, {counts.get('not placed', 0)} could not be placed (left "
+            "out of phase figures)."
         )
     return notes
 

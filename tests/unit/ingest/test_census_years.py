@@ -59,6 +59,10 @@ def test_january_2018_has_no_school_type_and_only_the_fsm_share(
 ) -> None:
     result = by_year["2017-2018"]
     assert result.schools["school_type"].null_count() == result.schools.height
+    # The phase its establishment number implies (4271: a secondary range), nothing more.
+    school = one(result.schools, urn="105560")
+    assert (school["phase"], school["is_state_funded"]) == ("secondary", True)
+    assert one(result.schools, urn="100001")["phase"] is None  # ESTAB 6005, independent range
     res = result.results.filter(pl.col("entity") == "105560")
     assert one(res, measure="pct_fsm")["value"] == 21.5
     assert one(res, measure="pct_fsm")["pupils"] == 1758
