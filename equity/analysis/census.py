@@ -220,8 +220,9 @@ def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
 @functools.lru_cache(maxsize=32)
 def segregation_by_la(store: Store, year: str, phase: str) -> pl.DataFrame:
     """Census-basis Gorard, dissimilarity and isolation for EVERY LA in one census year:
-    la_code, schools, pupils, ever_fsm, gorard, dissimilarity, isolation (one group_by over
-    the year's counts, cached per store, year and phase)."""
+    la_code, schools, pupils (T), ever_fsm (F), gorard, dissimilarity, isolation and
+    pct_ever_fsm (F / T of the LA's schools), academic_year (one group_by over the year's
+    counts, cached per store, year and phase)."""
     counts = _phase_counts(store, year, phase)
     t = pl.col("f") + pl.col("n")
     return (
@@ -234,7 +235,10 @@ def segregation_by_la(store: Store, year: str, phase: str) -> pl.DataFrame:
             segregation.dissimilarity(),
             segregation.isolation(),
         )
-        .with_columns(pl.lit(year).alias("academic_year"))
+        .with_columns(
+            (pl.col("ever_fsm") * 100 / pl.col("pupils")).alias("pct_ever_fsm"),
+            pl.lit(year).alias("academic_year"),
+        )
         .sort("la_code")
     )
 
@@ -264,4 +268,81 @@ def school_census_series(store: Store, urn: str) -> pl.DataFrame:
         return pl.DataFrame()
     return pl.concat(out, how="diagonal_relaxed").select(
         "academic_year", pl.exclude("academic_year")
+    )
+
+
+def england_rates(store: Store, phase: str) -> pl.DataFrame:
+    """England's census-basis ever-FSM rate per census year (the sum over every LA's state-
+    funded schools of the phase) and the median LA's indices: academic_year, schools, pupils,
+    ever_fsm, pct_ever_fsm, gorard_median, dissimilarity_median, isolation_median."""
+    series = segregation_series(store, phase)
+    if series.is_empty():
+        return series
+    return (
+        series.group_by("academic_year")
+        .agg(
+            pl.col("schools").sum(),
+            pl.col("pupils").sum(),
+            pl.col("ever_fsm").sum(),
+            pl.col("gorard").median().alias("gorard_median"),
+            pl.col("dissimilarity").median().alias("dissimilarity_median"),
+            pl.col("isolation").median().alias("isolation_median"),
+        )
+        .with_columns((pl.col("ever_fsm") * 100 / pl.col("pupils")).alias("pct_ever_fsm"))
+        .sort("academic_year")
+    )
+
+
+def comparable_years(years: list[str]) -> list[str]:
+    """The census years whose ever-FSM shares can be compared with each other: all but
+    those on the January 2021 basis (equity.metrics.trends, census breaks)."""
+    from equity.metrics import trends
+
+    flagged = {
+        e.year
+        for e in trends.SERIES_BREAKS
+        if e.key_stage == "census" and e.kind == "break" and "pct_ever_fsm" in e.measures
+    }
+    # Each break year starts a basis; a break year followed by another break is a basis of
+    # its own (January 2021, closed by January 2023's return to the 2018 basis).
+    closed = {y for y in flagged if any(z > y for z in flagged)}
+    return [y for y in sorted(years) if y not in closed]
+
+
+def school_share_changes(store: Store, la_codes: list[str], phase: str) -> pl.DataFrame:
+    """Each state-funded school of the phase in these LAs: its share of its LA's ever-FSM
+    pupils (F_i / sum F) and its own % ever-FSM, in the first and last comparable census
+    year it appears in both, and the change: urn, la_code, first_year, last_year,
+    share_first, share_last, share_change, pct_first, pct_last, pct_change. Sorted by the
+    size of the share's change, largest first (the movers)."""
+    years = comparable_years(census_years(store)["academic_year"].unique().to_list())
+    parts = []
+    for year in years:
+        counts = _phase_counts(store, year, phase).filter(pl.col("la_code").is_in(la_codes))
+        parts.append(
+            counts.with_columns(
+                (pl.col("f") / pl.col("f").sum().over("la_code")).alias("share"),
+                (pl.col("f") * 100 / (pl.col("f") + pl.col("n"))).alias("pct"),
+                pl.lit(year).alias("academic_year"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame()
+    long = pl.concat(parts).sort("academic_year")
+    return (
+        long.group_by("urn", "la_code")
+        .agg(
+            pl.col("academic_year").first().alias("first_year"),
+            pl.col("academic_year").last().alias("last_year"),
+            pl.col("share").first().alias("share_first"),
+            pl.col("share").last().alias("share_last"),
+            pl.col("pct").first().alias("pct_first"),
+            pl.col("pct").last().alias("pct_last"),
+        )
+        .filter(pl.col("first_year") != pl.col("last_year"))
+        .with_columns(
+            (pl.col("share_last") - pl.col("share_first")).alias("share_change"),
+            (pl.col("pct_last") - pl.col("pct_first")).alias("pct_change"),
+        )
+        .sort(pl.col("share_change").abs(), "urn", descending=[True, False])
     )

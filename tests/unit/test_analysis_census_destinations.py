@@ -139,3 +139,43 @@ def test_suppressed_cohorts_are_left_out_of_the_pool(embedded_store: Store) -> N
         pl.col("urn").is_in(hidden["entity"].to_list()) & (pl.col("group") == "disadvantaged")
     )
     assert (pooled["last_cohort"] < "2021/22").all()
+
+
+def test_comparable_census_years_leave_out_january_2021() -> None:
+    years = ["2017/18", "2018/19", "2020/21", "2022/23", "2023/24"]
+    assert census.comparable_years(years) == ["2017/18", "2018/19", "2022/23", "2023/24"]
+
+
+def test_england_rate_is_the_sum_over_every_la(embedded_store: Store) -> None:
+    rates = census.england_rates(embedded_store, "secondary")
+    assert rates["academic_year"].to_list() == [
+        "2017/18",
+        "2018/19",
+        "2020/21",
+        "2022/23",
+        "2023/24",
+    ]
+    by_la = census.segregation_by_la(embedded_store, "2023/24", "secondary")
+    row = rates.filter(pl.col("academic_year") == "2023/24").row(0, named=True)
+    assert row["ever_fsm"] == by_la["ever_fsm"].sum()
+    assert row["pct_ever_fsm"] == pytest.approx(
+        100 * by_la["ever_fsm"].sum() / by_la["pupils"].sum()
+    )
+    assert row["gorard_median"] == pytest.approx(by_la["gorard"].median())
+    # All pupils on roll as the January 2021 denominator: England's rate dips by ~3 points.
+    jan21 = rates.filter(pl.col("academic_year") == "2020/21")["pct_ever_fsm"][0]
+    assert jan21 < row["pct_ever_fsm"] - 2
+
+
+def test_movers_compare_the_first_and_last_comparable_years(embedded_store: Store) -> None:
+    """Chorlton High School (139148): Jan 2018 NUMFSMEVER 608 of 608 x 100 / 41 = 1483
+    pupils (41.0%); Jan 2024 436 of NORFSMEVER 1530 (28.5%)."""
+    movers = census.school_share_changes(embedded_store, ["352"], "secondary")
+    chorlton = movers.filter(pl.col("urn") == "139148").row(0, named=True)
+    assert (chorlton["first_year"], chorlton["last_year"]) == ("2017/18", "2023/24")
+    assert chorlton["pct_first"] == pytest.approx(608 * 100 / 1483)
+    assert chorlton["pct_last"] == pytest.approx(436 * 100 / 1530)
+    assert chorlton["pct_change"] == pytest.approx(chorlton["pct_last"] - chorlton["pct_first"])
+    changes = movers["share_change"].abs().to_list()
+    assert changes == sorted(changes, reverse=True)
+    assert "2020/21" not in set(movers["first_year"]) | set(movers["last_year"])
