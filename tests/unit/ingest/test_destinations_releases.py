@@ -15,6 +15,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from equity.ingest.base import IngestResult
 from equity.ingest.registry import read_file
@@ -72,3 +74,38 @@ def test_sp_cells_are_suppressed_never_numbers(releases: dict[str, IngestResult]
     assert rows.height > 0
     assert set(rows["status"]) == {"suppressed"}
     assert rows["value"].null_count() == rows.height
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    start=st.integers(min_value=2012, max_value=2030), label=st.integers(min_value=10, max_value=95)
+)
+def test_earlier_columns_are_the_two_cohorts_before_whatever_their_suffix(
+    tmp_path_factory: pytest.TempPathFactory, start: int, label: int
+) -> None:
+    """Any download year and any pair of consecutive suffixes (no release's suffixes follow
+    one rule): the file's own cohort is two years before the download, the larger suffix one
+    cohort earlier, the smaller two."""
+    folder = tmp_path_factory.mktemp("dest") / f"{start}-{start + 1}"
+    folder.mkdir()
+    newer, older = f"{label:02d}", f"{label - 1:02d}"
+    header = (
+        "RECTYPE,LEA,URN,COHORT,OVERALL_DESTPER,"
+        f"COHORT_{newer},OVERALL_DESTPER_{newer},COHORT_{older},OVERALL_DESTPER_{older}"
+    )
+    path = folder / "england_ks4-pupdest.csv"
+    path.write_text(f"{header}\n1,352,100000,30,90%,20,80%,10,70%\n")
+    result = read_file(path)
+    pupils = result.results.filter(pl.col("measure") == "pupils")
+    got = dict(pupils.select("academic_year", "value").iter_rows())
+
+    def year(first: int) -> str:
+        return f"{first}/{(first + 1) % 100:02d}"
+
+    later_than_release = 2000 + label > start + 1
+    expected = {year(start - 2): 30}
+    if not later_than_release:
+        expected[year(start - 3)] = 20
+    if 2000 + label - 1 <= start + 1:
+        expected[year(start - 4)] = 10
+    assert got == expected
