@@ -134,6 +134,8 @@ def test_site_keeps_a_session_on_one_replica_and_upgrades_the_websocket() -> Non
     assert timeout is not None
     seconds = int(timeout.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[timeout.group(2)]
     assert seconds >= 3600
+    # Host with its port: Streamlit refuses a websocket whose Origin differs from its Host.
+    assert "proxy_set_header Host $http_host;" in site
     assert "location = /_stcore/health" in site and "location = /nginx-health" in site
     assert "client_max_body_size 200m;" in site  # .streamlit/config.toml maxUploadSize
 
