@@ -13,6 +13,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks import load_bench, storegen
 from benchmarks.__main__ import la_labels, load_codes
@@ -257,6 +259,36 @@ def test_capacity_search_finds_the_highest_passing_rate() -> None:
     assert capacity == pytest.approx(3.0)
     # Nothing passes: capacity 0.
     assert load_bench.search_capacity(lambda _: False, 1.0, 3)[0] == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    threshold=st.floats(0.05, 100),
+    start=st.floats(0.05, 100),
+    probes=st.integers(1, 8),
+)
+def test_capacity_is_the_best_rate_that_passed(threshold: float, start: float, probes: int) -> None:
+    """Against any server that copes up to a threshold: never more steps than probes, every
+    rate tried positive, and the capacity is the highest rate that passed (0 if none),
+    so never above the threshold."""
+    capacity, steps = load_bench.search_capacity(lambda r: r <= threshold, start, probes)
+    assert 1 <= len(steps) <= probes
+    assert all(rate > 0 for rate, _ in steps)
+    assert all(ok == (rate <= threshold) for rate, ok in steps)
+    assert capacity == max((rate for rate, ok in steps if ok), default=0.0)
+    assert capacity <= threshold
+
+
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=50), st.floats(0, 100), st.floats(0, 100))
+def test_percentile_lies_within_the_samples_and_grows_with_q(
+    values: list[float], q1: float, q2: float
+) -> None:
+    low, high = sorted((q1, q2))
+    p_low, p_high = load_bench.percentile(values, low), load_bench.percentile(values, high)
+    assert p_low is not None and p_high is not None
+    ulp = 1e-9 * max(values)  # interpolation rounds; a few ulps either way are not a bug
+    assert min(values) - ulp <= p_low <= p_high + ulp
+    assert p_high <= max(values) + ulp
 
 
 def test_cpu_limit_and_plans() -> None:
