@@ -69,6 +69,7 @@ def test_dockerfile_names_the_shared_store() -> None:
     env = " ".join(args for kind, args in dockerfile_instructions() if kind == "ENV")
     assert "EQUITY_STORE=/srv/equity/store" in env
     assert "EQUITY_USER_STORE=/srv/equity/user-store" in env
+    assert "EQUITY_PRIVATE_ROOT=/srv/equity/private" in env
 
 
 # --------------------------------------------------------------------------- compose
@@ -82,9 +83,13 @@ def test_compose_runs_replicas_on_a_read_only_store_behind_nginx() -> None:
     for name, service in apps.items():
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
         assert service["environment"]["EQUITY_STORE"] == "/srv/equity/store"
-        store_mounts = [v for v in service["volumes"] if ":/srv/equity/store" in v]
-        assert len(store_mounts) == 1 and store_mounts[0].endswith(":ro"), name
-        assert any(v.startswith("user-store:") for v in service["volumes"])
+        for folder in ("/srv/equity/store", "/srv/equity/user-store"):
+            mounts = [v for v in service["volumes"] if f":{folder}:" in f"{v}:"]
+            assert len(mounts) == 1 and mounts[0].endswith(":ro"), (name, folder)
+        # Private uploads: one named volume shared by every replica, writable.
+        assert service["environment"]["EQUITY_PRIVATE_ROOT"] == "/srv/equity/private"
+        assert "private:/srv/equity/private" in service["volumes"], name
+    assert "private" in compose["volumes"]
     nginx = services["nginx"]
     mount = next(v for v in nginx["volumes"] if "/etc/nginx/conf.d/" in v)
     assert mount.startswith("./nginx/compose.conf:")
@@ -115,7 +120,8 @@ def test_systemd_template_runs_one_replica_per_instance_port() -> None:
     assert "--server.address=127.0.0.1" in words  # only nginx reaches the replicas
     assert re.search(r"^User=(?!root$)\w+$", unit, re.M)
     assert "Environment=EQUITY_STORE=/srv/equity/store" in unit
-    assert "ReadOnlyPaths=/srv/equity/store" in unit
+    assert "ReadOnlyPaths=/srv/equity/store /srv/equity/user-store" in unit
+    assert "ReadWritePaths=/srv/equity/private" in unit
 
 
 # --------------------------------------------------------------------------- nginx
