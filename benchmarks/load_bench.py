@@ -282,6 +282,7 @@ class Step:
     wall_s: float
     first_error: str | None = None
     browser: dict[str, Any] = field(default_factory=dict)
+    cpu_each_s: list[float] = field(default_factory=list)
 
     @property
     def p95_ratio(self) -> float | None:
@@ -517,7 +518,8 @@ def run_step(
     """Sessions arriving at `rate` for `duration_s` (in a thread with its own event loop),
     with an optional real-browser visit a third of the way in, then the memory check."""
     rss_start = deployment.settled_rss_mb()
-    cpu_start = sum(cpu_seconds(pid) for pid in deployment.app_pids())
+    pids = deployment.app_pids()
+    cpu_start = [cpu_seconds(pid) for pid in pids]
     holder: dict[str, list[SessionResult]] = {}
 
     def drive() -> None:
@@ -542,7 +544,8 @@ def run_step(
             browser = browser_probe()
     thread.join(timeout=settings.duration_s + settings.timeout_s + 60)
     wall = time.perf_counter() - started
-    cpu = sum(cpu_seconds(pid) for pid in deployment.app_pids()) - cpu_start
+    cpu_each = [cpu_seconds(pid) - before for pid, before in zip(pids, cpu_start, strict=True)]
+    cpu = sum(cpu_each)
     results = holder.get("results")
     if results is None:  # the driver itself failed or hung: every due session is an error
         due = max(1, math.ceil(settings.duration_s * rate))
@@ -551,6 +554,7 @@ def run_step(
     rss_end = deployment.settled_rss_mb()
     step = summarise_step(rate, results, baseline_ms, rss_start, rss_end, cpu, wall)
     step.browser = browser
+    step.cpu_each_s = [round(c, 2) for c in cpu_each]  # per process: replicas share the work?
     return step
 
 
@@ -573,6 +577,7 @@ def find_capacity(
             f"    {rate:.2f} sessions/s: {step.sessions} sessions, {step.errors} errors, "
             f"p50 {step.p50_ms or 0:,.0f} ms, p95 {step.p95_ms or 0:,.0f} ms ({p95}), RSS "
             f"{step.rss_start_mb:.0f} -> {step.rss_end_mb:.0f} MB, server CPU {step.cpu_s:.1f} s"
+            f" {step.cpu_each_s}"
             f" in {step.wall_s:.1f} s: {'PASS' if step.passed else 'FAIL (' + step.why() + ')'}"
         )
         return step.passed
