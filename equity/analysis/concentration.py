@@ -254,11 +254,13 @@ INDICATORS: Final[dict[str, str]] = {
 }
 
 
-def la_indicators(store: Store, phase: str, year: str, census_year: str) -> pl.DataFrame:
+def la_indicators(
+    store: Store, phase: str, year: str, census_year: str | None = None
+) -> pl.DataFrame:
     """One row per LA: LAIT's % FSM and % ever-FSM and the gap of its disadvantaged pupils
     to England's other pupils on the phase's headline measure for `year`, and the census
-    Gorard index of `census_year` (the nearest census); `map_note` says why an LA cannot
-    be drawn."""
+    Gorard index of `census_year` (the nearest census; `year` when not given); `map_note`
+    says why an LA cannot be drawn."""
     catalogue = queries.la_catalogue(store)
     las = catalogue["la_code"].to_list()
     measure = HEADLINE_MEASURES[phase][0]
@@ -277,7 +279,7 @@ def la_indicators(store: Store, phase: str, year: str, census_year: str) -> pl.D
             "entity", "academic_year", "measure", "pupil_group", "value"
         )
     ).select(pl.col("entity").alias("la_code"), pl.col("gap_national").alias("gap"))
-    seg = segregation_by_la(store, phase, census_year)
+    seg = segregation_by_la(store, phase, census_year or year)
     mapped = set(boundaries(store)["ons_code"].to_list())
     table = (
         catalogue.join(level.select("la_code", fsm, fsm6), on="la_code", how="left")
@@ -444,17 +446,27 @@ def school_lines(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     )
 
 
+#: Fewer pupils counted than this at either end and a school's % ever-FSM moves by more
+#: than 3 points per pupil: such schools are flagged `small` and listed after the others.
+MOVER_MIN_PUPILS: Final = 30
+
+
 def movers(store: Store, la_code: str, phase: str) -> pl.DataFrame:
-    """`census.school_share_changes` for the area's schools with names, largest move of the
-    school's own % ever-FSM first (the share of its pupils who are ever-FSM)."""
+    """`census.school_share_changes` for the area's schools with names and `small` (fewer
+    than MOVER_MIN_PUPILS pupils counted at either end): schools that are not small first,
+    each group by the size of the move of the school's own % ever-FSM (the share of its
+    pupils who are ever-FSM), largest first."""
     changes = census.school_share_changes(store, queries.member_las(la_code), phase)
     if changes.is_empty():
         return changes
     names = store.schools().select("urn", "name")
     return (
         changes.join(names, on="urn", how="left")
-        .with_columns(pl.col("name").fill_null(pl.col("urn")))
-        .sort(pl.col("pct_change").abs(), "urn", descending=[True, False])
+        .with_columns(
+            pl.col("name").fill_null(pl.col("urn")),
+            (pl.min_horizontal("pupils_first", "pupils_last") < MOVER_MIN_PUPILS).alias("small"),
+        )
+        .sort("small", pl.col("pct_change").abs(), "urn", descending=[False, True, False])
     )
 
 
