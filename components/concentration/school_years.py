@@ -18,6 +18,7 @@ from components.charts import AnyChart, finish, mark, values, with_properties
 from components.concentration.common import census_source
 from components.concentration.trend import with_context
 from components.filters import Filters
+from components.text import plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
 from components.trend_chart import marker_notes, span_years, trend_chart
 from equity.analysis import concentration as analysis
@@ -217,7 +218,8 @@ def _move(row: dict[str, Any]) -> str:
 def lines_takeaway(
     chosen: pl.DataFrame, movers: pl.DataFrame, rate: pl.DataFrame, schools: int, area: str
 ) -> str:
-    text = f"{schools} schools in {area} are counted in at least one census."
+    counted = "is" if schools == 1 else "are"
+    text = f"{plural(schools, 'school')} in {area} {counted} counted in at least one census."
     movers = movers.filter(~pl.col("small")) if not movers.is_empty() else movers
     if not movers.is_empty():
         labelled = _labels(movers)
@@ -299,7 +301,9 @@ def movers_view(selection: Filters) -> ViewOrNote:
             transform=[{"calculate": "max(datum.pct_first, datum.pct_last)", "as": "right"}],
         ),
     ]
-    title = f"The {top.height} {selection.phase} schools whose % ever-FSM moved most: {area}"
+    title = (
+        f"The {plural(top.height, selection.phase + ' school')} whose % ever-FSM moved most: {area}"
+    )
     chart = views.chart(
         lambda: finish(
             alt.LayerChart(data=values(drawn), layer=layers, height=34 * top.height + 40), title
@@ -308,8 +312,8 @@ def movers_view(selection: Filters) -> ViewOrNote:
     rose = top.filter(pl.col("pct_change") > 0).height
     first = top.row(0, named=True)
     takeaway = (
-        f"Of the {top.height} schools whose share of ever-FSM pupils moved most, {rose} rose "
-        f"and {top.height - rose} fell; the largest move was at {first['label']}: "
+        f"Of the {plural(top.height, 'school')} whose share of ever-FSM pupils moved most, "
+        f"{rose} rose and {top.height - rose} fell; the largest move was at {first['label']}: "
         f"{first['ever_fsm_first']:g} of {first['pupils_first']:.0f} pupils "
         f"ever-FSM in the {census_label(first['first_year'])} ({first['pct_first']:.1f}%), "
         f"{first['ever_fsm_last']:g} of {first['pupils_last']:.0f} in the "

@@ -147,7 +147,7 @@ def trend_view(selection: Filters, index: str) -> ViewOrNote:
     tidy = frame.select("academic_year", "series", "role", pl.col(index).alias("value"))
     if tidy.filter(pl.col("role") == "selected")["value"].drop_nulls().is_empty():
         return (
-            f"No census-basis {label.lower()} for {area}'s state-funded {selection.phase} "
+            f"No census-basis {label} for {area}'s state-funded {selection.phase} "
             "schools in any loaded census."
         )
     group, codes = data.cached(analysis.comparator_las, selection.la_code)
