@@ -238,7 +238,7 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
 
 
 def curve_takeaway(curve: pl.DataFrame, area: str) -> str:
-    """Where the curve reaches half of disadvantaged pupils, read from the top end."""
+    """Where the curve reaches half of ever-FSM pupils, read from the top end."""
     points = list(curve.select("pct_pupils", "pct_disadvantaged").iter_rows())
     for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if y0 <= 50 <= y1 and y1 > y0:
