@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from equity.analysis import census
 from equity.store import Store
@@ -210,3 +212,22 @@ def test_movers_carry_the_counts_behind_each_end(embedded_store: Store) -> None:
     row = movers.filter(pl.col("urn") == "139148").row(0, named=True)
     assert (row["ever_fsm_first"], row["pupils_first"]) == (608, 1483)
     assert (row["ever_fsm_last"], row["pupils_last"]) == (436, 1530)
+
+
+@given(
+    starts=st.sets(st.integers(2010, 2030), min_size=1, max_size=8),
+    target=st.integers(2005, 2035),
+)
+def test_nearest_census_year_is_never_beaten(starts: set[int], target: int) -> None:
+    """Any loaded censuses, any year: the answer is loaded, no census is nearer, and of two
+    equally near the later is taken."""
+
+    def name(start: int) -> str:
+        return f"{start}/{(start + 1) % 100:02d}"
+
+    years = [name(s) for s in starts]
+    found = census.nearest_census_year(years, name(target))
+    assert found in years
+    distance = abs(int(found[:4]) - target)
+    assert all(abs(s - target) >= distance for s in starts)
+    assert all(s <= int(found[:4]) for s in starts if abs(s - target) == distance)
