@@ -9,6 +9,8 @@ from components import chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.filters import Filters
 from components.school_trends.area import area_view
+from components.school_trends.intake import census_view, destinations_view
+from components.school_trends.intake_movers import census_movers_view, destination_movers_view
 from components.school_trends.movers import movers_view
 from components.school_trends.picker import URN_PATTERN
 from components.school_trends.school import school_view
@@ -17,16 +19,26 @@ from equity.schema import HEADLINE_MEASURES, MEASURES
 
 
 def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
-    """The page's charts for a story slide or shared link: options measure, urn, first, last."""
-    measures = HEADLINE_MEASURES[filters.phase]
-    measure = options.get("measure") or measures[0]
-    if measure not in measures or measure not in MEASURES:
-        raise views.ViewError(f"the measure {measure[:40]!r} is not shown for {filters.phase}")
+    """The page's charts for a story slide or shared link: options measure, urn, first, last.
+
+    The census and destinations views come first (every school in England has them); the
+    attainment views follow where performance tables are loaded."""
     built: list[ViewOrNote] = []
     urn = options.get("urn")
     if urn:
         if not URN_PATTERN.match(urn):
             raise views.ViewError("the school reference is not a URN")
+        built.append(census_view(filters, urn))
+        if filters.phase == "secondary":
+            built.append(destinations_view(filters, urn))
+    built.append(census_movers_view(filters))
+    if filters.phase == "secondary":
+        built.append(destination_movers_view(filters))
+    measures = HEADLINE_MEASURES[filters.phase]
+    measure = options.get("measure") or measures[0]
+    if measure not in measures or measure not in MEASURES:
+        raise views.ViewError(f"the measure {measure[:40]!r} is not shown for {filters.phase}")
+    if urn and options.get("measure"):
         built.append(school_view(filters, urn, measure))
     years = data.cached(gap_analysis.school_years, filters.members, filters.phase)
     if len(years) >= 2:
