@@ -109,8 +109,11 @@ def outcome_views(
         caveats = ["Each dot is one school of the family; the diamond is this school."]
         if outcome.kind == "ks4_destinations":
             caveats.append(
-                f"Destinations describe pupils who finished KS4 in {year} (in education or work "
-                "in the following year): an older cohort than the 2019 census context."
+                f"Destinations of pupils who finished KS4 in {year}, pooled: each school's "
+                "figure is the mean of its published cohorts weighted by their size, and its "
+                "cohort is the pupils pooled (in the data table). A suppressed cohort is left "
+                "out, never read as 0; 2019/20 and 2020/21 pupils had centre- and teacher-"
+                "assessed grades and went on to their destinations in the pandemic."
             )
         if outcome.kind in ("ks4_provisional", "school_locations"):
             caveats.append("All pupils only: this file has no split by disadvantage.")

@@ -14,12 +14,14 @@ every column here is joined on URN to the census row, which does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
 import polars as pl
 
 from equity.analysis import census as census_analysis
+from equity.analysis import destinations
 from equity.metrics.families import Family, find_family
 from equity.metrics.odds import OddsFit, beating_the_odds
 from equity.queries import CENSUS_TYPES
@@ -70,10 +72,6 @@ COLUMNS: Final[dict[str, tuple[Column, ...]]] = {
         Column("p8_lower", "ks4_provisional", "ks4_progress8_ci_lower", "all"),
         Column("p8_upper", "ks4_provisional", "ks4_progress8_ci_upper", "all"),
         Column("ks4_pupils", "ks4_provisional", "pupils", "all"),
-        Column("dest_dis", "ks4_destinations", "ks4_sustained_destination_pct", "disadvantaged"),
-        Column("dest_other", "ks4_destinations", "ks4_sustained_destination_pct", "other"),
-        Column("dest_n_dis", "ks4_destinations", "pupils", "disadvantaged"),
-        Column("dest_n_other", "ks4_destinations", "pupils", "other"),
     ),
     "primary": (
         *_COMMON,
@@ -120,6 +118,25 @@ FEATURES: Final[dict[str, Feature]] = {
 #: Fewer pupils than this and one pupil moves a percentage by 10 points or more: flagged.
 SMALL_COHORT: Final = 10
 DEFAULT_FEATURES: Final = ("fsm6", "eal", "sen", "pupils")
+#: Default weights in the family distance (equity.metrics.families): every feature is
+#: standardised first, so a weight is how much one standard deviation of that feature
+#: counts. Size gets half the weight of disadvantage so that a school's number of pupils
+#: never outweighs its intake (two schools of equal size but very different % ever-FSM are
+#: not "similar"); the user can change every weight on the page.
+DEFAULT_WEIGHTS: Final[dict[str, float]] = {
+    "fsm6": 1.0,
+    "eal": 1.0,
+    "sen": 1.0,
+    "pupils": 0.5,
+    "disadvantaged": 1.0,
+    "cohort": 0.5,
+    "prior": 1.0,
+}
+WEIGHT_MAX: Final = 5.0
+#: Destination cohorts pooled for a school's disadvantaged and other pupils' outcome.
+POOLED_COHORTS: Final = 3
+#: Pooled destination columns joined to the context table (not read per year).
+POOLED_COLUMNS: Final = ("dest_dis", "dest_other", "dest_n_dis", "dest_n_other", "dest_cohorts_dis")
 POOLS: Final[dict[str, str]] = {
     "la": "The school's own LA",
     "gm": "Greater Manchester (10 LAs)",
@@ -186,10 +203,23 @@ def _universe(store: Store, phase: str, census_year: str | None) -> pl.DataFrame
     )
 
 
-def context_table(store: Store, phase: str, year: str) -> Context:
-    """One row per candidate school: context features, outcomes and their statuses."""
+def census_year_options(store: Store) -> list[str]:
+    """The census years a family can be built from, newest first."""
+    years = census_analysis.census_years(store)["academic_year"].unique().to_list()
+    return sorted(years, reverse=True)
+
+
+def context_table(store: Store, phase: str, year: str, census_year: str | None = None) -> Context:
+    """One row per candidate school: context features, outcomes and their statuses.
+
+    `census_year`: the January census the context (and the universe of schools) comes
+    from; None takes the page year's census (or the newest before it). Secondary schools
+    also get disadvantaged and other pupils' sustained destinations pooled over the latest
+    `POOLED_COHORTS` cohorts (`_pooled_destinations`)."""
     kinds = {c.kind for c in COLUMNS[phase]}
     years = {k: y for k, y in _kind_years(store, phase, year).items() if k in kinds}
+    if census_year is not None and census_year in census_year_options(store):
+        years["school_census"] = census_year
     stage = "ks4" if phase == "secondary" else "ks2"
     wanted = []
     for column in COLUMNS[phase]:
@@ -241,7 +271,67 @@ def context_table(store: Store, phase: str, year: str) -> Context:
         pl.when(pl.col(f"{c.key}_status") == "value").then(pl.col(c.key)).alias(c.key)
         for c in COLUMNS[phase]
     )
+    if phase == "secondary":
+        pooled, span = _pooled_destinations(store)
+        frame = frame.join(pooled, on="urn", how="left").with_columns(
+            pl.col(f"{c}_status").fill_null("missing")
+            for c in ("dest_dis", "dest_other", "dest_n_dis", "dest_n_other")
+        )
+        if span:
+            years["ks4_destinations"] = span
     return Context(phase=phase, year=year, frame=frame.sort("urn"), years=years)
+
+
+def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
+    """Per school, disadvantaged and other pupils' sustained destinations pooled over the
+    latest `POOLED_COHORTS` cohorts (destinations.pooled_disadvantaged: the cohort-weighted
+    mean of the published percentages, suppressed cohorts left out, never read as 0) and
+    the pooled cohort size; the status is "value" when at least one cohort was published,
+    else "suppressed" when every cohort of the group was withheld, else "missing". Returns
+    the frame and the span ("2019/20 to 2021/22")."""
+    pooled = destinations.pooled_disadvantaged(store, POOLED_COHORTS)
+    schema = {
+        "urn": pl.String,
+        **{c: pl.Float64 for c in POOLED_COLUMNS},
+        **{f"{c}_status": pl.String for c in POOLED_COLUMNS},
+    }
+    if pooled.is_empty():
+        return pl.DataFrame(schema=schema), ""
+    cohorts = pooled["cohorts_asked"][0].split(", ")
+    span = f"{cohorts[0]} to {cohorts[-1]}" if len(cohorts) > 1 else cohorts[0]
+    rows = destinations.latest_release(store).filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == destinations.SUSTAINED)
+        & pl.col("academic_year").is_in(cohorts)
+        & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+    )
+    withheld = (
+        rows.group_by(pl.col("entity").alias("urn"), pl.col("pupil_group").alias("group"))
+        .agg((pl.col("status") == "suppressed").all().alias("all_suppressed"))
+        .filter(pl.col("all_suppressed"))
+    )
+    out = None
+    for group, tag in (("disadvantaged", "dis"), ("other", "other")):
+        part = pooled.filter(pl.col("group") == group).select(
+            "urn",
+            pl.col("pooled_pct").alias(f"dest_{tag}"),
+            pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
+            pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+        )
+        hidden = withheld.filter(pl.col("group") == group).select("urn")
+        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+            pl.when(pl.col(f"dest_{tag}").is_not_null())
+            .then(pl.lit("value"))
+            .otherwise(pl.lit("suppressed"))
+            .alias(f"dest_{tag}_status")
+        )
+        keyed = keyed.with_columns(
+            pl.col(f"dest_{tag}_status").alias(f"dest_n_{tag}_status"),
+            pl.col(f"dest_{tag}_status").alias(f"dest_cohorts_{tag}_status"),
+        )
+        out = keyed if out is None else out.join(keyed, on="urn", how="full", coalesce=True)
+    assert out is not None
+    return out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema)), span
 
 
 # --------------------------------------------------------------------------- school lists
@@ -328,11 +418,18 @@ def pool_frame(context: Context, urn: str, pool: str) -> tuple[pl.DataFrame, str
 
 
 def family_for(
-    context: Context, urn: str, pool: str, features: tuple[str, ...], size: int
+    context: Context,
+    urn: str,
+    pool: str,
+    features: tuple[str, ...],
+    size: int,
+    weights: Mapping[str, float] | None = None,
 ) -> FamilyResult:
-    """Form the family and attach every member's name, LA and outcomes."""
+    """Form the family (features weighted by `weights`, DEFAULT_WEIGHTS where not given)
+    and attach every member's name, LA and outcomes."""
     candidates, label = pool_frame(context, urn, pool)
-    family = find_family(candidates, urn, features, size)
+    chosen = {f: float((weights or {}).get(f, DEFAULT_WEIGHTS.get(f, 1.0))) for f in features}
+    family = find_family(candidates, urn, features, size, weights=chosen)
     scored = pl.concat(
         [
             family.chosen.with_columns(
@@ -385,7 +482,8 @@ OUTCOMES: Final[dict[str, tuple[Outcome, ...]]] = {
         ),
         Outcome(
             "dest",
-            "Sustained education, apprenticeship or employment after KS4 (%)",
+            "Sustained education, apprenticeship or employment after KS4 (%, latest three "
+            "cohorts pooled)",
             "ks4_destinations",
             {"disadvantaged": "dest_dis", "other": "dest_other"},
             {"disadvantaged": "dest_n_dis", "other": "dest_n_other"},
