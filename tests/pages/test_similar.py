@@ -281,3 +281,81 @@ def test_a_new_link_wins_over_the_widgets_and_the_widgets_then_own_the_state() -
     assert not app.exception
     assert app.slider(key="similar_size").value == 30
     assert len(_family(app)) == 30
+
+
+# ------------------------------------------------------------- pooled destinations, weights
+CROMPTON = "137294"  # The Crompton House Church of England Academy, Oldham
+
+
+def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None:
+    """Hand-checked from data/sources/performance-downloads/2023-2024/england_ks4-pupdest.csv
+    (URN 137294): disadvantaged pupils 2021/22 COHORT_DIS 26 at 92%; 2020/21
+    (COHORT_DIS_22) 18 at 94%; 2019/20 (COHORT_DIS_21) 24 at 83%. Pooled: 68 pupils,
+    (26 x 92 + 18 x 94 + 24 x 83) / 68 = 6076 / 68 = 89.35%."""
+    app = run_page(page=PAGE, params={"school": CROMPTON})  # the default view: GM, secondary
+    assert app.selectbox(key="similar_school").value == CROMPTON
+    chart = next(s for s in chart_specs(app) if "latest three cohorts pooled" in s["alt_text"])
+    assert "2019/20 to 2021/22" in chart["alt_text"]
+    mine = [r for r in chart["rows"] if r.get("role") == "This school"]
+    dis = next(r for r in mine if r["pupils"] == "Disadvantaged pupils")
+    assert dis["value"] == pytest.approx(89.0)  # drawn to the measure's 0 decimals
+    table = next(
+        d.value
+        for d in app.dataframe
+        if "Cohort" in d.value.columns and "Position in family" in d.value.columns
+    )
+    row = table[(table["Note"] == "this school") & (table["Pupils"] == "Disadvantaged pupils")]
+    assert row["Cohort"].tolist() == [68]
+    family_rows = table[(table["Note"] != "this school") & (table["Result"] != "suppressed")]
+    assert len(family_rows) >= 15 and (family_rows["Cohort"] > 0).all()
+    visit = [m.value for m in app.markdown if m.value.startswith("**Worth a visit**")]
+    assert visit and "2019/20 to 2021/22" in visit[0]
+    odds = next(s for s in chart_specs(app) if "against expectation" in s["alt_text"])
+    assert "89.4 against an expected" in odds["alt_text"]
+
+
+def test_the_weights_are_shown_kept_in_the_link_and_change_the_family() -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON})
+    assert app.number_input(key="similar_weight_pupils").value == 0.5
+    assert app.number_input(key="similar_weight_fsm6").value == 1.0
+    assert any(
+        "pupils on roll × 0.5" in m.value and "% ever-FSM × 1" in m.value for m in app.markdown
+    )
+    assert _one(app.query_params["weights"]) == "fsm6:1,eal:1,sen:1,pupils:0.5"
+
+    def size_gap(family: pd.DataFrame) -> float:
+        column = next(c for c in family.columns if c.startswith("Pupils on roll (yours"))
+        yours = float(column.split("yours ")[1].rstrip(")").replace(",", ""))
+        return float((family[column] - yours).abs().mean())
+
+    before_family = _family(app)
+    before = before_family["URN"].tolist()
+    app.number_input(key="similar_weight_pupils").set_value(5.0).run()
+    assert not app.exception
+    after = _family(app)["URN"].tolist()
+    assert after != before
+    assert _one(app.query_params["weights"]) == "fsm6:1,eal:1,sen:1,pupils:5"
+    # Size now dominates: the family's sizes sit closer to the school's than before.
+    assert size_gap(_family(app)) < size_gap(before_family)
+    linked = run_page(
+        page=PAGE, params={"school": CROMPTON, "weights": "fsm6:1,eal:1,sen:1,pupils:5"}
+    )
+    assert _family(linked)["URN"].tolist() == after
+
+
+@pytest.mark.parametrize("weights", ["fsm6:abc", "fsm6:-1", "fsm6:99", "fsm6:²", "nope:1", "::"])
+def test_a_bad_weight_in_the_link_gets_the_usual_notice(weights: str) -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON, "weights": weights})
+    notices = " ".join(w.value for w in app.warning)
+    assert "The link's weight" in notices, notices
+    assert app.number_input(key="similar_weight_fsm6").value == 1.0
+    assert len(_family(app)) == 20
+
+
+def test_a_census_year_in_the_link_builds_the_family_from_that_census() -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON, "census": "2018-19"})
+    assert app.selectbox(key="similar_census").value == "2018/19"
+    assert any("January 2019 (2018/19) census" in m.value for m in app.markdown)
+    bad = run_page(page=PAGE, params={"school": CROMPTON, "census": "1999-00"})
+    assert any("census year" in w.value for w in bad.warning)
+    assert bad.selectbox(key="similar_census").value == "2023/24"
