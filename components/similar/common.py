@@ -28,7 +28,7 @@ SCHOOL_KEY, SIZE_KEY, POOL_KEY, CHOSEN_KEY = (
 )
 
 
-URL_KEYS = ("school", "family_size", "pool", "features", "weights", "census")
+URL_KEYS = ("school", "family_size", "pool", "features", "weights", "census", "mix")
 
 
 URL_GROUP = "similar"  # urlstate's name for this page's link values
@@ -41,6 +41,9 @@ WEIGHT_KEY = "similar_weight_"
 
 
 CENSUS_KEY = "similar_census"
+
+
+MIX_KEY = "similar_mix_kinds"
 
 
 CHOSEN_COLOUR = ROLE_COLOURS["selected"]
@@ -86,6 +89,8 @@ class Choice:
     weights: tuple[tuple[str, float], ...] = ()
     #: The January census the family is built from ("2023/24").
     census: str = ""
+    #: Primary: let infant, junior, all-through and full primary schools share a family.
+    mix_kinds: bool = False
 
     def weight_map(self) -> dict[str, float]:
         return dict(self.weights)
@@ -130,8 +135,12 @@ def weight_text(weight: float) -> str:
 
 
 def pool_where(result: similar.FamilyResult) -> str:
-    """'in Surrey (936)', 'in Greater Manchester (10 LAs)', 'loaded across England'."""
-    return "loaded across England" if result.pool == "england" else f"in {result.pool_label}"
+    """'in Surrey (936)', 'in Greater Manchester (10 LAs)', 'loaded across England', with
+    the primary kind the pool is kept to ('junior schools in Surrey (936)')."""
+    where = "loaded across England" if result.pool == "england" else f"in {result.pool_label}"
+    if result.kind:
+        return f"({similar.PRIMARY_KINDS[result.kind]} only) {where}"
+    return where
 
 
 def status_texts(values: pl.Series, statuses: pl.Series, decimals: int) -> list[str]:

@@ -49,6 +49,7 @@ def link_options(choice: Choice) -> tuple[tuple[str, str], ...]:
         ("features", ",".join(choice.features)),
         ("weights", weights_text(choice.weights)),
         ("census", choice.census.replace("/", "-")),
+        ("mix", "1" if choice.mix_kinds else ""),
     )
 
 
@@ -176,7 +177,17 @@ def parse_choice(
         census, census_problem = parse_census(str(params.get("census") or ""))
         if census_problem:
             problems.append(census_problem)
-    choice = Choice(urn, name, la_code, size, pool, features, weights, census or "")
+    mix_text = str(params.get("mix") or "").strip()
+    if mix_text not in ("", "0", "1"):
+        problems.append(
+            (
+                f"The link's mix {quoted(mix_text, 12)} must be 1 (mix school kinds) or 0",
+                "kinds are kept apart",
+            )
+        )
+    choice = Choice(
+        urn, name, la_code, size, pool, features, weights, census or "", mix_text == "1"
+    )
     return Parsed(choice, tuple(problems), pool_given, schools, default)
 
 
@@ -231,6 +242,7 @@ def permalink(choice: Choice, selection: Filters) -> None:
         "features": ",".join(choice.features),
         "weights": weights_text(choice.weights),
         "census": choice.census.replace("/", "-"),
+        **({"mix": "1"} if choice.mix_kinds else {}),
     }
     base = (st.context.url or "").split("?")[0] or "similar"
     st.markdown("**Link to this school and its family** (bookmark or share it):")

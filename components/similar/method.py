@@ -57,7 +57,13 @@ METHOD = """
 **Who can be in a family.** State-funded mainstream schools of the chosen phase in the
 chosen January school census (the newest by default; special schools, independent schools
 and schools that had closed by then are not). The pool is the school's own LA, the ten
-Greater Manchester LAs, or every loaded school in England.
+Greater Manchester LAs, or every loaded school in England. A primary school is compared
+only with schools of its own kind (full primary, infant, junior or all-through) unless the
+"mix" box is ticked: schools serving other age ranges have different intakes and results.
+The store keeps no age range, so the kind is read from GIAS's phase (all-through), the
+school's name (Junior / Infant; "Junior and Infant" is a full primary), and, for a school
+open when the KS2 file was published, whether it had KS2 results (an infant school has no
+Year 6).
 
 **Features.** From the census: % of pupils ever eligible for free school meals in the last
 six years, % with English as an additional language, % with special educational needs

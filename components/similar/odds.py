@@ -315,7 +315,9 @@ def odds_list(
     result: similar.FamilyResult,
 ) -> None:
     """Schools of the pool whose whole band is above expectation."""
-    pool = similar.pool_frame(context, result.family.school, result.pool)[0]["urn"].to_list()
+    pool = similar.pool_frame(context, result.family.school, result.pool, result.mix_kinds)[0][
+        "urn"
+    ].to_list()
     members = set(result.table["urn"].to_list())
     above = fit.above().filter(pl.col("urn").is_in(list(pool)))
     st.markdown(f"**Schools {plain(pool_where(result))} well above their expected result**")

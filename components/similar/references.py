@@ -30,7 +30,13 @@ def _views(selection: Filters, options: Mapping[str, str]) -> list[chart_view.Ch
     choice = parsed.choice
     try:
         result = similar.family_for(
-            context, choice.urn, choice.pool, choice.features, choice.size, choice.weight_map()
+            context,
+            choice.urn,
+            choice.pool,
+            choice.features,
+            choice.size,
+            choice.weight_map(),
+            choice.mix_kinds,
         )
     except FamilyError as error:
         raise views.ViewError(str(error)) from error

@@ -12,6 +12,7 @@ from components.similar.common import (
     CENSUS_KEY,
     CHOSEN_KEY,
     FEATURE_KEY,
+    MIX_KEY,
     POOL_KEY,
     SCHOOL_KEY,
     SIZE_KEY,
@@ -43,6 +44,7 @@ def _seed(parsed: Parsed, shown: list[str]) -> None:
     st.session_state[SIZE_KEY] = choice.size
     st.session_state[POOL_KEY] = choice.pool
     st.session_state[CHOSEN_KEY] = parsed.pool_given
+    st.session_state[MIX_KEY] = choice.mix_kinds
     weights = choice.weight_map()
     for key in shown:
         st.session_state[FEATURE_KEY + key] = key in choice.features
@@ -180,7 +182,20 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
         )
     features = tuple(k for k in shown if st.session_state.get(FEATURE_KEY + k))
     weights = tuple((k, float(st.session_state[WEIGHT_KEY + k])) for k in features)
-    choice = Choice(urn, name, la_code, size, pool, features, weights, census)
+    mix = False
+    if selection.phase == "primary":
+        kind = context.frame.filter(pl.col("urn") == urn)["primary_kind"]
+        mine = similar.PRIMARY_KINDS.get(str(kind[0]), "primary schools") if kind.len() else ""
+        mix = bool(
+            st.checkbox(
+                "Mix infant, junior, all-through and full primary schools in one family",
+                key=MIX_KEY,
+                help=f"Off: this school is compared only with other {mine}, since schools "
+                "serving other age ranges have different intakes and results. Infant schools "
+                "are those named so or with no KS2 results in the loaded files.",
+            )
+        )
+    choice = Choice(urn, name, la_code, size, pool, features, weights, census, mix)
     urlstate.write(URL_GROUP, dict(link_options(choice)))
     return choice
 
@@ -191,7 +206,13 @@ def family(context: similar.Context, choice: Choice) -> similar.FamilyResult | N
         return None
     try:
         return similar.family_for(
-            context, choice.urn, choice.pool, choice.features, choice.size, choice.weight_map()
+            context,
+            choice.urn,
+            choice.pool,
+            choice.features,
+            choice.size,
+            choice.weight_map(),
+            choice.mix_kinds,
         )
     except FamilyError as error:
         st.warning(f"No family can be formed: {error}.")

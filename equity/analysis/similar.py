@@ -271,6 +271,10 @@ def context_table(store: Store, phase: str, year: str, census_year: str | None =
         pl.when(pl.col(f"{c.key}_status") == "value").then(pl.col(c.key)).alias(c.key)
         for c in COLUMNS[phase]
     )
+    if phase == "primary":
+        frame = frame.join(
+            primary_kinds(store, frame, years.get("school_locations")), on="urn", how="left"
+        )
     if phase == "secondary":
         pooled, span = _pooled_destinations(store)
         frame = frame.join(pooled, on="urn", how="left").with_columns(
@@ -280,6 +284,65 @@ def context_table(store: Store, phase: str, year: str, census_year: str | None =
         if span:
             years["ks4_destinations"] = span
     return Context(phase=phase, year=year, frame=frame.sort("urn"), years=years)
+
+
+#: Kinds of state-funded primary school a family keeps apart unless the user mixes them:
+#: an infant school (no Year 6) and a junior school (no Reception to Year 2) serve
+#: different age ranges from a full primary, so their intakes and results are not alike.
+PRIMARY_KINDS: Final[dict[str, str]] = {
+    "primary": "primary schools",
+    "infant": "infant schools (or no KS2 results yet)",
+    "junior": "junior schools",
+    "all-through": "all-through schools",
+}
+_INFANT = r"\binfants?'?(\s|$)"
+_JUNIOR = r"\bjuniors?'?(\s|$)"
+
+
+def primary_kinds(store: Store, frame: pl.DataFrame, ks2_year: str | None) -> pl.DataFrame:
+    """urn, primary_kind for the primary context frame. The store keeps no age range, so
+    the kind is read from what it has, in this order: GIAS's phase "all-through";
+    "junior" when the name says Junior and not Infant ("Junior and Infant" schools are full
+    primaries); "infant" when the name says Infant and not Junior, or when a school that was
+    a state-funded primary in the census of the KS2 file's year (`ks2_year`) has no row in
+    that file (no Year 6: infant schools, whose names the census does not give, and
+    primaries too new to have reached Year 6 then); else "primary". A school that opened
+    or took a new URN (an academy conversion) after the KS2 file's year is judged by its
+    name alone, so an unnamed infant school with a new URN counts as a primary."""
+    gias = store.schools().select("urn", pl.col("phase").alias("__gias_phase"))
+    then = (
+        census_analysis.school_types(store, ks2_year)
+        .filter(pl.col("school_type") == CENSUS_TYPES["primary"])
+        .select("urn", pl.lit(True).alias("__open"))
+        .unique("urn")
+        if ks2_year and ks2_year in census_year_options(store)
+        else pl.DataFrame(schema={"urn": pl.String, "__open": pl.Boolean})
+    )
+    name = pl.col("name").str.to_lowercase()
+    infant, junior = name.str.contains(_INFANT), name.str.contains(_JUNIOR)
+    status = [
+        f"{c}_status"
+        for c in ("read_prog", "writ_prog", "mat_prog")
+        if f"{c}_status" in frame.columns
+    ]
+    has_row = pl.any_horizontal(pl.col(c).is_not_null() for c in status) if status else pl.lit(True)
+    no_ks2 = pl.col("__open").fill_null(False) & ~has_row
+    return (
+        frame.select("urn", "name", *status)
+        .join(gias, on="urn", how="left")
+        .join(then, on="urn", how="left")
+        .select(
+            "urn",
+            pl.when(pl.col("__gias_phase") == "all-through")
+            .then(pl.lit("all-through"))
+            .when(junior & ~infant)
+            .then(pl.lit("junior"))
+            .when((infant & ~junior) | no_ks2)
+            .then(pl.lit("infant"))
+            .otherwise(pl.lit("primary"))
+            .alias("primary_kind"),
+        )
+    )
 
 
 def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
@@ -400,14 +463,25 @@ class FamilyResult:
     candidates: int
     #: The chosen school (role "chosen", rank 0) then its family, with names and outcomes.
     table: pl.DataFrame
+    #: The primary kind the pool was kept to (PRIMARY_KINDS), "" when kinds are mixed or
+    #: the phase is secondary.
+    kind: str = ""
+    mix_kinds: bool = False
 
 
-def pool_frame(context: Context, urn: str, pool: str) -> tuple[pl.DataFrame, str]:
-    """The candidate schools for `pool` (the chosen school always among them) and a label."""
+def pool_frame(
+    context: Context, urn: str, pool: str, mix_kinds: bool = False
+) -> tuple[pl.DataFrame, str]:
+    """The candidate schools for `pool` (the chosen school always among them) and a label.
+    A primary pool keeps only schools of the chosen school's kind (PRIMARY_KINDS) unless
+    `mix_kinds`."""
     frame = context.frame
     mine = frame.filter(pl.col("urn") == urn)
     if mine.is_empty():
         raise KeyError(urn)
+    if "primary_kind" in frame.columns and not mix_kinds:
+        kind = mine["primary_kind"][0]
+        frame = frame.filter((pl.col("primary_kind") == kind) | (pl.col("urn") == urn))
     la_code, la_name = mine["la_code"][0], mine["la_name"][0]
     if pool == "la":
         return frame.filter(pl.col("la_code") == la_code), f"{la_name} ({la_code})"
@@ -424,10 +498,12 @@ def family_for(
     features: tuple[str, ...],
     size: int,
     weights: Mapping[str, float] | None = None,
+    mix_kinds: bool = False,
 ) -> FamilyResult:
-    """Form the family (features weighted by `weights`, DEFAULT_WEIGHTS where not given)
-    and attach every member's name, LA and outcomes."""
-    candidates, label = pool_frame(context, urn, pool)
+    """Form the family (features weighted by `weights`, DEFAULT_WEIGHTS where not given;
+    primary kinds kept apart unless `mix_kinds`) and attach every member's name, LA and
+    outcomes."""
+    candidates, label = pool_frame(context, urn, pool, mix_kinds)
     chosen = {f: float((weights or {}).get(f, DEFAULT_WEIGHTS.get(f, 1.0))) for f in features}
     family = find_family(candidates, urn, features, size, weights=chosen)
     scored = pl.concat(
@@ -445,7 +521,13 @@ def family_for(
     table = scored.join(context.frame.select([*outcome_columns, "urn"]), on="urn", how="left")
     front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
     table = table.select(front + [c for c in table.columns if c not in front]).sort("rank")
-    return FamilyResult(family, pool, label, candidates.height, table)
+    kinds = candidates.filter(pl.col("urn") == urn)
+    kind = (
+        str(kinds["primary_kind"][0])
+        if "primary_kind" in candidates.columns and not mix_kinds
+        else ""
+    )
+    return FamilyResult(family, pool, label, candidates.height, table, kind, mix_kinds)
 
 
 # --------------------------------------------------------------------------- outcomes

@@ -359,3 +359,17 @@ def test_a_census_year_in_the_link_builds_the_family_from_that_census() -> None:
     bad = run_page(page=PAGE, params={"school": CROMPTON, "census": "1999-00"})
     assert any("census year" in w.value for w in bad.warning)
     assert bad.selectbox(key="similar_census").value == "2023/24"
+
+
+def test_a_junior_school_is_compared_with_junior_schools_unless_kinds_are_mixed() -> None:
+    junior = "124979"  # Shottermill Junior School, Surrey
+    app = run_page(page=PAGE, params={"la": "936", "phase": "primary", "school": junior})
+    assert app.checkbox(key="similar_mix_kinds").value is False
+    names = _family(app)["School"].tolist()
+    assert len(names) == 20
+    assert all("junior" in n.lower() for n in names), names
+    app.checkbox(key="similar_mix_kinds").check().run()
+    assert not app.exception
+    mixed = _family(app)["School"].tolist()
+    assert mixed != names and not all("junior" in n.lower() for n in mixed)
+    assert _one(app.query_params["mix"]) == "1"
