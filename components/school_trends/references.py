@@ -15,6 +15,7 @@ from components.school_trends.movers import movers_view
 from components.school_trends.picker import URN_PATTERN
 from components.school_trends.school import school_view
 from equity.analysis import gaps as gap_analysis
+from equity.analysis import school_trends as school_analysis
 from equity.schema import HEADLINE_MEASURES, MEASURES
 
 
@@ -24,10 +25,12 @@ def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view
     The census and destinations views come first (every school in England has them); the
     attainment views follow where performance tables are loaded."""
     built: list[ViewOrNote] = []
-    urn = options.get("urn")
+    given = options.get("urn")
+    if given and not URN_PATTERN.match(given):
+        raise views.ViewError("the school reference is not a URN")
+    # Without a school (an empty story presents the page's charts) the page's default one.
+    urn = given or data.cached(school_analysis.default_trend_school, filters.members, filters.phase)
     if urn:
-        if not URN_PATTERN.match(urn):
-            raise views.ViewError("the school reference is not a URN")
         built.append(census_view(filters, urn))
         if filters.phase == "secondary":
             built.append(destinations_view(filters, urn))
@@ -38,7 +41,7 @@ def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view
     measure = options.get("measure") or measures[0]
     if measure not in measures or measure not in MEASURES:
         raise views.ViewError(f"the measure {measure[:40]!r} is not shown for {filters.phase}")
-    if urn and options.get("measure"):
+    if given and options.get("measure"):
         built.append(school_view(filters, urn, measure))
     years = data.cached(gap_analysis.school_years, filters.members, filters.phase)
     if len(years) >= 2:

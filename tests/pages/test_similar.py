@@ -373,3 +373,30 @@ def test_a_junior_school_is_compared_with_junior_schools_unless_kinds_are_mixed(
     mixed = _family(app)["School"].tolist()
     assert mixed != names and not all("junior" in n.lower() for n in mixed)
     assert _one(app.query_params["mix"]) == "1"
+
+
+def test_a_reference_rebuilds_the_pooled_outcome_with_its_weights() -> None:
+    from components import views
+
+    ref = {
+        "v": "similar-dest",
+        "la": "GM",
+        "phase": "secondary",
+        "group": "disadvantaged",
+        "year": "2018/19",
+        "school": CROMPTON,
+        "pool": "gm",
+        "features": "fsm6,eal,sen,pupils",
+        "weights": "fsm6:1,eal:1,sen:1,pupils:0.5",
+        "census": "2023-24",
+    }
+    view = views.build(ref)
+    assert "2019/20 to 2021/22" in view.title
+    mine = view.table.filter(
+        (view.table["Note"] == "this school") & (view.table["Pupils"] == "Disadvantaged pupils")
+    )
+    assert mine["Cohort"].to_list() == [68]
+    heavier = views.build({**ref, "weights": "fsm6:1,eal:1,sen:1,pupils:5"})
+    assert set(heavier.table["School"]) != set(view.table["School"])
+    with pytest.raises(views.ViewError):
+        views.build({**ref, "weights": "pupils:lots"})

@@ -193,3 +193,19 @@ def test_movers_lists_give_years_and_pupil_counts() -> None:
     rows = [r for r in dest["rows"] if "change" in r]
     assert all(r["pupils_first"] >= 10 and r["pupils_last"] >= 10 for r in rows)
     assert all(r["change"] == pytest.approx(r["value_last"] - r["value_first"]) for r in rows)
+
+
+def test_references_rebuild_the_census_and_destinations_views() -> None:
+    from components import views
+
+    ref = {"la": "353", "phase": "secondary", "group": "disadvantaged", "year": "2018/19"}
+    census = views.build({**ref, "v": "school_trends-census", "urn": DEFAULT_GM_SCHOOL})
+    school = census.table.filter(census.table["series"] == "This school: % ever-FSM")
+    assert set(school["academic_year"]) == CENSUS_YEARS
+    dest = views.build({**ref, "v": "school_trends-destinations"})  # no urn: the default
+    mine = dest.table.filter(dest.table["series"] == "This school: disadvantaged pupils")
+    assert set(mine["cohort"]) == COHORTS
+    movers = views.build({**ref, "v": "school_trends-destination_movers"})
+    assert movers.title.startswith("Oldham: schools whose disadvantaged pupils")
+    with pytest.raises(views.ViewError):
+        views.build({**ref, "v": "school_trends-census", "urn": "<script>"})
