@@ -42,7 +42,7 @@ def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view
     if measure not in measures or measure not in MEASURES:
         raise views.ViewError(f"the measure {measure[:40]!r} is not shown for {filters.phase}")
     if given and options.get("measure"):
-        built.append(school_view(filters, urn, measure))
+        built.append(school_view(filters, given, measure))
     years = data.cached(gap_analysis.school_years, filters.members, filters.phase)
     if len(years) >= 2:
         first = options.get("first") or years[0]
