@@ -12,7 +12,7 @@ from components.school_trends.intake import CENSUS_SOURCE, DEST_SOURCE
 from components.school_trends.movers import SHOWN_MOVERS, _movers_chart
 from equity.analysis import census as census_analysis
 from equity.analysis import school_trends as analysis
-from equity.metrics.trends import caveats_for
+from equity.metrics.trends import caveats_for, entries_for
 
 
 def _ends(frame: pl.DataFrame) -> pl.DataFrame:
@@ -85,7 +85,10 @@ def census_movers_view(filters: Filters) -> ViewOrNote:
             f"The chart shows the {SHOWN_MOVERS} largest rises and falls; 'Show data' lists all "
             f"{frame.height} schools."
         )
-    caveats.extend(caveats_for("census", [first, last], "pct_ever_fsm"))
+    # The break notes are about joining 2020/21 to its neighbours; these changes skip it.
+    caveats.extend(
+        e.text for e in entries_for("census", "pct_ever_fsm", [first, last]) if e.kind != "break"
+    )
     return chart_view.ChartView(
         view_id="school_trends-census_movers",
         title=title,
