@@ -90,7 +90,14 @@ def outcome_views(
         for group in outcome.columns:
             ranked = similar.ranked_for(result, outcome, group)
             label = ROW_LABELS.get(group) or PUPIL_GROUP_LABELS[group]
-            parts.append(f"{label.lower()} {_place(ranked, outcome.decimals)}")
+            place = _place(ranked, outcome.decimals)
+            if outcome.kind == "ks4_destinations":  # say how many pupils the pooled figure has
+                pooled = ranked.filter(pl.col("role") == "chosen")["pupils"]
+                if pooled.len() and pooled[0] is not None:
+                    place = f"{place.split(',', 1)[0]} ({int(pooled[0])} pupils pooled)," + (
+                        place.split(",", 1)[1] if "," in place else ""
+                    )
+            parts.append(f"{label.lower()} {place}")
             drawn = ranked.filter(pl.col("value").is_not_null())
             rows.append(
                 drawn.select(

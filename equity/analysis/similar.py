@@ -662,7 +662,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
         ),
         OddsSpec(
             "dest_dis",
-            "Disadvantaged pupils in sustained destinations (%)",
+            "Disadvantaged pupils in sustained destinations (%, latest three cohorts pooled)",
             "dest_dis",
             ("fsm6", "eal", "sen"),
             "dest_n_dis",

@@ -296,6 +296,7 @@ def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None
     assert app.selectbox(key="similar_school").value == CROMPTON
     chart = next(s for s in chart_specs(app) if "latest three cohorts pooled" in s["alt_text"])
     assert "2019/20 to 2021/22" in chart["alt_text"]
+    assert "disadvantaged pupils 89 (68 pupils pooled)" in chart["alt_text"]
     mine = [r for r in chart["rows"] if r.get("role") == "This school"]
     dis = next(r for r in mine if r["pupils"] == "Disadvantaged pupils")
     assert dis["value"] == pytest.approx(89.0)  # drawn to the measure's 0 decimals
