@@ -165,16 +165,24 @@ def _ranked_table(ranked: pl.DataFrame, label: str, decimals: int) -> pl.DataFra
 def best_for_disadvantaged(
     result: similar.FamilyResult, context: similar.Context, choice: Choice
 ) -> None:
-    """The family ranked on the first outcome split by disadvantage: the schools to visit."""
-    outcome = next(
-        (
-            o
-            for o in similar.outcomes_with_data(result, context.phase)
-            if "disadvantaged" in o.columns
-        ),
-        None,
-    )
+    """The family ranked on an outcome split by disadvantage: the schools to visit. Pooled
+    sustained destinations first (every secondary has them), then any performance-table
+    outcome loaded for the year, chosen in a select box when there is more than one."""
+    split = [
+        o for o in similar.outcomes_with_data(result, context.phase) if "disadvantaged" in o.columns
+    ]
+    split.sort(key=lambda o: o.kind != "ks4_destinations")
     st.header("Which family schools do best for disadvantaged pupils", anchor=False)
+    outcome = split[0] if split else None
+    if len(split) > 1:
+        labels = {o.key: o.label for o in split}
+        key = st.selectbox(
+            "Rank the family on",
+            list(labels),
+            format_func=labels.__getitem__,
+            key="similar_best_outcome",
+        )
+        outcome = next((o for o in split if o.key == key), split[0])
     if outcome is None:
         stage = "KS2" if context.phase == "primary" else "KS4"
         if choice.la_code in similar.areas_with_results_by_disadvantage(context):
