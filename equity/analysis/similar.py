@@ -650,16 +650,9 @@ class OddsSpec:
     kind: str
 
 
+#: Secondary: pooled destinations first (every secondary has them; a GM school too).
 ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
     "secondary": (
-        OddsSpec(
-            "a8_dis",
-            "Disadvantaged pupils' Attainment 8",
-            "a8_dis",
-            ("disadvantaged", "prior", "cohort_eal", "sen"),
-            "n_dis",
-            "performance",
-        ),
         OddsSpec(
             "dest_dis",
             "Disadvantaged pupils in sustained destinations (%, latest three cohorts pooled)",
@@ -667,6 +660,14 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             ("fsm6", "eal", "sen"),
             "dest_n_dis",
             "ks4_destinations",
+        ),
+        OddsSpec(
+            "a8_dis",
+            "Disadvantaged pupils' Attainment 8",
+            "a8_dis",
+            ("disadvantaged", "prior", "cohort_eal", "sen"),
+            "n_dis",
+            "performance",
         ),
         OddsSpec(
             "a8_all",
