@@ -15,7 +15,7 @@ from components.chart_view import ViewOrNote
 from components.filters import Filters
 from components.tables import status_text
 from components.text import fmt, plural
-from components.theme import GROUP_COLOURS, ROLE_COLOURS
+from components.theme import GROUP_COLOURS
 from components.trend_chart import marker_notes, span_years, trend_chart
 from equity.analysis import census as census_analysis
 from equity.analysis import school_trends as analysis
@@ -37,20 +37,24 @@ LEVEL_DASHES: Final = {"school": [1, 0], "la": [7, 4], "england": [2, 3]}
 LEVEL_ORDER: Final = ("school", "la", "england")
 
 
-def _style(frame: pl.DataFrame, colour_of: dict[str, str], key: str) -> tuple[dict, dict]:
+def _style(
+    frame: pl.DataFrame, colour_of: dict[str, str], key: str
+) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """Series colours and dashes in legend order (school, LA, England): colour from the
+    series' `key` value (its measure or pupil group), dash from its level."""
     colours: dict[str, str] = {}
     dashes: dict[str, list[int]] = {}
     rows = frame.select("series", "level", key).unique().rows()
     for series, level, what in sorted(rows, key=lambda r: (LEVEL_ORDER.index(r[1]), r[2])):
-        colours[series] = (
-            ROLE_COLOURS["england"] if level == "england" and key == "group" else colour_of[what]
-        )
+        # Colour tells the group (or measure) apart and line style the level, so England's
+        # two dotted lines stay distinguishable.
+        colours[series] = colour_of[what]
         dashes[series] = LEVEL_DASHES[level]
     return colours, dashes
 
 
-def _shown(frame: pl.DataFrame, decimals: int) -> pl.Expr:
-    del frame
+def _shown(decimals: int) -> pl.Expr:
+    """Each cell as a reader sees it: the value, or its status in words (suppressed...)."""
     return (
         pl.struct("value", "status")
         .map_elements(
@@ -111,7 +115,7 @@ def census_view(filters: Filters, urn: str) -> ViewOrNote:
         "value",
         "status",
         pl.col("pupils").alias("pupils (denominator)"),
-        _shown(frame, 1),
+        _shown(1),
     )
     return chart_view.ChartView(
         view_id="school_trends-census",
@@ -226,7 +230,7 @@ def destinations_view(filters: Filters, urn: str) -> ViewOrNote:
         "value",
         "status",
         pl.col("pupils").alias("cohort size"),
-        _shown(frame, 0),
+        _shown(0),
     )
     return chart_view.ChartView(
         view_id="school_trends-destinations",
