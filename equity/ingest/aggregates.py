@@ -12,9 +12,10 @@ each `results/<name>.parquet` the ingest writes, under the same file name:
 - `published/<name>.parquet`: the file's published rows (DfE's LA, region and England
   aggregates), a few thousand of its rows, read for every LA figure on every page.
 
-Both are derived from the results file alone, so they are rebuilt from it whenever missing
-or older than it (`Store.summary()` does this in memory for stores written before this
-module existed), and removed with it (same file name in every table).
+All three are derived from the results alone and committed with them in the same
+transaction (equity/store_writer.py); a store written before this module existed has
+none, and `Store.summary()` computes them in memory from its results files instead.
+This module is a floor under the store: it imports nothing of it.
 """
 
 from __future__ import annotations
@@ -91,18 +92,3 @@ def derived(results: pl.DataFrame) -> dict[str, pl.DataFrame]:
         SCHOOL_YEARS_TABLE: schools,
         PUBLISHED_TABLE: results.filter(pl.col("published")),
     }
-
-
-def refresh(store: Path) -> None:
-    """Write the summaries of every results file in `store` that lacks a fresh one (files
-    written before this module, or by an ingest that stopped half way)."""
-    from equity.store import _write_atomic
-
-    folder = store / "results"
-    if not folder.is_dir():
-        return
-    for results_file in sorted(folder.glob("*.parquet")):
-        if all(fresh(results_file, table) for table in TABLES):
-            continue
-        for table, frame in derived(pl.read_parquet(results_file)).items():
-            _write_atomic(frame, store / table / results_file.name)

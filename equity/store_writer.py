@@ -1,0 +1,559 @@
+"""Writing the store: one transaction per ingest, writers in turn, recovery and vacuum.
+
+Why this shape (see `equity/store_layout.py` for the layout):
+
+- One ingest = one logical commit. `Transaction` writes each file's rows as new Parquet
+  files as soon as the file is read (so a large batch never sits in memory), and commits
+  at the end: every changed data table (one Delta commit each), then the catalogue.
+  Readers follow the catalogue only, so they see the store before or after, never between.
+- Writers take turns: a transaction holds an exclusive `fcntl.flock` on `<store>/.lock`
+  from start to end, whether the other writer is a thread or another process. Readers
+  never lock.
+- A killed writer leaves files nobody lists and perhaps data-table commits the catalogue
+  does not record. The next transaction (and `vacuum`) first puts each data table back in
+  line with the catalogue; `vacuum` then deletes unlisted files and scratch files.
+- Each commit's metadata records the ingest (source, kind, sha256, rows, time, whether it
+  replaced a stored copy): `history()` lists it from the catalogue's Delta history.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import polars as pl
+import pyarrow.parquet as pq
+from deltalake.transaction import AddAction
+
+from equity.ingest import aggregates
+from equity.ingest.base import IngestResult
+from equity.store_layout import (
+    CATALOGUE,
+    CATALOGUE_SCHEMA,
+    CORE_TABLES,
+    LOCK,
+    MANIFEST_SCHEMA,
+    META_KEY,
+    MIRROR,
+    SCRATCH,
+    commit_meta,
+    delta_tables,
+    layer_key,
+    log_version,
+    read_catalogue,
+    recorded_versions,
+    source_slug,
+    table_of,
+    write_atomic,
+)
+
+#: Test hook: `EQUITY_STORE_FAULT=<point>` kills the writing process (SIGKILL, no clean-up)
+#: when it reaches that point of a commit, so tests can prove what a crash leaves.
+FAULT_ENV: Final = "EQUITY_STORE_FAULT"
+FAULT_POINTS: Final = ("files-written", "table-committed", "tables-committed", "catalogue")
+#: Removed files younger than this are kept by vacuum: a reader that opened the store
+#: before the commit that removed them may still read them.
+DEFAULT_RETENTION_HOURS: Final = 24.0
+
+
+def _fault(point: str) -> None:
+    if os.environ.get(FAULT_ENV) == point:
+        os.kill(os.getpid(), 9)
+
+
+@contextmanager
+def store_lock(store: Path) -> Iterator[None]:
+    """Hold the store's writer lock (blocking until the writer before has finished)."""
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / LOCK, "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@dataclass
+class _Written:
+    """A data file written by this transaction, not yet committed."""
+
+    relative: str  # path relative to the store
+    size: int
+    mtime_ms: int
+    rows: int
+
+
+@dataclass
+class Transaction:
+    """Changes to one store, applied together by `commit` (see the module docstring).
+
+    Use through `transaction(store)`; `put` and `remove` may be called any number of
+    times; nothing is visible to readers until the context exits without an exception.
+    """
+
+    store: Path
+    operation: str = "ingest"
+    catalogue: dict[str, dict[str, object]] = field(default_factory=dict)
+    written: list[_Written] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
+
+    # ------------------------------------------------------------------ changes
+
+    def put(self, result: IngestResult, sha256: str) -> bool:
+        """Stage `result` as the store's whole content from `result.source`; True when it
+        replaces a stored copy of that source."""
+        slug = source_slug(result.source)
+        tables: dict[str, pl.DataFrame] = {}
+        for name, schema in CORE_TABLES.items():
+            frame = getattr(result, name)
+            if frame.height:
+                tables[name] = _conform(frame, schema)
+        for name, frame in result.extra.items():
+            if frame.height:
+                tables[f"extra/{name}"] = _conform(frame, None)
+        if result.results.height:
+            # Written with the results so that every results file has its summaries.
+            tables.update(aggregates.derived(tables["results"]))
+        mark = len(self.written)
+        try:
+            files = [self._write(frame, table, slug) for table, frame in tables.items()]
+        except BaseException:  # a full disk half way: this file's rows are not staged
+            for written in self.written[mark:]:
+                (self.store / written.relative).unlink(missing_ok=True)
+            del self.written[mark:]
+            raise
+        replaced = result.source in self.catalogue
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.catalogue[result.source] = {
+            "source": result.source,
+            "kind": result.kind,
+            "sha256": sha256,
+            "rows_read": result.rows_read,
+            "rows_stored": result.rows_stored,
+            "rows_rejected": result.rejected.height,
+            "suppressed_cells": result.suppressed_cells,
+            "academic_years": result.academic_years,
+            "la_codes": result.la_codes,
+            "notes": list(result.notes),
+            "ingested_at": now,
+            "files": files,
+        }
+        self.events.append(
+            {
+                "action": "replace" if replaced else "add",
+                "source": result.source,
+                "kind": result.kind,
+                "sha256": sha256,
+                "rows_read": result.rows_read,
+                "rows_stored": result.rows_stored,
+                "at": now,
+            }
+        )
+        return replaced
+
+    def remove(self, source: str) -> bool:
+        """Stage the removal of everything stored from `source`; False if there is none."""
+        if self.catalogue.pop(source, None) is None:
+            return False
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.events.append({"action": "remove", "source": source, "at": now})
+        return True
+
+    def _write(self, frame: pl.DataFrame, table: str, slug: str) -> str:
+        relative = f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
+        path = self.store / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("wb") as out:
+                frame.write_parquet(out, compression="zstd", statistics=True)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        os.chmod(path, 0o644)
+        info = path.stat()
+        self.written.append(
+            _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
+        )
+        return relative
+
+    # ------------------------------------------------------------------ commit
+
+    def commit(self) -> None:
+        """Commit the changed data tables, then the catalogue, then the mirror."""
+        if not self.events:
+            return
+        _fault("files-written")
+        wanted = _listing(self.catalogue.values())
+        versions = recorded_versions(self.store)
+        changed = {table_of(w.relative) for w in self.written}
+        changed |= {t for t in versions if t != CATALOGUE}
+        known = {w.relative: w for w in self.written}
+        meta = {META_KEY: json.dumps({"operation": self.operation, "events": self.events})}
+        for table in sorted(changed | set(wanted) | set(delta_tables(self.store))):
+            version = _sync_table(self.store, table, wanted.get(table, set()), known, meta)
+            if version is not None:
+                versions[table] = version
+            _fault("table-committed")
+        _fault("tables-committed")
+        frame = _catalogue_frame(self.catalogue.values())
+        _commit_catalogue(self.store, frame, versions, self.operation, self.events)
+        _fault("catalogue")
+        write_atomic(frame.select(list(MANIFEST_SCHEMA)), self.store / MIRROR)
+        for written in self.written:  # a file read twice in one batch: the first copy
+            table = table_of(written.relative)
+            if written.relative[len(table) + 1 :] not in wanted.get(table, set()):
+                (self.store / written.relative).unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Delete the files this transaction wrote (nothing refers to them)."""
+        for written in self.written:
+            (self.store / written.relative).unlink(missing_ok=True)
+        self.written.clear()
+
+
+@contextmanager
+def transaction(store: Path, operation: str = "ingest") -> Iterator[Transaction]:
+    """A `Transaction` on `store`, holding its writer lock throughout; committed when the
+    block ends normally, discarded when it raises. A store folder this call had to create
+    is removed again when nothing was committed (a failed first ingest leaves no store)."""
+    created = not store.exists()
+    with store_lock(store):
+        recover(store)
+        current = read_catalogue(store)
+        tx = Transaction(store, operation)
+        tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
+        try:
+            yield tx
+        except BaseException:
+            tx.discard()
+            _drop_if_unused(store, created)
+            raise
+        tx.commit()
+        if not tx.events:
+            _drop_if_unused(store, created)
+
+
+def _drop_if_unused(store: Path, created: bool) -> None:
+    """Remove a store folder this writer created and left holding nothing but its lock."""
+    if created and {p.name for p in store.iterdir()} <= {LOCK}:
+        shutil.rmtree(store, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType] | None) -> pl.DataFrame:
+    """`frame` with the table's columns and types (a Delta table has one schema), or for an
+    extra table with its own columns, columns of no type written as text."""
+    if schema is not None:
+        missing = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in frame]
+        return frame.with_columns(missing).select(pl.col(c).cast(t) for c, t in schema.items())
+    nulls = [c for c, t in frame.schema.items() if t == pl.Null]
+    return frame.with_columns(pl.col(nulls).cast(pl.String)) if nulls else frame
+
+
+def _listing(rows: object) -> dict[str, set[str]]:
+    """Table -> the file names (relative to the table folder) the catalogue rows list."""
+    out: dict[str, set[str]] = {}
+    for row in rows:  # type: ignore[attr-defined]
+        for relative in row["files"] or []:
+            table = table_of(relative)
+            out.setdefault(table, set()).add(relative[len(table) + 1 :])
+    return out
+
+
+def _catalogue_frame(rows: object) -> pl.DataFrame:
+    frame = pl.DataFrame(list(rows), schema=CATALOGUE_SCHEMA)  # type: ignore[call-overload]
+    return frame.sort("source")
+
+
+def _active(table_path: Path) -> set[str]:
+    from deltalake import DeltaTable
+
+    if log_version(table_path) is None:
+        return set()
+    actions = DeltaTable(str(table_path)).get_add_actions(flatten=True)
+    return {str(p) for p in actions.column("path").to_pylist()}
+
+
+def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: str) -> AddAction:
+
+    written = known.get(f"{table}/{name}")
+    if written is None:  # a file already there (adopted from an old store, or re-added)
+        path = table_path / name
+        info = path.stat()
+        rows = pq.read_metadata(path).num_rows
+        written = _Written(f"{table}/{name}", info.st_size, int(info.st_mtime * 1000), rows)
+    stats = json.dumps({"numRecords": written.rows})
+    return AddAction(name, written.size, {}, written.mtime_ms, True, stats)
+
+
+def _sync_table(
+    store: Path,
+    table: str,
+    wanted: set[str],
+    known: dict[str, _Written],
+    meta: dict[str, str],
+) -> int | None:
+    """Commit what makes `table`'s active files equal `wanted`; its version after (None
+    when the table does not exist and nothing is wanted)."""
+    from deltalake import DeltaTable, Schema
+    from deltalake.transaction import CommitProperties, RemoveAction, create_table_with_add_actions
+
+    path = store / table
+    exists = log_version(path) is not None
+    active = _active(path)
+    if active == wanted:
+        return log_version(path) if exists else None
+    adds = [_add_action(path, name, known, table) for name in sorted(wanted - active)]
+    now = int(time.time() * 1000)
+    removes = [RemoveAction(name, True, now) for name in sorted(active - wanted)]
+    properties = CommitProperties(custom_metadata=meta)
+    if not exists:
+        schema = Schema.from_arrow(pq.read_schema(path / sorted(wanted)[0]))
+        create_table_with_add_actions(
+            str(path),
+            schema,
+            adds,
+            mode="error",
+            commit_properties=properties,
+        )
+    else:
+        delta = DeltaTable(str(path))
+        delta.create_write_transaction(
+            [*adds, *removes],
+            "append",
+            delta.schema(),
+            commit_properties=properties,
+        )
+    return log_version(path)
+
+
+def _commit_catalogue(
+    store: Path,
+    frame: pl.DataFrame,
+    versions: dict[str, int],
+    operation: str,
+    events: list[dict[str, object]],
+) -> None:
+    from deltalake import DeltaTable, Schema
+    from deltalake.transaction import (
+        AddAction,
+        CommitProperties,
+        RemoveAction,
+        create_table_with_add_actions,
+    )
+
+    path = store / CATALOGUE
+    path.mkdir(parents=True, exist_ok=True)
+    name = f"catalogue-{uuid.uuid4().hex[:12]}.parquet"
+    with (path / name).open("wb") as out:
+        frame.write_parquet(out, compression="zstd", statistics=True)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(path / name, 0o644)
+    info = (path / name).stat()
+    add = AddAction(
+        name, info.st_size, {}, int(info.st_mtime * 1000), True,
+        json.dumps({"numRecords": frame.height}),
+    )  # fmt: skip
+    payload = {"operation": operation, "tables": versions, "events": events}
+    properties = CommitProperties(custom_metadata={META_KEY: json.dumps(payload)})
+    if log_version(path) is None:
+        schema = Schema.from_arrow(pq.read_schema(path / name))
+        create_table_with_add_actions(
+            str(path), schema, [add], mode="error", commit_properties=properties
+        )
+        return
+    delta = DeltaTable(str(path))
+    now = int(time.time() * 1000)
+    removes = [RemoveAction(p, True, now) for p in sorted(_active(path))]
+    delta.create_write_transaction(
+        [add, *removes],
+        "append",
+        delta.schema(),
+        commit_properties=properties,
+    )
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def recover(store: Path) -> list[str]:
+    """Put every data table back in line with the catalogue (call with the lock held).
+
+    A table whose version differs from what the latest catalogue commit records was
+    committed by a writer that died before its catalogue commit: it gets a commit that
+    makes its active files those the catalogue lists. Returns the tables repaired.
+    """
+    if layer_key(store) is None:
+        return []
+    versions = recorded_versions(store)
+    wanted = _listing(read_catalogue(store).iter_rows(named=True))
+    repaired = []
+    meta = {META_KEY: json.dumps({"operation": "recover", "events": []})}
+    for table in delta_tables(store):
+        if log_version(store / table) == versions.get(table):
+            continue
+        if _sync_table(store, table, wanted.get(table, set()), {}, meta) is not None:
+            repaired.append(table)
+    if repaired:
+        for table in repaired:
+            versions[table] = log_version(store / table)  # type: ignore[assignment]
+        frame = read_catalogue(store)
+        _commit_catalogue(store, frame, versions, "recover", [])
+        write_atomic(frame.select(list(MANIFEST_SCHEMA)), store / MIRROR)
+    return repaired
+
+
+# --------------------------------------------------------------------------- public writes
+
+
+def write_result(store: Path, result: IngestResult, sha256: str) -> bool:
+    """Replace everything `store` holds from `result.source` with this result, in one
+    commit; True when a stored copy was replaced."""
+    with transaction(store) as tx:
+        return tx.put(result, sha256)
+
+
+def remove_source(store: Path, source: str, *, keep_manifest: bool = False) -> None:
+    """Remove a source's rows from every table and its catalogue row, in one commit.
+
+    (`keep_manifest` is accepted for callers of the old store and has no effect: a source
+    is listed exactly when its rows are stored.)
+    """
+    del keep_manifest
+    with transaction(store, "remove") as tx:
+        tx.remove(source)
+
+
+@dataclass(frozen=True)
+class VacuumReport:
+    repaired: list[str]
+    deleted: list[str]
+
+
+def vacuum(store: Path, retention_hours: float = DEFAULT_RETENTION_HOURS) -> VacuumReport:
+    """Clear what writers left: scratch files and folders, Parquet files no table or
+    catalogue lists (a killed writer's), and files removed by commits older than
+    `retention_hours` (kept that long for readers that opened an older version).
+
+    Works on either layout; on an old-layout store it removes only scratch files and
+    Parquet files no source's name matches.
+    """
+    deleted: list[str] = []
+    with store_lock(store):
+        repaired = recover(store)
+        for path in sorted(store.rglob(f"{SCRATCH}*")) + sorted(store.rglob(".*.tmp")):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            deleted.append(path.relative_to(store).as_posix())
+        catalogue = read_catalogue(store)
+        listed = {f for files in catalogue["files"].to_list() for f in files or []}
+        cutoff = (time.time() - retention_hours * 3600) * 1000
+        for table_path in _table_folders(store):
+            table = table_path.relative_to(store).as_posix()
+            keep = {
+                f"{table}/{name}"
+                for name in _active(table_path) | _recently_removed(table_path, cutoff)
+            }
+            for path in sorted(table_path.glob("*.parquet")):
+                relative = f"{table}/{path.name}"
+                if relative not in listed and relative not in keep:
+                    path.unlink(missing_ok=True)
+                    deleted.append(relative)
+    return VacuumReport(repaired, deleted)
+
+
+def _table_folders(store: Path) -> list[Path]:
+    folders = [p for p in [*store.glob("*"), *store.glob("extra/*")] if p.is_dir()]
+    return [p for p in folders if p.name != "extra" and not p.name.startswith(".")]
+
+
+def _recently_removed(table_path: Path, cutoff_ms: float) -> set[str]:
+    """Files the table's log removed at or after `cutoff_ms` (kept for older readers)."""
+    names: set[str] = set()
+    for log in sorted((table_path / "_delta_log").glob("*.json")):
+        for line in log.read_text(encoding="utf-8").splitlines():
+            try:
+                action = json.loads(line)
+            except ValueError:
+                continue
+            remove = action.get("remove") if isinstance(action, dict) else None
+            if isinstance(remove, dict) and remove.get("deletionTimestamp", 0) >= cutoff_ms:
+                names.add(str(remove.get("path")))
+    return names
+
+
+# --------------------------------------------------------------------------- history
+
+HISTORY_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "version": pl.Int64(),
+    "committed_at": pl.String(),
+    "operation": pl.String(),
+    "action": pl.String(),
+    "source": pl.String(),
+    "kind": pl.String(),
+    "sha256": pl.String(),
+    "rows_read": pl.Int64(),
+    "rows_stored": pl.Int64(),
+}
+
+
+def history(store: Path, limit: int | None = None) -> pl.DataFrame:
+    """Each change the store's commits record, newest first (HISTORY_SCHEMA): one row per
+    file added, replaced or removed, with its checksum and rows. Empty for an old-layout
+    store (it kept no history)."""
+    from deltalake import DeltaTable
+
+    rows: list[dict[str, object]] = []
+    if log_version(store / CATALOGUE) is not None:
+        for entry in DeltaTable(str(store / CATALOGUE)).history(limit):
+            meta = commit_meta(entry)
+            if meta is None:
+                continue
+            stamp = datetime.fromtimestamp(int(entry.get("timestamp", 0)) / 1000, UTC)
+            events = meta.get("events")
+            for event in events if isinstance(events, list) else []:
+                rows.append(
+                    {
+                        "version": int(entry.get("version", -1)),
+                        "committed_at": stamp.isoformat(timespec="seconds"),
+                        "operation": str(meta.get("operation", "")),
+                        **{k: event.get(k) for k in HISTORY_SCHEMA if k in event},
+                    }
+                )
+    frame = (
+        pl.DataFrame(rows, schema=HISTORY_SCHEMA) if rows else pl.DataFrame(schema=HISTORY_SCHEMA)
+    )
+    return frame.sort("version", descending=True, maintain_order=True)
+
+
+__all__ = [
+    "CATALOGUE_SCHEMA",
+    "FAULT_ENV",
+    "HISTORY_SCHEMA",
+    "Transaction",
+    "VacuumReport",
+    "history",
+    "recover",
+    "remove_source",
+    "store_lock",
+    "transaction",
+    "vacuum",
+    "write_result",
+]
