@@ -194,14 +194,35 @@ def read_catalogue(layer: Path, key: str | None = None) -> pl.DataFrame:
 def _read_catalogue(layer: Path, key: str) -> pl.DataFrame:
     if key.startswith("legacy:"):
         return _legacy_catalogue(layer)
-    from deltalake import DeltaTable
-
-    table = DeltaTable(str(layer / CATALOGUE), version=int(key[1:]))
-    files = table.file_uris()
+    files = _catalogue_files(layer / CATALOGUE, int(key[1:]))
     if not files:
         return empty_frame(CATALOGUE_SCHEMA)
     frame = pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed")
     return frame.select(list(CATALOGUE_SCHEMA)).sort("source")
+
+
+def _catalogue_files(table: Path, version: int) -> list[str]:
+    """The catalogue's active file(s) at `version`.
+
+    Every catalogue commit this project writes adds the whole catalogue as one file and
+    removes all others, so the commit's own log entry names the active file: read it
+    without loading deltalake (a cold start saves its import and a log replay). A commit
+    of another shape (another tool's) falls back to delta-rs.
+    """
+    try:
+        text = (table / "_delta_log" / f"{version:020d}.json").read_text(encoding="utf-8")
+        actions = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except (OSError, ValueError):
+        actions = []
+    adds = [a["add"]["path"] for a in actions if isinstance(a, dict) and "add" in a]
+    if len(adds) == 1 and all(
+        isinstance(a, dict) and set(a) & {"add", "remove", "commitInfo", "metaData", "protocol"}
+        for a in actions
+    ):
+        return [str(table / adds[0])]
+    from deltalake import DeltaTable
+
+    return DeltaTable(str(table), version=version).file_uris()
 
 
 def _legacy_catalogue(layer: Path) -> pl.DataFrame:

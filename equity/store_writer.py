@@ -29,11 +29,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
-import pyarrow.parquet as pq
-from deltalake.transaction import AddAction
+
+if TYPE_CHECKING:  # deltalake and pyarrow load only when writing: readers never need them
+    from deltalake.transaction import AddAction
 
 from equity.ingest import aggregates
 from equity.ingest.base import IngestResult
@@ -289,6 +290,8 @@ def _active(table_path: Path) -> set[str]:
 
 
 def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: str) -> AddAction:
+    import pyarrow.parquet as pq
+    from deltalake.transaction import AddAction
 
     written = known.get(f"{table}/{name}")
     if written is None:  # a file already there (adopted from an old store, or re-added)
@@ -309,6 +312,7 @@ def _sync_table(
 ) -> int | None:
     """Commit what makes `table`'s active files equal `wanted`; its version after (None
     when the table does not exist and nothing is wanted)."""
+    import pyarrow.parquet as pq
     from deltalake import DeltaTable, Schema
     from deltalake.transaction import CommitProperties, RemoveAction, create_table_with_add_actions
 
@@ -348,6 +352,7 @@ def _commit_catalogue(
     operation: str,
     events: list[dict[str, object]],
 ) -> None:
+    import pyarrow.parquet as pq
     from deltalake import DeltaTable, Schema
     from deltalake.transaction import (
         AddAction,
