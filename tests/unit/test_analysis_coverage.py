@@ -314,9 +314,13 @@ def test_summaries_are_recomputed_when_missing_or_stale(tiny: Store, tmp_path: P
             if table == "published":
                 os.utime(target, ns=(1, 1))
     tiny.manifest().write_parquet(copy / "manifest.parquet")
-    assert not Store.open(copy).catalogue()["files"].list.eval(
-        pl.element().str.starts_with("published/")
-    ).list.any().any()
+    assert (
+        not Store.open(copy)
+        .catalogue()["files"]
+        .list.eval(pl.element().str.starts_with("published/"))
+        .list.any()
+        .any()
+    )
     _assert_summaries_match(Store.open(copy))
 
 
