@@ -164,12 +164,17 @@ def commit_meta(entry: dict[str, object]) -> dict[str, object] | None:
 
 def recorded_versions(layer: Path) -> dict[str, int]:
     """Each data table's version as the latest catalogue commit records it ({} if none)."""
-    from deltalake import DeltaTable
-
-    if log_version(layer / CATALOGUE) is None:
+    version = log_version(layer / CATALOGUE)
+    if version is None:
         return {}
-    for entry in DeltaTable(str(layer / CATALOGUE)).history(1):
-        meta = commit_meta(entry)
+    log = layer / CATALOGUE / "_delta_log" / f"{version:020d}.json"
+    for line in log.read_text(encoding="utf-8").splitlines():
+        try:
+            action = json.loads(line)
+        except ValueError:
+            continue
+        entry = action.get("commitInfo") if isinstance(action, dict) else None
+        meta = commit_meta(entry) if isinstance(entry, dict) else None
         tables = meta.get("tables") if meta is not None else None
         if isinstance(tables, dict):
             return {str(k): int(v) for k, v in tables.items()}

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 if TYPE_CHECKING:  # deltalake loads only when writing: readers never need it
+    from deltalake import DeltaTable
     from deltalake import Schema as DeltaSchema
     from deltalake.transaction import AddAction
 
@@ -294,12 +295,15 @@ def _catalogue_frame(rows: object) -> pl.DataFrame:
     return frame.sort("source")
 
 
-def _active(table_path: Path) -> set[str]:
+def _active(table_path: Path, delta: DeltaTable | None = None) -> set[str]:
+    """The table's active file names (relative to its folder); `delta` if already loaded."""
     from deltalake import DeltaTable
 
-    if log_version(table_path) is None:
-        return set()
-    actions = DeltaTable(str(table_path)).get_add_actions(flatten=True)
+    if delta is None:
+        if log_version(table_path) is None:
+            return set()
+        delta = DeltaTable(str(table_path))
+    actions = delta.get_add_actions(flatten=True)
     return {str(p) for p in actions.column("path").to_pylist()}
 
 
@@ -339,15 +343,16 @@ def _sync_table(
     from deltalake.transaction import CommitProperties, RemoveAction, create_table_with_add_actions
 
     path = store / table
-    exists = log_version(path) is not None
-    active = _active(path)
+    version = log_version(path)
+    delta = DeltaTable(str(path)) if version is not None else None
+    active = _active(path, delta) if delta is not None else set()
     if active == wanted:
-        return log_version(path) if exists else None
+        return version
     adds = [_add_action(path, name, known, table) for name in sorted(wanted - active)]
     now = int(time.time() * 1000)
     removes = [RemoveAction(name, True, now) for name in sorted(active - wanted)]
     properties = CommitProperties(custom_metadata=meta)
-    if not exists:
+    if delta is None:
         schema = _delta_schema(path / sorted(wanted)[0])
         create_table_with_add_actions(
             str(path),
@@ -357,7 +362,6 @@ def _sync_table(
             commit_properties=properties,
         )
     else:
-        delta = DeltaTable(str(path))
         delta.create_write_transaction(
             [*adds, *removes],
             "append",
@@ -405,7 +409,7 @@ def _commit_catalogue(
         return
     delta = DeltaTable(str(path))
     now = int(time.time() * 1000)
-    removes = [RemoveAction(p, True, now) for p in sorted(_active(path))]
+    removes = [RemoveAction(p, True, now) for p in sorted(_active(path, delta))]
     delta.create_write_transaction(
         [add, *removes],
         "append",
