@@ -280,3 +280,23 @@ def test_each_replacement_is_stated_on_its_own_line(tmp_path: Path) -> None:
     assert report.summary_frame()["replaced"].to_list() == [True]
     history = Store.open(store).history()
     assert history["action"].to_list()[:1] == ["replace"]
+
+
+def test_the_stamp_changes_with_every_commit_and_an_open_store_keeps_its_version(
+    tmp_path: Path,
+) -> None:
+    """Caches keyed on `Store.stamp` (or `layer_version`) never outlive a write, and a
+    store opened before a write keeps reading the version it opened."""
+    from equity.store import layer_version
+
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4], store)
+    first, version = Store.open(store), layer_version(store)
+    ingest_paths([TINY_KS2], store)
+    second = Store.open(store)
+    assert second.stamp != first.stamp
+    assert layer_version(store) != version
+    assert set(first.manifest()["source"]) == {TINY_KS4.name}
+    assert set(second.manifest()["source"]) == {TINY_KS2.name, TINY_KS4.name}
+    ingest_paths([tmp_path / "missing.csv"], store)  # nothing stored: no new version
+    assert Store.open(store).stamp == second.stamp
