@@ -313,8 +313,12 @@ def _delta_schema(path: Path) -> DeltaSchema:
     from arro3.core import Table
     from deltalake import Schema
 
-    empty = pl.DataFrame(schema=pl.read_parquet_schema(path))
-    return Schema.from_arrow(Table.from_arrow(empty).schema)
+    # A column of no type (all null, in a store written before Delta) is declared text:
+    # Delta has no null type.
+    schema = {
+        n: pl.String() if t == pl.Null else t for n, t in pl.read_parquet_schema(path).items()
+    }
+    return Schema.from_arrow(Table.from_arrow(pl.DataFrame(schema=schema)).schema)
 
 
 def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: str) -> AddAction:
