@@ -18,10 +18,10 @@ Why this shape (see `equity/store_layout.py` for the layout):
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
+import sys
 import threading
 import time
 import uuid
@@ -77,9 +77,31 @@ def _fault(point: str) -> None:
 
 @contextmanager
 def store_lock(store: Path) -> Iterator[None]:
-    """Hold the store's writer lock (blocking until the writer before has finished)."""
+    """Hold the store's writer lock (blocking until the writer before has finished).
+
+    `flock` locks belong to the open file, so two threads of one process exclude each
+    other as two processes do. (Windows, which has no fcntl: msvcrt's byte lock.)
+    """
     store.mkdir(parents=True, exist_ok=True)
     with open(store / LOCK, "a+b") as handle:
+        if sys.platform == "win32":  # pragma: no cover - Linux and macOS run the tests
+            import msvcrt
+
+            while True:
+                try:
+                    handle.seek(0)
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after ten seconds: keep waiting
+                    continue
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            return
+        import fcntl
+
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
