@@ -1,14 +1,14 @@
 """Peak memory of one ingest against the file's size (issue 14: at most 3x the file).
 
-`python3 -m benchmarks.memory_bench [--copies N] [--out FILE]`
+`python3 -m benchmarks.memory_bench [--copies N] [--out FILE]` (default 16 copies: ~172 MB,
+the size of the upload the issue measured; `--copies 40` is ~430 MB)
 
 The file: the all-England 2018/19 KS4 file of `ingest_bench` (the real ~500-column layout,
 ~5,500 schools, ~11 MB) with its school rows repeated `copies` times under new URNs (the
-same shift storegen uses between years), so that `--copies 10` is ~110 MB and `--copies 40`
-is the size of the 480 MB file the issue measured. The ingest runs in a fresh process
-(`python3 -m equity ingest FILE --store EMPTY`); its peak resident memory comes from
-`getrusage(RUSAGE_CHILDREN)`, and the same for a process that only imports the ingest
-(the baseline a Python process with polars and deltalake costs before it reads a byte).
+same shift storegen uses between years), so that `--copies 10` is ~108 MB. The ingest runs
+in a fresh process (`python3 -m equity ingest FILE --store EMPTY`); its peak resident
+memory comes from `getrusage(RUSAGE_CHILDREN)`, and the same for a process that only
+imports the ingest (what a Python process with polars costs before it reads a byte).
 Printed: file MB, peak RSS MB, the ingest's own peak (peak - baseline) and both ratios.
 """
 
@@ -70,7 +70,7 @@ def _peak_mb(args: list[str]) -> float:
     return int(proc.stdout.split()[-1]) / 1024
 
 
-def measure(work: Path, copies: int = 4) -> dict[str, Any]:
+def measure(work: Path, copies: int = 16) -> dict[str, Any]:
     path = write_large_ks4(work / "src", copies)
     file_mb = path.stat().st_size / 1e6
     baseline = _peak_mb(
@@ -89,7 +89,7 @@ def measure(work: Path, copies: int = 4) -> dict[str, Any]:
     }
 
 
-def metric(work: Path, copies: int = 4) -> tuple[Metric, dict[str, Any]]:
+def metric(work: Path, copies: int = 16) -> tuple[Metric, dict[str, Any]]:
     """The benchmark suite's row: peak RSS over file size (the process's whole peak, so
     the ~120 MB an idle Python with polars costs weighs more on a small file)."""
     result = measure(work, copies)
@@ -111,7 +111,7 @@ def metric(work: Path, copies: int = 4) -> tuple[Metric, dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--copies", type=int, default=4, help="school rows repeated N times")
+    parser.add_argument("--copies", type=int, default=16, help="school rows repeated N times")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="equity-memory-bench-") as tmp:
