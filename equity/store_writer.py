@@ -132,6 +132,9 @@ class Transaction:
     catalogue: dict[str, dict[str, object]] = field(default_factory=dict)
     written: list[_Written] = field(default_factory=list)
     events: list[dict[str, object]] = field(default_factory=list)
+    #: Table -> file names the catalogue listed when the transaction began (after recovery,
+    #: what each Delta table holds): only tables whose listing changes get a commit.
+    before: dict[str, set[str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ changes
 
@@ -223,11 +226,16 @@ class Transaction:
         _fault("files-written")
         wanted = _listing(self.catalogue.values())
         versions = recorded_versions(self.store)
-        changed = {table_of(w.relative) for w in self.written}
-        changed |= {t for t in versions if t != CATALOGUE}
         known = {w.relative: w for w in self.written}
         meta = {META_KEY: json.dumps({"operation": self.operation, "events": self.events})}
-        for table in sorted(changed | set(wanted) | set(delta_tables(self.store))):
+        names = set(wanted) | set(self.before)
+        changed = {
+            t
+            for t in names
+            if wanted.get(t, set()) != self.before.get(t, set())
+            or (wanted.get(t) and t not in versions)  # an old-layout store's first commit
+        }
+        for table in sorted(changed):
             version = _sync_table(self.store, table, wanted.get(table, set()), known, meta)
             if version is not None:
                 versions[table] = version
@@ -262,6 +270,7 @@ def transaction(store: Path, operation: str = "ingest") -> Iterator[Transaction]
         current = read_catalogue(store)
         tx = Transaction(store, operation)
         tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
+        tx.before = _listing(tx.catalogue.values())
         try:
             yield tx
         except BaseException:
