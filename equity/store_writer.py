@@ -263,23 +263,29 @@ def transaction(store: Path, operation: str = "ingest") -> Iterator[Transaction]
     block ends normally, discarded when it raises. A store folder this call had to create
     is removed again when nothing was committed (a failed first ingest leaves no store)."""
     created = not store.exists()
-    warm = threading.Thread(target=_warm_up, args=(store,), daemon=True)
-    warm.start()  # loads deltalake while the files are read (a cold CLI run pays ~0.3 s)
-    with store_lock(store):
-        recover(store)
-        current = read_catalogue(store)
-        tx = Transaction(store, operation)
-        tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
-        tx.before = _listing(tx.catalogue.values())
-        try:
-            yield tx
-        except BaseException:
-            tx.discard()
-            _drop_if_unused(store, created)
-            raise
-        tx.commit()
-        if not tx.events:
-            _drop_if_unused(store, created)
+    # Loads deltalake while the files are read (a cold CLI run paid ~0.3 s for it at the
+    # commit). Joined before returning: a thread still inside delta-rs when the interpreter
+    # exits can crash it.
+    warm = threading.Thread(target=_warm_up, args=(store,))
+    warm.start()
+    try:
+        with store_lock(store):
+            recover(store)
+            current = read_catalogue(store)
+            tx = Transaction(store, operation)
+            tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
+            tx.before = _listing(tx.catalogue.values())
+            try:
+                yield tx
+            except BaseException:
+                tx.discard()
+                _drop_if_unused(store, created)
+                raise
+            tx.commit()
+            if not tx.events:
+                _drop_if_unused(store, created)
+    finally:
+        warm.join()
 
 
 def _warm_up(store: Path) -> None:
