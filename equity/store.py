@@ -4,8 +4,8 @@ Why: re-ingesting a download replaces exactly its own rows, a failed or killed i
 changes what readers see, writers in threads or processes take turns, and a user's own
 store can sit beside the embedded one (layers) without copying it. Readers scan lazily and
 merge the layers. The layout and its guarantees: `equity/store_layout.py` (on disk, and
-how a layer's catalogue is read) and `equity/store_writer.py` (transactions, recovery,
-vacuum, history).
+how a layer's catalogue is read), `equity/store_writer.py` (transactions, recovery) and
+`equity/store_vacuum.py` (vacuum, history).
 """
 
 from __future__ import annotations
@@ -29,15 +29,8 @@ from equity.store_layout import (
     source_slug,
     table_of,
 )
-from equity.store_writer import (
-    HISTORY_SCHEMA,
-    VacuumReport,
-    history,
-    remove_source,
-    transaction,
-    vacuum,
-    write_result,
-)
+from equity.store_vacuum import HISTORY_SCHEMA, VacuumReport, history, vacuum
+from equity.store_writer import remove_source, transaction, write_result
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 EMBEDDED_STORE: Final = ROOT / "data" / "store"

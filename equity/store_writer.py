@@ -49,8 +49,6 @@ from equity.store_layout import (
     MANIFEST_SCHEMA,
     META_KEY,
     MIRROR,
-    SCRATCH,
-    commit_meta,
     delta_tables,
     layer_key,
     log_version,
@@ -65,9 +63,6 @@ from equity.store_layout import (
 #: when it reaches that point of a commit, so tests can prove what a crash leaves.
 FAULT_ENV: Final = "EQUITY_STORE_FAULT"
 FAULT_POINTS: Final = ("files-written", "table-committed", "tables-committed", "catalogue")
-#: Removed files younger than this are kept by vacuum: a reader that opened the store
-#: before the commit that removed them may still read them.
-DEFAULT_RETENTION_HOURS: Final = 24.0
 
 
 def _fault(point: str) -> None:
@@ -332,7 +327,7 @@ def _catalogue_frame(rows: object) -> pl.DataFrame:
     return frame.sort("source")
 
 
-def _active(table_path: Path, delta: DeltaTable | None = None) -> set[str]:
+def active_files(table_path: Path, delta: DeltaTable | None = None) -> set[str]:
     """The table's active file names (relative to its folder); `delta` if already loaded."""
     from deltalake import DeltaTable
 
@@ -386,7 +381,7 @@ def _sync_table(
     path = store / table
     version = log_version(path)
     delta = DeltaTable(str(path)) if version is not None else None
-    active = _active(path, delta) if delta is not None else set()
+    active = active_files(path, delta) if delta is not None else set()
     if active == wanted:
         return version
     adds = [_add_action(path, name, known, table) for name in sorted(wanted - active)]
@@ -450,7 +445,7 @@ def _commit_catalogue(
         return
     delta = DeltaTable(str(path))
     now = int(time.time() * 1000)
-    removes = [RemoveAction(p, True, now) for p in sorted(_active(path, delta))]
+    removes = [RemoveAction(p, True, now) for p in sorted(active_files(path, delta))]
     delta.create_write_transaction(
         [add, *removes],
         "append",
@@ -510,121 +505,13 @@ def remove_source(store: Path, source: str, *, keep_manifest: bool = False) -> N
         tx.remove(source)
 
 
-@dataclass(frozen=True)
-class VacuumReport:
-    repaired: list[str]
-    deleted: list[str]
-
-
-def vacuum(store: Path, retention_hours: float = DEFAULT_RETENTION_HOURS) -> VacuumReport:
-    """Clear what writers left: scratch files and folders, Parquet files no table or
-    catalogue lists (a killed writer's), and files removed by commits older than
-    `retention_hours` (kept that long for readers that opened an older version).
-
-    Works on either layout; on an old-layout store it removes only scratch files and
-    Parquet files no source's name matches.
-    """
-    deleted: list[str] = []
-    with store_lock(store):
-        repaired = recover(store)
-        for path in sorted(store.rglob(f"{SCRATCH}*")) + sorted(store.rglob(".*.tmp")):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
-            deleted.append(path.relative_to(store).as_posix())
-        catalogue = read_catalogue(store)
-        listed = {f for files in catalogue["files"].to_list() for f in files or []}
-        cutoff = (time.time() - retention_hours * 3600) * 1000
-        for table_path in _table_folders(store):
-            table = table_path.relative_to(store).as_posix()
-            keep = {
-                f"{table}/{name}"
-                for name in _active(table_path) | _recently_removed(table_path, cutoff)
-            }
-            for path in sorted(table_path.glob("*.parquet")):
-                relative = f"{table}/{path.name}"
-                if relative not in listed and relative not in keep:
-                    path.unlink(missing_ok=True)
-                    deleted.append(relative)
-    return VacuumReport(repaired, deleted)
-
-
-def _table_folders(store: Path) -> list[Path]:
-    folders = [p for p in [*store.glob("*"), *store.glob("extra/*")] if p.is_dir()]
-    return [p for p in folders if p.name != "extra" and not p.name.startswith(".")]
-
-
-def _recently_removed(table_path: Path, cutoff_ms: float) -> set[str]:
-    """Files the table's log removed at or after `cutoff_ms` (kept for older readers)."""
-    names: set[str] = set()
-    for log in sorted((table_path / "_delta_log").glob("*.json")):
-        for line in log.read_text(encoding="utf-8").splitlines():
-            try:
-                action = json.loads(line)
-            except ValueError:
-                continue
-            remove = action.get("remove") if isinstance(action, dict) else None
-            if isinstance(remove, dict) and remove.get("deletionTimestamp", 0) >= cutoff_ms:
-                names.add(str(remove.get("path")))
-    return names
-
-
-# --------------------------------------------------------------------------- history
-
-HISTORY_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "version": pl.Int64(),
-    "committed_at": pl.String(),
-    "operation": pl.String(),
-    "action": pl.String(),
-    "source": pl.String(),
-    "kind": pl.String(),
-    "sha256": pl.String(),
-    "rows_read": pl.Int64(),
-    "rows_stored": pl.Int64(),
-}
-
-
-def history(store: Path, limit: int | None = None) -> pl.DataFrame:
-    """Each change the store's commits record, newest first (HISTORY_SCHEMA): one row per
-    file added, replaced or removed, with its checksum and rows. Empty for an old-layout
-    store (it kept no history)."""
-    from deltalake import DeltaTable
-
-    rows: list[dict[str, object]] = []
-    if log_version(store / CATALOGUE) is not None:
-        for entry in DeltaTable(str(store / CATALOGUE)).history(limit):
-            meta = commit_meta(entry)
-            if meta is None:
-                continue
-            stamp = datetime.fromtimestamp(int(entry.get("timestamp", 0)) / 1000, UTC)
-            events = meta.get("events")
-            for event in events if isinstance(events, list) else []:
-                rows.append(
-                    {
-                        "version": int(entry.get("version", -1)),
-                        "committed_at": stamp.isoformat(timespec="seconds"),
-                        "operation": str(meta.get("operation", "")),
-                        **{k: event.get(k) for k in HISTORY_SCHEMA if k in event},
-                    }
-                )
-    frame = (
-        pl.DataFrame(rows, schema=HISTORY_SCHEMA) if rows else pl.DataFrame(schema=HISTORY_SCHEMA)
-    )
-    return frame.sort("version", descending=True, maintain_order=True)
-
-
 __all__ = [
     "CATALOGUE_SCHEMA",
     "FAULT_ENV",
-    "HISTORY_SCHEMA",
     "Transaction",
-    "VacuumReport",
-    "history",
     "recover",
     "remove_source",
     "store_lock",
     "transaction",
-    "vacuum",
     "write_result",
 ]
