@@ -35,7 +35,7 @@ import polars as pl
 from equity.ingest.csvfile import read_text_csv
 from equity.ingest.runner import ingest_paths
 from equity.schema import GREATER_MANCHESTER, parse_academic_year
-from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, remove_source
+from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, transaction
 
 ALL_YEARS: Final = tuple(f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2025))
 #: The quick scale: the GM LAs (the default view), the two template LAs and four others.
@@ -262,8 +262,9 @@ def build_store(
         shutil.rmtree(store)
     shutil.copytree(base_store, store)
     manifest = Store.open(store).manifest()
-    for source in manifest.filter(pl.col("kind").is_in(REPLACED_KINDS))["source"].to_list():
-        remove_source(store, source)
+    with transaction(store, "remove") as tx:  # one commit for all of them
+        for source in manifest.filter(pl.col("kind").is_in(REPLACED_KINDS))["source"].to_list():
+            tx.remove(source)
     with tempfile.TemporaryDirectory(prefix="equity-bench-src-", dir=store.parent) as tmp:
         files = write_sources(Path(tmp), scale, sources)
         generated = time.perf_counter()
