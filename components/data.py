@@ -23,7 +23,7 @@ import polars as pl
 import streamlit as st
 
 from equity import private_layers, queries
-from equity.store import Store, default_store_path, user_store_path
+from equity.store import Store, default_store_path, layer_version, user_store_path
 
 T = TypeVar("T")
 
@@ -118,15 +118,12 @@ def get_store() -> Store:
 
 
 def store_version() -> str:
-    """Changes whenever a file is ingested (the manifests' size and time), so cached answers
-    never outlive the data; a stat call per layer, cheap enough for every rerun."""
-    stamps = []
-    for layer in store_paths():
-        manifest = Path(layer) / "manifest.parquet"
-        if manifest.is_file():
-            info = manifest.stat()
-            stamps.append(f"{layer}:{info.st_size}:{info.st_mtime_ns}")
-    return "|".join(stamps) or "empty"
+    """Changes whenever a file is ingested (each layer's catalogue version, read from its
+    Delta log's file names), so cached answers never outlive the data; a directory listing
+    per layer, cheap enough for every rerun. A layer with no store yet adds nothing, so
+    sessions without uploads share one key."""
+    stamps = [layer_version(Path(layer)) for layer in store_paths()]
+    return "|".join(stamp for stamp in stamps if stamp) or "empty"
 
 
 def refresh_store() -> None:

@@ -45,6 +45,8 @@ from equity.schema import AREAS_SCHEMA, REJECTED_SCHEMA, RESULTS_SCHEMA, SCHOOLS
 from equity.schema import empty_frame as empty_frame
 
 CATALOGUE: Final = "catalogue"
+#: A Delta log entry's name: ASCII digits only (str.isdigit would take "²").
+_LOG_ENTRY: Final = re.compile(r"[0-9]+\.json")
 MIRROR: Final = "manifest.parquet"
 LOCK: Final = ".lock"
 #: Prefix of the scratch folders and files a writer keeps inside the store (vacuum clears).
@@ -119,7 +121,7 @@ def log_version(table: Path) -> int | None:
         names = os.listdir(table / "_delta_log")
     except OSError:
         return None
-    versions = [int(n[:-5]) for n in names if n.endswith(".json") and n[:-5].isdigit()]
+    versions = [int(n[:-5]) for n in names if _LOG_ENTRY.fullmatch(n)]
     return max(versions) if versions else None
 
 
