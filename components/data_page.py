@@ -19,7 +19,7 @@ from components import data, upload
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
 from components.text import plain
-from equity import private_layers, queries
+from equity import kinds, private_layers, queries
 from equity.analysis import coverage
 from equity.store import Store
 
@@ -202,7 +202,7 @@ def _selected_status(store: Store, members: tuple[str, ...]) -> tuple[list[str],
     names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())
     status = coverage.la_status(cov, list(members))
     shown = status.filter(
-        pl.col("years").is_not_null() | pl.col("kind").is_in(["ks4_performance", "ks2_performance"])
+        pl.col("years").is_not_null() | pl.col("kind").is_in(kinds.PERFORMANCE)
     ).select(
         pl.col("la_name").alias("authority"),
         "la_code",
@@ -216,8 +216,7 @@ def _selected_status(store: Store, members: tuple[str, ...]) -> tuple[list[str],
 
 def _results_by_la(cov: pl.DataFrame) -> pl.DataFrame:
     part = cov.filter(
-        (pl.col("level") == coverage.SCHOOL)
-        & pl.col("kind").is_in(["ks2_performance", "ks4_performance"])
+        (pl.col("level") == coverage.SCHOOL) & pl.col("kind").is_in(kinds.PERFORMANCE)
     )
     return (
         part.sort("academic_year")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import data
 from components.filters import Filters
+from equity import kinds
 from equity.analysis import similar
 
 
@@ -45,7 +46,7 @@ def _other_performance_years(selection: Filters, stage: str) -> list[str]:
     coverage = data.school_level_coverage(data.store_version())
     mine = coverage.filter(
         pl.col("la_code").is_in(list(selection.members))
-        & (pl.col("kind") == f"{stage}_performance")
+        & (pl.col("kind") == kinds.PERFORMANCE_BY_STAGE[stage])
     )
     years = sorted(set(mine["academic_year"].to_list()))
     return [] if selection.year in years else years

@@ -23,6 +23,7 @@ from components.similar.link import link_options
 from components.tables import status_text
 from components.text import plain, plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
+from equity import kinds
 from equity.analysis import similar
 from equity.metrics.odds import OddsError, OddsFit
 
@@ -179,7 +180,7 @@ def odds_view(
     )
     source = source_line(context, spec.kind)
     if spec.kind != "performance":
-        source += "; context: " + source_line(context, "school_census")
+        source += "; context: " + source_line(context, kinds.SCHOOL_CENSUS)
     takeaway = _odds_takeaway(part, drawn, choice, spec, unit)
     if fit.weak_reasons():
         takeaway = (

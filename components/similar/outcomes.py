@@ -26,6 +26,7 @@ from components.similar.common import (
 from components.similar.link import link_options
 from components.tables import status_text
 from components.text import ordinal, plain
+from equity import kinds
 from equity.analysis import similar
 from equity.schema import PUPIL_GROUP_LABELS
 
@@ -107,12 +108,12 @@ def outcome_views(
         year = context.years.get(outcome.kind, "")
         title = f"{outcome.label}: {choice.name} in its family, {year}"
         caveats = ["Each dot is one school of the family; the diamond is this school."]
-        if outcome.kind == "ks4_destinations":
+        if outcome.kind == kinds.KS4_DESTINATIONS:
             caveats.append(
                 f"Destinations describe pupils who finished KS4 in {year} (in education or work "
                 "in the following year): an older cohort than the 2019 census context."
             )
-        if outcome.kind in ("ks4_provisional", "school_locations"):
+        if outcome.kind in kinds.KINDS and not kinds.KINDS[outcome.kind].by_disadvantage:
             caveats.append("All pupils only: this file has no split by disadvantage.")
         if "disadvantaged" in outcome.columns:
             caveats.append(

@@ -15,6 +15,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.lait import LAIT_CODES
 from equity.metrics import gaps, segregation
 from equity.schema import MEASURES, PUPIL_GROUP_LABELS, STATUS_CODES, Status
@@ -22,169 +23,18 @@ from equity.store import EMBEDDED_SOURCES, Store, read_manifest
 
 LICENCE: Final = "Open Government Licence v3.0"
 LICENCE_URL: Final = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-PERFORMANCE_PAGE: Final = "https://www.compare-school-performance.service.gov.uk/download-data"
-CENSUS_PAGE: Final = (
-    "https://explore-education-statistics.service.gov.uk/find-statistics/"
-    "school-pupils-and-their-characteristics"
-)
-GIAS_PAGE: Final = "https://get-information-schools.service.gov.uk/Downloads"
-LAIT_PAGE: Final = (
-    "https://www.gov.uk/government/publications/local-authority-interactive-tool-lait"
-)
-ONS_GEOGRAPHY_PAGE: Final = "https://geoportal.statistics.gov.uk/"
-TRAFFORD_PAGE: Final = "https://github.com/traffordDataLab/schools"
 SERIES_BREAKS_FILE: Final = EMBEDDED_SOURCES / "SERIES-BREAKS.md"
 
-SCHOOL: Final = "school-level"
-LA: Final = "LA-level"
-REFERENCE: Final = "reference"
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """How a reader should think of one file kind: what it is, who publishes it, where."""
-
-    label: str
-    level: str
-    publisher: str
-    page: str
-    #: How to add the file for an LA ({who}, {page} and {performance} are filled in); only
-    #: for the school-level kinds a user can download per LA.
-    how_to_get: str = ""
-
-
-KIND_INFO: Final[dict[str, KindInfo]] = {
-    "ks4_performance": KindInfo(
-        "KS4 school results split by disadvantage (performance tables, final)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-        "download the 'Key stage 4 final results' for {who} from DfE's Compare school "
-        "performance service ({page}; any year from 2016-2017) and load the CSV or zip below",
-    ),
-    "ks2_performance": KindInfo(
-        "KS2 school results split by disadvantage (performance tables, final)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-        "download the 'Key stage 2 final results' for {who} from DfE's Compare school "
-        "performance service ({page}; any year from 2016-2017) and load the CSV or zip below",
-    ),
-    "school_census": KindInfo(
-        "School census: pupils, % ever-FSM, EAL and SEN per school",
-        SCHOOL,
-        "Department for Education",
-        CENSUS_PAGE,
-        "download the school-level census file for {who} ('census' in DfE's performance "
-        "tables download, {performance}) and load it below; the statistics are explained "
-        "at {page}",
-    ),
-    "ks4_provisional": KindInfo(
-        "KS4 provisional results per school (all pupils only)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "ks4_destinations": KindInfo(
-        "KS4 destinations per school, disadvantaged and other pupils",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "school_absence": KindInfo(
-        "School absence: overall and persistent absence per school",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "school_locations": KindInfo(
-        "School list with coordinates and headline results (all England)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "gias": KindInfo(
-        "Get Information About Schools register extract",
-        SCHOOL,
-        "Department for Education",
-        GIAS_PAGE,
-        "download the 'Establishment fields' CSV from Get Information About Schools "
-        "({page}) and load it below (it gives school names, types and locations)",
-    ),
-    "school_list": KindInfo(
-        "Trafford Data Lab school list (from DfE's register and census)",
-        SCHOOL,
-        "Trafford Data Lab, from Department for Education data",
-        TRAFFORD_PAGE,
-    ),
-    "lait_panel": KindInfo(
-        "Local Authority Interactive Tool (LAIT): LA, region and England figures",
-        LA,
-        "Department for Education",
-        LAIT_PAGE,
-    ),
-    "national_averages": KindInfo(
-        "England GCSE and A level averages",
-        LA,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "area_themes": KindInfo(
-        "Trafford Data Lab themes: Trafford, its statistical neighbours and England",
-        LA,
-        "Trafford Data Lab, from Department for Education data",
-        TRAFFORD_PAGE,
-    ),
-    "performance_meta": KindInfo(
-        "Performance tables column dictionary",
-        REFERENCE,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "lait_dictionary": KindInfo(
-        "LAIT data dictionary: measure descriptions, polarity, sources",
-        REFERENCE,
-        "Department for Education",
-        LAIT_PAGE,
-    ),
-    "la_codes": KindInfo(
-        "LA codes: DfE 3-digit codes, ONS codes and regions",
-        REFERENCE,
-        "Department for Education and Office for National Statistics",
-        ONS_GEOGRAPHY_PAGE,
-    ),
-    "boundaries": KindInfo(
-        "Area boundaries (ONS counties and unitary authorities)",
-        REFERENCE,
-        "Office for National Statistics (contains OS data, Crown copyright 2022)",
-        ONS_GEOGRAPHY_PAGE,
-    ),
-}
-
-#: The school-level kinds a reader of one LA cares about, most important first. The first
-#: two carry the disadvantage split of results; the others give context or names.
-KEY_SCHOOL_KINDS: Final[tuple[str, ...]] = (
-    "ks4_performance",
-    "ks2_performance",
-    "school_census",
-    "gias",
-)
-
-#: Short names for sentences ("No KS4 school results for Bolton").
-KIND_SHORT: Final[dict[str, str]] = {
-    "ks4_performance": "KS4 school results",
-    "ks2_performance": "KS2 school results",
-    "school_census": "school census",
-    "gias": "Get Information About Schools register extract",
-}
-
-
-def kind_info(kind: str | None) -> KindInfo:
-    """A user's new file kind (added to the registry later) still gets a row, never a crash."""
-    if kind in KIND_INFO:
-        return KIND_INFO[kind]
-    return KindInfo(str(kind or "unknown"), REFERENCE, "see the file", "")
-
+# The catalogue's levels and publishers' pages, under the names the Data page reads here.
+SCHOOL: Final = kinds.SCHOOL
+LA: Final = kinds.LA
+REFERENCE: Final = kinds.REFERENCE
+PERFORMANCE_PAGE: Final = kinds.PERFORMANCE_PAGE
+CENSUS_PAGE: Final = kinds.CENSUS_PAGE
+GIAS_PAGE: Final = kinds.GIAS_PAGE
+LAIT_PAGE: Final = kinds.LAIT_PAGE
+ONS_GEOGRAPHY_PAGE: Final = kinds.ONS_GEOGRAPHY_PAGE
+TRAFFORD_PAGE: Final = kinds.TRAFFORD_PAGE
 
 # --------------------------------------------------------------------------- what is loaded
 
@@ -208,7 +58,7 @@ def loaded_files(store: Store, user_layer: str | Path | None = None) -> pl.DataF
     owner = winning_layer(store)
     rows = []
     for row in manifest.iter_rows(named=True):
-        info = kind_info(row["kind"])
+        info = kinds.kind(row["kind"])
         layer = owner.get(row["source"])
         mine = user_layer is not None and layer is not None and _same(layer, Path(user_layer))
         rows.append(
@@ -305,7 +155,7 @@ def coverage(store: Store) -> pl.DataFrame:
     if counted.is_empty():
         return pl.DataFrame(schema=COVERAGE_SCHEMA)
     names = dict(store.areas().select("la_code", "name").iter_rows())
-    info = {kind: kind_info(kind) for kind in counted["kind"].unique().to_list()}
+    info = {kind: kinds.kind(kind) for kind in counted["kind"].unique().to_list()}
     level = pl.col("kind").replace_strict(
         {k: v.level for k, v in info.items()}, default=REFERENCE, return_dtype=pl.String
     )
@@ -422,11 +272,12 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
     rather than an absence the reader has to notice.
     """
     school = cov.filter((pl.col("level") == SCHOOL) & pl.col("la_code").is_in(la_codes))
+    key = kinds.key_school_kinds()
     rows = []
     for la_code in la_codes:
         mine = school.filter(pl.col("la_code") == la_code)
         name = mine["la_name"][0] if mine.height else None
-        for kind in (*KEY_SCHOOL_KINDS, *sorted(set(mine["kind"]) - set(KEY_SCHOOL_KINDS))):
+        for kind in (*key, *sorted(set(mine["kind"]) - set(key))):
             part = mine.filter(pl.col("kind") == kind).sort("academic_year")
             latest = part.tail(1)
             rows.append(
@@ -434,7 +285,7 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
                     "la_code": la_code,
                     "la_name": name,
                     "kind": kind,
-                    "what": kind_info(kind).label,
+                    "what": kinds.kind(kind).label,
                     "years": ", ".join(part["academic_year"].to_list()) or None,
                     "latest_year": latest["academic_year"][0] if latest.height else None,
                     "schools_latest": int(latest["schools"][0]) if latest.height else None,
@@ -464,12 +315,12 @@ def status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
     where to get it. LAs in the same position share one sentence, so a group of ten reads
     as a few lines rather than forty."""
     sentences = []
-    for kind in KEY_SCHOOL_KINDS:
+    for kind in kinds.key_school_kinds():
         part = status.filter(pl.col("kind") == kind)
         if part.is_empty():
             continue
-        info = KIND_INFO[kind]
-        short = KIND_SHORT[kind]
+        info = kinds.KINDS[kind]
+        short = info.short
         label = part.with_columns(
             pl.col("la_code")
             .replace_strict(names, default=None, return_dtype=pl.String)

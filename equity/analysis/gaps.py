@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from equity import queries
+from equity import kinds, queries
 from equity.metrics.gaps import gap_table, group_mean
 from equity.schema import (
     ENGLAND_CODE,
@@ -225,7 +225,7 @@ def gap_trend(store: Store, la_code: str, phase: str, measure: str, group: str) 
 
 
 def performance_kind(phase: str) -> str:
-    return f"{PHASE_KEY_STAGE[phase]}_performance"
+    return kinds.PERFORMANCE_BY_STAGE[PHASE_KEY_STAGE[phase]]
 
 
 def school_years(store: Store, la_codes: tuple[str, ...], phase: str) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds as file_kinds
 from equity.analysis import census as census_analysis
 from equity.metrics.families import Family, find_family
 from equity.metrics.odds import OddsFit, beating_the_odds
@@ -38,7 +39,7 @@ class Column:
 
 
 def _census(key: str, measure: str) -> Column:
-    return Column(key, "school_census", measure)
+    return Column(key, file_kinds.SCHOOL_CENSUS, measure)
 
 
 def _perf(key: str, measure: str, group: str = "all") -> Column:
@@ -65,23 +66,28 @@ COLUMNS: Final[dict[str, tuple[Column, ...]]] = {
         _perf("a8_other", "ks4_attainment8", "other"),
         _perf("p8_dis", "ks4_progress8", "disadvantaged"),
         _perf("p8_other", "ks4_progress8", "other"),
-        Column("a8_all", "ks4_provisional", "ks4_attainment8", "all"),
-        Column("p8_all", "ks4_provisional", "ks4_progress8", "all"),
-        Column("p8_lower", "ks4_provisional", "ks4_progress8_ci_lower", "all"),
-        Column("p8_upper", "ks4_provisional", "ks4_progress8_ci_upper", "all"),
-        Column("ks4_pupils", "ks4_provisional", "pupils", "all"),
-        Column("dest_dis", "ks4_destinations", "ks4_sustained_destination_pct", "disadvantaged"),
-        Column("dest_other", "ks4_destinations", "ks4_sustained_destination_pct", "other"),
-        Column("dest_n_dis", "ks4_destinations", "pupils", "disadvantaged"),
-        Column("dest_n_other", "ks4_destinations", "pupils", "other"),
+        Column("a8_all", file_kinds.KS4_PROVISIONAL, "ks4_attainment8", "all"),
+        Column("p8_all", file_kinds.KS4_PROVISIONAL, "ks4_progress8", "all"),
+        Column("p8_lower", file_kinds.KS4_PROVISIONAL, "ks4_progress8_ci_lower", "all"),
+        Column("p8_upper", file_kinds.KS4_PROVISIONAL, "ks4_progress8_ci_upper", "all"),
+        Column("ks4_pupils", file_kinds.KS4_PROVISIONAL, "pupils", "all"),
+        Column(
+            "dest_dis",
+            file_kinds.KS4_DESTINATIONS,
+            "ks4_sustained_destination_pct",
+            "disadvantaged",
+        ),
+        Column("dest_other", file_kinds.KS4_DESTINATIONS, "ks4_sustained_destination_pct", "other"),
+        Column("dest_n_dis", file_kinds.KS4_DESTINATIONS, "pupils", "disadvantaged"),
+        Column("dest_n_other", file_kinds.KS4_DESTINATIONS, "pupils", "other"),
     ),
     "primary": (
         *_COMMON,
         _perf("rwm_dis", "ks2_rwm_expected_pct", "disadvantaged"),
         _perf("rwm_other", "ks2_rwm_expected_pct", "other"),
-        Column("read_prog", "school_locations", "ks2_reading_progress", "all"),
-        Column("writ_prog", "school_locations", "ks2_writing_progress", "all"),
-        Column("mat_prog", "school_locations", "ks2_maths_progress", "all"),
+        Column("read_prog", file_kinds.SCHOOL_LOCATIONS, "ks2_reading_progress", "all"),
+        Column("writ_prog", file_kinds.SCHOOL_LOCATIONS, "ks2_writing_progress", "all"),
+        Column("mat_prog", file_kinds.SCHOOL_LOCATIONS, "ks2_maths_progress", "all"),
     ),
 }
 
@@ -152,7 +158,7 @@ def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:
     years: dict[str, str] = {}
     for kind, available in found.iter_rows():
         wanted = sorted(y for y in available if y)
-        if kind == f"{stage}_performance":
+        if kind == file_kinds.PERFORMANCE_BY_STAGE[stage]:
             if year in wanted:
                 years["performance"] = year
         elif wanted:
@@ -193,11 +199,13 @@ def context_table(store: Store, phase: str, year: str) -> Context:
     stage = "ks4" if phase == "secondary" else "ks2"
     wanted = []
     for column in COLUMNS[phase]:
-        kind = f"{stage}_performance" if column.kind == "performance" else column.kind
+        kind = (
+            file_kinds.PERFORMANCE_BY_STAGE[stage] if column.kind == "performance" else column.kind
+        )
         used = years.get(column.kind)
         if used is not None:
             wanted.append((column, kind, used))
-    frame = _universe(store, phase, years.get("school_census"))
+    frame = _universe(store, phase, years.get(file_kinds.SCHOOL_CENSUS))
     if wanted:
         keys = pl.DataFrame(
             {
@@ -386,18 +394,21 @@ OUTCOMES: Final[dict[str, tuple[Outcome, ...]]] = {
         Outcome(
             "dest",
             "Sustained education, apprenticeship or employment after KS4 (%)",
-            "ks4_destinations",
+            file_kinds.KS4_DESTINATIONS,
             {"disadvantaged": "dest_dis", "other": "dest_other"},
             {"disadvantaged": "dest_n_dis", "other": "dest_n_other"},
             0,
         ),
         Outcome(
-            "a8_all", "Attainment 8, all pupils (provisional)", "ks4_provisional", {"all": "a8_all"}
+            "a8_all",
+            "Attainment 8, all pupils (provisional)",
+            file_kinds.KS4_PROVISIONAL,
+            {"all": "a8_all"},
         ),
         Outcome(
             "p8_all",
             "Progress 8, all pupils (provisional)",
-            "ks4_provisional",
+            file_kinds.KS4_PROVISIONAL,
             {"all": "p8_all"},
             decimals=2,
         ),
@@ -414,7 +425,7 @@ OUTCOMES: Final[dict[str, tuple[Outcome, ...]]] = {
         Outcome(
             "ks2_progress",
             "KS2 progress scores, all pupils",
-            "school_locations",
+            file_kinds.SCHOOL_LOCATIONS,
             {"reading": "read_prog", "writing": "writ_prog", "maths": "mat_prog"},
         ),
     ),
@@ -486,7 +497,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             "dest_dis",
             ("fsm6", "eal", "sen"),
             "dest_n_dis",
-            "ks4_destinations",
+            file_kinds.KS4_DESTINATIONS,
         ),
         OddsSpec(
             "a8_all",
@@ -494,7 +505,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             "a8_all",
             ("fsm6", "eal", "sen"),
             "ks4_pupils",
-            "ks4_provisional",
+            file_kinds.KS4_PROVISIONAL,
         ),
     ),
     "primary": (

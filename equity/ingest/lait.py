@@ -22,6 +22,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import status_expr, value_expr
 from equity.ingest.csvfile import read_text_csv
@@ -329,7 +330,7 @@ def read_panel(path: Path, year_hint: str | None = None) -> IngestResult:
         notes.append(f"mapped codes not in this file: {', '.join(absent)}")
     result = IngestResult(
         source=path.name,
-        kind="lait_panel",
+        kind=kinds.LAIT_PANEL,
         rows_read=frame.height,
         rows_stored=good.height,
         results=results,
@@ -414,7 +415,7 @@ def read_dictionary(path: Path, year_hint: str | None = None) -> IngestResult:
     )
     result = IngestResult(
         source=path.name,
-        kind="lait_dictionary",
+        kind=kinds.LAIT_DICTIONARY,
         rows_read=table.height,
         rows_stored=good.height,
         rejected=rejected.cast(REJECTED_SCHEMA),  # type: ignore[arg-type]
@@ -558,7 +559,7 @@ def read_la_codes(path: Path, year_hint: str | None = None) -> IngestResult:
         )
     result = IngestResult(
         source=path.name,
-        kind="la_codes",
+        kind=kinds.LA_CODES,
         rows_read=table.height,
         rows_stored=good.height,
         areas=areas,
@@ -571,21 +572,21 @@ def read_la_codes(path: Path, year_hint: str | None = None) -> IngestResult:
 
 KINDS: list[FileKind] = [
     FileKind(
-        name="lait_panel",
+        name=kinds.LAIT_PANEL,
         description="DfE Local Authority Interactive Tool panel (LA, region, England; long form)",
         suffixes=(".parquet",),
         detect=_is_parquet_panel,
         read=read_panel,
     ),
     FileKind(
-        name="lait_dictionary",
+        name=kinds.LAIT_DICTIONARY,
         description="LAIT data dictionary: measure labels, polarity, precision, sources",
         suffixes=(".csv",),
         detect=_is_dictionary,
         read=read_dictionary,
     ),
     FileKind(
-        name="la_codes",
+        name=kinds.LA_CODES,
         description="DfE 3-digit LA codes with ONS codes and regions",
         suffixes=(".csv",),
         detect=_is_la_codes,

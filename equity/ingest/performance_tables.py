@@ -42,6 +42,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import MeasureColumn, count_expr, melt_measures
 from equity.ingest.csvfile import open_text_csv, read_text_csv
@@ -473,7 +474,7 @@ _INFO_COLUMNS: Final = ("RECTYPE", "URN", "LEA", "SCHNAME", "NFTYPE", "PCODE", "
 
 def read_performance(path: Path, year_hint: str | None, key_stage: str) -> IngestResult:
     source = path.name
-    kind_name = f"{key_stage}_performance"
+    kind_name = kinds.PERFORMANCE_BY_STAGE[key_stage]
     csv_file = open_text_csv(path)
     upper = {c.upper(): c for c in csv_file.header}
     missing = [c for c in ("RECTYPE", "URN", "LEA") if c not in upper]
@@ -602,7 +603,7 @@ def read_meta(path: Path, year_hint: str | None) -> IngestResult:
     )
     result = IngestResult(
         source=source,
-        kind="performance_meta",
+        kind=kinds.PERFORMANCE_META,
         rows_read=frame.height,
         rows_stored=dictionary.height,
         rejected=rejected if rejected.height else empty_frame(REJECTED_SCHEMA),
@@ -614,21 +615,21 @@ def read_meta(path: Path, year_hint: str | None) -> IngestResult:
 
 KINDS: list[FileKind] = [
     FileKind(
-        name="ks2_performance",
+        name=kinds.KS2_PERFORMANCE,
         description="DfE school performance tables, key stage 2 final results (*_ks2final.csv)",
         suffixes=(".csv",),
         detect=lambda path, header: is_ks2_final(header),
         read=read_ks2,
     ),
     FileKind(
-        name="ks4_performance",
+        name=kinds.KS4_PERFORMANCE,
         description="DfE school performance tables, key stage 4 final results (*_ks4final.csv)",
         suffixes=(".csv",),
         detect=lambda path, header: is_ks4_final(header),
         read=read_ks4,
     ),
     FileKind(
-        name="performance_meta",
+        name=kinds.PERFORMANCE_META,
         description="DfE performance tables column dictionary (ks2_meta / ks4_meta)",
         suffixes=(".csv",),
         detect=_detect_meta,

@@ -15,7 +15,6 @@ import pytest
 
 from equity import queries
 from equity.analysis import coverage
-from equity.ingest import registry
 from equity.ingest.lait import LAIT_CODES
 from equity.ingest.runner import ingest_paths
 from equity.schema import MEASURES, PUPIL_GROUP_LABELS, STATUS_CODES, Status
@@ -146,14 +145,6 @@ def test_rejected_rows_are_summarised_with_their_reasons(tiny: Store) -> None:
     reasons = dict(summary.select("first_rows", "reason").iter_rows())
     assert "no usable URN" in reasons["4"]
     assert "unknown RECTYPE '9'" in reasons["9"]
-
-
-def test_every_registered_file_kind_has_a_publisher_and_page() -> None:
-    for kind in registry.KINDS:
-        info = coverage.KIND_INFO[kind.name]
-        assert info.publisher and info.page.startswith("https://"), kind.name
-        assert info.level in {coverage.SCHOOL, coverage.LA, coverage.REFERENCE}
-    assert coverage.kind_info("a_kind_from_the_future").label == "a_kind_from_the_future"
 
 
 # --------------------------------------------------------------------------- definitions
