@@ -20,7 +20,7 @@ from components.filters import Filters
 from components.tables import csv_bytes, human_size
 from components.text import plain
 from equity import kinds, private_layers, queries
-from equity.analysis import coverage
+from equity.analysis import coverage, definitions
 from equity.store import Store
 
 REPORT_KEY = "data_page_report"
@@ -549,12 +549,12 @@ def definitions_section() -> None:
         "(Gorard and Taylor, 2002). Each index runs from 0 (every school has the area's "
         "mix) towards 1."
     )
-    st.markdown("\n".join(f"- {plain(item)}" for item in coverage.segregation_definitions()))
+    st.markdown("\n".join(f"- {plain(item)}" for item in definitions.segregation_definitions()))
     st.markdown("**Which pupil counts the indices use**")
-    st.markdown("\n".join(f"- {plain(item)}" for item in coverage.counts_bases()))
+    st.markdown("\n".join(f"- {plain(item)}" for item in definitions.counts_bases()))
 
     st.subheader("Disadvantage gaps", anchor="gaps")
-    gap = coverage.gap_definitions()
+    gap = definitions.gap_definitions()
     st.markdown(plain(gap.summary))
     st.markdown("\n".join(f"- {plain(item)}" for item in gap.ways))
     for rule in gap.rules:
@@ -606,14 +606,14 @@ def definitions_section() -> None:
 def _definition_tables(store: Store) -> dict[str, Any]:
     """The definitions' tables and CSVs (from the code and the store's LAIT dictionary),
     made once per store version."""
-    measures = coverage.measures_table()
-    breaks = coverage.series_breaks()
-    lait = coverage.lait_measures(store)
+    measures = definitions.measures_table()
+    breaks = definitions.series_breaks()
+    lait = definitions.lait_measures(store)
     return {
         "measures": measures,
         "measures_csv": csv_bytes(measures),
-        "groups": coverage.pupil_groups_table(),
-        "statuses": coverage.status_table(),
+        "groups": definitions.pupil_groups_table(),
+        "statuses": definitions.status_table(),
         "breaks": breaks,
         "breaks_csv": csv_bytes(breaks.table),
         "lait": lait,

@@ -26,12 +26,16 @@ from equity.ingest import (
     gias,
     ks4_provisional,
     lait,
+    lait_dictionary,
+    lait_la_codes,
     locations,
+    performance_meta,
     performance_tables,
     trafford,
 )
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.csvfile import TruncatedRow, binary_problem, read_header, truncated_rows
+from equity.ingest.file_years import year_in_name
 from equity.schema import REJECTED_SCHEMA
 
 
@@ -46,6 +50,7 @@ def catalogued(readers: tuple[FileKind, ...]) -> tuple[FileKind, ...]:
 
 KINDS: tuple[FileKind, ...] = catalogued((
     *performance_tables.KINDS,
+    *performance_meta.KINDS,
     *census.KINDS,
     *ks4_provisional.KINDS,
     *destinations.KINDS,
@@ -53,6 +58,8 @@ KINDS: tuple[FileKind, ...] = catalogued((
     *locations.KINDS,
     *averages.KINDS,
     *lait.KINDS,
+    *lait_dictionary.KINDS,
+    *lait_la_codes.KINDS,
     *gias.KINDS,
     *trafford.KINDS,
     *boundaries.KINDS,
@@ -60,20 +67,6 @@ KINDS: tuple[FileKind, ...] = catalogued((
 
 #: Files that ship beside the data but are not data (kept out of the "unusable" list).
 IGNORED_NAMES = re.compile(r"(?i)^(readme|sources|series-breaks|licen[cs]e)[^/]*$|\.topo\.json$")
-
-_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_]?(20\d{2}|\d{2})(?!\d)")
-
-
-def year_in_name(name: str) -> str | None:
-    """The academic year a file or folder name writes (2018-2019, 2018-19, 201819), if any."""
-    from equity.schema import parse_academic_year
-
-    for match in _YEAR_IN_NAME.finditer(name):
-        try:
-            return parse_academic_year(f"{match.group(1)}-{match.group(2)}")
-        except ValueError:
-            continue
-    return None
 
 
 def year_hint_for(path: Path) -> str | None:

@@ -21,7 +21,8 @@ import polars as pl
 
 from equity.ingest import aggregates
 from equity.ingest.base import IngestError, IngestResult, first_line
-from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for, year_in_name
+from equity.ingest.file_years import year_in_name
+from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for
 from equity.store import write_result
 
 #: Limits that keep a hostile or mistaken archive from filling the disk or memory.
