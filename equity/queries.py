@@ -505,16 +505,31 @@ def headline_gaps(
     names[GM_MEAN_LABEL] = GM_MEAN_LABEL
     return pl.concat([table, gm]).with_columns(
         pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
-        pl.when(pl.col("entity").is_in(members))
-        .then(pl.lit("selected"))
+        area_role(la_code, region).alias("role"),
+    )
+
+
+def area_role(la_code: str, region: str | None, *, group_members: str = "selected") -> pl.Expr:
+    """The one rule that labels each row's `entity` beside the chosen area (`la_code`):
+    "selected" for its LAs, then "england", "region" (`region`, its region's code),
+    "gm_mean" (the GM mean row), "gm_la" for another GM LA and "other_la" for the rest.
+
+    When the chosen area is the GM group its ten LAs take `group_members`: the comparison
+    tables show them as the selection, the LA ranking (which draws the group as its mean)
+    as "gm_la". Charts colour and order rows by these words (components/theme.py)."""
+    chosen = group_members if la_code == GM_GROUP_CODE else "selected"
+    return (
+        pl.when(pl.col("entity").is_in(member_las(la_code)))
+        .then(pl.lit(chosen))
         .when(pl.col("entity") == ENGLAND_CODE)
         .then(pl.lit("england"))
         .when(pl.col("entity") == (region or ""))
         .then(pl.lit("region"))
         .when(pl.col("entity") == GM_MEAN_LABEL)
         .then(pl.lit("gm_mean"))
-        .otherwise(pl.lit("gm_la"))
-        .alias("role"),
+        .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)))
+        .then(pl.lit("gm_la"))
+        .otherwise(pl.lit("other_la"))
     )
 
 
