@@ -31,7 +31,7 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
         lines.append(
             "All England: KS4 provisional results 2018/19 (all pupils), and destinations of "
             "disadvantaged and other pupils who finished KS4 in "
-            f"{context.years.get('ks4_destinations', 'n/a')}."
+            f"{context.years.get(kinds.KS4_DESTINATIONS, 'n/a')}."
         )
     else:
         lines.append(
