@@ -5,8 +5,8 @@ string list: the ingest registry (each reader's `FileKind.name` is a key of `KIN
 store (whose description of a school wins), the queries (whose LA figure wins, which files
 carry the cohort counts), the Data page's coverage tables (label, level, publisher, page, the
 key school-level kinds and how to get them) and Similar schools (which file a column comes
-from). Adding a file kind = its ingest module + one `Kind(...)` line below + tests
-(docs/ARCHITECTURE.md).
+from). Adding a file kind = its ingest module (listed in the registry) + one `Kind(...)` line
+below + tests (docs/ARCHITECTURE.md).
 
 Nothing here reads a file or imports another part of the app, so any module may import it.
 """
