@@ -81,7 +81,7 @@ class Choice:
 
 def source_line(context: similar.Context, kind: str) -> str:
     year = context.years.get(kind, "")
-    if kind == kinds.SCHOOL_CENSUS and year:
+    if kinds.kind(kind).year_meaning == kinds.JANUARY_CENSUS and year:  # "January 2019"
         year = f"20{year[-2:]}"
     return SOURCES[kind].format(year=year)
 
