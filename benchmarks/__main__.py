@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import apptest_bench, ingest_bench, report, storegen
+from benchmarks import apptest_bench, ingest_bench, memory_bench, report, storegen
 from benchmarks.pages import ROOT, Page, app_pages
 from benchmarks.report import Metric, Target, median
 
@@ -776,6 +776,8 @@ def main(argv: list[str] | None = None) -> int:
             log("Ingest")
             ingest_metrics, results["ingest"] = run_ingest(workdir, repeats=repeats)
             metrics += ingest_metrics
+            metric, results["ingest_memory"] = memory_bench.metric(workdir)
+            metrics.append(metric)
         if "memory" in phases:
             log("Memory")
             overview = profiles.get("overview", {}).get("elements", [])

@@ -4,9 +4,9 @@ The file: the real 2018-19 KS4 layout (2018-2019_936_ks4final.csv's header, ~500
 with a row for every school with KS4 results in England (~5,500, real Surrey rows copied
 under each school's own URN and LA), an LA row per LA and DfE's England rows. The ingest
 is the whole `equity.ingest.runner.ingest_paths` into an empty store (detect, decode, read,
-clean every cell, melt, write Parquet and the manifest); the floor is `pandas.read_csv`
-with its defaults and no cleaning at all. A second, informational floor reads the file the
-same way and stores it (`DataFrame.to_parquet`): the nearest pandas does to an ingest,
+clean every cell, melt, write Parquet, commit the Delta tables and the catalogue); the floor
+is `pandas.read_csv` with its defaults and no cleaning at all. A second floor reads the file
+the same way and stores it (`DataFrame.to_parquet`): the nearest pandas does to an ingest,
 still with no cleaning.
 
 The target is against `pandas.read_csv` + `DataFrame.to_parquet` (read and store, as the

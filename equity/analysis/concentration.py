@@ -28,7 +28,7 @@ from equity.metrics import segregation
 from equity.metrics.gaps import gap_table
 from equity.queries import CENSUS_TYPES, CountBasis
 from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, GREATER_MANCHESTER, HEADLINE_MEASURES
-from equity.store import Store, source_slug
+from equity.store import Store
 
 COORD_DECIMALS: Final = 4  # about 10 m: ample for schools and LA outlines, small payloads
 #: The share the indices rest on: ever-FSM pupils (NUMFSMEVER), not DfE's "disadvantaged".
@@ -491,13 +491,8 @@ def boundaries(store: Store) -> pl.DataFrame:
     sources = store.manifest().filter(pl.col("kind") == kinds.BOUNDARIES)["source"].to_list()
     frames = []
     for source in sources:
-        paths = [
-            layer / "extra" / "boundaries" / f"{source_slug(source)}.parquet"
-            for layer in store.layers
-        ]
-        existing = [p for p in paths if p.is_file()]
-        if existing:
-            frame = pl.read_parquet(existing[-1])
+        frame = store.extra_of("boundaries", source)
+        if frame is not None:
             frames.append(frame.with_columns(pl.lit(frame.height).alias("__areas")))
     schema = {
         "ons_code": pl.String,
