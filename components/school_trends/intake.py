@@ -18,6 +18,7 @@ from components.text import fmt, plural
 from components.theme import GROUP_COLOURS
 from components.trend_chart import marker_notes, span_years, trend_chart
 from equity.analysis import census as census_analysis
+from equity.analysis import intake_trends
 from equity.analysis import school_trends as analysis
 from equity.metrics.trends import caveats_for
 
@@ -65,14 +66,14 @@ def _shown(decimals: int) -> pl.Expr:
 
 
 def _name(filters: Filters, urn: str) -> str:
-    schools = data.cached(analysis.census_schools, filters.members, filters.phase)
+    schools = data.cached(intake_trends.census_schools, filters.members, filters.phase)
     found = schools.filter(pl.col("urn") == urn)["name"]
     return str(found[0]) if found.len() else f"URN {urn}"
 
 
 def census_view(filters: Filters, urn: str) -> ViewOrNote:
     """% ever-FSM and % FSM in every census that lists the school, beside LA and England."""
-    frame = data.cached(analysis.school_census_trend, urn, filters.phase)
+    frame = data.cached(intake_trends.school_census_trend, urn, filters.phase)
     name = _name(filters, urn)
     if frame.is_empty():
         return f"{name} is in no loaded January census."
@@ -172,7 +173,7 @@ def census_takeaway(frame: pl.DataFrame, name: str) -> str:
 
 def destinations_view(filters: Filters, urn: str) -> ViewOrNote:
     """Disadvantaged and other pupils' sustained destinations over the trend cohorts."""
-    frame = data.cached(analysis.school_destinations_trend, urn)
+    frame = data.cached(intake_trends.school_destinations_trend, urn)
     name = _name(filters, urn)
     if frame.is_empty():
         return f"{name} has no KS4 destination figures in the loaded releases."

@@ -11,6 +11,7 @@ from components.filters import Filters
 from components.school_trends.intake import CENSUS_SOURCE, DEST_SOURCE
 from components.school_trends.movers import SHOWN_MOVERS, _movers_chart
 from equity.analysis import census as census_analysis
+from equity.analysis import intake_trends
 from equity.analysis import school_trends as analysis
 from equity.metrics.trends import caveats_for, entries_for
 
@@ -59,7 +60,7 @@ def _table(frame: pl.DataFrame, count: str) -> pl.DataFrame:
 
 def census_movers_view(filters: Filters) -> ViewOrNote:
     """Schools whose % ever-FSM moved most between their first and last census on one basis."""
-    frame = data.cached(analysis.census_movers, filters.members, filters.phase)
+    frame = data.cached(intake_trends.census_movers, filters.members, filters.phase)
     where = filters.area_name
     if frame.is_empty():
         return f"No {where} school of the phase is in two censuses on the same ever-FSM basis."
@@ -103,7 +104,7 @@ def census_movers_view(filters: Filters) -> ViewOrNote:
 
 def destination_movers_view(filters: Filters) -> ViewOrNote:
     """Schools whose disadvantaged pupils' sustained destinations moved most."""
-    frame = data.cached(analysis.destination_movers, filters.members, analysis.MIN_COHORT)
+    frame = data.cached(intake_trends.destination_movers, filters.members, analysis.MIN_COHORT)
     where = filters.area_name
     if frame.is_empty():
         return (

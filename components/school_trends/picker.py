@@ -14,6 +14,7 @@ from components.filters import Filters
 from components.text import (
     plain,
 )
+from equity.analysis import intake_trends
 from equity.analysis import school_trends as analysis
 
 URL_KEY = "school"
@@ -40,7 +41,7 @@ def _sync_url(key: str) -> None:
 def school_options(filters: Filters) -> dict[str, str]:
     """URN -> label of every school the page can follow: the area's state-funded schools of
     the phase in any loaded census, and any school with performance-table results."""
-    census = data.cached(analysis.census_schools, filters.members, filters.phase)
+    census = data.cached(intake_trends.census_schools, filters.members, filters.phase)
     results = data.cached(analysis.school_options, filters.members, filters.phase)
     both = pl.concat(
         [census.select("urn", "name"), results.select("urn", "name")], how="vertical_relaxed"
@@ -52,7 +53,7 @@ def school_options(filters: Filters) -> dict[str, str]:
 def school_picker(filters: Filters) -> str | None:
     """A searchable selectbox of the area's schools; the URL seeds it, and without a link
     it opens on the area's school with the longest census and destinations series
-    (analysis.default_trend_school), so the page shows a school at once."""
+    (intake_trends.default_trend_school), so the page shows a school at once."""
     labels = school_options(filters)
     key = picker_key(filters)
     context = (filters.la_code, filters.phase)
@@ -71,7 +72,7 @@ def school_picker(filters: Filters) -> str | None:
     if not labels:
         return None
     if st.session_state.get(key) not in labels:
-        default = data.cached(analysis.default_trend_school, filters.members, filters.phase)
+        default = data.cached(intake_trends.default_trend_school, filters.members, filters.phase)
         st.session_state[key] = default if default in labels else next(iter(labels))
     choice = st.selectbox(
         f"School ({len(labels)} {filters.phase} schools in the census or with results)",

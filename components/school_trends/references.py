@@ -15,7 +15,7 @@ from components.school_trends.movers import movers_view
 from components.school_trends.picker import URN_PATTERN
 from components.school_trends.school import school_view
 from equity.analysis import gaps as gap_analysis
-from equity.analysis import school_trends as school_analysis
+from equity.analysis import intake_trends
 from equity.schema import HEADLINE_MEASURES, MEASURES
 
 
@@ -29,7 +29,7 @@ def trend_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view
     if given and not URN_PATTERN.match(given):
         raise views.ViewError("the school reference is not a URN")
     # Without a school (an empty story presents the page's charts) the page's default one.
-    urn = given or data.cached(school_analysis.default_trend_school, filters.members, filters.phase)
+    urn = given or data.cached(intake_trends.default_trend_school, filters.members, filters.phase)
     if urn:
         built.append(census_view(filters, urn))
         if filters.phase == "secondary":

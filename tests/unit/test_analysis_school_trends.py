@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from equity.analysis import school_trends
+from equity.analysis import intake_trends, school_trends
 from equity.store import Store
 
 
@@ -103,7 +103,7 @@ CROMPTON = "137294"  # The Crompton House Church of England Academy, Oldham (353
 
 
 def test_census_trend_has_five_censuses_with_their_denominators(store: Store) -> None:
-    frame = school_trends.school_census_trend(store, CROMPTON, "secondary")
+    frame = intake_trends.school_census_trend(store, CROMPTON, "secondary")
     school = frame.filter(pl.col("level") == "school")
     ever = school.filter(pl.col("measure") == "pct_ever_fsm")
     assert ever["academic_year"].to_list() == [
@@ -125,7 +125,7 @@ def test_census_trend_has_five_censuses_with_their_denominators(store: Store) ->
 def test_census_area_rates_are_sums_over_the_phase_schools(store: Store) -> None:
     from equity.analysis import census
 
-    rates = school_trends.census_area_rates(store, "2023/24", "secondary")
+    rates = intake_trends.census_area_rates(store, "2023/24", "secondary")
     england = _row(rates, entity="970", measure="pct_ever_fsm")
     published = census.england_rates(store, "secondary").filter(
         pl.col("academic_year") == "2023/24"
@@ -137,7 +137,7 @@ def test_census_area_rates_are_sums_over_the_phase_schools(store: Store) -> None
 
 
 def test_destinations_trend_has_seven_cohorts_and_keeps_suppression(store: Store) -> None:
-    frame = school_trends.school_destinations_trend(store, CROMPTON)
+    frame = intake_trends.school_destinations_trend(store, CROMPTON)
     school = frame.filter(pl.col("level") == "school")
     cohorts = [f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2022)]
     for group in ("disadvantaged", "other"):
@@ -149,13 +149,13 @@ def test_destinations_trend_has_seven_cohorts_and_keeps_suppression(store: Store
     assert (other["value"], other["pupils"]) == (pytest.approx(98.0), 201)
     # Atherton Community School (Wigan), 2023-2024 release: COHORT_DIS_21 (the 2019/20
     # cohort) 32, OVERALL_DESTPER_DIS_21 SUPP: a status, no value, never 0.
-    atherton = school_trends.school_destinations_trend(store, "138233")
+    atherton = intake_trends.school_destinations_trend(store, "138233")
     cell = _row(atherton, level="school", group="disadvantaged", academic_year="2019/20")
     assert (cell["value"], cell["status"], cell["pupils"]) == (None, "suppressed", 32)
 
 
 def test_census_movers_compare_one_basis_with_counts(store: Store) -> None:
-    movers = school_trends.census_movers(store, ("352",), "secondary")
+    movers = intake_trends.census_movers(store, ("352",), "secondary")
     # Our Lady's RC High School: 2017-2018 NUMFSMEVER 495, PNUMFSMEVER 61.4% (T implied
     # 495 x 100 / 61.4 = 806.2, stored as 806); 2023-2024 NUMFSMEVER 412, NORFSMEVER 999.
     row = _row(movers, urn="105576")
@@ -168,7 +168,7 @@ def test_census_movers_compare_one_basis_with_counts(store: Store) -> None:
 
 
 def test_destination_movers_need_ten_pupils_at_both_ends(store: Store) -> None:
-    movers = school_trends.destination_movers(store, ("352",))
+    movers = intake_trends.destination_movers(store, ("352",))
     # Manchester Academy: 2017-2018 release COHORT_DIS 123 at 88% (2015/16); 2023-2024
     # release COHORT_DIS 158 at 75% (2021/22).
     row = _row(movers, urn="134224")
@@ -181,7 +181,7 @@ def test_destination_movers_need_ten_pupils_at_both_ends(store: Store) -> None:
 def test_default_trend_school_shows_the_whole_series(store: Store) -> None:
     from equity.schema import GREATER_MANCHESTER
 
-    urn = school_trends.default_trend_school(store, tuple(GREATER_MANCHESTER), "secondary")
+    urn = intake_trends.default_trend_school(store, tuple(GREATER_MANCHESTER), "secondary")
     assert urn == CROMPTON
-    schools = school_trends.census_schools(store, tuple(GREATER_MANCHESTER), "secondary")
+    schools = intake_trends.census_schools(store, tuple(GREATER_MANCHESTER), "secondary")
     assert _row(schools, urn=urn)["census_years"] == 5

@@ -1,0 +1,147 @@
+"""Cold start to the first chart and the first visit to each page, each against an
+empty app's.
+
+A phase of `python3 -m benchmarks` (benchmarks/__main__.py runs them in turn)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks import apptest_bench
+from benchmarks.pages import ROOT, Page, app_pages
+from benchmarks.phases.common import expectation, log
+from benchmarks.report import Metric, Target, median
+
+EMPTY_PAGES_APP = apptest_bench.APPS / "empty_pages.py"
+COLD_TARGET = Target("<=", 1.5)
+FIRST_VISIT_TARGET = Target("<=", 3.0)
+
+
+def run_cold(
+    env: dict[str, str], repeats: int, overview: dict[str, Any]
+) -> tuple[Metric, dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser_bench import Expect, cold_start_ms, launch
+
+    app_ms: list[float] = []
+    empty_ms: list[float] = []
+    error = None
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        try:
+            for _ in range(repeats):  # alternate, so both see the same machine state
+                empty_ms.append(
+                    cold_start_ms(
+                        browser, apptest_bench.EMPTY_APP, env, Expect(marker="empty-app-ready")
+                    )
+                )
+                app_ms.append(cold_start_ms(browser, ROOT / "app.py", env, None))
+                log(f"  cold start: app {app_ms[-1]:,.0f} ms, empty app {empty_ms[-1]:,.0f} ms")
+        except Exception as exc:  # noqa: BLE001
+            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        finally:
+            browser.close()
+    del overview
+    metric = Metric(
+        name="cold start to first chart: Overview",
+        value=median(app_ms),
+        unit="ms",
+        floor=median(empty_ms),
+        floor_name="empty app",
+        target=COLD_TARGET,
+        detail="runs (app / empty app, ms): "
+        + ", ".join(f"{a:,.0f} / {e:,.0f}" for a, e in zip(app_ms, empty_ms, strict=False)),
+        samples=app_ms,
+        floor_samples=empty_ms,
+        error=error,
+    )
+    return metric, {"app_ms": app_ms, "empty_ms": empty_ms}
+
+
+def run_first_visits(
+    pages: list[Page],
+    profiles: dict[str, Any],
+    env: dict[str, str],
+    repeats: int,
+    la_label: str | None,
+) -> tuple[list[Metric], dict[str, Any]]:
+    """Each page's first visit on a new server (a sidebar click from the default page,
+    drawn first; for the default page, a click back to it from the last page after a new
+    Authority), interleaved with page switches in the two-page empty app."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser_bench import (
+        EMPTY_PAGES_READY,
+        Expect,
+        Server,
+        Session,
+        first_visit_ms,
+        launch,
+    )
+
+    everything = app_pages()
+    samples: dict[str, list[float]] = {page.stem: [] for page in pages}
+    errors: dict[str, str] = {}
+    floor_ms: list[float] = []
+    with sync_playwright() as playwright, Server(EMPTY_PAGES_APP, env).start() as empty:
+        empty.wait_healthy()
+        browser = launch(playwright)
+        floor = Session(browser)
+        on_b = False
+
+        def switch() -> float:
+            nonlocal on_b
+            title, marker = ("Empty A", EMPTY_PAGES_READY[0])
+            if not on_b:
+                title, marker = ("Empty B", EMPTY_PAGES_READY[1])
+            on_b = not on_b
+            return floor.navigate(title, Expect(marker=marker))[0]
+
+        try:
+            floor.load(empty.url, Expect(marker=EMPTY_PAGES_READY[0]))
+            switch()  # warm-up, untimed
+            for _ in range(repeats):
+                for page in pages:
+                    expect = expectation(profiles.get(page.stem, {}).get("elements", []))
+                    try:
+                        if page == everything[0]:
+                            ms = first_visit_ms(
+                                browser,
+                                ROOT / "app.py",
+                                env,
+                                page.title,
+                                expect,
+                                via=everything[-1].title,
+                                la_label=la_label,
+                            )
+                        else:
+                            ms = first_visit_ms(browser, ROOT / "app.py", env, page.title, expect)
+                        samples[page.stem].append(ms)
+                    except Exception as exc:  # noqa: BLE001 - the row shows it
+                        first_line = str(exc).splitlines()[0][:160] if str(exc) else ""
+                        errors[page.stem] = f"{type(exc).__name__}: {first_line}"
+                        ms = float("nan")
+                    floor_ms.append(switch())
+                    log(
+                        f"  {page.stem}: first visit {ms:,.0f} ms, "
+                        f"empty page switch {floor_ms[-1]:,.0f} ms {errors.get(page.stem, '')}"
+                    )
+        finally:
+            floor.close()
+            browser.close()
+    metrics = [
+        Metric(
+            name=f"first visit (sidebar click, caches cold): {page.title}",
+            value=median(samples[page.stem]),
+            unit="ms",
+            floor=median(floor_ms),
+            floor_name="empty app page switch",
+            target=FIRST_VISIT_TARGET,
+            samples=samples[page.stem],
+            floor_samples=floor_ms,
+            error=errors.get(page.stem),
+        )
+        for page in pages
+    ]
+    return metrics, {"app_ms": samples, "floor_ms": floor_ms, "errors": errors}
