@@ -1,22 +1,30 @@
-"""The app's pages, read from the `PAGES` literal in app.py (importing app.py runs the app)."""
+"""The app's pages, read from the `PAGES` literal in app.py (importing app.py runs the app).
+
+The one reader of `PAGES` outside the app: the benchmarks time every page it lists and the
+browser tests (tests/browser/conftest.py) open every one, so a page added to the router is
+measured and tested without another list to update.
+"""
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 APP: Final = ROOT / "app.py"
-DEFAULT_PAGE: Final = "pages/overview.py"
 
 
 @dataclass(frozen=True)
 class Page:
+    """One entry of app.PAGES and the URL path Streamlit serves it at."""
+
     path: str  # "pages/gaps.py", relative to app.py
     title: str
     section: str
+    #: The page st.navigation opens at "/" (app.py marks it with `default=`).
+    default: bool = False
 
     @property
     def stem(self) -> str:
@@ -24,12 +32,11 @@ class Page:
 
     @property
     def url_path(self) -> str:
-        """The path st.navigation serves the page at ("" for the default page)."""
-        return "" if self.path == DEFAULT_PAGE else self.stem
+        """Streamlit's url_path is the file name without suffix; the default page is ""."""
+        return "" if self.default else self.stem
 
 
-def app_pages(app: Path = APP) -> list[Page]:
-    tree = ast.parse(app.read_text(encoding="utf-8"), filename=str(app))
+def _pages_literal(tree: ast.Module) -> Any:
     for node in ast.walk(tree):
         target = None
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
@@ -38,10 +45,30 @@ def app_pages(app: Path = APP) -> list[Page]:
             first = node.targets[0]
             target, value = (first.id if isinstance(first, ast.Name) else None), node.value
         if target == "PAGES" and value is not None:
-            literal = ast.literal_eval(value)
-            return [
-                Page(path=path, title=title, section=section)
-                for section, entries in literal.items()
-                for path, title, *_ in entries
-            ]
-    raise ValueError(f"{app}: no PAGES literal")
+            return ast.literal_eval(value)
+    return None
+
+
+def app_pages(app: Path = APP) -> list[Page]:
+    """Every page in the PAGES literal, in order; ValueError if app.py has none."""
+    tree = ast.parse(app.read_text(encoding="utf-8"), filename=str(app))
+    literal = _pages_literal(tree)
+    if not isinstance(literal, dict):
+        raise ValueError(f"{app}: no PAGES literal")
+    pages = [
+        Page(path=path, title=title, section=section)
+        for section, entries in literal.items()
+        for path, title, *_ in entries
+    ]
+    # app.py passes st.Page(..., default=(path == "<file>")); Streamlit's own default, when
+    # none is marked, is the first page.
+    marked = {
+        node.value.comparators[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.keyword)
+        and node.arg == "default"
+        and isinstance(node.value, ast.Compare)
+        and isinstance(node.value.comparators[0], ast.Constant)
+    }
+    default = next((p for p in pages if p.path in marked), pages[0] if pages else None)
+    return [Page(p.path, p.title, p.section, p is default) for p in pages]

@@ -35,6 +35,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.csvfile import read_text_csv
 from equity.ingest.runner import ingest_paths
 from equity.schema import GREATER_MANCHESTER, parse_academic_year
@@ -46,7 +47,7 @@ QUICK_LAS: Final = (*GREATER_MANCHESTER, "850", "936", "330", "202", "805", "873
 QUICK_YEARS: Final = ("2016/17", "2017/18", "2018/19")
 
 #: Kinds the generated files replace in the copied embedded store.
-REPLACED_KINDS: Final = ("ks2_performance", "ks4_performance", "school_absence")
+REPLACED_KINDS: Final = (*kinds.PERFORMANCE, kinds.SCHOOL_ABSENCE)
 
 _SCHOOL_RECTYPES: Final = ("1", "2")
 _LA_RECTYPE: Final = {"ks2": "3", "ks4": "4"}

@@ -11,6 +11,7 @@ import streamlit as st
 from components import chart_view, charts, data, views
 from components.filters import Filters
 from components.text import LAIT_SOURCE, fmt, shown_decimals
+from equity import kinds
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
 
@@ -129,14 +130,14 @@ def coverage_note(filters: Filters) -> None:
     coverage = data.school_level_coverage(data.store_version())
     names = dict(data.la_catalogue(data.store_version()).select("la_code", "name").iter_rows())
     stage = PHASE_KEY_STAGE[filters.phase]
-    results_kind = f"{stage}_performance"
+    results_kind = kinds.PERFORMANCE_BY_STAGE[stage]
     with_results = sorted(
         {
             names.get(c, c)
             for c in coverage.filter(pl.col("kind") == results_kind)["la_code"].to_list()
         }
     )
-    census_las = coverage.filter(pl.col("kind") == "school_census")["la_code"].n_unique()
+    census_las = coverage.filter(pl.col("kind") == kinds.SCHOOL_CENSUS)["la_code"].n_unique()
     mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
     st.subheader("School-level data loaded", anchor=False)
     st.markdown(

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
+from equity import kinds
 from equity.analysis import census as census_analysis
 from equity.analysis import destinations as destinations_analysis
 from equity.metrics import segregation, trends
@@ -30,13 +31,7 @@ from equity.store import Store
 
 #: Where two files publish the same LA figure, the lower rank is shown (LAIT is DfE's
 #: curated LA panel; the performance tables' LA rows are the same figures per file).
-PUBLISHED_SOURCE_RANK: Final[dict[str, int]] = {
-    "lait_panel": 1,
-    "ks4_performance": 2,
-    "ks2_performance": 2,
-    "national_averages": 3,
-    "ks4_provisional": 4,
-}
+PUBLISHED_SOURCE_RANK: Final[dict[str, int]] = kinds.published_rank()
 
 #: Measures whose LA figure is phase-specific in LAIT but phase-neutral in the store's
 #: vocabulary: (phase, canonical id) -> LAIT-derived id.
@@ -267,7 +262,7 @@ def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
     """Per-school disadvantaged (f) and other (n) pupils from the KS2/KS4 performance files."""
     key_stage = PHASE_KEY_STAGE[phase]
     rows = (
-        store.results_of(["ks2_performance", "ks4_performance"], [year])
+        store.results_of(kinds.PERFORMANCE, [year])
         .filter(
             (pl.col("entity_kind") == "school")
             & pl.col("la_code").is_in(la_codes)
@@ -322,7 +317,7 @@ def census_rows(
         .lazy()
     )
     return (
-        store.results_of(["school_census"], [year])
+        store.results_of([kinds.SCHOOL_CENSUS], [year])
         .filter(
             pl.col("source").is_in(sources)
             & (pl.col("academic_year") == year)
@@ -359,7 +354,7 @@ def school_counts(
     counts are used only when EVERY member LA has a performance file for the year and
     phase; otherwise all members use the census, never a mix of the two.
     """
-    kind = f"{PHASE_KEY_STAGE[phase]}_performance"
+    kind = kinds.PERFORMANCE_BY_STAGE[PHASE_KEY_STAGE[phase]]
     if la_codes == [ENGLAND_CODE]:  # England: every LA's schools, census basis only
         la_codes = sorted(
             set(census_analysis.segregation_by_la(store, year, phase)["la_code"].to_list())
@@ -514,29 +509,32 @@ def headline_gaps(
     names[GM_MEAN_LABEL] = GM_MEAN_LABEL
     return pl.concat([table, gm]).with_columns(
         pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
-        pl.when(pl.col("entity").is_in(members))
-        .then(pl.lit("selected"))
+        area_role(la_code, region).alias("role"),
+    )
+
+
+def area_role(la_code: str, region: str | None, *, group_members: str = "selected") -> pl.Expr:
+    """The one rule that labels each row's `entity` beside the chosen area (`la_code`):
+    "selected" for its LAs, then "england", "region" (`region`, its region's code),
+    "gm_mean" (the GM mean row), "gm_la" for another GM LA and "other_la" for the rest.
+
+    When the chosen area is the GM group its ten LAs take `group_members`: the comparison
+    tables show them as the selection, the LA ranking (which draws the group as its mean)
+    as "gm_la". Charts colour and order rows by these words (components/theme.py)."""
+    chosen = group_members if la_code == GM_GROUP_CODE else "selected"
+    return (
+        pl.when(pl.col("entity").is_in(member_las(la_code)))
+        .then(pl.lit(chosen))
         .when(pl.col("entity") == ENGLAND_CODE)
         .then(pl.lit("england"))
         .when(pl.col("entity") == (region or ""))
         .then(pl.lit("region"))
         .when(pl.col("entity") == GM_MEAN_LABEL)
         .then(pl.lit("gm_mean"))
-        .otherwise(pl.lit("gm_la"))
-        .alias("role"),
+        .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)))
+        .then(pl.lit("gm_la"))
+        .otherwise(pl.lit("other_la"))
     )
-
-
-SCHOOL_LEVEL_KINDS: Final = (
-    "ks2_performance",
-    "ks4_performance",
-    "school_census",
-    "ks4_provisional",
-    "ks4_destinations",
-    "school_absence",
-    "gias",
-    "school_list",
-)
 
 
 def school_level_coverage(store: Store) -> pl.DataFrame:

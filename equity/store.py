@@ -20,6 +20,7 @@ from typing import Final
 import polars as pl
 
 from equity.ingest import aggregates
+from equity.kinds import school_priority
 from equity.schema import AREAS_SCHEMA, REJECTED_SCHEMA, RESULTS_SCHEMA, SCHOOLS_SCHEMA, empty_frame
 from equity.store_layout import (
     CATALOGUE_SCHEMA,
@@ -71,16 +72,7 @@ _CORE_TABLES: Final[dict[str, dict[str, pl.DataType]]] = {
 #: Which kind's description of a school wins when several files describe it (low first):
 #: GIAS is the register of schools; performance tables name the school as results show it;
 #: the census knows every school but has no names; trimmed national files add coordinates.
-SCHOOL_SOURCE_PRIORITY: Final[dict[str, int]] = {
-    "gias": 1,
-    "school_list": 2,
-    "ks4_performance": 3,
-    "ks2_performance": 3,
-    "ks4_provisional": 4,
-    "school_census": 5,
-    "school_locations": 6,
-    "ks4_destinations": 7,
-}
+SCHOOL_SOURCE_PRIORITY: Final[dict[str, int]] = school_priority()
 
 
 def default_store_path() -> Path:

@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from components import data_page, filters
+from components import filters
+from components.data_page import definitions, loaded, own_files
 
 selection = filters.current()
 st.title("Data and methods")
-data_page.intro(selection)
-data_page.loaded_section(selection)
-data_page.upload_section()
-data_page.definitions_section()
+loaded.intro(selection)
+loaded.loaded_section(selection)
+own_files.upload_section()
+definitions.definitions_section()

@@ -12,6 +12,7 @@ from components import data
 from components.filters import Filters
 from components.tables import status_text
 from components.theme import ROLE_COLOURS
+from equity import kinds
 from equity.analysis import similar
 
 SIZE_MIN, SIZE_MAX, SIZE_DEFAULT = 5, 50, 20
@@ -67,11 +68,11 @@ ROW_LABELS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
 
 
 SOURCES = {
-    "school_census": "DfE school census, January {year} (england_census.csv)",
-    "ks4_provisional": "DfE KS4 provisional results {year} (england_ks4provisional.csv)",
-    "ks4_destinations": "DfE KS4 destination measures for pupils who finished KS4 in {year}, "
+    kinds.SCHOOL_CENSUS: "DfE school census, January {year} (england_census.csv)",
+    kinds.KS4_PROVISIONAL: "DfE KS4 provisional results {year} (england_ks4provisional.csv)",
+    kinds.KS4_DESTINATIONS: "DfE KS4 destination measures for pupils who finished KS4 in {year}, "
     "pooled (england_ks4-pupdest.csv of each release, the latest release giving a cohort)",
-    "school_locations": "DfE KS2 final results {year} (england_ks2final.csv)",
+    kinds.SCHOOL_LOCATIONS: "DfE KS2 final results {year} (england_ks2final.csv)",
     "performance": "DfE performance tables {year}, split by disadvantage (Hampshire and Surrey "
     "files)",
 }
@@ -98,7 +99,7 @@ class Choice:
 
 def source_line(context: similar.Context, kind: str) -> str:
     year = context.years.get(kind, "")
-    if kind == "school_census" and year:
+    if kinds.kind(kind).year_meaning == kinds.JANUARY_CENSUS and year:  # "January 2019"
         year = f"20{year[-2:]}"
     return SOURCES[kind].format(year=year)
 

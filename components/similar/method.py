@@ -8,6 +8,7 @@ import streamlit as st
 from components import data
 from components.filters import Filters
 from components.similar.common import census_label
+from equity import kinds
 from equity.analysis import similar
 
 
@@ -32,7 +33,7 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
         lines.append(
             "All England: KS4 provisional results 2018/19 (all pupils), and sustained "
             "destinations of disadvantaged and other pupils who finished KS4 in "
-            f"{context.years.get('ks4_destinations', 'n/a')}, pooled over those cohorts."
+            f"{context.years.get(kinds.KS4_DESTINATIONS, 'n/a')}, pooled over those cohorts."
         )
     else:
         lines.append(
@@ -47,7 +48,7 @@ def _other_performance_years(selection: Filters, stage: str) -> list[str]:
     coverage = data.school_level_coverage(data.store_version())
     mine = coverage.filter(
         pl.col("la_code").is_in(list(selection.members))
-        & (pl.col("kind") == f"{stage}_performance")
+        & (pl.col("kind") == kinds.PERFORMANCE_BY_STAGE[stage])
     )
     years = sorted(set(mine["academic_year"].to_list()))
     return [] if selection.year in years else years

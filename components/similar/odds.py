@@ -23,6 +23,7 @@ from components.similar.link import link_options
 from components.tables import status_text
 from components.text import plain, plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
+from equity import kinds
 from equity.analysis import similar
 from equity.metrics.odds import OddsError, OddsFit
 
@@ -134,7 +135,7 @@ def odds_view(
     spec: similar.OddsSpec,
 ) -> tuple[chart_view.ChartView, OddsFit]:
     """The family's results against expectation (OddsError when the line cannot be fitted)."""
-    census = context.years.get("school_census", "")
+    census = context.years.get(kinds.SCHOOL_CENSUS, "")
     fit = _odds_fit(data.store_version(), context.phase, context.year, census, spec.key, context)
     members = result.table["urn"].to_list()
     part = fit.table.filter(pl.col("urn").is_in(members))
@@ -180,7 +181,7 @@ def odds_view(
     )
     source = source_line(context, spec.kind)
     if spec.kind != "performance":
-        source += "; context: " + source_line(context, "school_census")
+        source += "; context: " + source_line(context, kinds.SCHOOL_CENSUS)
     takeaway = _odds_takeaway(part, drawn, choice, spec, unit)
     if fit.weak_reasons():
         takeaway = (

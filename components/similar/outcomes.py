@@ -26,6 +26,7 @@ from components.similar.common import (
 from components.similar.link import link_options
 from components.tables import status_text
 from components.text import ordinal, plain
+from equity import kinds
 from equity.analysis import similar
 from equity.schema import PUPIL_GROUP_LABELS
 
@@ -91,7 +92,7 @@ def outcome_views(
             ranked = similar.ranked_for(result, outcome, group)
             label = ROW_LABELS.get(group) or PUPIL_GROUP_LABELS[group]
             place = _place(ranked, outcome.decimals)
-            if outcome.kind == "ks4_destinations":  # say how many pupils the pooled figure has
+            if outcome.kind == kinds.KS4_DESTINATIONS:  # say how many pupils the pooled figure has
                 pooled = ranked.filter(pl.col("role") == "chosen")["pupils"]
                 if pooled.len() and pooled[0] is not None:
                     place = f"{place.split(',', 1)[0]} ({int(pooled[0])} pupils pooled)," + (
@@ -114,7 +115,7 @@ def outcome_views(
         year = context.years.get(outcome.kind, "")
         title = f"{outcome.label}: {choice.name} in its family, {year}"
         caveats = ["Each dot is one school of the family; the diamond is this school."]
-        if outcome.kind == "ks4_destinations":
+        if outcome.kind == kinds.KS4_DESTINATIONS:
             caveats.append(
                 f"Destinations of pupils who finished KS4 in {year}, pooled: each school's "
                 "figure is the mean of its published cohorts weighted by their size, and its "
@@ -122,7 +123,7 @@ def outcome_views(
                 "out, never read as 0; 2019/20 and 2020/21 pupils had centre- and teacher-"
                 "assessed grades and went on to their destinations in the pandemic."
             )
-        if outcome.kind in ("ks4_provisional", "school_locations"):
+        if outcome.kind in kinds.KINDS and not kinds.KINDS[outcome.kind].by_disadvantage:
             caveats.append("All pupils only: this file has no split by disadvantage.")
         if "disadvantaged" in outcome.columns:
             caveats.append(
@@ -171,7 +172,7 @@ def best_for_disadvantaged(
     split = [
         o for o in similar.outcomes_with_data(result, context.phase) if "disadvantaged" in o.columns
     ]
-    split.sort(key=lambda o: o.kind != "ks4_destinations")
+    split.sort(key=lambda o: o.kind != kinds.KS4_DESTINATIONS)
     st.header("Which family schools do best for disadvantaged pupils", anchor=False)
     outcome = split[0] if split else None
     if len(split) > 1:

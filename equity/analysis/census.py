@@ -20,11 +20,12 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.metrics import segregation, trends
 from equity.schema import year_start
 from equity.store import Store
 
-CENSUS_KIND: Final = "school_census"
+CENSUS_KIND: Final = kinds.SCHOOL_CENSUS
 CENSUS_TYPES: Final[dict[str, str]] = {
     "primary": "State-funded primary",
     "secondary": "State-funded secondary",
@@ -111,7 +112,7 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
         )
         .collect()
     )
-    gias_sources = store.manifest().filter(pl.col("kind") == "gias")["source"].to_list()
+    gias_sources = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
     gias = (
         schools.filter(pl.col("source").is_in(gias_sources))
         .select("urn", _gias_types().alias("__gias"))

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from equity import queries
+from equity import kinds, queries
 from equity.analysis import census
 from equity.metrics import segregation
 from equity.metrics.gaps import gap_table
@@ -488,7 +488,7 @@ def boundaries(store: Store) -> pl.DataFrame:
     with the most areas wins: one generalisation for the whole country keeps neighbouring
     outlines consistent.
     """
-    sources = store.manifest().filter(pl.col("kind") == "boundaries")["source"].to_list()
+    sources = store.manifest().filter(pl.col("kind") == kinds.BOUNDARIES)["source"].to_list()
     frames = []
     for source in sources:
         frame = store.extra_of("boundaries", source)

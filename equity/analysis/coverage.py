@@ -1,190 +1,34 @@
-"""What the store holds, where each file comes from, and what every figure means.
+"""What the store holds and where each file comes from.
 
 The Data and methods page answers "can I trust this figure, and why is that one missing?".
-That needs the store's own account (the manifest: rows read, stored, rejected and why), the
-publisher and licence of each file kind, and the definitions the rest of the app relies on,
-taken from the modules that implement them so the page cannot drift from the code.
+That needs the store's own account (the manifest: rows read, stored, rejected and why) and
+the publisher, page and licence of each file kind, read from the catalogue of kinds
+(equity/kinds.py). What every figure means is equity/analysis/definitions.py.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 import polars as pl
 
-from equity.ingest.lait import LAIT_CODES
-from equity.metrics import gaps, segregation
-from equity.schema import MEASURES, PUPIL_GROUP_LABELS, STATUS_CODES, Status
-from equity.store import EMBEDDED_SOURCES, Store, read_manifest
+from equity import kinds
+from equity.store import Store, read_manifest
 
 LICENCE: Final = "Open Government Licence v3.0"
 LICENCE_URL: Final = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
-PERFORMANCE_PAGE: Final = "https://www.compare-school-performance.service.gov.uk/download-data"
-CENSUS_PAGE: Final = (
-    "https://explore-education-statistics.service.gov.uk/find-statistics/"
-    "school-pupils-and-their-characteristics"
-)
-GIAS_PAGE: Final = "https://get-information-schools.service.gov.uk/Downloads"
-LAIT_PAGE: Final = (
-    "https://www.gov.uk/government/publications/local-authority-interactive-tool-lait"
-)
-ONS_GEOGRAPHY_PAGE: Final = "https://geoportal.statistics.gov.uk/"
-TRAFFORD_PAGE: Final = "https://github.com/traffordDataLab/schools"
-SERIES_BREAKS_FILE: Final = EMBEDDED_SOURCES / "SERIES-BREAKS.md"
 
-SCHOOL: Final = "school-level"
-LA: Final = "LA-level"
-REFERENCE: Final = "reference"
-
-
-@dataclass(frozen=True)
-class KindInfo:
-    """How a reader should think of one file kind: what it is, who publishes it, where."""
-
-    label: str
-    level: str
-    publisher: str
-    page: str
-    #: How to add the file for an LA ({who}, {page} and {performance} are filled in); only
-    #: for the school-level kinds a user can download per LA.
-    how_to_get: str = ""
-
-
-KIND_INFO: Final[dict[str, KindInfo]] = {
-    "ks4_performance": KindInfo(
-        "KS4 school results split by disadvantage (performance tables, final)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-        "download the 'Key stage 4 final results' for {who} from DfE's Compare school "
-        "performance service ({page}; any year from 2016-2017) and load the CSV or zip below",
-    ),
-    "ks2_performance": KindInfo(
-        "KS2 school results split by disadvantage (performance tables, final)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-        "download the 'Key stage 2 final results' for {who} from DfE's Compare school "
-        "performance service ({page}; any year from 2016-2017) and load the CSV or zip below",
-    ),
-    "school_census": KindInfo(
-        "School census: pupils, % ever-FSM, EAL and SEN per school",
-        SCHOOL,
-        "Department for Education",
-        CENSUS_PAGE,
-        "download the school-level census file for {who} ('census' in DfE's performance "
-        "tables download, {performance}) and load it below; the statistics are explained "
-        "at {page}",
-    ),
-    "ks4_provisional": KindInfo(
-        "KS4 provisional results per school (all pupils only)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "ks4_destinations": KindInfo(
-        "KS4 destinations per school, disadvantaged and other pupils",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "school_absence": KindInfo(
-        "School absence: overall and persistent absence per school",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "school_locations": KindInfo(
-        "School list with coordinates and headline results (all England)",
-        SCHOOL,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "gias": KindInfo(
-        "Get Information About Schools register extract",
-        SCHOOL,
-        "Department for Education",
-        GIAS_PAGE,
-        "download the 'Establishment fields' CSV from Get Information About Schools "
-        "({page}) and load it below (it gives school names, types and locations)",
-    ),
-    "school_list": KindInfo(
-        "Trafford Data Lab school list (from DfE's register and census)",
-        SCHOOL,
-        "Trafford Data Lab, from Department for Education data",
-        TRAFFORD_PAGE,
-    ),
-    "lait_panel": KindInfo(
-        "Local Authority Interactive Tool (LAIT): LA, region and England figures",
-        LA,
-        "Department for Education",
-        LAIT_PAGE,
-    ),
-    "national_averages": KindInfo(
-        "England GCSE and A level averages",
-        LA,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "area_themes": KindInfo(
-        "Trafford Data Lab themes: Trafford, its statistical neighbours and England",
-        LA,
-        "Trafford Data Lab, from Department for Education data",
-        TRAFFORD_PAGE,
-    ),
-    "performance_meta": KindInfo(
-        "Performance tables column dictionary",
-        REFERENCE,
-        "Department for Education",
-        PERFORMANCE_PAGE,
-    ),
-    "lait_dictionary": KindInfo(
-        "LAIT data dictionary: measure descriptions, polarity, sources",
-        REFERENCE,
-        "Department for Education",
-        LAIT_PAGE,
-    ),
-    "la_codes": KindInfo(
-        "LA codes: DfE 3-digit codes, ONS codes and regions",
-        REFERENCE,
-        "Department for Education and Office for National Statistics",
-        ONS_GEOGRAPHY_PAGE,
-    ),
-    "boundaries": KindInfo(
-        "Area boundaries (ONS counties and unitary authorities)",
-        REFERENCE,
-        "Office for National Statistics (contains OS data, Crown copyright 2022)",
-        ONS_GEOGRAPHY_PAGE,
-    ),
-}
-
-#: The school-level kinds a reader of one LA cares about, most important first. The first
-#: two carry the disadvantage split of results; the others give context or names.
-KEY_SCHOOL_KINDS: Final[tuple[str, ...]] = (
-    "ks4_performance",
-    "ks2_performance",
-    "school_census",
-    "gias",
-)
-
-#: Short names for sentences ("No KS4 school results for Bolton").
-KIND_SHORT: Final[dict[str, str]] = {
-    "ks4_performance": "KS4 school results",
-    "ks2_performance": "KS2 school results",
-    "school_census": "school census",
-    "gias": "Get Information About Schools register extract",
-}
-
-
-def kind_info(kind: str | None) -> KindInfo:
-    """A user's new file kind (added to the registry later) still gets a row, never a crash."""
-    if kind in KIND_INFO:
-        return KIND_INFO[kind]
-    return KindInfo(str(kind or "unknown"), REFERENCE, "see the file", "")
-
+# The catalogue's levels and publishers' pages, under the names the Data page reads here.
+SCHOOL: Final = kinds.SCHOOL
+LA: Final = kinds.LA
+REFERENCE: Final = kinds.REFERENCE
+PERFORMANCE_PAGE: Final = kinds.PERFORMANCE_PAGE
+CENSUS_PAGE: Final = kinds.CENSUS_PAGE
+GIAS_PAGE: Final = kinds.GIAS_PAGE
+LAIT_PAGE: Final = kinds.LAIT_PAGE
+ONS_GEOGRAPHY_PAGE: Final = kinds.ONS_GEOGRAPHY_PAGE
+TRAFFORD_PAGE: Final = kinds.TRAFFORD_PAGE
 
 # --------------------------------------------------------------------------- what is loaded
 
@@ -208,7 +52,7 @@ def loaded_files(store: Store, user_layer: str | Path | None = None) -> pl.DataF
     owner = winning_layer(store)
     rows = []
     for row in manifest.iter_rows(named=True):
-        info = kind_info(row["kind"])
+        info = kinds.kind(row["kind"])
         layer = owner.get(row["source"])
         mine = user_layer is not None and layer is not None and _same(layer, Path(user_layer))
         rows.append(
@@ -305,7 +149,7 @@ def coverage(store: Store) -> pl.DataFrame:
     if counted.is_empty():
         return pl.DataFrame(schema=COVERAGE_SCHEMA)
     names = dict(store.areas().select("la_code", "name").iter_rows())
-    info = {kind: kind_info(kind) for kind in counted["kind"].unique().to_list()}
+    info = {kind: kinds.kind(kind) for kind in counted["kind"].unique().to_list()}
     level = pl.col("kind").replace_strict(
         {k: v.level for k, v in info.items()}, default=REFERENCE, return_dtype=pl.String
     )
@@ -422,11 +266,12 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
     rather than an absence the reader has to notice.
     """
     school = cov.filter((pl.col("level") == SCHOOL) & pl.col("la_code").is_in(la_codes))
+    key = kinds.key_school_kinds()
     rows = []
     for la_code in la_codes:
         mine = school.filter(pl.col("la_code") == la_code)
         name = mine["la_name"][0] if mine.height else None
-        for kind in (*KEY_SCHOOL_KINDS, *sorted(set(mine["kind"]) - set(KEY_SCHOOL_KINDS))):
+        for kind in (*key, *sorted(set(mine["kind"]) - set(key))):
             part = mine.filter(pl.col("kind") == kind).sort("academic_year")
             latest = part.tail(1)
             rows.append(
@@ -434,7 +279,7 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
                     "la_code": la_code,
                     "la_name": name,
                     "kind": kind,
-                    "what": kind_info(kind).label,
+                    "what": kinds.kind(kind).label,
                     "years": ", ".join(part["academic_year"].to_list()) or None,
                     "latest_year": latest["academic_year"][0] if latest.height else None,
                     "schools_latest": int(latest["schools"][0]) if latest.height else None,
@@ -464,12 +309,12 @@ def status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
     where to get it. LAs in the same position share one sentence, so a group of ten reads
     as a few lines rather than forty."""
     sentences = []
-    for kind in KEY_SCHOOL_KINDS:
+    for kind in kinds.key_school_kinds():
         part = status.filter(pl.col("kind") == kind)
         if part.is_empty():
             continue
-        info = KIND_INFO[kind]
-        short = KIND_SHORT[kind]
+        info = kinds.KINDS[kind]
+        short = info.short
         label = part.with_columns(
             pl.col("la_code")
             .replace_strict(names, default=None, return_dtype=pl.String)
@@ -534,198 +379,3 @@ def rejected_summary(store: Store) -> pl.DataFrame:
         .rename({"source": "file"})
         .sort("file", "rows", descending=[False, True])
     )
-
-
-# --------------------------------------------------------------------------- definitions
-
-POLARITY_TEXT: Final[dict[str, str]] = {
-    "high": "higher is better",
-    "low": "lower is better",
-    "neutral": "context (neither better nor worse)",
-}
-
-#: What each status means to a reader, and what the app does with it.
-STATUS_MEANINGS: Final[dict[Status, str]] = {
-    Status.VALUE: "A published figure.",
-    Status.SUPPRESSED: (
-        "Hidden by DfE to protect individual pupils (small numbers). Shown as 'suppressed', "
-        "never as zero and never estimated from other cells."
-    ),
-    Status.NOT_PUBLISHED: "DfE chose not to publish this figure (for example, too few schools).",
-    Status.NOT_APPLICABLE: "The measure does not apply (for example, no pupils of that kind).",
-    Status.NOT_ENTERED: "No pupils were entered for or eligible for this measure.",
-    Status.LOW_COVERAGE: (
-        "Too few pupils had prior attainment to calculate a progress score reliably."
-    ),
-    Status.NEW: "A new school, with no results yet.",
-    Status.MISSING: "The cell was blank in the published file.",
-}
-
-
-def measures_table() -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            {
-                "measure": m.label,
-                "id": m.id,
-                "stage": m.key_stage or "any",
-                "unit": m.unit,
-                "polarity": POLARITY_TEXT.get(m.polarity, m.polarity),
-                "decimals": m.decimals,
-                "description": m.description,
-            }
-            for m in MEASURES.values()
-        ]
-    )
-
-
-def pupil_groups_table() -> pl.DataFrame:
-    return pl.DataFrame(
-        {"group": list(PUPIL_GROUP_LABELS.values()), "id": list(PUPIL_GROUP_LABELS)}
-    )
-
-
-def status_table() -> pl.DataFrame:
-    """Every status with the codes that produce it, straight from schema.STATUS_CODES."""
-    codes: dict[Status, list[str]] = {status: [] for status in Status}
-    for code, status in STATUS_CODES.items():
-        codes[status].append(f"'{code}'" if code else "(blank cell)")
-    return pl.DataFrame(
-        [
-            {
-                "status": status.value.replace("_", " "),
-                "codes_in_dfe_files": ", ".join(codes[status]) or "(a number)",
-                "meaning": STATUS_MEANINGS.get(status, ""),
-            }
-            for status in Status
-        ]
-    )
-
-
-def segregation_definitions() -> list[str]:
-    """The index formulas as the metrics module documents them (its bullet list), so the
-    page says exactly what the code computes."""
-    return _bullets(segregation.__doc__ or "")
-
-
-@dataclass(frozen=True)
-class GapText:
-    summary: str
-    ways: tuple[str, ...]
-    rules: tuple[str, ...]
-
-
-def gap_definitions() -> GapText:
-    """The gap conventions from equity.metrics.gaps: its summary, the two ways a gap is
-    measured (its bullets) and the rules after them (sign, missing values)."""
-    doc = gaps.__doc__ or ""
-    summary, ways, rules = "", [], []
-    for paragraph in doc.strip().split("\n\n"):
-        if paragraph.lstrip().startswith("- "):
-            ways.extend(_bullets(paragraph))
-        elif paragraph.strip() and not summary:
-            summary = " ".join(paragraph.split())
-        elif paragraph.strip():
-            rules.append(" ".join(paragraph.split()))
-    return GapText(summary, tuple(ways), tuple(rules))
-
-
-def _bullets(doc: str) -> list[str]:
-    """'- ' items of a docstring, each joined onto one line."""
-    items: list[str] = []
-    current: list[str] | None = None
-    for line in doc.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("- "):
-            if current:
-                items.append(" ".join(current))
-            current = [stripped[2:].strip()]
-        elif current is not None and stripped and line.startswith("  "):
-            current.append(stripped)
-        elif current is not None:
-            items.append(" ".join(current))
-            current = None
-    if current:
-        items.append(" ".join(current))
-    return items
-
-
-def counts_bases() -> list[str]:
-    """Which pupil counts the indices rest on, in the order queries.school_counts tries them."""
-    return [
-        "KS2 or KS4 cohort counts from the performance tables, when a file for the LA and year "
-        "is loaded: disadvantaged = TFSM6CLA1A, other = TNOTFSM6CLA1A (TNotFSM6CLA1A in KS2), "
-        "every mainstream and special school row (RECTYPE 1 and 2) with both counts published "
-        "and at least one pupil.",
-        "Otherwise the school census of that year: ever-FSM pupils (NUMFSMEVER) of state-funded "
-        "primary or secondary schools; other pupils = pupils counted for FSM "
-        "(NUMFSMEVER x 100 / PNUMFSMEVER) minus NUMFSMEVER.",
-        "Schools with a suppressed or missing count are left out; every index is shown with "
-        "the basis it used.",
-    ]
-
-
-_TABLE_ROW = re.compile(r"^\|(.+)\|\s*$")
-
-
-@dataclass(frozen=True)
-class SeriesBreaks:
-    table: pl.DataFrame
-    #: Paragraphs around the table, as written (the first says where the facts come from).
-    notes: tuple[str, ...]
-    #: Rows whose facts were not confirmed against a primary source ("(check)" in the file).
-    unconfirmed: int
-
-
-def series_breaks(path: Path = SERIES_BREAKS_FILE) -> SeriesBreaks:
-    """SERIES-BREAKS.md as a table plus its notes, so the page shows the same facts the
-    trend charts use and nobody keeps a second copy."""
-    text = path.read_text(encoding="utf-8")
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    paragraphs: list[list[str]] = [[]]
-    for line in text.splitlines():
-        stripped = line.strip()
-        match = _TABLE_ROW.match(stripped)
-        if match:
-            cells = [c.strip() for c in match.group(1).split("|")]
-            if all(set(c) <= {"-", ":", " "} for c in cells):
-                continue
-            if header is None:
-                header = [c.replace(" ", "_") for c in cells]
-            else:
-                rows.append(cells)
-        elif not stripped or stripped.startswith("#"):
-            paragraphs.append([])
-        else:
-            paragraphs[-1].append(stripped)
-    columns = header or ["year", "stage", "what_changed", "what_a_chart_must_do"]
-    table = pl.DataFrame(
-        [dict(zip(columns, row + [""] * (len(columns) - len(row)), strict=False)) for row in rows],
-        schema={c: pl.String for c in columns},
-    )
-    notes = tuple(" ".join(p) for p in paragraphs if p)
-    unconfirmed = sum(any("(check)" in cell for cell in row) for row in rows)
-    return SeriesBreaks(table, notes, unconfirmed)
-
-
-def lait_measures(store: Store) -> pl.DataFrame:
-    """The LAIT codes the app reads, with DfE's own description, polarity and source link."""
-    used = pl.DataFrame(
-        {
-            "lait_code": [c.code for c in LAIT_CODES],
-            "measure": [
-                MEASURES[c.measure].label if c.measure in MEASURES else c.measure
-                for c in LAIT_CODES
-            ],
-            "pupil_group": [
-                PUPIL_GROUP_LABELS.get(c.pupil_group, c.pupil_group) for c in LAIT_CODES
-            ],
-        }
-    )
-    dictionary = store.extra("measure_dictionary")
-    wanted = ["lait_code", "measure_label", "polarity", "description", "source_url"]
-    if dictionary.is_empty() or not set(wanted) <= set(dictionary.columns):
-        dictionary = pl.DataFrame(schema={c: pl.String for c in wanted})
-    dictionary = dictionary.select(wanted).unique("lait_code", keep="first", maintain_order=True)
-    return used.join(dictionary, on="lait_code", how="left").rename({"measure_label": "lait_label"})

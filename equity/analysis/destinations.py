@@ -14,9 +14,10 @@ from typing import Any, Final
 
 import polars as pl
 
+from equity import kinds
 from equity.store import Store
 
-DEST_KIND: Final = "ks4_destinations"
+DEST_KIND: Final = kinds.KS4_DESTINATIONS
 SUSTAINED: Final = "ks4_sustained_destination_pct"
 GROUPS: Final = ("all", "disadvantaged", "other")
 _KEY: Final = ["entity", "academic_year", "measure", "pupil_group"]

@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from equity import queries
+from equity import kinds, queries
 from equity.metrics.gaps import gap_table, group_mean
 from equity.schema import (
     ENGLAND_CODE,
@@ -123,20 +123,7 @@ def la_ranking(
     """
     del phase  # the measure fixes the key stage; kept so the cache key names the phase
     region = area_region(store, la_code)
-    members = queries.member_las(la_code)
-    role = (
-        pl.when(pl.col("entity") == ENGLAND_CODE)
-        .then(pl.lit("england"))
-        .when(pl.col("entity") == (region or ""))
-        .then(pl.lit("region"))
-        .when(pl.col("entity") == GM_MEAN_SERIES)
-        .then(pl.lit("gm_mean"))
-        .when(pl.col("entity").is_in(members) & pl.lit(la_code != GM_GROUP_CODE))
-        .then(pl.lit("selected"))
-        .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)))
-        .then(pl.lit("gm_la"))
-        .otherwise(pl.lit("other_la"))
-    )
+    role = queries.area_role(la_code, region, group_members="gm_la")
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
     return (
         _ranking_rows(store, year, measure, region)
@@ -225,7 +212,7 @@ def gap_trend(store: Store, la_code: str, phase: str, measure: str, group: str) 
 
 
 def performance_kind(phase: str) -> str:
-    return f"{PHASE_KEY_STAGE[phase]}_performance"
+    return kinds.PERFORMANCE_BY_STAGE[PHASE_KEY_STAGE[phase]]
 
 
 def school_years(store: Store, la_codes: tuple[str, ...], phase: str) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from equity import queries
+from equity import kinds, queries
 from equity.analysis.gaps import HAS_RESULT, performance_kind
 from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, HEADLINE_MEASURES, PHASE_KEY_STAGE
 from equity.store import Store
@@ -86,7 +86,7 @@ def find_school(store: Store, urn: str) -> dict[str, Any] | None:
     """Where a URN is known: name, LA and the key stages with loaded results (for notices)."""
     school = store.schools().filter(pl.col("urn") == urn)
     stages = (
-        store.results_of(["ks2_performance", "ks4_performance"])
+        store.results_of(kinds.PERFORMANCE)
         .filter((pl.col("entity") == urn) & (pl.col("entity_kind") == "school"))
         .select(pl.col("key_stage").unique().sort())
         .collect()["key_stage"]

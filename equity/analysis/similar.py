@@ -14,6 +14,7 @@ from typing import Final
 import polars as pl
 
 # The context table lives in similar_context; re-exported so callers keep one import.
+from equity import kinds as file_kinds
 from equity.analysis.similar_context import COLUMNS as COLUMNS
 from equity.analysis.similar_context import DEFAULT_FEATURES as DEFAULT_FEATURES
 from equity.analysis.similar_context import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
@@ -203,18 +204,21 @@ OUTCOMES: Final[dict[str, tuple[Outcome, ...]]] = {
             "dest",
             "Sustained education, apprenticeship or employment after KS4 (%, latest three "
             "cohorts pooled)",
-            "ks4_destinations",
+            file_kinds.KS4_DESTINATIONS,
             {"disadvantaged": "dest_dis", "other": "dest_other"},
             {"disadvantaged": "dest_n_dis", "other": "dest_n_other"},
             0,
         ),
         Outcome(
-            "a8_all", "Attainment 8, all pupils (provisional)", "ks4_provisional", {"all": "a8_all"}
+            "a8_all",
+            "Attainment 8, all pupils (provisional)",
+            file_kinds.KS4_PROVISIONAL,
+            {"all": "a8_all"},
         ),
         Outcome(
             "p8_all",
             "Progress 8, all pupils (provisional)",
-            "ks4_provisional",
+            file_kinds.KS4_PROVISIONAL,
             {"all": "p8_all"},
             decimals=2,
         ),
@@ -231,7 +235,7 @@ OUTCOMES: Final[dict[str, tuple[Outcome, ...]]] = {
         Outcome(
             "ks2_progress",
             "KS2 progress scores, all pupils",
-            "school_locations",
+            file_kinds.SCHOOL_LOCATIONS,
             {"reading": "read_prog", "writing": "writ_prog", "maths": "mat_prog"},
         ),
     ),
@@ -296,7 +300,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             "dest_dis",
             ("fsm6", "eal", "sen"),
             "dest_n_dis",
-            "ks4_destinations",
+            file_kinds.KS4_DESTINATIONS,
         ),
         OddsSpec(
             "a8_dis",
@@ -312,7 +316,7 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             "a8_all",
             ("fsm6", "eal", "sen"),
             "ks4_pupils",
-            "ks4_provisional",
+            file_kinds.KS4_PROVISIONAL,
         ),
     ),
     "primary": (

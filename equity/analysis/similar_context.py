@@ -24,6 +24,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds as file_kinds
 from equity.analysis import census as census_analysis
 from equity.analysis import destinations
 from equity.queries import CENSUS_TYPES
@@ -41,7 +42,7 @@ class Column:
 
 
 def _census(key: str, measure: str) -> Column:
-    return Column(key, "school_census", measure)
+    return Column(key, file_kinds.SCHOOL_CENSUS, measure)
 
 
 def _perf(key: str, measure: str, group: str = "all") -> Column:
@@ -68,19 +69,19 @@ COLUMNS: Final[dict[str, tuple[Column, ...]]] = {
         _perf("a8_other", "ks4_attainment8", "other"),
         _perf("p8_dis", "ks4_progress8", "disadvantaged"),
         _perf("p8_other", "ks4_progress8", "other"),
-        Column("a8_all", "ks4_provisional", "ks4_attainment8", "all"),
-        Column("p8_all", "ks4_provisional", "ks4_progress8", "all"),
-        Column("p8_lower", "ks4_provisional", "ks4_progress8_ci_lower", "all"),
-        Column("p8_upper", "ks4_provisional", "ks4_progress8_ci_upper", "all"),
-        Column("ks4_pupils", "ks4_provisional", "pupils", "all"),
+        Column("a8_all", file_kinds.KS4_PROVISIONAL, "ks4_attainment8", "all"),
+        Column("p8_all", file_kinds.KS4_PROVISIONAL, "ks4_progress8", "all"),
+        Column("p8_lower", file_kinds.KS4_PROVISIONAL, "ks4_progress8_ci_lower", "all"),
+        Column("p8_upper", file_kinds.KS4_PROVISIONAL, "ks4_progress8_ci_upper", "all"),
+        Column("ks4_pupils", file_kinds.KS4_PROVISIONAL, "pupils", "all"),
     ),
     "primary": (
         *_COMMON,
         _perf("rwm_dis", "ks2_rwm_expected_pct", "disadvantaged"),
         _perf("rwm_other", "ks2_rwm_expected_pct", "other"),
-        Column("read_prog", "school_locations", "ks2_reading_progress", "all"),
-        Column("writ_prog", "school_locations", "ks2_writing_progress", "all"),
-        Column("mat_prog", "school_locations", "ks2_maths_progress", "all"),
+        Column("read_prog", file_kinds.SCHOOL_LOCATIONS, "ks2_reading_progress", "all"),
+        Column("writ_prog", file_kinds.SCHOOL_LOCATIONS, "ks2_writing_progress", "all"),
+        Column("mat_prog", file_kinds.SCHOOL_LOCATIONS, "ks2_maths_progress", "all"),
     ),
 }
 
@@ -170,7 +171,7 @@ def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:
     years: dict[str, str] = {}
     for kind, available in found.iter_rows():
         wanted = sorted(y for y in available if y)
-        if kind == f"{stage}_performance":
+        if kind == file_kinds.PERFORMANCE_BY_STAGE[stage]:
             if year in wanted:
                 years["performance"] = year
         elif wanted:
@@ -220,15 +221,17 @@ def context_table(store: Store, phase: str, year: str, census_year: str | None =
     kinds = {c.kind for c in COLUMNS[phase]}
     years = {k: y for k, y in _kind_years(store, phase, year).items() if k in kinds}
     if census_year is not None and census_year in census_year_options(store):
-        years["school_census"] = census_year
+        years[file_kinds.SCHOOL_CENSUS] = census_year
     stage = "ks4" if phase == "secondary" else "ks2"
     wanted = []
     for column in COLUMNS[phase]:
-        kind = f"{stage}_performance" if column.kind == "performance" else column.kind
+        kind = (
+            file_kinds.PERFORMANCE_BY_STAGE[stage] if column.kind == "performance" else column.kind
+        )
         used = years.get(column.kind)
         if used is not None:
             wanted.append((column, kind, used))
-    frame = _universe(store, phase, years.get("school_census"))
+    frame = _universe(store, phase, years.get(file_kinds.SCHOOL_CENSUS))
     if wanted:
         keys = pl.DataFrame(
             {
@@ -274,7 +277,9 @@ def context_table(store: Store, phase: str, year: str, census_year: str | None =
     )
     if phase == "primary":
         frame = frame.join(
-            primary_kinds(store, frame, years.get("school_locations")), on="urn", how="left"
+            primary_kinds(store, frame, years.get(file_kinds.SCHOOL_LOCATIONS)),
+            on="urn",
+            how="left",
         )
     if phase == "secondary":
         pooled, span = _pooled_destinations(store)
@@ -283,7 +288,7 @@ def context_table(store: Store, phase: str, year: str, census_year: str | None =
             for c in ("dest_dis", "dest_other", "dest_n_dis", "dest_n_other")
         )
         if span:
-            years["ks4_destinations"] = span
+            years[file_kinds.KS4_DESTINATIONS] = span
     return Context(phase=phase, year=year, frame=frame.sort("urn"), years=years)
 
 

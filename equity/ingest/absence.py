@@ -15,6 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestResult
 from equity.ingest.cells import MeasureColumn
 from equity.ingest.dfe_common import (
@@ -58,12 +59,12 @@ def read_absence(path: Path, year_hint: str | None) -> IngestResult:
         "England rows (primary 4.0%, secondary 5.5%, special 10.1%) match DfE's 2018/19 "
         "release, not 2017/18's (primary 4.2%, special 10.2%)."
     )
-    return ingest_result(path, "school_absence", frame, results, None, notes)
+    return ingest_result(path, kinds.SCHOOL_ABSENCE, frame, results, None, notes)
 
 
 KINDS: list[FileKind] = [
     FileKind(
-        "school_absence",
+        kinds.SCHOOL_ABSENCE,
         "School absence: overall and persistent absence rates for every school",
         (".csv",),
         _detect_absence,

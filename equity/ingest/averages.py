@@ -11,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import MeasureColumn
 from equity.ingest.dfe_common import (
@@ -58,12 +59,12 @@ def read_averages(path: Path, year_hint: str | None) -> IngestResult:
     kept = frame.filter(pl.col("__reason").is_null())
     results = [melt(kept, _AVERAGE_COLUMNS, year, path.name)]
     notes.append(f"England averages for {year}: state-funded schools, final figures.")
-    return ingest_result(path, "national_averages", frame, results, None, notes)
+    return ingest_result(path, kinds.NATIONAL_AVERAGES, frame, results, None, notes)
 
 
 KINDS: list[FileKind] = [
     FileKind(
-        "national_averages",
+        kinds.NATIONAL_AVERAGES,
         "England's GCSE and A level averages (one row)",
         (".csv",),
         _detect_averages,

@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 import polars as pl
 
+from equity import kinds
 from equity.geo import bng_to_wgs84, looks_like_bng
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.schema import REJECTED_SCHEMA
@@ -171,7 +172,7 @@ def read_boundaries(path: Path, year_hint: str | None = None) -> IngestResult:
     origin = "reprojected from British National Grid" if is_bng else "already WGS84 lon/lat"
     result = IngestResult(
         source=path.name,
-        kind="boundaries",
+        kind=kinds.BOUNDARIES,
         rows_read=len(features),
         rows_stored=table.height,
         rejected=rejected_frame,
@@ -277,7 +278,7 @@ def _reproject(areas: list[_Area], is_bng: bool) -> tuple[pl.DataFrame, list[tup
 
 KINDS: list[FileKind] = [
     FileKind(
-        name="boundaries",
+        name=kinds.BOUNDARIES,
         description="GeoJSON area boundaries (ONS upper-tier authorities; BNG or WGS84)",
         suffixes=(".geojson", ".json"),
         detect=_detect,

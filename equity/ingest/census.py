@@ -36,6 +36,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestResult
 from equity.ingest.cells import MeasureColumn, count_expr, value_expr
 from equity.ingest.dfe_common import (
@@ -262,12 +263,12 @@ def read_census(path: Path, year_hint: str | None) -> IngestResult:
         )
         if unknown:
             notes.append(f"School types with no known phase (phase left blank): {unknown}.")
-    return ingest_result(path, "school_census", frame, results, schools, notes)
+    return ingest_result(path, kinds.SCHOOL_CENSUS, frame, results, schools, notes)
 
 
 KINDS: list[FileKind] = [
     FileKind(
-        "school_census",
+        kinds.SCHOOL_CENSUS,
         "School census (DfE performance tables): pupils, FSM, EAL and SEN for every school",
         (".csv",),
         _detect_census,

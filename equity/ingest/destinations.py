@@ -33,6 +33,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import MeasureColumn, value_expr
 from equity.ingest.dfe_common import (
@@ -183,13 +184,13 @@ def read_destinations(path: Path, year_hint: str | None) -> IngestResult:
         + (f" Earlier cohorts in the file: {', '.join(stored_earlier)}." if stored_earlier else "")
     )
     return ingest_result(
-        path, "ks4_destinations", frame, results, secondary_schools(kept, source), notes
+        path, kinds.KS4_DESTINATIONS, frame, results, secondary_schools(kept, source), notes
     )
 
 
 KINDS: list[FileKind] = [
     FileKind(
-        "ks4_destinations",
+        kinds.KS4_DESTINATIONS,
         "KS4 destination measures: sustained education or employment, by disadvantage",
         (".csv",),
         _detect_destinations,

@@ -10,7 +10,6 @@ Every data row is either stored or rejected with a reason, so
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import polars as pl
@@ -18,6 +17,7 @@ import polars as pl
 from equity.ingest.base import IngestError, IngestResult
 from equity.ingest.cells import MeasureColumn, cleaned, melt_measures
 from equity.ingest.csvfile import read_text_csv
+from equity.ingest.file_years import year_in_name
 from equity.schema import (
     ENGLAND_CODE,
     REJECTED_SCHEMA,
@@ -49,19 +49,6 @@ def read_upper(path: Path, required: set[str], kind: str) -> pl.DataFrame:
     return frame.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64))
 
 
-_NAME_YEAR = re.compile(r"(?<!\d)(\d{4})[-_/ ]?(\d{4}|\d{2})(?!\d)")
-
-
-def year_from_name(name: str) -> str | None:
-    """A year in the file's own name ("2018-19_...", "..._201819") outranks its folder's."""
-    for match in _NAME_YEAR.finditer(name):
-        try:
-            return parse_academic_year(f"{match.group(1)}-{match.group(2)}")
-        except ValueError:
-            continue
-    return None
-
-
 def file_year(path: Path, year_hint: str | None, meaning: str) -> tuple[str, list[str]]:
     """The file name's year, else the folder's: the name is the more specific of the two."""
     notes: list[str] = []
@@ -71,7 +58,7 @@ def file_year(path: Path, year_hint: str | None, meaning: str) -> tuple[str, lis
             hint = parse_academic_year(year_hint)
         except ValueError as exc:
             raise IngestError(f"{path.name}: the folder's year is unusable: {exc}") from exc
-    named = year_from_name(path.name)
+    named = year_in_name(path.name)
     if named and hint and named != hint:
         notes.append(f"The file name says {named} but its folder {hint}: the file name won.")
     year = named or hint

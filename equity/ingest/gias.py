@@ -23,6 +23,7 @@ from typing import Final
 import numpy as np
 import polars as pl
 
+from equity import kinds
 from equity.geo import bng_to_wgs84
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import MeasureColumn, count_expr, melt_measures, value_expr
@@ -235,7 +236,7 @@ def read_gias(path: Path, year_hint: str | None = None) -> IngestResult:
     results = _census_results(kept, path, year_hint, notes)
     result = IngestResult(
         source=path.name,
-        kind="gias",
+        kind=kinds.GIAS,
         rows_read=frame.height,
         rows_stored=kept.height,
         results=results,
@@ -299,7 +300,7 @@ def _census_results(
 
 KINDS: list[FileKind] = [
     FileKind(
-        name="gias",
+        name=kinds.GIAS,
         description="Get Information About Schools extract (school register with census figures)",
         suffixes=(".csv",),
         detect=_detect,

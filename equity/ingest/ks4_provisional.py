@@ -18,6 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import MeasureColumn
 from equity.ingest.dfe_common import (
@@ -93,13 +94,13 @@ def read_ks4_provisional(path: Path, year_hint: str | None) -> IngestResult:
         "ks4_progress8_ci_lower / ks4_progress8_ci_upper."
     )
     return ingest_result(
-        path, "ks4_provisional", frame, results, secondary_schools(kept, source), notes
+        path, kinds.KS4_PROVISIONAL, frame, results, secondary_schools(kept, source), notes
     )
 
 
 KINDS: list[FileKind] = [
     FileKind(
-        "ks4_provisional",
+        kinds.KS4_PROVISIONAL,
         "KS4 provisional results for every school, LA and England (slim 25-column file)",
         (".csv",),
         _detect_ks4_provisional,

@@ -2,7 +2,8 @@
 
 Three files travel together: the long panel (`bds_long_0.parquet`, one row per measure code,
 area and year), its data dictionary (labels, precision, year conventions) and a lookup from
-DfE's 3-digit LA codes to ONS codes. The panel is the only source with every LA's
+DfE's 3-digit LA codes to ONS codes (equity/ingest/lait_dictionary.py and lait_la_codes.py
+read those two; this module reads the panel). The panel is the only source with every LA's
 disadvantaged-vs-other gap over ten years, so it is read in full for the equity codes and
 its areas become the app's list of places.
 
@@ -22,13 +23,11 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import status_expr, value_expr
-from equity.ingest.csvfile import read_text_csv
-from equity.ingest.gias import mark_repeats
 from equity.schema import (
     AREAS_SCHEMA,
-    ENGLAND_CODE,
     REJECTED_SCHEMA,
     RESULTS_SCHEMA,
     PupilGroup,
@@ -117,25 +116,25 @@ REGIONS: Final[dict[str, tuple[str, str]]] = {
     "990": ("South West", "E12000009"),
 }
 ENGLAND_ONS: Final = "E92000001"
-_SUB_REGIONS: Final = {"987", "988"}  # halves of London, inside region 986
+SUB_REGIONS: Final = {"987", "988"}  # halves of London, inside region 986
 
 #: Spellings of a region, lower-cased, -> the region an LA belongs to (one of the nine).
 #: LAIT's LA rows say "Inner London" / "Outer London" and "Yorkshire and The Humber";
 #: mapping them to the region rows' names lets an LA be joined to its region.
 _PARENT_REGION: Final[dict[str, str]] = {
-    **{name.lower(): name for code, (name, _) in REGIONS.items() if code not in _SUB_REGIONS},
+    **{name.lower(): name for code, (name, _) in REGIONS.items() if code not in SUB_REGIONS},
     "inner london": "London",
     "outer london": "London",
     "london (inner)": "London",
     "london (outer)": "London",
 }
 #: Spellings of a region row's own name, lower-cased -> LAIT region code.
-_REGION_CODE_BY_NAME: Final[dict[str, str]] = {
+REGION_CODE_BY_NAME: Final[dict[str, str]] = {
     **{name.lower(): code for code, (name, _) in REGIONS.items()},
     "inner london": "987",
     "outer london": "988",
 }
-_REGION_CODE_BY_ONS: Final[dict[str, str]] = {ons: code for code, (_, ons) in REGIONS.items()}
+REGION_CODE_BY_ONS: Final[dict[str, str]] = {ons: code for code, (_, ons) in REGIONS.items()}
 
 
 def parent_region(name: pl.Expr) -> pl.Expr:
@@ -165,7 +164,7 @@ def _region_of_area(kind: pl.Expr, code: pl.Expr, region_text: pl.Expr) -> pl.Ex
     return (
         pl.when(kind == "la")
         .then(parent_region(region_text))
-        .when(code.is_in(list(_SUB_REGIONS)))
+        .when(code.is_in(list(SUB_REGIONS)))
         .then(pl.lit("London"))
         .otherwise(None)
     )
@@ -329,7 +328,7 @@ def read_panel(path: Path, year_hint: str | None = None) -> IngestResult:
         notes.append(f"mapped codes not in this file: {', '.join(absent)}")
     result = IngestResult(
         source=path.name,
-        kind="lait_panel",
+        kind=kinds.LAIT_PANEL,
         rows_read=frame.height,
         rows_stored=good.height,
         results=results,
@@ -341,256 +340,26 @@ def read_panel(path: Path, year_hint: str | None = None) -> IngestResult:
     return result
 
 
-# --------------------------------------------------------------------------- dictionary
-
-DICTIONARY_SCHEMA: Final[dict[str, pl.DataType]] = {
-    "lait_code": pl.String(),
-    "measure_label": pl.String(),
-    "topic": pl.String(),
-    "polarity": pl.String(),  # high | low | neutral, null when the dictionary says NA
-    "description": pl.String(),
-    "source_url": pl.String(),
-    "decimals": pl.Int64(),
-    "year_type": pl.String(),  # how `Years` is labelled: Academic Year, Annual - January, ...
-}
-_DICTIONARY_REQUIRED: Final = ("Measure_short", "Measure", "dps")
+# --------------------------------------------------------------------------- text
 
 
-def _text(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A text column with R's NA and blanks as null (the dictionary was written by R)."""
+def r_text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A text column with R's NA and blanks as null (LAIT's dictionary and LA code lookup
+    were written by R)."""
     if column not in frame.columns:
         return pl.lit(None, dtype=pl.String)
     stripped = pl.col(column).cast(pl.String).str.strip_chars()
     return pl.when(stripped.is_in(["", "NA"]) | stripped.is_null()).then(None).otherwise(stripped)
 
 
-def _is_dictionary(path: Path, header: list[str]) -> bool:
-    return path.suffix.lower() == ".csv" and set(_DICTIONARY_REQUIRED) <= set(header)
-
-
-def read_dictionary(path: Path, year_hint: str | None = None) -> IngestResult:
-    """The dictionary's labels, polarity, precision and sources, one row per LAIT code.
-
-    A code the dictionary defines twice is kept once (its first definition) so that joins
-    on the code cannot multiply rows; the repeats are rejected with a reason.
-    """
-    del year_hint
-    frame = read_text_csv(path)
-    missing = [c for c in _DICTIONARY_REQUIRED if c not in frame.columns]
-    if missing:
-        raise IngestError(f"{path.name}: not a LAIT data dictionary; missing columns {missing}")
-    polarity = _text(frame, "Polarity").str.to_lowercase()
-    table = frame.with_row_index("__row", offset=1).select(
-        pl.col("__row").cast(pl.Int64),
-        _text(frame, "Measure_short").alias("lait_code"),
-        _text(frame, "Measure").alias("measure_label"),
-        _text(frame, "Topic").alias("topic"),
-        pl.when(polarity.is_in(["high", "low"]))
-        .then(polarity)
-        .when(polarity == "-")
-        .then(pl.lit("neutral"))
-        .otherwise(None)
-        .alias("polarity"),
-        _text(frame, "Description").alias("description"),
-        _text(frame, "Hyperlink(s)").alias("source_url"),
-        _text(frame, "dps").cast(pl.Int64, strict=False).alias("decimals"),
-        _text(frame, "Year_Type").alias("year_type"),
-    )
-    table = mark_repeats(
-        table.with_columns(
-            pl.when(pl.col("lait_code").is_null())
-            .then(pl.lit("no measure code (Measure_short)"))
-            .otherwise(None)
-            .alias("__reason")
-        ),
-        "lait_code",
-        "measure code",
-    )
-    good = table.filter(pl.col("__reason").is_null())
-    rejected = table.filter(pl.col("__reason").is_not_null()).select(
-        pl.lit(path.name).alias("source"),
-        pl.col("__row").alias("row"),
-        pl.col("__reason").alias("reason"),
-    )
-    result = IngestResult(
-        source=path.name,
-        kind="lait_dictionary",
-        rows_read=table.height,
-        rows_stored=good.height,
-        rejected=rejected.cast(REJECTED_SCHEMA),  # type: ignore[arg-type]
-        extra={
-            "measure_dictionary": good.select(list(DICTIONARY_SCHEMA)).cast(
-                DICTIONARY_SCHEMA  # type: ignore[arg-type]
-            )
-        },
-        notes=["dps 'NA' is stored as null decimals: the precision was not stated."],
-    )
-    result.check_accounting()
-    return result
-
-
-# --------------------------------------------------------------------------- LA codes
-
-_LA_CODES_REQUIRED: Final = ("old_la_code", "new_la_code", "local_authority")
-_ONS_LA = r"^E(06|08|09|10)\d{6}$"
-#: ONS codes that ONS replaced while the area stayed the same education authority (same
-#: DfE code): boundary files from 2020 on use the new code, so it is stored to let
-#: boundaries join. Names confirmed against CTYUA_Dec2022_UK_BUC.geojson.
-ONS_RECODES: Final[dict[str, str]] = {
-    "E06000048": "E06000057",  # Northumberland, recoded 2013 (boundary tweak with Gateshead)
-    "E08000020": "E08000037",  # Gateshead, recoded 2013
-    "E10000002": "E06000060",  # Buckinghamshire, county -> unitary authority in April 2020
-}
-
-
-def _is_la_codes(path: Path, header: list[str]) -> bool:
-    return path.suffix.lower() == ".csv" and set(_LA_CODES_REQUIRED) <= set(header)
-
-
-def read_la_codes(path: Path, year_hint: str | None = None) -> IngestResult:
-    """DfE 3-digit LA codes with their ONS codes, plus the file's region and England rows.
-
-    The region rows carry only an ONS code and a name; they are matched to LAIT's region
-    codes (980-990) so that areas from both files meet on `la_code`.
-    """
-    del year_hint
-    frame = read_text_csv(path)
-    missing = [c for c in _LA_CODES_REQUIRED if c not in frame.columns]
-    if missing:
-        raise IngestError(f"{path.name}: not an LA code lookup; missing columns {missing}")
-    old = _text(frame, "old_la_code")
-    new = _text(frame, "new_la_code")
-    name = _text(frame, "local_authority")
-    region_name = _text(frame, "region")
-    region_ons = _text(frame, "region_code")
-    country_ons = _text(frame, "country_code")
-    region_code = pl.coalesce(
-        region_ons.replace_strict(_REGION_CODE_BY_ONS, default=None, return_dtype=pl.String),
-        region_name.str.to_lowercase().replace_strict(
-            _REGION_CODE_BY_NAME, default=None, return_dtype=pl.String
-        ),
-    )
-    table = frame.with_row_index("__row", offset=1).select(
-        pl.col("__row").cast(pl.Int64),
-        old.alias("old"),
-        new.alias("new"),
-        name.alias("name"),
-        region_name.alias("region_name"),
-        region_ons.alias("region_ons"),
-        region_code.alias("region_code"),
-        country_ons.alias("country_ons"),
-        _text(frame, "country").alias("country"),
-    )
-    is_la = pl.col("old").is_not_null()
-    is_region = ~is_la & pl.col("region_code").is_not_null()
-    is_england = ~is_la & pl.col("region_ons").is_null() & (pl.col("country_ons") == ENGLAND_ONS)
-    la_code = (
-        pl.when(is_la)
-        .then(pl.col("old"))
-        .when(is_region)
-        .then(pl.col("region_code"))
-        .when(is_england)
-        .then(pl.lit(ENGLAND_CODE))
-    )
-    table = table.with_columns(la_code.alias("la_code"))
-    reason = (
-        pl.when(is_la & ~pl.col("old").str.contains(r"^\d{3}$"))
-        .then(pl.lit("old_la_code '") + pl.col("old") + pl.lit("' is not a 3-digit DfE code"))
-        .when(is_la & ~pl.col("new").fill_null("").str.contains(_ONS_LA))
-        .then(
-            pl.lit("new_la_code '")
-            + pl.col("new").fill_null("")
-            + pl.lit("' is not an ONS upper-tier LA code (E06/E08/E09/E10)")
-        )
-        .when(is_la & pl.col("name").is_null())
-        .then(pl.lit("no local_authority name"))
-        .when(pl.col("la_code").is_null())
-        .then(pl.lit("neither an LA (old_la_code) nor a region or England summary row"))
-        .otherwise(None)
-    )
-    table = mark_repeats(table.with_columns(reason.alias("__reason")), "la_code", "code")
-    good = table.filter(pl.col("__reason").is_null())
-    region_names = {code: name for code, (name, _) in REGIONS.items()}
-    areas = good.select(
-        pl.col("la_code"),
-        pl.when(is_la)
-        .then(pl.col("new").replace(ONS_RECODES))
-        .when(is_region)
-        .then(pl.col("region_code").replace_strict({c: o for c, (_, o) in REGIONS.items()}))
-        .otherwise(pl.lit(ENGLAND_ONS))
-        .alias("ons_code"),
-        pl.when(is_la)
-        .then(pl.col("name"))
-        .when(is_region)
-        .then(pl.col("region_code").replace_strict(region_names))
-        .otherwise(pl.coalesce(pl.col("country"), pl.lit("England")))
-        .alias("name"),
-        pl.when(is_la)
-        .then(pl.lit("la"))
-        .when(is_region)
-        .then(pl.lit("region"))
-        .otherwise(pl.lit("england"))
-        .alias("kind"),
-        pl.when(is_la)
-        .then(parent_region(pl.col("region_name")))
-        .when(pl.col("region_code").is_in(list(_SUB_REGIONS)))
-        .then(pl.lit("London"))
-        .otherwise(None)
-        .alias("region"),
-    ).cast(AREAS_SCHEMA)  # type: ignore[arg-type]
-    rejected = table.filter(pl.col("__reason").is_not_null()).select(
-        pl.lit(path.name).alias("source"),
-        pl.col("__row").alias("row"),
-        pl.col("__reason").alias("reason"),
-    )
-    notes = [
-        "Region rows are matched to LAIT's region codes (980-990) by ONS code; an LA's "
-        "region is one of the nine English regions (Inner/Outer London -> London)."
-    ]
-    recoded = good.filter(pl.col("new").is_in(list(ONS_RECODES)))
-    if recoded.height:
-        notes.append(
-            "outdated ONS codes replaced by their current codes (same authority): "
-            + ", ".join(
-                f"{name} {code} -> {ONS_RECODES[code]}"
-                for name, code in recoded.select("name", "new").iter_rows()
-            )
-        )
-    result = IngestResult(
-        source=path.name,
-        kind="la_codes",
-        rows_read=table.height,
-        rows_stored=good.height,
-        areas=areas,
-        rejected=rejected.cast(REJECTED_SCHEMA),  # type: ignore[arg-type]
-        notes=notes,
-    )
-    result.check_accounting()
-    return result
-
-
 KINDS: list[FileKind] = [
     FileKind(
-        name="lait_panel",
+        name=kinds.LAIT_PANEL,
         description="DfE Local Authority Interactive Tool panel (LA, region, England; long form)",
         suffixes=(".parquet",),
         detect=_is_parquet_panel,
         read=read_panel,
     ),
-    FileKind(
-        name="lait_dictionary",
-        description="LAIT data dictionary: measure labels, polarity, precision, sources",
-        suffixes=(".csv",),
-        detect=_is_dictionary,
-        read=read_dictionary,
-    ),
-    FileKind(
-        name="la_codes",
-        description="DfE 3-digit LA codes with ONS codes and regions",
-        suffixes=(".csv",),
-        detect=_is_la_codes,
-        read=read_la_codes,
-    ),
 ]
 
-__all__ = ["KINDS", "LAIT_CODES", "REGIONS", "read_dictionary", "read_la_codes", "read_panel"]
+__all__ = ["KINDS", "LAIT_CODES", "REGIONS", "r_text", "read_panel"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestResult
 from equity.ingest.cells import MeasureColumn, value_expr
 from equity.ingest.dfe_common import (
@@ -95,12 +96,12 @@ def read_locations(path: Path, year_hint: str | None) -> IngestResult:
         f"the census, by URN. Its results are final figures with source '{source}', apart "
         "from any provisional ones; KS5 value-added columns are not stored."
     )
-    return ingest_result(path, "school_locations", frame, results, schools, notes)
+    return ingest_result(path, kinds.SCHOOL_LOCATIONS, frame, results, schools, notes)
 
 
 KINDS: list[FileKind] = [
     FileKind(
-        "school_locations",
+        kinds.SCHOOL_LOCATIONS,
         "School list with coordinates and headline results (trimmed KS2/KS4/KS5 files)",
         (".csv",),
         _detect_locations,

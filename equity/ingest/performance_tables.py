@@ -1,4 +1,4 @@
-"""DfE "Compare school performance" downloads: KS2 and KS4 final results and their dictionaries.
+"""DfE "Compare school performance" downloads: KS2 and KS4 final results.
 
 These files are the only place school-level results come split by disadvantage, so they carry
 the equity story for schools. One reader serves any LA, an all-England download and any year
@@ -42,14 +42,16 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
-from equity.ingest.cells import MeasureColumn, count_expr, melt_measures
-from equity.ingest.csvfile import open_text_csv, read_text_csv
+from equity.ingest.cells import count_expr, melt_measures
+from equity.ingest.csvfile import open_text_csv
+from equity.ingest.file_years import year_in_name
+from equity.ingest.performance_measures import measure_columns
 from equity.schema import (
     ENGLAND_CODE,
     REJECTED_SCHEMA,
     SCHOOLS_SCHEMA,
-    empty_frame,
     parse_academic_year,
 )
 
@@ -68,118 +70,6 @@ _SPECIAL_RECTYPE: Final = "2"
 
 #: Cohort column per key stage: used to check which England row is the state-funded one.
 _COHORT: Final[dict[str, str]] = {"ks2": "TELIG", "ks4": "TPUP"}
-
-# --------------------------------------------------------------------------- measures
-
-# (pupil group, column suffix as DfE writes it, cohort-count column) per key stage. Upper
-# case throughout: headers are matched case-insensitively.
-_KS2_GROUPS: Final = (
-    ("all", "", "TELIG"),
-    ("disadvantaged", "_FSM6CLA1A", "TFSM6CLA1A"),
-    ("other", "_NOTFSM6CLA1A", "TNOTFSM6CLA1A"),
-    ("boys", "_B", "BELIG"),
-    ("girls", "_G", "GELIG"),
-    ("eal", "_EAL", "TEALGRP2"),
-    ("low_prior", "_L", "TKS1GROUP_L"),
-    ("middle_prior", "_M", "TKS1GROUP_M"),
-    ("high_prior", "_H", "TKS1GROUP_H"),
-)
-_KS4_GROUPS: Final = (
-    ("all", "", "TPUP"),
-    ("disadvantaged", "_FSM6CLA1A", "TFSM6CLA1A"),
-    ("other", "_NFSM6CLA1A", "TNOTFSM6CLA1A"),
-    ("boys", "_BOYS", "BPUP"),
-    ("girls", "_GIRLS", "GPUP"),
-    ("eal", "_EAL", "TEALGRP2"),
-    ("low_prior", "_LO", "TPRIORLO"),
-    ("middle_prior", "_AV", "TPRIORAV"),
-    ("high_prior", "_HI", "TPRIORHI"),
-)
-
-# KS4 basics (English and maths) columns do not follow the suffix pattern.
-_KS4_BASICS: Final[dict[str, tuple[str, ...]]] = {
-    grade: (
-        f"PTL2BASICS_{grade}",
-        f"PTFSM6CLA1ABASICS_{grade}",
-        f"PTNOTFSM6CLA1ABASICS_{grade}",
-        f"PBL2BASICS_{grade}",
-        f"PGL2BASICS_{grade}",
-        f"PTL2BASICSEAL_{grade}",
-        f"PTBASICSLO_{grade}",
-        f"PTBASICSAV_{grade}",
-        f"PTBASICSHI_{grade}",
-    )
-    for grade in ("94", "95")
-}
-
-
-def _ks2_candidates() -> list[tuple[str, str, str, str | None]]:
-    """(column, measure, group, pupils column) for KS2, upper-cased."""
-    out: list[tuple[str, str, str, str | None]] = []
-    for group, suffix, count in _KS2_GROUPS:
-        out.append((f"PTRWM_EXP{suffix}", "ks2_rwm_expected_pct", group, count))
-        out.append((f"PTRWM_HIGH{suffix}", "ks2_rwm_higher_pct", group, count))
-        for prefix, measure in (
-            ("READPROG", "ks2_reading_progress"),
-            ("WRITPROG", "ks2_writing_progress"),
-            ("MATPROG", "ks2_maths_progress"),
-        ):
-            out.append((f"{prefix}{suffix}", measure, group, count))
-        out.append((count, "pupils", group, count))
-    out += [
-        ("PTFSM6CLA1A", "pct_disadvantaged", "all", "TELIG"),
-        ("PTEALGRP2", "pct_eal", "all", "TELIG"),
-        ("PSENELEK", "pct_sen", "all", "TELIG"),
-    ]
-    return out
-
-
-def _ks4_candidates() -> list[tuple[str, str, str, str | None]]:
-    """(column, measure, group, pupils column) for KS4, upper-cased."""
-    out: list[tuple[str, str, str, str | None]] = []
-    for index, (group, suffix, count) in enumerate(_KS4_GROUPS):
-        out.append((f"ATT8SCR{suffix}", "ks4_attainment8", group, count))
-        out.append((f"P8MEA{suffix}", "ks4_progress8", group, f"P8PUP{suffix}"))
-        out.append((_KS4_BASICS["94"][index], "ks4_basics_94_pct", group, count))
-        out.append((_KS4_BASICS["95"][index], "ks4_basics_95_pct", group, count))
-        out.append((f"EBACCAPS{suffix}", "ks4_ebacc_aps", group, count))
-        out.append((count, "pupils", group, count))
-    out += [
-        ("KS2APS", "ks4_prior_attainment", "all", "TPUP"),
-        ("PTFSM6CLA1A", "pct_disadvantaged", "all", "TPUP"),
-        ("PTEALGRP2", "pct_eal", "all", "TPUP"),
-        ("PSEN_ALL", "pct_sen", "all", "TPUP"),
-    ]
-    return out
-
-
-CANDIDATES: Final[dict[str, list[tuple[str, str, str, str | None]]]] = {
-    "ks2": _ks2_candidates(),
-    "ks4": _ks4_candidates(),
-}
-
-
-def measure_columns(columns: list[str], key_stage: str) -> list[MeasureColumn]:
-    """The measure columns this file has, spelt as the file spells them."""
-    lookup: dict[str, str] = {}
-    for column in columns:
-        lookup.setdefault(column.upper(), column)
-    specs = []
-    for column, measure, group, pupils in CANDIDATES[key_stage]:
-        actual = lookup.get(column)
-        if actual is None:
-            continue
-        specs.append(
-            MeasureColumn(
-                column=actual,
-                measure=measure,
-                pupil_group=group,
-                key_stage=key_stage,
-                pupils_column=lookup.get(pupils) if pupils else None,
-            )
-        )
-    return specs
-
 
 # --------------------------------------------------------------------------- school types
 
@@ -247,64 +137,13 @@ def is_ks4_final(header: list[str]) -> bool:
     )
 
 
-_META_FIELD_HEADERS: Final = ("FIELD NAME", "METAFILE HEADING", "FIELD", "VARIABLE", "COLUMN NAME")
-_META_LABEL_HEADERS: Final = (
-    "LABEL/DESCRIPTION",
-    "METAFILE DESCRIPTION",
-    "DESCRIPTION",
-    "LABEL",
-)
-
-
-def _pick(header: list[str], wanted: tuple[str, ...]) -> str | None:
-    by_upper = {h.strip().upper(): h for h in header}
-    for name in wanted:
-        if name in by_upper:
-            return by_upper[name]
-    return None
-
-
-def _meta_key_stage(fields: set[str]) -> str | None:
-    if "RECTYPE" not in fields:
-        return None
-    if "PTRWM_EXP" in fields:
-        return "ks2"
-    if "ATT8SCR" in fields:
-        return "ks4"
-    return None
-
-
-def _detect_meta(path: Path, header: list[str]) -> bool:
-    field = _pick(header, _META_FIELD_HEADERS)
-    if field is None or _pick(header, _META_LABEL_HEADERS) is None:
-        return False
-    try:
-        frame = read_text_csv(path)
-    except IngestError:
-        return False
-    if field not in frame.columns:
-        return False
-    fields = set(frame[field].drop_nulls().str.strip_chars().str.to_uppercase().to_list())
-    return _meta_key_stage(fields) is not None
-
-
 # --------------------------------------------------------------------------- year
 
-_YEAR_IN_NAME: Final = re.compile(r"(?<!\d)(20\d{2})[-_]?(20\d{2}|\d{2})(?!\d)")
 _PRIOR_YEAR_COLUMN: Final = re.compile(r"^(?:ATT8SCR|PTRWM_EXP|TELIG)_(\d{2})$", re.IGNORECASE)
 
 
-def year_from_name(name: str) -> str | None:
-    for match in _YEAR_IN_NAME.finditer(name):
-        try:
-            return parse_academic_year(f"{match.group(1)}-{match.group(2)}")
-        except ValueError:
-            continue
-    return None
-
-
 def academic_year_for(path: Path, year_hint: str | None) -> str:
-    from_name = year_from_name(path.name)
+    from_name = year_in_name(path.name)
     if from_name:
         return from_name
     if year_hint:
@@ -473,7 +312,7 @@ _INFO_COLUMNS: Final = ("RECTYPE", "URN", "LEA", "SCHNAME", "NFTYPE", "PCODE", "
 
 def read_performance(path: Path, year_hint: str | None, key_stage: str) -> IngestResult:
     source = path.name
-    kind_name = f"{key_stage}_performance"
+    kind_name = kinds.PERFORMANCE_BY_STAGE[key_stage]
     csv_file = open_text_csv(path)
     upper = {c.upper(): c for c in csv_file.header}
     missing = [c for c in ("RECTYPE", "URN", "LEA") if c not in upper]
@@ -566,77 +405,19 @@ def read_ks4(path: Path, year_hint: str | None) -> IngestResult:
     return read_performance(path, year_hint, "ks4")
 
 
-def read_meta(path: Path, year_hint: str | None) -> IngestResult:
-    """A column dictionary: kept whole so pages can show DfE's own label for a column."""
-    source = path.name
-    frame = read_text_csv(path)
-    field = _pick(frame.columns, _META_FIELD_HEADERS)
-    label = _pick(frame.columns, _META_LABEL_HEADERS)
-    if field is None or label is None:
-        raise IngestError(f"{source}: not a DfE column dictionary (no field name/label columns)")
-    names = pl.col(field).cast(pl.String).str.strip_chars()
-    fields = set(frame.select(names.str.to_uppercase()).to_series().drop_nulls().to_list())
-    key_stage = _meta_key_stage(fields)
-    if key_stage is None:
-        raise IngestError(f"{source}: not a KS2 or KS4 performance-table column dictionary")
-    year = year_from_name(source)
-    if year is None and year_hint:
-        try:
-            year = parse_academic_year(year_hint)
-        except ValueError:
-            year = None
-    marked = frame.with_columns(
-        pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias("__row"),
-        pl.when(names == "").then(None).otherwise(names).alias("__column"),
-    )
-    rejected = (
-        marked.filter(pl.col("__column").is_null())
-        .select(
-            pl.lit(source).alias("source"),
-            pl.col("__row").alias("row"),
-            pl.lit("dictionary row with no column name").alias("reason"),
-        )
-        .cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
-    )
-    dictionary = marked.filter(pl.col("__column").is_not_null()).select(
-        pl.lit(key_stage).alias("key_stage"),
-        pl.col("__column").alias("column"),
-        pl.col(label).cast(pl.String).str.strip_chars().alias("label"),
-        pl.lit(year, dtype=pl.String).alias("academic_year"),
-        pl.lit(source).alias("source"),
-    )
-    result = IngestResult(
-        source=source,
-        kind="performance_meta",
-        rows_read=frame.height,
-        rows_stored=dictionary.height,
-        rejected=rejected if rejected.height else empty_frame(REJECTED_SCHEMA),
-        extra={"column_dictionary": dictionary},
-    )
-    result.check_accounting()
-    return result
-
-
 KINDS: list[FileKind] = [
     FileKind(
-        name="ks2_performance",
+        name=kinds.KS2_PERFORMANCE,
         description="DfE school performance tables, key stage 2 final results (*_ks2final.csv)",
         suffixes=(".csv",),
         detect=lambda path, header: is_ks2_final(header),
         read=read_ks2,
     ),
     FileKind(
-        name="ks4_performance",
+        name=kinds.KS4_PERFORMANCE,
         description="DfE school performance tables, key stage 4 final results (*_ks4final.csv)",
         suffixes=(".csv",),
         detect=lambda path, header: is_ks4_final(header),
         read=read_ks4,
-    ),
-    FileKind(
-        name="performance_meta",
-        description="DfE performance tables column dictionary (ks2_meta / ks4_meta)",
-        suffixes=(".csv",),
-        detect=_detect_meta,
-        read=read_meta,
     ),
 ]

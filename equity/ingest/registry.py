@@ -1,4 +1,7 @@
-"""The one list of file kinds the ingest knows. Adding a DfE format = one module + one line.
+"""The one list of readers the ingest knows: which module reads which kind of file.
+
+Adding a DfE format = its module + one line here + one `Kind` line in the catalogue
+(equity/kinds.py), which says what the kind is; every reader's kind must be catalogued.
 
 Detection looks at the header (and for some kinds the first rows), never only at the name,
 so a renamed download is still recognised and a foreign CSV is refused with a reason.
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from equity import kinds as catalogue
 from equity.ingest import (
     absence,
     averages,
@@ -22,16 +26,31 @@ from equity.ingest import (
     gias,
     ks4_provisional,
     lait,
+    lait_dictionary,
+    lait_la_codes,
     locations,
+    performance_meta,
     performance_tables,
     trafford,
 )
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.csvfile import TruncatedRow, binary_problem, read_header, truncated_rows
+from equity.ingest.file_years import year_in_name
 from equity.schema import REJECTED_SCHEMA
 
-KINDS: tuple[FileKind, ...] = (
+
+def catalogued(readers: tuple[FileKind, ...]) -> tuple[FileKind, ...]:
+    """The readers, once each has its line in the catalogue: a kind the catalogue lacks would
+    reach the Data page with no label, level or publisher, so it fails here, at import."""
+    missing = [reader.name for reader in readers if reader.name not in catalogue.KINDS]
+    if missing:
+        raise RuntimeError(f"file kinds missing from equity/kinds.py: {', '.join(missing)}")
+    return readers
+
+
+KINDS: tuple[FileKind, ...] = catalogued((
     *performance_tables.KINDS,
+    *performance_meta.KINDS,
     *census.KINDS,
     *ks4_provisional.KINDS,
     *destinations.KINDS,
@@ -39,27 +58,15 @@ KINDS: tuple[FileKind, ...] = (
     *locations.KINDS,
     *averages.KINDS,
     *lait.KINDS,
+    *lait_dictionary.KINDS,
+    *lait_la_codes.KINDS,
     *gias.KINDS,
     *trafford.KINDS,
     *boundaries.KINDS,
-)
+))  # fmt: skip
 
 #: Files that ship beside the data but are not data (kept out of the "unusable" list).
 IGNORED_NAMES = re.compile(r"(?i)^(readme|sources|series-breaks|licen[cs]e)[^/]*$|\.topo\.json$")
-
-_YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d{2})[-_]?(20\d{2}|\d{2})(?!\d)")
-
-
-def year_in_name(name: str) -> str | None:
-    """The academic year a file or folder name writes (2018-2019, 2018-19, 201819), if any."""
-    from equity.schema import parse_academic_year
-
-    for match in _YEAR_IN_NAME.finditer(name):
-        try:
-            return parse_academic_year(f"{match.group(1)}-{match.group(2)}")
-        except ValueError:
-            continue
-    return None
 
 
 def year_hint_for(path: Path) -> str | None:

@@ -20,7 +20,8 @@ from typing import Final
 import polars as pl
 
 from equity.ingest.base import IngestError, IngestResult, first_line
-from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for, year_in_name
+from equity.ingest.file_years import year_in_name
+from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for
 from equity.store_layout import SCRATCH
 from equity.store_writer import Transaction, transaction
 

@@ -12,6 +12,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import kinds
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.cells import count_expr, status_expr, value_expr
 from equity.ingest.csvfile import read_text_csv
@@ -230,7 +231,7 @@ def read_school_list(path: Path, year_hint: str | None = None) -> IngestResult:
     results = pl.concat(parts, how="vertical").cast(RESULTS_SCHEMA)  # type: ignore[arg-type]
     result = IngestResult(
         source=path.name,
-        kind="school_list",
+        kind=kinds.SCHOOL_LIST,
         rows_read=frame.height,
         rows_stored=kept.height,
         results=results,
@@ -353,7 +354,7 @@ def read_themes(path: Path, year_hint: str | None = None) -> IngestResult:
         )
     result = IngestResult(
         source=path.name,
-        kind="area_themes",
+        kind=kinds.AREA_THEMES,
         rows_read=frame.height,
         rows_stored=kept.height,
         rejected=_rejections(frame, path.name),
@@ -366,14 +367,14 @@ def read_themes(path: Path, year_hint: str | None = None) -> IngestResult:
 
 KINDS: list[FileKind] = [
     FileKind(
-        name="school_list",
+        name=kinds.SCHOOL_LIST,
         description="Trafford Data Lab school list (URN, type, % FSM, lon/lat)",
         suffixes=(".csv",),
         detect=_is_school_list,
         read=read_school_list,
     ),
     FileKind(
-        name="area_themes",
+        name=kinds.AREA_THEMES,
         description="Trafford Data Lab themes table: LA vs statistical neighbours vs England",
         suffixes=(".csv",),
         detect=_is_themes,

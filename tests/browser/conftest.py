@@ -17,7 +17,6 @@ pending elements show `[data-testid="stSkeleton"]`; the page content sits in
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import os
 import re
@@ -37,6 +36,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from benchmarks.pages import Page as AppPage
+from benchmarks.pages import app_pages
 from tests.browser.chromium import launch_browser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,58 +62,7 @@ CHART_SELECTOR = ", ".join(
 # --------------------------------------------------------------------------- pages
 
 
-@dataclass(frozen=True)
-class AppPage:
-    """One entry of app.PAGES and the URL path Streamlit serves it at."""
-
-    path: str
-    title: str
-    section: str
-    default: bool
-
-    @property
-    def stem(self) -> str:
-        return Path(self.path).stem
-
-    @property
-    def url_path(self) -> str:
-        """Streamlit's url_path is the file name without suffix; the default page is '/'."""
-        return "" if self.default else self.stem
-
-
-def app_pages() -> list[AppPage]:
-    """Every page in app.py's PAGES literal, read with ast (importing app.py runs the app)."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    literal: Any = None
-    for node in tree.body:
-        target = None
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target, value = node.target.id, node.value
-        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            target, value = node.targets[0].id, node.value
-        if target == "PAGES" and value is not None:
-            literal = ast.literal_eval(value)
-    if not isinstance(literal, dict):
-        raise AssertionError("app.py no longer defines PAGES as a literal dict")
-    pages = [
-        AppPage(path, title, section, False)
-        for section, entries in literal.items()
-        for path, title, _icon in entries
-    ]
-    # The default page: app.py passes st.Page(..., default=(path == "<file>")); Streamlit's
-    # own default, when none is marked, is the first page.
-    marked = {
-        node.value.comparators[0].value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.keyword)
-        and node.arg == "default"
-        and isinstance(node.value, ast.Compare)
-        and isinstance(node.value.comparators[0], ast.Constant)
-    }
-    default = next((p for p in pages if p.path in marked), pages[0])
-    return [AppPage(p.path, p.title, p.section, p is default) for p in pages]
-
-
+# One entry of app.PAGES: `AppPage`, read by benchmarks/pages.py (the one reader of PAGES).
 PAGE_LIST = app_pages()
 PAGE_IDS = [p.stem for p in PAGE_LIST]
 

@@ -183,7 +183,7 @@ def test_slope_is_least_squares_mb_per_session() -> None:
 
 def test_every_router_page_is_benchmarked(tmp_path: Path) -> None:
     pages = app_pages()
-    assert pages[0] == Page("pages/overview.py", "Overview", "Explore")
+    assert pages[0] == Page("pages/overview.py", "Overview", "Explore", default=True)
     assert pages[0].url_path == ""
     assert all(p.url_path == Path(p.path).stem for p in pages[1:])
     app = tmp_path / "app.py"
@@ -192,6 +192,8 @@ def test_every_router_page_is_benchmarked(tmp_path: Path) -> None:
         "raise SystemExit('never imported')\n"
     )
     assert [p.path for p in app_pages(app)] == ["pages/a.py", "pages/b.py"]
+    # No page marked default=: Streamlit opens the first at "/".
+    assert [p.url_path for p in app_pages(app)] == ["", "b"]
 
 
 def test_each_page_gets_its_own_las() -> None:

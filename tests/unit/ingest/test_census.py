@@ -9,9 +9,6 @@ import polars as pl
 import pytest
 
 from equity.ingest import census as census_kind
-from equity.ingest import (
-    dfe_common,
-)
 from equity.ingest.base import IngestError, IngestResult
 from equity.schema import (
     GREATER_MANCHESTER,
@@ -141,8 +138,6 @@ def test_year_from_the_file_name_beats_a_missing_or_other_hint(tiny: Path, tmp_p
     result = read(named, "2018-19")
     assert result.academic_years == ["2017/18"]
     assert any("file name" in note for note in result.notes)
-    assert dfe_common.year_from_name("england_census_201819.csv") == "2018/19"
-    assert dfe_common.year_from_name("england_census_850.csv") is None
 
 
 def test_excel_resaved_census_still_reads(tiny: Path, tmp_path: Path) -> None:

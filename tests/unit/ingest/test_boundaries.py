@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from equity.ingest import boundaries, lait
+from equity.ingest import boundaries, lait_la_codes
 from equity.ingest.base import IngestError, IngestResult
 
 KIND = boundaries.KINDS[0]
@@ -92,7 +92,7 @@ def test_trafford_file(trafford_wgs84: IngestResult) -> None:
 
 
 def test_boundaries_join_to_la_codes(sources: Path, ctyua: IngestResult) -> None:
-    areas = lait.read_la_codes(sources / "lait" / "la_codes.csv").areas
+    areas = lait_la_codes.read_la_codes(sources / "lait" / "la_codes.csv").areas
     joined = ctyua.extra["boundaries"].join(areas, on="ons_code", how="anti")
     # Not in the 2019-era lookup: Isles of Scilly and the 2021 Northamptonshire unitaries.
     assert set(joined["ons_code"]) == {"E06000053", "E06000061", "E06000062"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from equity.ingest import lait, trafford
+from equity.ingest import lait, lait_la_codes, trafford
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.csvfile import read_header
 from equity.schema import SCHOOLS_SCHEMA
@@ -125,7 +125,7 @@ def test_tiny_list(test_data: Path) -> None:
 
 def test_themes_real_files_agree_with_lait(sources: Path) -> None:
     panel = lait.read_panel(sources / "lait" / "bds_long_0.parquet").results
-    codes = lait.read_la_codes(sources / "lait" / "la_codes.csv").areas
+    codes = lait_la_codes.read_la_codes(sources / "lait" / "la_codes.csv").areas
     for name, measure in (
         ("themes_expected_standard_ks2.csv", "ks2_rwm_expected_pct"),
         ("themes_progress_8_score.csv", "ks4_progress8"),

@@ -8,9 +8,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from equity.ingest import lait
+from equity.ingest import lait, lait_dictionary
 from equity.ingest.base import FileKind, IngestError, IngestResult
-from equity.ingest.csvfile import read_header
 from equity.schema import AREAS_SCHEMA, REJECTED_SCHEMA, RESULTS_SCHEMA
 
 
@@ -21,7 +20,7 @@ def panel(sources: Path) -> IngestResult:
 
 @pytest.fixture(scope="module")
 def dictionary(sources: Path) -> pl.DataFrame:
-    return lait.read_dictionary(sources / "lait" / "lait_data_dictionary.csv").extra[
+    return lait_dictionary.read_dictionary(sources / "lait" / "lait_data_dictionary.csv").extra[
         "measure_dictionary"
     ]
 
@@ -38,7 +37,7 @@ def _value(results: pl.DataFrame, entity: str, year: str, measure: str, group: s
 
 
 def _kind(name: str) -> FileKind:
-    return next(k for k in lait.KINDS if k.name == name)
+    return next(k for k in (*lait.KINDS, *lait_dictionary.KINDS) if k.name == name)
 
 
 # --------------------------------------------------------------------------- real panel
@@ -218,110 +217,6 @@ def test_panel_detection_and_errors(tmp_path: Path, test_data: Path) -> None:
 
 
 # --------------------------------------------------------------------------- dictionary
-
-
-def test_real_dictionary(sources: Path, dictionary: pl.DataFrame) -> None:
-    path = sources / "lait" / "lait_data_dictionary.csv"
-    assert [k.name for k in lait.KINDS if k.detect(path, read_header(path))] == ["lait_dictionary"]
-    result = lait.read_dictionary(path)
-    result.check_accounting()
-    assert (result.rows_read, result.rows_stored, result.rejected.height) == (448, 434, 14)
-    assert dictionary["lait_code"].is_unique().all()
-    row = dictionary.filter(pl.col("lait_code") == "DAP_KS4_Prog8").row(0, named=True)
-    assert row["decimals"] == 2 and row["polarity"] == "high" and row["topic"] == "Key Stage 4"
-    assert row["source_url"].startswith("https://")
-    assert dictionary.filter(pl.col("lait_code") == "PriFSM")["decimals"].to_list() == [None]
-    assert dictionary["description"].str.contains("\n").any()  # multi-line cells survive
-
-
-def test_tiny_dictionary(test_data: Path) -> None:
-    result = lait.read_dictionary(test_data / "lait" / "lait_dictionary_tiny.csv")
-    result.check_accounting()
-    assert (result.rows_read, result.rows_stored) == (5, 3)
-    assert dict(result.rejected.select("row", "reason").iter_rows()) == {
-        4: "repeats measure code PriFSM (first kept)",
-        5: "no measure code (Measure_short)",
-    }
-    table = {r["lait_code"]: r for r in result.extra["measure_dictionary"].iter_rows(named=True)}
-    assert table["DAP_KS4_ATT8"]["description"] == (
-        "Attainment 8 for disadvantaged pupils.\n\n"
-        "Disadvantaged pupils: FSM in the last six years, or looked after."
-    )
-    assert table["DAP_KS4_ATT8"]["decimals"] is None
-    assert table["DAP_KS4_Prog8"]["decimals"] == 2
-    assert table["PriFSM"]["polarity"] == "neutral"  # "-" in the dictionary
-    assert table["PriFSM"]["source_url"] is None  # R's NA
-    assert table["PriFSM"]["year_type"] == "Annual - January"
-
-
-# --------------------------------------------------------------------------- LA codes
-
-
-def test_real_la_codes(sources: Path, panel: IngestResult) -> None:
-    path = sources / "lait" / "la_codes.csv"
-    assert [k.name for k in lait.KINDS if k.detect(path, read_header(path))] == ["la_codes"]
-    result = lait.read_la_codes(path)
-    result.check_accounting()
-    assert (result.rows_read, result.rows_stored) == (164, 164)
-    areas = {row["la_code"]: row for row in result.areas.iter_rows(named=True)}
-    assert areas["358"] == {
-        "la_code": "358",
-        "ons_code": "E08000009",
-        "name": "Trafford",
-        "kind": "la",
-        "region": "North West",
-    }
-    assert areas["987"]["ons_code"] == "E13000001" and areas["987"]["region"] == "London"
-    assert areas["970"]["kind"] == "england" and areas["970"]["ons_code"] == "E92000001"
-    assert areas["929"]["ons_code"] == "E06000057"  # file has the pre-2013 E06000048
-    # Every LA and region code meets a LAIT area, with the same region.
-    lait_areas = panel.areas.select("la_code", pl.col("region").alias("lait_region"))
-    joined = result.areas.join(lait_areas, on="la_code", how="left")
-    assert (
-        joined["lait_region"].null_count()
-        == joined.filter(
-            pl.col("kind").is_in(["region", "england"]) & pl.col("region").is_null()
-        ).height
-    )
-    mismatched = joined.filter(pl.col("kind") == "la").filter(
-        pl.col("region") != pl.col("lait_region")
-    )
-    assert mismatched.height == 0
-    lait_only = panel.areas.join(result.areas, on="la_code", how="anti")
-    # Isles of Scilly, the 2021 Northamptonshire and 2023 Cumbria successors, and London.
-    assert set(lait_only["la_code"]) == {"420", "940", "941", "942", "943", "986"}
-
-
-def test_tiny_la_codes(test_data: Path) -> None:
-    result = lait.read_la_codes(test_data / "lait" / "la_codes_tiny.csv")
-    result.check_accounting()
-    assert (result.rows_read, result.rows_stored) == (10, 6)
-    assert dict(result.rejected.select("row", "reason").iter_rows()) == {
-        7: "old_la_code '35' is not a 3-digit DfE code",
-        8: "new_la_code 'E07000001' is not an ONS upper-tier LA code (E06/E08/E09/E10)",
-        9: "repeats code 358 (first kept)",
-        10: "neither an LA (old_la_code) nor a region or England summary row",
-    }
-    kinds = dict(result.areas.select("la_code", "kind").iter_rows())
-    assert kinds == {
-        "358": "la",
-        "929": "la",
-        "981": "region",
-        "316": "la",
-        "987": "region",
-        "970": "england",
-    }
-    assert any("Northumberland E06000048 -> E06000057" in n for n in result.notes)
-
-
-def test_csv_kinds_refuse_other_files(test_data: Path) -> None:
-    path = test_data / "lait" / "la_codes_tiny.csv"
-    assert not _kind("lait_dictionary").detect(path, read_header(path))
-    with pytest.raises(IngestError, match="missing columns"):
-        lait.read_dictionary(path)
-    dictionary = test_data / "lait" / "lait_dictionary_tiny.csv"
-    with pytest.raises(IngestError, match="missing columns"):
-        lait.read_la_codes(dictionary)
 
 
 def test_mapped_ids_are_canonical() -> None:

@@ -19,7 +19,7 @@ from equity.ingest.registry import read_file
 from equity.ingest.runner import ingest_paths, source_name
 from equity.store import Store, read_manifest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4final.csv"
 TINY_KS2 = ROOT / "tests" / "data" / "performance_tables" / "2017-2018_998_ks2final.csv"
 SAVE_AS = "save it as CSV (UTF-8) and load that"
