@@ -5,6 +5,8 @@ within the school, small cohorts and suppressed cells said in words."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import altair as alt
 import polars as pl
 import streamlit as st
@@ -174,10 +176,12 @@ def destination_view(filters: Filters, frame: pl.DataFrame, cohort: str) -> View
     )
 
 
-def _points(value: object) -> str:
+def _points(value: Any) -> str:
+    """A gap in whole points as published (DfE gives whole percentages); a median of an
+    even count may end in .5."""
     if value is None:
         return "not published"
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)
     return f"{number:.1f} percentage points" if number % 1 else f"{number:.0f} percentage points"
 
 

@@ -182,3 +182,21 @@ def test_manchester_school_destinations_are_manchester_only() -> None:
     assert (coop["disadvantaged"], coop["other"], coop["gap_within"]) == (86, 89, 3)
     notices = " ".join(i.value for i in app.info)
     assert "Showing the 2021/22 cohort" in notices and "2023-24 download" in notices
+
+
+def test_pandemic_cohort_school_destinations_are_flagged() -> None:
+    app = run_page(PAGE, {"year": "2020-21"})
+    chart = _chart(app, DEST_TITLE)
+    assert "cohort 2020/21" in chart["alt_text"]
+    notes = " ".join(c.value for c in app.caption)
+    assert "Pupils who finished KS4 in 2020/21 had teacher-assessed grades" in notes
+    assert "DfE KS4 destination measures, 2022-23 download; cohort 2020/21" in notes
+
+
+def test_school_destinations_rebuild_for_a_story() -> None:
+    import components.gaps.references  # noqa: F401  (registers the gaps- views)
+    from components import views
+
+    ref = {"v": "gaps-school-destinations", "la": "GM", "phase": "secondary"}
+    view = views.build({**ref, "group": "disadvantaged", "year": "2018/19"})
+    assert view.title.endswith("cohort 2018/19") and view.table.height >= 100
