@@ -45,7 +45,7 @@ def destination_frame(filters: Filters) -> tuple[str | None, pl.DataFrame]:
 def destination_section(filters: Filters) -> None:
     """The section's body: notice, chart (with its CSV), the table of every school."""
     cohort, frame = destination_frame(filters)
-    st.markdown("#### School by school: sustained destinations after KS4")
+    st.subheader("School by school: sustained destinations after KS4", anchor=False)
     if cohort is None or frame.is_empty():
         st.info(
             f"No KS4 destination measures for {filters.area_name}'s schools are loaded either.",

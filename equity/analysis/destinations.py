@@ -246,7 +246,7 @@ def school_destination_gaps(
         .with_columns(
             pl.col("school").fill_null(pl.lit("Unnamed school, URN ") + pl.col("urn")),
             pl.lit(cohort).alias("cohort"),
-            pl.col("release").map_elements(_download, return_dtype=pl.String).alias("download"),
+            _download_expr(pl.col("release")).alias("download"),
             (pl.col("other") - pl.col("disadvantaged")).alias("gap_within"),
             (pl.col("disadvantaged_pupils") < SMALL_DEST_COHORT).alias("small_cohort"),
         )
@@ -274,6 +274,12 @@ _GAPS_SCHEMA: Final[dict[str, pl.DataType]] = {
     "gap_within": pl.Float64(),
     "small_cohort": pl.Boolean(),
 }
+
+
+def _download_expr(release: pl.Expr) -> pl.Expr:
+    """`_download` as an expression: "2021/22" -> "2023-24"."""
+    start = release.str.slice(0, 4).cast(pl.Int32) + 2
+    return start.cast(pl.String) + "-" + ((start + 1) % 100).cast(pl.String).str.zfill(2)
 
 
 def _empty_gaps() -> pl.DataFrame:
