@@ -11,6 +11,7 @@ from components import chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.filters import Filters
 from components.gaps.ranking import default_metric, metric_options, ranking_view
+from components.gaps.school_destinations import destination_frame, destination_view
 from components.gaps.schools import school_frame, school_scatter_view
 from components.gaps.trend import trend_view
 from components.gaps.two_ways import gap_view
@@ -35,6 +36,10 @@ def gap_views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.C
     ]
     if year is not None:
         built.append(school_scatter_view(filters, frame.filter(pl.col("has_split")), measure, year))
+    elif filters.phase == "secondary":
+        cohort, destinations = destination_frame(filters)
+        if cohort is not None and not destinations.is_empty():
+            built.append(destination_view(filters, destinations, cohort))
     return [v for v in built if isinstance(v, chart_view.ChartView)]
 
 

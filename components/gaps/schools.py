@@ -13,6 +13,7 @@ from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart, mark
 from components.filters import Filters
+from components.gaps.school_destinations import destination_section
 from components.tables import csv_bytes, status_text
 from components.text import (
     PT_SOURCE,
@@ -53,6 +54,9 @@ def school_section(filters: Filters, measure: str) -> None:
     year, years = school_year(filters)
     if year is None:
         st.info(no_school_data(filters), icon=":material/info:")
+        if filters.phase == "secondary":
+            # Destinations cover every school in England, split by disadvantage.
+            destination_section(filters)
         return
     if year != filters.year:
         st.info(

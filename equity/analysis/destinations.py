@@ -171,3 +171,117 @@ def pooled_disadvantaged(store: Store, cohorts: int = 3) -> pl.DataFrame:
         .with_columns(pl.lit(", ".join(years)).alias("cohorts_asked"))
         .sort("urn", "group")
     )
+
+
+#: Fewer disadvantaged pupils than this in a school's cohort: one pupil moves its figure a lot.
+SMALL_DEST_COHORT: Final = 10
+
+
+def download_of(release: str) -> str:
+    """The performance-tables download year ("2023-24") that holds a release's own cohort."""
+    return _download(release)
+
+
+def school_destination_cohorts(store: Store, la_codes: tuple[str, ...]) -> list[str]:
+    """The cohorts (KS4 years, oldest first) with school-level sustained destinations for
+    any of these LAs, so a page can say which cohort it shows and why."""
+    rows = latest_release(store)
+    if rows.is_empty():
+        return []
+    found = rows.filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == SUSTAINED)
+        & pl.col("la_code").is_in(list(la_codes))
+    )["academic_year"]
+    return sorted(found.unique().to_list())
+
+
+def school_destination_gaps(
+    store: Store, la_codes: tuple[str, ...], cohort: str | None
+) -> pl.DataFrame:
+    """One row per state-funded mainstream school of these LAs for one cohort (None: the
+    latest with school rows): urn, school, la_code, cohort, release, download,
+    disadvantaged / other / all (% sustained destination) each with _status and _pupils
+    (cohort size), gap_within (other minus disadvantaged, null unless both are published)
+    and small_cohort (fewer than SMALL_DEST_COHORT disadvantaged pupils, null if unknown).
+
+    Why from destinations: they are the one school-level KS4 file split by disadvantage for
+    every school in England. Special schools (RECTYPE 2 / GIAS) and non-state schools are
+    left out, so the comparison is between like schools. A suppressed cell keeps its status
+    and no value: it is never read as 0 or worked out from the other groups."""
+    cohorts = school_destination_cohorts(store, la_codes)
+    if cohort is None:
+        cohort = cohorts[-1] if cohorts else None
+    if cohort is None or cohort not in cohorts:
+        return _empty_gaps()
+    rows = latest_release(store).filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == SUSTAINED)
+        & (pl.col("academic_year") == cohort)
+        & pl.col("la_code").is_in(list(la_codes))
+    )
+    info = store.schools().select(
+        "urn", pl.col("name").alias("school"), "is_special", "is_state_funded"
+    )
+    mainstream = info.filter(
+        pl.col("is_special").fill_null(value=False)
+        | ~pl.col("is_state_funded").fill_null(value=True)
+    )["urn"]
+    rows = rows.filter(~pl.col("entity").is_in(mainstream.implode()))
+    schools = rows.select(
+        pl.col("entity").alias("urn"), "la_code", pl.col("release").alias("release")
+    ).unique("urn", keep="first")
+    for group in GROUPS:
+        cell = rows.filter(pl.col("pupil_group") == group).select(
+            pl.col("entity").alias("urn"),
+            pl.col("value").cast(pl.Float64).alias(group),
+            pl.col("status").alias(f"{group}_status"),
+            pl.col("pupils").cast(pl.Int64).alias(f"{group}_pupils"),
+        )
+        schools = schools.join(cell, on="urn", how="left").with_columns(
+            pl.col(f"{group}_status").fill_null("missing")
+        )
+    names = info.select("urn", "school").unique("urn", keep="first")
+    return (
+        schools.join(names, on="urn", how="left")
+        .with_columns(
+            pl.col("school").fill_null(pl.lit("Unnamed school, URN ") + pl.col("urn")),
+            pl.lit(cohort).alias("cohort"),
+            _download_expr(pl.col("release")).alias("download"),
+            (pl.col("other") - pl.col("disadvantaged")).alias("gap_within"),
+            (pl.col("disadvantaged_pupils") < SMALL_DEST_COHORT).alias("small_cohort"),
+        )
+        .select(list(_GAPS_SCHEMA))
+        .sort("school", "urn")
+    )
+
+
+_GAPS_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "urn": pl.String(),
+    "school": pl.String(),
+    "la_code": pl.String(),
+    "cohort": pl.String(),
+    "release": pl.String(),
+    "download": pl.String(),
+    **{
+        name: dtype
+        for group in GROUPS
+        for name, dtype in (
+            (group, pl.Float64()),
+            (f"{group}_status", pl.String()),
+            (f"{group}_pupils", pl.Int64()),
+        )
+    },
+    "gap_within": pl.Float64(),
+    "small_cohort": pl.Boolean(),
+}
+
+
+def _download_expr(release: pl.Expr) -> pl.Expr:
+    """`_download` as an expression: "2021/22" -> "2023-24"."""
+    start = release.str.slice(0, 4).cast(pl.Int32) + 2
+    return start.cast(pl.String) + "-" + ((start + 1) % 100).cast(pl.String).str.zfill(2)
+
+
+def _empty_gaps() -> pl.DataFrame:
+    return pl.DataFrame(schema=_GAPS_SCHEMA)

@@ -143,3 +143,60 @@ def test_pupil_group_filter_acts() -> None:
     assert "not for the group chosen in the sidebar (boys)" in captions
     table = next(t.value for t in boys.dataframe if "School" in t.value.columns)
     assert table.set_index("URN").loc["125257", "Boys: Attainment 8"] == "43.9"
+
+
+DEST_TITLE = "Sustained destinations after KS4: gap within each"
+
+
+def test_default_view_shows_gm_school_destinations() -> None:
+    """Issue 17: at the default view (GM, secondary, no URL parameters) the school section
+    has school-level content: every GM state-funded mainstream school's destinations."""
+    app = run_page(PAGE)
+    chart = _chart(app, DEST_TITLE)
+    assert "Greater Manchester" in chart["alt_text"] and "cohort 2018/19" in chart["alt_text"]
+    schools = [r for r in chart["rows"] if "urn" in r]
+    assert len(schools) >= 100
+    assert len({r["urn"] for r in schools}) == len(schools)  # one point per school
+    assert {r["la_code"] for r in schools} == {str(c) for c in range(350, 360)}
+    for r in schools:
+        assert r["gap_within"] == pytest.approx(r["other"] - r["disadvantaged"])
+    assert "106270" not in {r["urn"] for r in schools}  # suppressed: in the table only
+    table = next(
+        t.value for t in app.dataframe if "Disadvantaged: % sustained" in t.value.columns
+    ).set_index("URN")
+    # St Damian's RC Science College: OVERALL_DESTPER_DIS_20 'SUPP' (2022-2023 file).
+    assert table.loc["106270", "Disadvantaged: % sustained"] == "suppressed"
+    assert table.loc["106270", "Gap within school (points)"] == "suppressed"
+    assert table.loc["106270", "Disadvantaged pupils"] == "47"
+    text = " ".join(c.value for c in app.caption) + " ".join(m.value for m in app.markdown)
+    assert "DfE KS4 destination measures, 2022-23 download; cohort 2018/19" in text
+
+
+def test_manchester_school_destinations_are_manchester_only() -> None:
+    app = run_page(PAGE, {"la": "352", "year": "2024-25"})
+    chart = _chart(app, DEST_TITLE)
+    schools = [r for r in chart["rows"] if "urn" in r]
+    assert {r["la_code"] for r in schools} == {"352"}
+    # 2023-2024 file: Co-op Academy North Manchester, 86% of 116 vs 89% of 91.
+    coop = next(r for r in schools if r["urn"] == "142762")
+    assert (coop["disadvantaged"], coop["other"], coop["gap_within"]) == (86, 89, 3)
+    notices = " ".join(i.value for i in app.info)
+    assert "Showing the 2021/22 cohort" in notices and "2023-24 download" in notices
+
+
+def test_pandemic_cohort_school_destinations_are_flagged() -> None:
+    app = run_page(PAGE, {"year": "2020-21"})
+    chart = _chart(app, DEST_TITLE)
+    assert "cohort 2020/21" in chart["alt_text"]
+    notes = " ".join(c.value for c in app.caption)
+    assert "Pupils who finished KS4 in 2020/21 had teacher-assessed grades" in notes
+    assert "DfE KS4 destination measures, 2022-23 download; cohort 2020/21" in notes
+
+
+def test_school_destinations_rebuild_for_a_story() -> None:
+    import components.gaps.references  # noqa: F401  (registers the gaps- views)
+    from components import views
+
+    ref = {"v": "gaps-school-destinations", "la": "GM", "phase": "secondary"}
+    view = views.build({**ref, "group": "disadvantaged", "year": "2018/19"})
+    assert view.title.endswith("cohort 2018/19") and view.table.height >= 100

@@ -86,3 +86,32 @@ def test_suppressed_cohorts_are_left_out_of_the_pool(embedded_store: Store) -> N
         pl.col("urn").is_in(hidden["entity"].to_list()) & (pl.col("group") == "disadvantaged")
     )
     assert (pooled["last_cohort"] < "2021/22").all()
+
+
+def test_school_destination_gaps_read_off_the_csv(embedded_store: Store) -> None:
+    """2023-2024 file, Co-op Academy North Manchester (142762): OVERALL_DESTPER_DIS 86% of
+    COHORT_DIS 116, OVERALL_DESTPER_NONDIS 89% of COHORT_NONDIS 91, so a 3-point gap.
+    Special schools (RECTYPE 2, e.g. Meade Hill School 105614) are not listed."""
+    gaps = destinations.school_destination_gaps(embedded_store, ("352",), "2021/22")
+    assert set(gaps["la_code"]) == {"352"}
+    assert "105614" not in gaps["urn"].to_list()
+    row = gaps.filter(pl.col("urn") == "142762").row(0, named=True)
+    assert row["school"] == "Co-op Academy North Manchester"
+    assert (row["disadvantaged"], row["disadvantaged_pupils"]) == (86, 116)
+    assert (row["other"], row["other_pupils"]) == (89, 91)
+    assert row["gap_within"] == pytest.approx(3)
+    assert (row["cohort"], row["download"], row["small_cohort"]) == ("2021/22", "2023-24", False)
+    latest = destinations.school_destination_gaps(embedded_store, ("352",), None)
+    assert latest["cohort"].unique().to_list() == ["2021/22"]
+
+
+def test_school_destination_gaps_keep_suppressed_cells_null(embedded_store: Store) -> None:
+    """2022-2023 file, St Damian's RC Science College (106270, Tameside), _20 columns
+    (cohort 2018/19): COHORT_DIS_20 47, OVERALL_DESTPER_DIS_20 and _NONDIS_20 SUPP."""
+    gaps = destinations.school_destination_gaps(embedded_store, ("357",), "2018/19")
+    row = gaps.filter(pl.col("urn") == "106270").row(0, named=True)
+    assert row["disadvantaged"] is None and row["disadvantaged_status"] == "suppressed"
+    assert row["other"] is None and row["other_status"] == "suppressed"
+    assert row["disadvantaged_pupils"] == 47 and row["gap_within"] is None
+    assert row["download"] == "2022-23"
+    assert destinations.school_destination_gaps(embedded_store, ("357",), "1999/00").is_empty()
