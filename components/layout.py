@@ -25,6 +25,8 @@ import streamlit as st
 #: "Where disadvantage concentrates" lost their ends in four columns at 1024 px or in the
 #: sidebar. They wrap instead, and metric values scale with the window
 #: (tests/browser/test_layout.py measures scrollWidth against clientWidth on every page).
+#: Presentation mode hides the chart toolbar: it sat over the end of the takeaway in large
+#: type, and a slide's downloads live on the story page anyway.
 _CHROME = """
 <style>
 .stApp [data-testid="stSkipToContent"]:focus,
@@ -55,6 +57,7 @@ _CHROME = """
   height: auto; font-size: clamp(1.35rem, 1rem + 1vw, 2rem); line-height: 1.2;
 }
 .stApp [data-testid="stSidebarNavLink"] { height: auto; min-height: 2rem; }
+.stApp .st-key-equity-presentation [data-testid="stElementToolbar"] { display: none; }
 </style>
 """
 
