@@ -441,20 +441,26 @@ def headline_gaps(
     store: Store, la_code: str, phase: str, years: list[str] | None = None
 ) -> pl.DataFrame:
     """Published disadvantaged/other figures and both gaps for the chosen area and its
-    comparators (England, the LA's region, every GM LA and the GM mean)."""
+    comparators, which follow the area (equity.analysis.comparators): for Greater
+    Manchester or one of its LAs, every GM LA and the GM mean (of the ten LA figures: LAIT
+    publishes no cohort sizes to weight by), plus the North West for a member LA; for any
+    other LA, its region. England always."""
+    from equity.analysis.comparators import is_gm
     from equity.metrics.gaps import gap_table, group_mean
 
     members = member_las(la_code)
-    entities = sorted({*members, *GREATER_MANCHESTER, ENGLAND_CODE})
+    in_gm = is_gm(la_code)
+    entities = sorted({*members, *(GREATER_MANCHESTER if in_gm else ()), ENGLAND_CODE})
     region = region_code_of(store, la_code) if la_code != GM_GROUP_CODE else None
     if region:
         entities.append(region)
     rows = published_rows(store, entities, list(HEADLINE_MEASURES[phase]), years)
     table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
-    gm = group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_LABEL)
+    if in_gm:
+        table = pl.concat([table, group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_LABEL)])
     names = dict(store.areas().select("la_code", "name").iter_rows())
     names[GM_MEAN_LABEL] = GM_MEAN_LABEL
-    return pl.concat([table, gm]).with_columns(
+    return table.with_columns(
         pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
         pl.when(pl.col("entity").is_in(members))
         .then(pl.lit("selected"))

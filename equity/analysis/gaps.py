@@ -16,6 +16,7 @@ from typing import Final
 import polars as pl
 
 from equity import queries
+from equity.analysis.comparators import is_gm
 from equity.metrics.gaps import gap_table, group_mean
 from equity.schema import (
     ENGLAND_CODE,
@@ -51,10 +52,12 @@ def area_region(store: Store, la_code: str) -> str | None:
 def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFrame:
     """Disadvantaged, other and both gaps for the area and its comparators in one year.
 
-    Rows: the selected LA (or the GM mean for the group), the GM mean, the region, England.
+    Rows: the selected LA (or the GM mean for the group), the GM mean (GM and its LAs
+    only: comparators follow the area), the region, England.
     """
     table = _headline(store, la_code, phase).filter(pl.col("academic_year") == year)
     roles = ["gm_mean", "england"] if la_code == GM_GROUP_CODE else ["selected", "gm_mean"]
+    # headline_gaps has no GM rows for an LA outside GM, so "gm_mean" matches nothing there.
     keep = table.filter(pl.col("role").is_in([*roles, "region", "england"]))
     if la_code == GM_GROUP_CODE:
         region = _region_rows(store, NORTH_WEST, phase, year)
@@ -115,7 +118,7 @@ def la_ranking(
     store: Store, la_code: str, phase: str, year: str, measure: str, group: str
 ) -> pl.DataFrame:
     """Every LA of that year with its published figures and gaps, plus England, the region
-    and the GM mean as reference rows.
+    and (for GM and its LAs only) the GM mean as reference rows.
 
     Columns: entity, area, role (selected, gm_la, other_la, england, region, gm_mean),
     disadvantaged, other, all, group_value (the chosen group when LAIT publishes it),
@@ -124,6 +127,7 @@ def la_ranking(
     del phase  # the measure fixes the key stage; kept so the cache key names the phase
     region = area_region(store, la_code)
     members = queries.member_las(la_code)
+    in_gm = is_gm(la_code)
     role = (
         pl.when(pl.col("entity") == ENGLAND_CODE)
         .then(pl.lit("england"))
@@ -133,14 +137,16 @@ def la_ranking(
         .then(pl.lit("gm_mean"))
         .when(pl.col("entity").is_in(members) & pl.lit(la_code != GM_GROUP_CODE))
         .then(pl.lit("selected"))
-        .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)))
+        .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)) & pl.lit(in_gm))
         .then(pl.lit("gm_la"))
         .otherwise(pl.lit("other_la"))
     )
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
+    rows = _ranking_rows(store, year, measure, region)
+    if not in_gm:  # comparators follow the area: no GM reference line outside GM
+        rows = rows.filter(pl.col("entity") != GM_MEAN_SERIES)
     return (
-        _ranking_rows(store, year, measure, region)
-        .with_columns(
+        rows.with_columns(
             role.alias("role"),
             group_value.alias("group_value"),
             pl.lit(year).alias("academic_year"),
@@ -188,14 +194,15 @@ def _ranking_rows(store: Store, year: str, measure: str, region: str | None) -> 
 
 
 def gap_trend(store: Store, la_code: str, phase: str, measure: str, group: str) -> pl.DataFrame:
-    """Every published year of the area, the GM mean, the region (outside GM) and England.
+    """Every published year of the area, the GM mean (inside GM), the region (outside GM)
+    and England.
 
     Columns: academic_year, series, role, disadvantaged, other, group_value, gap_within,
     gap_national. Years with no figure stay as rows with nulls, so gaps show as gaps.
     """
     table = _headline(store, la_code, phase).filter(pl.col("measure") == measure)
-    in_gm = la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER
-    roles = ["gm_mean", "england"] + ([] if in_gm else ["region"])
+    in_gm = is_gm(la_code)
+    roles = ["england"] + (["gm_mean"] if in_gm else ["region"])
     if la_code != GM_GROUP_CODE:
         roles.append("selected")
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)

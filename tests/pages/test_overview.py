@@ -35,3 +35,15 @@ def test_manchester_figures_equal_dfe_published(sources) -> None:  # type: ignor
     drawn = {(r["area"], r["group"]): r["value"] for r in rows}
     assert drawn[("Manchester", "disadvantaged")] == pytest.approx(float(published["DAP_KS4_ATT8"]))
     assert {"England", "North West", "GM (mean of 10 LAs)"} <= {area for area, _ in drawn}
+
+
+def test_an_la_outside_gm_is_compared_with_its_own_region() -> None:
+    # Hampshire (850, South East): no Greater Manchester figure or wording anywhere.
+    app = run_page(params={"la": "850", "phase": "secondary", "year": "2018-19"})
+    headers = [h.value for h in app.header]
+    assert "Compared with the South East and England" in headers
+    text = " ".join([*headers, *(m.value for m in app.markdown)])
+    assert "Greater Manchester" not in text
+    for spec in chart_specs(app):
+        areas = {r["area"] for r in spec["rows"]}
+        assert areas == {"Hampshire", "South East", "England"}, areas
