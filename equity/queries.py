@@ -214,8 +214,19 @@ def _published_value(value: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class CountBasis:
+    """Which pupil counts a figure rests on.
+
+    `description` is plain English for the first screen; `codes` names DfE's columns and
+    the arithmetic, for an "About this figure" expander, the Data and methods page and the
+    CLI (whose `basis_detail` joins the two)."""
+
     kind: str  # "ks2_cohort" | "ks4_cohort" | "census" | "none"
     description: str
+    codes: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"{self.description}; {self.codes}" if self.codes else self.description
 
 
 def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> pl.DataFrame:
@@ -353,22 +364,26 @@ def school_counts(
         column = "TNotFSM6CLA1A" if phase == "primary" else "TNOTFSM6CLA1A"
         return cohorts, CountBasis(
             f"{PHASE_KEY_STAGE[phase]}_cohort",
-            f"{stage} cohort counts from the performance tables: disadvantaged = TFSM6CLA1A, "
-            f"other = {column}, every mainstream and special school row of the LA",
+            f"each school's {stage} pupils in {year}, disadvantaged and other, from DfE's "
+            "school performance tables (every mainstream and special school of the LA)",
+            f"performance-table columns: disadvantaged = TFSM6CLA1A, other = {column}",
         )
     census = census_counts(store, la_codes, year, phase)
     if not census.is_empty():
-        partial = ""
+        partial, partial_codes = "", ""
         if missing and len(missing) < len(set(la_codes)):
             partial = (
-                f"; KS cohort counts not used: no {kind.split('_')[0].upper()} performance "
-                f"file for {', '.join(missing)} in {year}, and one basis is used for all LAs"
+                f"; the {kind.split('_')[0].upper()} performance tables are not loaded for "
+                f"every LA here in {year}, so the census is used for all of them alike"
             )
+            partial_codes = f"; no {kind} file for {', '.join(missing)} in {year}"
         return census, CountBasis(
             "census",
-            f"school census {year}: ever-FSM pupils (NUMFSMEVER) of {CENSUS_TYPES[phase].lower()} "
-            "schools; denominator = pupils counted for FSM, NUMFSMEVER x 100 / PNUMFSMEVER "
-            f"(NOR where PNUMFSMEVER is 0){partial}",
+            f"the January school census of {year}: pupils ever eligible for free school meals "
+            f"in the last six years in each {CENSUS_TYPES[phase].lower()} school, out of the "
+            f"pupils counted for free school meals{partial}",
+            "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NUMFSMEVER x 100 / "
+            f"PNUMFSMEVER (NOR where PNUMFSMEVER is 0){partial_codes}",
         )
     return counts_empty(), CountBasis("none", "no school-level counts loaded for this selection")
 
@@ -406,7 +421,7 @@ def indicators(store: Store, la: str, year: str, phase: str) -> dict[str, Any]:
         seg = {
             **segregation.indices(usable),
             "basis": basis.kind,
-            "basis_detail": basis.description,
+            "basis_detail": basis.detail,
         }
     return {
         "la": la_code,
