@@ -352,3 +352,40 @@ def school_results(
         )
         .sort("school", "urn")
     )
+
+
+#: How a school's missing split reads: DfE left the cells blank, or marked them.
+_UNLISTED_STATUS: Final = {
+    "missing": "blank cells in DfE's file",
+    "not_published": "cells marked not published (NP) by DfE",
+}
+
+
+def unlisted_summary(store: Store, frame: pl.DataFrame) -> str | None:
+    """Why the schools of `school_results` without a split (has_split False) are not listed,
+    worked out from the data: how many, what DfE's file has for them and their school types
+    (from the loaded school lists). None when every school is listed.
+
+    Computed rather than assumed: "mostly independent schools" was once said of four
+    academies and a community school whose rows were blank."""
+    unlisted = frame.filter(~pl.col("has_split"))
+    if unlisted.is_empty():
+        return None
+    statuses = unlisted.group_by("disadvantaged_status").len().sort("len", descending=True)
+    how = "; ".join(
+        f"{count} with {_UNLISTED_STATUS.get(status, status.replace('_', ' ') + ' cells')}"
+        for status, count in statuses.iter_rows()
+    )
+    types = (
+        unlisted.join(store.schools().select("urn", "school_type"), on="urn", how="left")
+        .with_columns(pl.col("school_type").fill_null("type not in the loaded files"))
+        .group_by("school_type")
+        .len()
+        .sort(["len", "school_type"], descending=[True, False])
+    )
+    by_type = ", ".join(f"{kind} {count}" for kind, count in types.iter_rows())
+    noun = "school is" if unlisted.height == 1 else "schools are"
+    return (
+        f"{unlisted.height} further {noun} not listed: DfE's file has no results split by "
+        f"disadvantage for them ({how}). By school type: {by_type}."
+    )

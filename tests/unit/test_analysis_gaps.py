@@ -132,3 +132,18 @@ def test_school_years_only_where_files_are_loaded(store: Store) -> None:
     assert gaps.school_years(store, ("936",), "secondary") == ["2016/17", "2017/18", "2018/19"]
     assert gaps.school_years(store, ("350",), "secondary") == []
     assert gaps.england_other(store, "ks4_attainment8", "2016/17") == pytest.approx(49.9)
+
+
+def test_unlisted_schools_are_explained_from_the_data(store: Store) -> None:
+    # Hampshire KS2 2018/19: five schools have blank disadvantage cells; by GIAS type three
+    # sponsor-led academies, one free school and one community school (not independents).
+    frame = gaps.school_results(
+        store, ("850",), "primary", "2018/19", "ks2_rwm_expected_pct", "disadvantaged"
+    )
+    text = gaps.unlisted_summary(store, frame)
+    assert text is not None
+    assert text.startswith("5 further schools are not listed")
+    assert "(5 with blank cells in DfE's file)" in text
+    assert "Academy sponsor led 3" in text and "Community school 1" in text
+    assert "independent" not in text
+    assert gaps.unlisted_summary(store, frame.filter(pl.col("has_split"))) is None
