@@ -173,8 +173,10 @@ def trend_chart(
         "values": [year_start(y) for y in span],
     }
     x = alt.X("year:Q", scale=x_scale, axis=x_axis)
+    # One entry a line: entries such as "GM (mean of 10 LAs): disadvantaged pupils" in
+    # three columns ran past the chart's right edge at 1024 px (Vega does not wrap them).
     legend: Any = {
-        "columns": min(3, max(1, len(order))),
+        "columns": 1,
         "orient": "bottom",
         "symbolSize": 400,
         "symbolType": "stroke",
