@@ -3,31 +3,114 @@
 `st.cache_resource` holds the `Store` (a handle on Parquet files, cheap to keep); cached
 queries take plain strings and tuples so the cache key is exact. A polars frame is never
 a cache argument: Streamlit hashes only a sample of its rows, which gives stale answers.
+
+Each session's store is the shared layers (embedded data, then the operator's store) plus
+that session's private layer (equity/private_layers.py), which only the session's own
+uploads write to. Every cache key carries `store_version()`, which names the private layer
+once it holds data, so one session's uploads never reach another session's answers, while
+sessions without uploads share one set of cached answers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import polars as pl
 import streamlit as st
 
-from equity import queries
+from equity import private_layers, queries
 from equity.store import Store, default_store_path, user_store_path
 
 T = TypeVar("T")
 
+#: The random id of this session's private layer, made on the session's first run.
+SESSION_ID_KEY: Final = "_equity_private_layer_id"
+#: When this session last touched its layer's heartbeat (at most once a minute).
+_TOUCHED_KEY: Final = "_equity_private_layer_touched"
+TOUCH_EVERY_S: Final = 60.0
+#: How often (at most) a rerun sweeps idle session layers; the first run after start does.
+SWEEP_EVERY_S: Final = 600.0
+_sweep_lock = threading.Lock()
+_last_sweep: list[float] = []
 
-@st.cache_resource(show_spinner=False)
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _open_store(paths: tuple[str, ...], version: str) -> Store:
     del version  # part of the key: a new upload opens the new layers
     return Store.open(*(Path(p) for p in paths))
 
 
-def store_paths() -> tuple[str, ...]:
+def shared_paths() -> tuple[str, str]:
+    """The layers every session reads and no browser writes: embedded, then operator."""
     return (str(default_store_path()), str(user_store_path()))
+
+
+def user_claims() -> dict[str, object]:
+    """`st.user`'s claims, or none when sign-in is not configured (or not available)."""
+    try:
+        return dict(st.user.to_dict())
+    except Exception:  # noqa: BLE001 - no sign-in configured means an anonymous session
+        return {}
+
+
+def sign_in_providers() -> list[str | None]:
+    """The sign-in providers the operator configured for `st.login` (`[auth]` in
+    secrets.toml): None for a single default provider, else each `[auth.<name>]`. Empty
+    when sign-in is not configured, which is the default: no secrets file ships."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return []
+        auth = st.secrets.get("auth")
+    except Exception:  # noqa: BLE001 - unreadable secrets mean no sign-in is offered
+        return []
+    if not isinstance(auth, Mapping):
+        return []
+    providers: list[str | None] = [None] if "client_id" in auth else []
+    providers += [
+        str(name) for name, v in auth.items() if isinstance(v, Mapping) and "client_id" in v
+    ]
+    return providers
+
+
+def private_layer() -> Path:
+    """This session's private layer: the signed-in user's folder, else one made for this
+    session. Touches its heartbeat (so the sweeper keeps it) and runs the sweeper when due."""
+    session_id = st.session_state.get(SESSION_ID_KEY)
+    if not private_layers.is_session_id(session_id):
+        session_id = private_layers.new_session_id()
+        st.session_state[SESSION_ID_KEY] = session_id
+    layer = private_layers.choose_layer(user_claims(), str(session_id))
+    _maybe_sweep()
+    now = time.monotonic()
+    touched = st.session_state.get(_TOUCHED_KEY)
+    if layer.is_dir() and not (
+        isinstance(touched, tuple) and touched[0] == str(layer) and now - touched[1] < TOUCH_EVERY_S
+    ):
+        private_layers.touch(layer)
+        st.session_state[_TOUCHED_KEY] = (str(layer), now)
+    return layer
+
+
+def _maybe_sweep() -> None:
+    """Delete idle session layers at start and then every SWEEP_EVERY_S, from one thread."""
+    now = time.monotonic()
+    if _last_sweep and now - _last_sweep[0] < SWEEP_EVERY_S:
+        return
+    if not _sweep_lock.acquire(blocking=False):
+        return
+    try:
+        _last_sweep[:] = [now]
+        private_layers.sweep()
+    finally:
+        _sweep_lock.release()
+
+
+def store_paths() -> tuple[str, ...]:
+    return (*shared_paths(), str(private_layer()))
 
 
 def get_store() -> Store:
@@ -47,10 +130,9 @@ def store_version() -> str:
 
 
 def refresh_store() -> None:
-    """After an upload: reopen the layers and drop every cached answer."""
-    _open_store.clear()
-    st.cache_data.clear()
-    _shared_call.clear()
+    """After an upload or removal. Nothing to clear: every cached answer is keyed on
+    `store_version()`, which the write changed, and clearing the caches here would make
+    every other session recompute its answers for one session's upload."""
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

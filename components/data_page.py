@@ -9,6 +9,7 @@ reasons) is escaped before it reaches Markdown, and nothing here uses unsafe HTM
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,9 +18,9 @@ import streamlit as st
 from components import data, upload
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
-from equity import queries
+from equity import private_layers, queries
 from equity.analysis import coverage
-from equity.store import Store, user_store_path
+from equity.store import Store
 
 REPORT_KEY = "data_page_report"
 UPLOADER_ROUND = "data_page_uploader_round"
@@ -240,7 +241,10 @@ def _results_by_la(cov: pl.DataFrame) -> pl.DataFrame:
 
 def files_section() -> None:
     st.subheader("Files, publishers and licences", anchor="files")
-    made = data.shared(_files_tables, str(user_store_path()))
+    layer = data.private_layer()
+    # Named only when it holds files: sessions without uploads then share one cached table.
+    mine = str(layer) if (layer / "manifest.parquet").is_file() else ""
+    made = data.shared(_files_tables, mine)
     files, bad, mine = made["files"], made["bad"], made["mine"]
     st.markdown(
         plain(
@@ -276,8 +280,9 @@ def files_section() -> None:
 
 
 def _files_tables(store: Store, user_layer: str) -> dict[str, Any]:
-    """The files table, its CSV and notes, made once per store version."""
-    files = coverage.loaded_files(store, user_layer)
+    """The files table, its CSV and notes, made once per store version (`user_layer`: the
+    session's private layer, whose files are "loaded by you"; a cache key, never shown)."""
+    files = coverage.loaded_files(store, user_layer or None)
     shown = files.select(
         "file",
         "what",
@@ -336,7 +341,7 @@ def _rejected_tables(store: Store) -> tuple[pl.DataFrame, bytes]:
 
 def upload_section() -> None:
     st.header("Load your own DfE files", anchor="load")
-    store = user_store_path()
+    store = data.private_layer()
     st.markdown(
         "Download school-level files from "
         + _link("DfE's Compare school performance service", coverage.PERFORMANCE_PAGE)
@@ -344,13 +349,8 @@ def upload_section() -> None:
         "or the zip here. Files are checked exactly as `python -m equity ingest` checks them; "
         "a file that cannot be used is reported and nothing already loaded changes."
     )
-    st.caption(
-        plain(
-            f"Your files are kept in your own store ({store}), beside the built-in data, which "
-            "is never changed. They stay loaded after the app restarts. A file with the same "
-            "name as a built-in one replaces it for you."
-        )
-    )
+    st.caption(_privacy_note())
+    _sign_in_offer()
     _show_last_report()
 
     round_ = st.session_state.get(UPLOADER_ROUND, 0)
@@ -375,15 +375,56 @@ def upload_section() -> None:
         if not files:
             st.warning("Choose one or more CSV or ZIP files first.")
         else:
+            waiting = st.empty()
             with st.spinner("Reading and checking the files..."):
-                report = upload.ingest_uploads(list(files), year=year or None)
+                report = upload.ingest_uploads(
+                    list(files),
+                    store,
+                    year=year or None,
+                    on_wait=lambda: waiting.info(
+                        upload.WAITING_MESSAGE, icon=":material/hourglass_top:"
+                    ),
+                )
+            waiting.empty()
             _finish(report, "upload")
 
-    _folder_form()
-    _removal_form()
+    _folder_form(store)
+    _removal_form(store)
 
 
-def _folder_form() -> None:
+def _sign_in_offer() -> None:
+    """Where the operator configured sign-in: a way to keep uploads from visit to visit
+    (or to sign out). Nothing is shown when sign-in is not configured."""
+    if data.user_claims().get("is_logged_in") is True:
+        if st.button("Sign out", key="data-sign-out"):
+            st.logout()
+        return
+    for provider in data.sign_in_providers():
+        label = "Sign in to keep your files" + (f" ({provider})" if provider else "")
+        if st.button(label, key=f"data-sign-in-{provider or 'default'}"):
+            st.login(provider)
+
+
+def _privacy_note() -> str:
+    """Who sees an upload and how long it stays, in words (never the folder it is in)."""
+    signed_in = private_layers.signed_in_identity(data.user_claims()) is not None
+    lifetime = (
+        "They are kept for your account, so they are here again next time you sign in, "
+        "until you remove them."
+        if signed_in
+        else "They belong to this browser session: reloading the page or closing the tab "
+        "ends it, and its files are deleted after "
+        f"{private_layers.idle_limit_seconds() / 3600:g} hours unused. Where the server "
+        "offers sign-in, signed-in users keep their files from one visit to the next."
+    )
+    return plain(
+        "Files you load are private to you: other visitors never see them, and they do not "
+        "change the built-in data. A file with the same name as a built-in one replaces it "
+        f"for you only. {lifetime}"
+    )
+
+
+def _folder_form(store: Path) -> None:
     with st.expander("Read a folder on this computer"):
         local = upload.is_local_request(st.context.ip_address, st.context.url)
         if not local:
@@ -411,12 +452,18 @@ def _folder_form() -> None:
             go = st.form_submit_button("Read folder")
         if go:
             with st.spinner("Reading the folder..."):
-                report = upload.ingest_folder(folder)
+                report = upload.ingest_folder(
+                    folder,
+                    store,
+                    on_wait=lambda: st.info(
+                        upload.WAITING_MESSAGE, icon=":material/hourglass_top:"
+                    ),
+                )
             _finish(report, "folder")
 
 
-def _removal_form() -> None:
-    sources = upload.user_sources()
+def _removal_form(store: Path) -> None:
+    sources = upload.user_sources(store)
     with st.expander(f"Remove a file you loaded ({len(sources)} loaded by you)"):
         if not sources:
             st.markdown("You have not loaded any files yet; built-in files cannot be removed.")
@@ -425,7 +472,7 @@ def _removal_form() -> None:
             source = st.selectbox("File", sources, key="data-remove-source")
             go = st.form_submit_button("Remove from my data")
         if go and source:
-            if upload.remove_user_source(source):
+            if upload.remove_user_source(source, store):
                 st.session_state[REPORT_KEY] = {
                     "how": "remove",
                     "message": f"Removed {source} from your data.",

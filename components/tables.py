@@ -1,8 +1,14 @@
-"""Table helpers: CSV bytes of exactly what is shown, and sizes people can read."""
+"""Table helpers: CSV bytes of exactly what is shown, and sizes people can read.
+
+`csv_bytes` is the app's only CSV writer: every CSV download goes through it (a test
+checks that no other module writes CSV), so every download is safe to open in a
+spreadsheet (`neutralised`).
+"""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import Final
 
@@ -13,14 +19,48 @@ import polars as pl
 SIGNIFICANT: Final = 6
 
 
+#: What a spreadsheet reads as the start of a formula (OWASP's CSV injection list).
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_bytes(frame: pl.DataFrame, decimals: Mapping[str, int] | None = None) -> bytes:
-    """UTF-8 with BOM so Excel opens names with accents correctly; floats rounded.
+    """UTF-8 with BOM so Excel opens names with accents correctly; floats rounded; text
+    that a spreadsheet would run as a formula neutralised (`neutralised`).
 
     A float column named in `decimals` (a measure's published decimals, say) is rounded to
     that many places, half away from zero as DfE rounds; any other float column to
     SIGNIFICANT significant digits, never into its whole part (1234567.8 -> 1234568).
     """
-    return b"\xef\xbb\xbf" + rounded(frame, decimals).write_csv().encode("utf-8")
+    safe = neutralised(rounded(frame, decimals))
+    return b"\xef\xbb\xbf" + safe.write_csv().encode("utf-8")
+
+
+def neutral_text(text: str) -> str:
+    """`text` with a single quote in front when it starts like a formula (OWASP's rule)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def neutralised(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with every text cell (and column name) that starts with =, +, -, @, tab or
+    carriage return prefixed with a single quote, so a school name such as
+    `=HYPERLINK(...)` is shown as text in Excel, LibreOffice or Sheets instead of run.
+
+    Only text is changed: numeric columns keep their numbers (a negative gap stays -5.2),
+    while "-5" in a text column is text and gets the quote like any other label.
+    Categorical and enum columns are text to a spreadsheet too, so they are cast to text.
+    """
+    starts = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
+    columns = [
+        pl.col(name)
+        .cast(pl.String)
+        .pipe(lambda c: pl.when(c.str.contains(starts)).then(pl.lit("'") + c).otherwise(c))
+        .alias(name)
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.String, pl.Categorical) or isinstance(dtype, pl.Enum)
+    ]
+    safe = frame.with_columns(columns) if columns else frame
+    names = {name: neutral_text(name) for name in safe.columns if neutral_text(name) != name}
+    return safe.rename(names) if names else safe
 
 
 def rounded(frame: pl.DataFrame, decimals: Mapping[str, int] | None = None) -> pl.DataFrame:

@@ -5,8 +5,11 @@ the app and `python -m equity ingest` accept and refuse exactly the same files. 
 module adds is what a browser upload needs and the CLI does not: a size cap, file names
 that cannot steer a path, one file's failure never stopping (or hiding) the others, and a
 plainer explanation for the files people most often pick by mistake (an Excel workbook,
-an empty export). It writes only to the user store; the embedded store is read-only data
-that ships with the app.
+an empty export), and a queue so at most two ingests run at once in one server.
+
+It writes only to the private layer it is given (one session's or one signed-in user's,
+equity/private_layers.py); the embedded store and the operator's store are shared by every
+visitor and refused as targets.
 
 No Streamlit here: the page calls these functions, and tests call them directly.
 """
@@ -16,10 +19,12 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Final, Protocol
@@ -27,6 +32,7 @@ from urllib.parse import urlparse
 
 import polars as pl
 
+from equity import private_layers
 from equity.ingest.base import IngestResult
 from equity.ingest.csvfile import read_header
 from equity.ingest.registry import IGNORED_NAMES, year_hint_for
@@ -49,6 +55,11 @@ MAX_FOLDER_FILES: Final = 500
 #: Entries looked at while listing a folder, so pointing at "/" fails fast, not slowly.
 MAX_FOLDER_ENTRIES: Final = 20_000
 _LOCAL_HOSTS: Final = {"localhost", "127.0.0.1", "::1"}
+#: Ingests running at once in this server process: an ingest holds a file's rows several
+#: times in memory, so a queue, not more, is what keeps a few users from exhausting it.
+MAX_CONCURRENT_INGESTS: Final = 2
+WAITING_MESSAGE: Final = "Waiting for another upload to finish..."
+_INGEST_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_INGESTS)
 
 REPORT_SCHEMA: Final[dict[str, pl.DataType]] = {
     "file": pl.String(),
@@ -234,15 +245,32 @@ def explain_unknown(path: Path) -> str | None:
 # --------------------------------------------------------------------------- ingest
 
 
-def _user_store(store: Path | None) -> Path:
-    return store if store is not None else user_store_path()
+@contextmanager
+def ingest_slot(on_wait: Callable[[], object] | None = None) -> Iterator[None]:
+    """Hold one of the server's MAX_CONCURRENT_INGESTS ingest slots while the block runs.
+
+    When both are taken, `on_wait` is called once (the page shows WAITING_MESSAGE) and the
+    caller waits its turn: a queued upload is slower, never refused.
+    """
+    if not _INGEST_SLOTS.acquire(blocking=False):
+        if on_wait is not None:
+            on_wait()
+        _INGEST_SLOTS.acquire()
+    try:
+        yield
+    finally:
+        _INGEST_SLOTS.release()
+
+
+def _shared_stores() -> dict[str, Path]:
+    return {"the built-in store": default_store_path(), "the shared store": user_store_path()}
 
 
 def _guard_store(store: Path) -> None:
-    """The embedded store ships with the app; uploads must never write into it."""
-    embedded = default_store_path()
-    if _resolved(store) == _resolved(embedded):
-        raise ValueError(f"refusing to write uploads into the built-in store {embedded}")
+    """The embedded and operator stores are shared: a browser must never write into them."""
+    for what, shared in _shared_stores().items():
+        if _resolved(store) == _resolved(shared):
+            raise ValueError(f"refusing to write uploads into {what}")
 
 
 def _resolved(path: Path) -> Path:
@@ -253,15 +281,19 @@ def _resolved(path: Path) -> Path:
 
 
 def ingest_uploads(
-    uploads: Sequence[Upload], store: Path | None = None, year: str | None = None
+    uploads: Sequence[Upload],
+    store: Path,
+    year: str | None = None,
+    on_wait: Callable[[], object] | None = None,
 ) -> LoadReport:
-    """Check, save and ingest uploaded files into the user store, one at a time.
+    """Check, save and ingest uploaded files into `store` (a private layer), one at a time.
 
     `year` ("2018/19") is used only for files whose name does not say which year they
     describe: it becomes the name of the folder the file is saved in, which is where the
-    ingest looks for a year, exactly as for a folder of downloads on disk.
+    ingest looks for a year, exactly as for a folder of downloads on disk. The ingest waits
+    for a free slot (`ingest_slot`; `on_wait` is told when it has to).
     """
-    target = _user_store(store)
+    target = store
     _guard_store(target)
     report = LoadReport()
     folder_name = "files"
@@ -272,14 +304,24 @@ def ingest_uploads(
             report.problem("(year)", str(exc))
             return report
     seen: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="equity-upload-") as tmp:
+    with (
+        ingest_slot(on_wait),
+        tempfile.TemporaryDirectory(prefix=private_layers.UPLOAD_COPY_PREFIX) as tmp,
+    ):
         workdir = Path(tmp) / "upload" / folder_name
         workdir.mkdir(parents=True)
         if not year and year_hint_for(workdir / "file.csv"):
             # The ingest reads a year from any folder above a file: a temp path that looks
-            # like one ("/tmp/2019-20/...") would silently date every upload.
-            report.problem("(temp folder)", f"the temporary folder {tmp} looks like a year")
+            # like one ("/tmp/2019-20/...") would silently date every upload. The path is
+            # the server's business, so the message does not show it.
+            report.problem(
+                "(temp folder)",
+                "the server's temporary folder looks like an academic year, so uploads "
+                "cannot be dated safely: ask the operator to set TMPDIR to another folder",
+            )
             return report
+        target.mkdir(parents=True, exist_ok=True)
+        private_layers.touch(target)
         for upload in uploads:
             client = str(getattr(upload, "name", "") or "(unnamed)")
             name = safe_name(client)
@@ -333,7 +375,7 @@ def _ingest_one(path: Path, store: Path, report: LoadReport, label: str) -> None
 
 
 def _unexpected(label: str, path: Path, exc: Exception) -> str:
-    first = (str(exc).splitlines() or [""])[0]
+    first = _without_paths((str(exc).splitlines() or [""])[0], path)
     kind = type(exc)
     name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
     detail = f"{name}: {first}" if first else name
@@ -347,6 +389,16 @@ def _unexpected(label: str, path: Path, exc: Exception) -> str:
             f"cannot unpack ({detail}). Unzip it on your computer and load the CSV files"
         )
     return f"{label}: could not be read ({detail})"
+
+
+def _without_paths(text: str, path: Path) -> str:
+    """An error's text with the server's folders taken out (the file's own name stays)."""
+    folders = {str(path.parent), tempfile.gettempdir(), str(private_layers.private_root())}
+    folders |= {str(p) for p in _shared_stores().values()}
+    for folder in sorted(folders, key=len, reverse=True):
+        if folder and folder != "/":
+            text = text.replace(folder + os.sep, "").replace(folder, "(server folder)")
+    return text
 
 
 def _changed_sources(store: Path, before: dict[str, str]) -> list[str]:
@@ -379,13 +431,15 @@ def folder_files(folder: Path) -> list[Path]:
     return files
 
 
-def ingest_folder(folder: str | Path, store: Path | None = None) -> LoadReport:
-    """Ingest every data file under a local folder into the user store.
+def ingest_folder(
+    folder: str | Path, store: Path, on_wait: Callable[[], object] | None = None
+) -> LoadReport:
+    """Ingest every data file under a local folder into `store` (a private layer).
 
     The folder is only read (zips are unpacked into a temp folder). Files are ingested one
     by one so a broken archive cannot hide the good files beside it.
     """
-    target = _user_store(store)
+    target = store
     _guard_store(target)
     report = LoadReport()
     text = str(folder).strip().strip('"').strip("'")
@@ -399,7 +453,8 @@ def ingest_folder(folder: str | Path, store: Path | None = None) -> LoadReport:
     resolved = _resolved(path)
     stores = {
         "your store": _resolved(target),
-        "the built-in store": _resolved(default_store_path()),
+        "the folder of uploaded files": _resolved(private_layers.private_root()),
+        **{what: _resolved(shared) for what, shared in _shared_stores().items()},
     }
     for what, store_dir in stores.items():
         if resolved == store_dir or store_dir in resolved.parents:
@@ -416,35 +471,43 @@ def ingest_folder(folder: str | Path, store: Path | None = None) -> LoadReport:
     if not files:
         report.problem(text, f"{text}: no .csv, .zip, .parquet or .geojson files found")
         return report
-    for file in files:
-        _ingest_one(file, target, report, label=file.name)
+    with ingest_slot(on_wait):
+        target.mkdir(parents=True, exist_ok=True)
+        private_layers.touch(target)
+        for file in files:
+            _ingest_one(file, target, report, label=file.name)
     return report
 
 
 # --------------------------------------------------------------------------- user sources
 
 
-def user_sources(store: Path | None = None) -> list[str]:
-    """Files the user loaded (only these can be removed from the app)."""
-    return sorted(read_manifest(_user_store(store))["source"].to_list())
+def user_sources(store: Path) -> list[str]:
+    """Files loaded into this private layer (only these can be removed from the app)."""
+    return sorted(read_manifest(store)["source"].to_list())
 
 
-def remove_user_source(source: str, store: Path | None = None) -> bool:
-    """Remove one user-loaded file's rows; False when the user store does not hold it."""
-    target = _user_store(store)
-    _guard_store(target)
-    if source not in user_sources(target):
+def remove_user_source(source: str, store: Path) -> bool:
+    """Remove one file's rows from this private layer; False when the layer does not hold
+    it (a shared file, or another session's: neither is reachable from here)."""
+    _guard_store(store)
+    if source not in user_sources(store):
         return False
-    remove_source(target, source)
+    remove_source(store, source)
     return True
 
 
 def embedded_sources() -> set[str]:
-    return set(read_manifest(default_store_path())["source"].to_list())
+    """The shared files (built-in and operator's): an upload of the same name shadows them
+    for its owner only."""
+    sources: set[str] = set()
+    for shared in _shared_stores().values():
+        sources |= set(read_manifest(shared)["source"].to_list())
+    return sources
 
 
 def replaced_builtin(sources: Iterable[str]) -> list[str]:
-    """Uploaded files that share a built-in file's name: the user's copy now wins."""
+    """Uploaded files that share a shared file's name: the owner's copy now wins for them."""
     builtin = embedded_sources()
     return sorted(s for s in sources if s in builtin)
 

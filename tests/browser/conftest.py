@@ -1,7 +1,8 @@
 """A live Streamlit server and headless Chromium for the browser, a11y and load tiers.
 
 `app_server` starts `streamlit run app.py` once per test session on a free loopback port
-(uploads go to a scratch user store, never the real one) and stops its process group at the
+(the operator store and the sessions' private upload layers are scratch folders, never
+the real ones) and stops its process group at the
 end. `browser` is Debian's Chromium driven by Playwright's sync API, one per test module
 (so no Playwright event loop outlives the browser tests). `wait_for_app` waits, by polling
 the DOM, until Streamlit has finished a run; no test sleeps for a fixed time.
@@ -161,7 +162,12 @@ def start_server(workdir: Path, extra_env: dict[str, str] | None = None) -> AppS
     workdir.mkdir(parents=True, exist_ok=True)
     user_store = workdir / "user-store"
     user_store.mkdir(exist_ok=True)
-    env = {**os.environ, "EQUITY_USER_STORE": str(user_store), **(extra_env or {})}
+    env = {
+        **os.environ,
+        "EQUITY_USER_STORE": str(user_store),
+        "EQUITY_PRIVATE_ROOT": str(workdir / "private"),  # sessions' uploads
+        **(extra_env or {}),
+    }
     port = free_port()
     log_path = workdir / f"streamlit-{port}.log"
     command = [

@@ -1,8 +1,10 @@
 """The Data and methods page through app.py, and its upload component with real and broken files.
 
-AppTest cannot drive a browser file picker, so uploads are tested by calling the component's
-functions directly, with EQUITY_USER_STORE pointing at a temporary folder; the page is then
-run over that store to check that it shows what was loaded.
+Uploads are tested by calling the component's functions directly with a session's private
+layer (under EQUITY_PRIVATE_ROOT, a temporary folder; EQUITY_USER_STORE, the operator's
+shared store, points at another), and the page is then run as that session (its layer id
+seeded in session state) to check that it shows what was loaded. Isolation between sessions
+and the upload widget itself are in test_private_uploads.py.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import upload
+from components import data, upload
+from equity import private_layers
 from equity.store import EMBEDDED_STORE, USER_STORE_ENV, Store, read_manifest
-from tests.pages.conftest import run_page
+from tests.pages.conftest import APP, run_page
 
 pytestmark = pytest.mark.page
 
@@ -42,11 +45,28 @@ def named(path: Path, name: str | None = None) -> upload.NamedBytes:
     return upload.NamedBytes(name or path.name, path.read_bytes())
 
 
+SESSION_ID = "0123456789abcdef0123456789abcdef"
+
+
 @pytest.fixture
 def user_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    store = tmp_path / "user-store"
-    monkeypatch.setenv(USER_STORE_ENV, str(store))
-    return store
+    """The private layer of the session SESSION_ID (what `as_session` opens the page as)."""
+    monkeypatch.setenv(USER_STORE_ENV, str(tmp_path / "operator-store"))
+    monkeypatch.setenv(private_layers.PRIVATE_ROOT_ENV, str(tmp_path / "private"))
+    return private_layers.session_layer(SESSION_ID)
+
+
+def as_session(page: str, params: dict[str, str] | None = None) -> AppTest:
+    """`run_page`, as the session whose private layer is `user_store`."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state[data.SESSION_ID_KEY] = SESSION_ID
+    for key, value in (params or {}).items():
+        app.query_params[key] = value
+    app.run()
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +152,7 @@ def test_definitions_are_on_the_page(user_store: Path) -> None:
 def test_upload_of_real_files_reaches_the_user_store_only(
     user_store: Path, embedded_before: dict[str, str]
 ) -> None:
-    report = upload.ingest_uploads([named(TINY_KS4), named(SURREY_KS4)])
+    report = upload.ingest_uploads([named(TINY_KS4), named(SURREY_KS4)], user_store)
     assert sorted(report.stored) == [SURREY_KS4.name, TINY_KS4.name]
     frame = report.frame()
     tiny = frame.filter(pl.col("file") == TINY_KS4.name).row(0, named=True)
@@ -146,8 +166,8 @@ def test_upload_of_real_files_reaches_the_user_store_only(
 
 
 def test_uploaded_files_show_on_the_page_as_yours(user_store: Path) -> None:
-    upload.ingest_uploads([named(TINY_KS4)])
-    app = run_page(page="pages/data.py", params={"la": "936"})
+    upload.ingest_uploads([named(TINY_KS4)], user_store)
+    app = as_session("pages/data.py", params={"la": "936"})
     files = frame_with(app, "file", "what", "level")
     mine = files.filter(pl.col("loaded_by") == "you")
     assert mine["file"].to_list() == [TINY_KS4.name]
@@ -157,12 +177,12 @@ def test_uploaded_files_show_on_the_page_as_yours(user_store: Path) -> None:
 
 
 def test_removing_a_file_from_the_page(user_store: Path) -> None:
-    upload.ingest_uploads([named(TINY_KS4)])
-    app = run_page(page="pages/data.py")
+    upload.ingest_uploads([named(TINY_KS4)], user_store)
+    app = as_session("pages/data.py")
     app.button[-1].click()  # "Remove from my data", the last button on the page
     app.run()
     assert not app.exception
-    assert upload.user_sources() == []
+    assert upload.user_sources(user_store) == []
     assert "Removed 2018-2019\\_999\\_ks4final.csv from your data." in [
         s.value for s in app.success
     ]
@@ -170,7 +190,7 @@ def test_removing_a_file_from_the_page(user_store: Path) -> None:
 
 def test_the_load_report_is_shown_as_a_table_with_each_problem(user_store: Path) -> None:
     """What the page shows after "Load files" (the report survives the rerun it triggers)."""
-    report = upload.ingest_uploads([named(TINY_KS4), named(BAD / "not_dfe.csv")])
+    report = upload.ingest_uploads([named(TINY_KS4), named(BAD / "not_dfe.csv")], user_store)
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     app.session_state["data_page_report"] = {
         "how": "upload",
@@ -192,9 +212,9 @@ def test_the_load_report_is_shown_as_a_table_with_each_problem(user_store: Path)
 def test_a_broken_upload_is_reported_and_changes_nothing(
     user_store: Path, embedded_before: dict[str, str], bad: str
 ) -> None:
-    upload.ingest_uploads([named(TINY_KS4)])
+    upload.ingest_uploads([named(TINY_KS4)], user_store)
     before = snapshot(user_store)
-    report = upload.ingest_uploads([named(BAD / bad)])
+    report = upload.ingest_uploads([named(BAD / bad)], user_store)
     assert not report.ok
     assert report.problems
     for problem in report.problems:
@@ -204,7 +224,9 @@ def test_a_broken_upload_is_reported_and_changes_nothing(
 
 
 def test_broken_uploads_get_plain_explanations(user_store: Path) -> None:
-    report = upload.ingest_uploads([named(BAD / p) for p in sorted(p.name for p in BAD.iterdir())])
+    report = upload.ingest_uploads(
+        [named(BAD / p) for p in sorted(p.name for p in BAD.iterdir())], user_store
+    )
     problems = dict(report.frame().select("file", "problem").iter_rows())
     assert problems["empty.csv"].endswith("The file is empty")
     assert "Excel workbook" in problems["workbook_saved_as.csv"]
@@ -217,7 +239,7 @@ def test_broken_uploads_get_plain_explanations(user_store: Path) -> None:
 
 
 def test_one_bad_file_does_not_stop_the_good_ones(user_store: Path) -> None:
-    report = upload.ingest_uploads([named(BAD / "damaged.zip"), named(TINY_KS4)])
+    report = upload.ingest_uploads([named(BAD / "damaged.zip"), named(TINY_KS4)], user_store)
     assert report.stored == [TINY_KS4.name]
     assert len(report.problems) == 1
 
@@ -233,7 +255,7 @@ class _Huge:
 
 
 def test_oversized_and_wrong_type_uploads_are_refused(user_store: Path) -> None:
-    report = upload.ingest_uploads([_Huge(), upload.NamedBytes("tool.exe", b"MZ")])
+    report = upload.ingest_uploads([_Huge(), upload.NamedBytes("tool.exe", b"MZ")], user_store)
     assert report.problems[0].endswith(
         "is over the 200 MB upload limit. Load it from a folder on this computer or with "
         "`python -m equity ingest` instead"
@@ -251,24 +273,26 @@ def test_client_file_names_never_choose_a_path(user_store: Path, tmp_path: Path)
     assert upload.safe_name("...csv") is None
     assert upload.safe_name("/") is None
     assert upload.safe_name("data.csv.exe") is None
-    report = upload.ingest_uploads([named(TINY_KS4, "../../../" + TINY_KS4.name)])
+    report = upload.ingest_uploads([named(TINY_KS4, "../../../" + TINY_KS4.name)], user_store)
     assert report.stored == [TINY_KS4.name]
     assert not (tmp_path.parent / TINY_KS4.name).exists()
 
 
 def test_the_year_box_dates_files_whose_name_does_not(user_store: Path) -> None:
     undated = named(TINY_KS4, "999_ks4final.csv")
-    report = upload.ingest_uploads([undated])
+    report = upload.ingest_uploads([undated], user_store)
     assert "cannot tell which academic year" in report.problems[0]
-    report = upload.ingest_uploads([undated], year="2017-18")
+    report = upload.ingest_uploads([undated], user_store, year="2017-18")
     assert report.stored == ["999_ks4final.csv"]
     manifest = read_manifest(user_store).row(0, named=True)
     assert manifest["academic_years"] == ["2017/18"]
 
 
 def test_reusing_a_name_for_another_year_is_flagged(user_store: Path) -> None:
-    upload.ingest_uploads([named(TINY_KS4, "999_ks4final.csv")], year="2017/18")
-    report = upload.ingest_uploads([named(TINY_KS4, "999_ks4final.csv")], year="2018/19")
+    upload.ingest_uploads([named(TINY_KS4, "999_ks4final.csv")], user_store, year="2017/18")
+    report = upload.ingest_uploads(
+        [named(TINY_KS4, "999_ks4final.csv")], user_store, year="2018/19"
+    )
     notes = report.frame()["notes"][0]
     assert notes.startswith("REPLACED your earlier 999_ks4final.csv (2017/18)")
 
@@ -279,7 +303,7 @@ def test_a_zip_of_downloads_is_read_member_by_member(user_store: Path, tmp_path:
         bundle.write(TINY_KS4, f"2018-2019/{TINY_KS4.name}")
         bundle.writestr("2018-2019/readme.txt", "DfE download")
         bundle.writestr("2018-2019/notes.txt", "not data")
-    report = upload.ingest_uploads([named(archive)])
+    report = upload.ingest_uploads([named(archive)], user_store)
     assert report.stored == [TINY_KS4.name]
     assert report.problems == [
         "notes.txt: not a file kind Equity Explorer knows (expected a DfE performance table, "
@@ -300,7 +324,7 @@ def test_a_folder_is_read_not_changed_and_a_bad_zip_does_not_hide_good_files(
     shutil.copy(BAD / "not_dfe.csv", folder / "not_dfe.csv")
     (folder / "README.md").write_text("my notes")
     before = snapshot(folder)
-    report = upload.ingest_folder(str(folder))
+    report = upload.ingest_folder(str(folder), user_store)
     assert report.stored == ["999_ks4final.csv"]
     assert read_manifest(user_store).row(0, named=True)["academic_years"] == ["2018/19"]
     assert len(report.problems) == 2
@@ -308,32 +332,42 @@ def test_a_folder_is_read_not_changed_and_a_bad_zip_does_not_hide_good_files(
 
 
 def test_folder_mistakes_are_explained(user_store: Path, tmp_path: Path) -> None:
-    assert upload.ingest_folder(str(tmp_path / "nope")).problems == [
+    assert upload.ingest_folder(str(tmp_path / "nope"), user_store).problems == [
         f"{tmp_path / 'nope'}: no such folder"
     ]
-    assert "built-in store" in upload.ingest_folder(str(EMBEDDED_STORE)).problems[0]
-    upload.ingest_uploads([named(TINY_KS4)])
-    assert "your store" in upload.ingest_folder(str(user_store / "results")).problems[0]
+    assert "built-in store" in upload.ingest_folder(str(EMBEDDED_STORE), user_store).problems[0]
+    upload.ingest_uploads([named(TINY_KS4)], user_store)
+    inside = upload.ingest_folder(str(user_store / "results"), user_store).problems[0]
+    assert "your store" in inside
+    other = private_layers.session_layer("f" * 32)
+    other.mkdir(parents=True)
+    assert "folder of uploaded files" in upload.ingest_folder(str(other), user_store).problems[0]
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert "no .csv, .zip" in upload.ingest_folder(str(empty)).problems[0]
-    assert upload.ingest_folder("  ").problems == ["type the path of a folder with DfE downloads"]
+    assert "no .csv, .zip" in upload.ingest_folder(str(empty), user_store).problems[0]
+    assert upload.ingest_folder("  ", user_store).problems == [
+        "type the path of a folder with DfE downloads"
+    ]
 
 
 def test_only_user_files_can_be_removed(user_store: Path, embedded_before: dict[str, str]) -> None:
-    upload.ingest_uploads([named(TINY_KS4)])
-    assert upload.user_sources() == [TINY_KS4.name]
-    assert not upload.remove_user_source("england_census.csv")
-    assert upload.remove_user_source(TINY_KS4.name)
-    assert upload.user_sources() == []
+    upload.ingest_uploads([named(TINY_KS4)], user_store)
+    assert upload.user_sources(user_store) == [TINY_KS4.name]
+    assert not upload.remove_user_source("england_census.csv", user_store)
+    assert upload.remove_user_source(TINY_KS4.name, user_store)
+    assert upload.user_sources(user_store) == []
     assert not list(user_store.glob("**/*999_ks4final.csv.parquet"))
     assert snapshot(EMBEDDED_STORE) == embedded_before
 
 
-def test_uploads_refuse_to_write_into_the_built_in_store(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(USER_STORE_ENV, str(EMBEDDED_STORE))
+def test_uploads_refuse_to_write_into_the_shared_stores(user_store: Path, tmp_path: Path) -> None:
+    """The built-in store and the operator's (EQUITY_USER_STORE) are read-only to browsers."""
     with pytest.raises(ValueError, match="built-in store"):
-        upload.ingest_uploads([named(TINY_KS4)])
+        upload.ingest_uploads([named(TINY_KS4)], EMBEDDED_STORE)
+    with pytest.raises(ValueError, match="shared store"):
+        upload.ingest_uploads([named(TINY_KS4)], tmp_path / "operator-store")
+    with pytest.raises(ValueError, match="shared store"):
+        upload.remove_user_source(TINY_KS4.name, tmp_path / "operator-store")
 
 
 @pytest.mark.parametrize(
