@@ -251,7 +251,7 @@ def report(case: str, found: dict[str, Any], faults: list[str]) -> None:
         json.dumps({"case": case, **found, "faults": faults}, indent=1), encoding="utf-8"
     )
     print(
-        f"[layout] {case}: {found['charts']} charts, {found['texts']} chart texts, "
+        f"\n[layout] {case}: {found['charts']} charts, {found['texts']} chart texts, "
         f"{len(found['truncated'])} cut off, {len(found['faults'])} chart faults, "
         f"{len(faults) - len(found['truncated']) - len(found['faults'])} console"
     )
