@@ -2,11 +2,22 @@
 
 import streamlit as st
 
-from components import chart_panel, filters, maps
+from components import chart_panel, filters, maps, notices
 from components import concentration as conc
 
 selection = filters.current()
 conc.intro(selection)
+selection = (
+    notices.at_nearest_year(
+        selection,
+        notices.school_level_years(
+            selection, ("school_census", f"{selection.key_stage}_performance")
+        ),
+        "School-level figures on this page",
+        "concentration",
+    )
+    or selection
+)
 page = conc.load(selection)
 conc.basis_note(page.basis, selection, page.comparison)
 

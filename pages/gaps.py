@@ -3,7 +3,7 @@ over time and school by school."""
 
 import streamlit as st
 
-from components import data, filters, gaps
+from components import data, filters, gaps, notices
 
 selection = filters.current()
 st.title(f"Attainment gaps: {gaps.area_name(selection)}")
@@ -15,6 +15,13 @@ st.markdown(
 )
 st.header(f"The gap in {selection.year}", anchor=False)
 measure = gaps.measure_picker(selection, key="gaps_measure")
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other"),
+    "a disadvantage gap compares disadvantaged pupils with other pupils (the ranking below "
+    "can show the chosen group's own figure where DfE publishes it)",
+    offer=("disadvantaged", "other"),
+)
 gaps.headline(selection)
 gaps.show(gaps.gap_view(selection, measure))
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import chart_panel, data, filters, overview
+from components import chart_panel, data, filters, notices, overview
 from equity.analysis.comparators import comparators
 from equity.queries import headline_gaps
 
@@ -13,6 +13,13 @@ st.markdown(
     "How far do disadvantaged pupils (eligible for free school meals in the last six years, or "
     f"looked after) trail other pupils here, and how does that compare with "
     f"{compared.compared_with}?"
+)
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other"),
+    "the Overview compares disadvantaged pupils with other pupils, the split DfE publishes "
+    "for every local authority",
+    offer=("disadvantaged", "other"),
 )
 table = data.cached(headline_gaps, selection.la_code, selection.phase)
 overview.headline_metrics(table.filter(table["academic_year"] == selection.year), selection)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import chart_panel, filters, similar
+from components import chart_panel, filters, notices, similar
 from components.charts import chart_height
 
 selection = filters.current()
@@ -11,6 +11,12 @@ st.markdown(
     "Compare a school with the schools most like it in intake (disadvantage, English as an "
     "additional language, special needs and size), not with the whole LA, and see which of "
     "them do best for disadvantaged pupils."
+)
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other", "all"),
+    "schools' results here are compared for disadvantaged, other and all pupils",
+    offer=("disadvantaged", "other", "all"),
 )
 context = similar.load_context(selection)
 similar.data_notes(context, selection)

@@ -3,7 +3,7 @@ LA's schools whose disadvantaged pupils' results moved most."""
 
 import streamlit as st
 
-from components import data, filters, gaps, school_trends
+from components import data, filters, gaps, notices, school_trends
 
 selection = filters.current()
 st.title(f"School trends: {gaps.area_name(selection)}")
@@ -15,6 +15,12 @@ st.markdown(
 )
 st.header("One school over time", anchor=False)
 measure = gaps.measure_picker(selection, key="trends_measure")
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other"),
+    "this page follows disadvantaged and other pupils' results",
+    offer=("disadvantaged", "other"),
+)
 school = school_trends.school_picker(selection)
 if school is None and not school_trends.has_schools(selection):
     st.info(gaps.no_school_data(selection), icon=":material/info:")
