@@ -9,62 +9,18 @@ never its data, so a shared link redraws the chart from the store.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import altair as alt
-import polars as pl
 import streamlit as st
 
+from components import export, story, views
+from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
 from components.charts import AnyChart, with_properties, without
-from components.filters import Filters
-from components.filters import current as current_filters
 from components.tables import csv_bytes, human_size
-
-LAST_PREFIX_KEY = "equity_last_view_prefix"
-
-
-@dataclass(frozen=True)
-class ChartView:
-    """Everything needed to show, export or present one chart again.
-
-    `filters` is the selection the view was built for (None: the sidebar's, the usual case
-    on a page); `options` holds whatever else the chart depends on, as plain strings, so
-    that `reference(view)` is enough to rebuild it (see components/views.py). `decimals`
-    names table columns holding a measure as published ((column, Measure.decimals)): the
-    CSV rounds them to those places, other float columns to 6 significant digits.
-    """
-
-    view_id: str
-    title: str
-    takeaway: str
-    source: str
-    chart: AnyChart
-    table: pl.DataFrame
-    file_stem: str
-    caveats: tuple[str, ...] = ()
-    filters: Filters | None = None
-    options: tuple[tuple[str, str], ...] = ()
-    decimals: tuple[tuple[str, int], ...] = ()
-
-
-def reference(view: ChartView) -> dict[str, str]:
-    """The view's reference: id, the four filter values and its options, all strings."""
-    chosen = view.filters or current_filters()
-    return {
-        "v": view.view_id,
-        "la": chosen.la_code,
-        "phase": chosen.phase,
-        "group": chosen.pupil_group,
-        "year": chosen.year,
-        **dict(view.options),
-    }
 
 
 def register(view: ChartView) -> None:
     """Remember the view for this rerun, and which page drew a chart last (an empty story
     presents that page's charts)."""
-    from components import views
-
     st.session_state.setdefault("equity_views", {})[view.view_id] = view
     prefix = views.prefix_of(view.view_id)
     if prefix is not None:
@@ -126,10 +82,16 @@ def render(view: ChartView, *, height: int | None = None) -> None:
         actions(view, ref)
 
 
+def show(view: ViewOrNote) -> None:
+    """A view as a panel, or the sentence saying why there is nothing to draw."""
+    if isinstance(view, str):
+        st.info(view, icon=":material/info:")
+    else:
+        render(view)
+
+
 def actions(view: ChartView, ref: dict[str, str] | None = None) -> None:
     """Image downloads and "Add to story", for panels that draw their own chart (maps)."""
-    from components import export, story
-
     ref = ref or reference(view)
     export.image_downloads(view, ref)
     story.add_button(view, ref)

@@ -18,6 +18,7 @@ import streamlit as st
 from components import data, upload
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
+from components.text import plain
 from equity import private_layers, queries
 from equity.analysis import coverage
 from equity.store import Store
@@ -36,12 +37,6 @@ _LABELS = {
     "loaded_by": "Loaded by",
 }
 _WIDE_TEXT = {"description", "meaning", "what_changed", "reason", "notes", "note", "problem"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~$])")
-
-
-def plain(text: object) -> str:
-    """Text shown literally by st.markdown: no links, emphasis, HTML or maths from data."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
 
 
 _URL = re.compile(r"https?://[^\s;)]+")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components import chart_panel, data
+from components import chart_view, data
 from components.tables import human_size
 
 if TYPE_CHECKING:  # imported where used (see the module docstring)
@@ -47,27 +47,27 @@ def _key(ref: Mapping[str, str], **extra: object) -> str:
     return json.dumps({**ref, **{f"_{k}": v for k, v in extra.items()}}, sort_keys=True)
 
 
-def footer_lines(view: chart_panel.ChartView, year: str) -> list[str]:
+def footer_lines(view: chart_view.ChartView, year: str) -> list[str]:
     from equity import deck
 
     return [*deck.caveat_lines(view.caveats), deck.source_line(view.source, year)]
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _chart_svg(key: str, version: str, width: int, _view: chart_panel.ChartView) -> str:
+def _chart_svg(key: str, version: str, width: int, _view: chart_view.ChartView) -> str:
     del key, version  # the cache key: the view reference and the data it was drawn from
     from equity import images
 
     return images.chart_svg(images.sized(_view.chart.to_dict(), width))
 
 
-def chart_svg(view: chart_panel.ChartView, ref: Mapping[str, str], width: int) -> str:
+def chart_svg(view: chart_view.ChartView, ref: Mapping[str, str], width: int) -> str:
     """The bare chart as SVG (presentation views are keyed apart by the caller's ref)."""
     return _chart_svg(_key(ref, w=width), data.store_version(), width, view)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _image(key: str, version: str, kind: str, _view: chart_panel.ChartView) -> bytes:
+def _image(key: str, version: str, kind: str, _view: chart_view.ChartView) -> bytes:
     del version
     from equity import images
 
@@ -79,14 +79,14 @@ def _image(key: str, version: str, kind: str, _view: chart_panel.ChartView) -> b
     return svg.encode("utf-8") if kind == "svg" else images.png(svg, scale=2)
 
 
-def image_bytes(view: chart_panel.ChartView, kind: str, ref: Mapping[str, str]) -> bytes:
+def image_bytes(view: chart_view.ChartView, kind: str, ref: Mapping[str, str]) -> bytes:
     """PNG (scale 2) or SVG of the chart with its caveats and source underneath."""
     # The footer (caveats, source) is drawn into the image, so it is part of the key.
     key = _key(ref, kind=kind, footer=footer_lines(view, str(ref.get("year", ""))))
     return _image(key, data.store_version(), kind, view)
 
 
-def image_downloads(view: chart_panel.ChartView, ref: Mapping[str, str]) -> None:
+def image_downloads(view: chart_view.ChartView, ref: Mapping[str, str]) -> None:
     area = st.expander(
         "Download image (PNG, SVG)",
         key=f"images-{view.view_id}",
@@ -140,7 +140,7 @@ def _download_buttons(
 
 
 def slide_content(
-    view: chart_panel.ChartView, ref: Mapping[str, str], title: str = "", note: str = ""
+    view: chart_view.ChartView, ref: Mapping[str, str], title: str = "", note: str = ""
 ) -> deck.SlideContent:
     """`view` is already in presentation type: views.present(view, keep_title=bool(title)),
     so the chart keeps its own title only under a slide title the author wrote."""

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from components import data
+from components import data, urlstate
+from components.text import quoted
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
@@ -31,6 +32,8 @@ DEFAULT_GROUP = "disadvantaged"
 #: the 2018/19 results); LA-level figures run to 2024/25 and the year filter offers them.
 DEFAULT_YEAR = "2018/19"
 STATE_KEY = "equity_filters"
+READY_KEY = "equity_filters_ready"
+URL_GROUP = "filters"  # urlstate's name for the global filters' link values
 PARAMS = ("la", "phase", "group", "year")
 
 
@@ -51,10 +54,29 @@ class Filters:
     def key_stage(self) -> str:
         return "ks2" if self.phase == "primary" else "ks4"
 
+    @property
+    def area_name(self) -> str:
+        """The selection's area as a sentence names it."""
+        return "Greater Manchester" if self.is_group else self.la_label
+
     def slug(self) -> str:
         """For file names: 'manchester-ks4-2018-19'."""
         area = self.la_label.lower().replace(" (10 las)", "").replace(" ", "-")
         return f"{area}-{self.key_stage}-{self.year.replace('/', '-')}"
+
+
+def selection(la_code: str, phase: str, group: str, year: str, la_name: str) -> Filters:
+    """The one place a `Filters` is made (the sidebar, and a view reference from a story or
+    link): the GM group's label and its ten member LAs are filled in here."""
+    is_group = la_code == GM_GROUP_CODE
+    return Filters(
+        la_code=la_code,
+        phase=phase,
+        pupil_group=group,
+        year=year,
+        la_label=GM_GROUP_LABEL if is_group else la_name,
+        members=tuple(GREATER_MANCHESTER) if is_group else (la_code,),
+    )
 
 
 def _la_options() -> dict[str, str]:
@@ -71,12 +93,12 @@ def _year_options() -> list[str]:
     return sorted(years, reverse=True) or [DEFAULT_YEAR]
 
 
-def _from_url(name: str, options: list[str], default: str, normalise: type | None = None) -> str:
+def _from_url(link: dict[str, str], name: str, options: list[str], default: str) -> str:
     """The query parameter's value if valid, else the default with a visible notice."""
-    raw = st.query_params.get(name)
-    if raw is None or raw == "":
+    raw = link.get(name, "")
+    if raw == "":
         return default
-    value = str(raw).strip()
+    value = raw.strip()
     if name == "year":
         try:
             value = parse_academic_year(value)
@@ -86,32 +108,27 @@ def _from_url(name: str, options: list[str], default: str, normalise: type | Non
         value = GM_GROUP_CODE
     if value in options:
         return value
-    st.session_state.setdefault("equity_url_notices", []).append(
-        f"The link's {name} {quoted(str(raw))} is not available here, so the default "
+    urlstate.notice(
+        f"The link's {name} {quoted(raw)} is not available here, so the default "
         f"({default}) is shown instead. Choose another in the sidebar."
     )
     return default
 
 
-def quoted(raw: str, limit: int = 40) -> str:
-    """A value from a link, shortened and shown as code, so no Markdown or HTML in it acts
-    (a crafted link must not draw its own links or headings into our notice)."""
-    text = raw if len(raw) <= limit else raw[: limit - 1] + "…"
-    text = text.replace("`", "'").replace("\n", " ").replace("\r", " ")
-    return f"`{text}`"
-
-
 def _initialise(la_options: dict[str, str], years: list[str]) -> None:
-    """First run of a session: seed the widgets from the URL."""
-    if st.session_state.get("equity_filters_ready"):
+    """Seed the widgets: from the link on the first run of a session and whenever the URL
+    holds filter values this session has not seen (urlstate's rule); defaults otherwise."""
+    link = urlstate.incoming(URL_GROUP, PARAMS)
+    if st.session_state.get(READY_KEY) and link is None:
         return
-    st.session_state["equity_url_notices"] = []
+    link = link or {}
     default_year = DEFAULT_YEAR if DEFAULT_YEAR in years else years[0]
-    st.session_state["filter_la"] = _from_url("la", list(la_options), DEFAULT_LA)
-    st.session_state["filter_phase"] = _from_url("phase", list(PHASE_LABELS), DEFAULT_PHASE)
-    st.session_state["filter_group"] = _from_url("group", list(FILTER_PUPIL_GROUPS), DEFAULT_GROUP)
-    st.session_state["filter_year"] = _from_url("year", years, default_year)
-    st.session_state["equity_filters_ready"] = True
+    st.session_state["filter_la"] = _from_url(link, "la", list(la_options), DEFAULT_LA)
+    st.session_state["filter_phase"] = _from_url(link, "phase", list(PHASE_LABELS), DEFAULT_PHASE)
+    group = _from_url(link, "group", list(FILTER_PUPIL_GROUPS), DEFAULT_GROUP)
+    st.session_state["filter_group"] = group
+    st.session_state["filter_year"] = _from_url(link, "year", years, default_year)
+    st.session_state[READY_KEY] = True
 
 
 def render_sidebar() -> Filters:
@@ -145,31 +162,28 @@ def render_sidebar() -> Filters:
         )
         year = st.selectbox("Academic year", years, key="filter_year")
     la_code = la_code or DEFAULT_LA
-    filters = Filters(
-        la_code=la_code,
-        phase=phase or DEFAULT_PHASE,
-        pupil_group=group or DEFAULT_GROUP,
-        year=year or years[0],
-        la_label=GM_GROUP_LABEL
-        if la_code == GM_GROUP_CODE
-        else la_options[la_code].rsplit(" (", 1)[0],
-        members=tuple(GREATER_MANCHESTER) if la_code == GM_GROUP_CODE else (la_code,),
+    filters = selection(
+        la_code,
+        phase or DEFAULT_PHASE,
+        group or DEFAULT_GROUP,
+        year or years[0],
+        la_options[la_code].rsplit(" (", 1)[0],
     )
-    st.query_params.update(
+    urlstate.write(
+        URL_GROUP,
         {
             "la": filters.la_code,
             "phase": filters.phase,
             "group": filters.pupil_group,
             "year": filters.year.replace("/", "-"),
-        }
+        },
     )
     st.session_state[STATE_KEY] = filters
     return filters
 
 
 def show_url_notices() -> None:
-    for notice in st.session_state.pop("equity_url_notices", []) or []:
-        st.warning(notice, icon=":material/link_off:")
+    urlstate.show_notices()
 
 
 def current() -> Filters:

@@ -12,15 +12,12 @@ colour bar, and like every chart a takeaway, its source and the same rows as a t
 
 from __future__ import annotations
 
-import functools
 import html
-import itertools
 import json
 import math
-import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import altair as alt
 import polars as pl
@@ -28,10 +25,11 @@ import pydeck as pdk
 import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
-from components import chart_panel
-from components.charts import AnyChart, finish
+from components import chart_panel, chart_view
+from components.charts import AnyChart
 from components.tables import csv_bytes, human_size
-from components.theme import TEXT
+from components.text import plain
+from equity import outlines
 
 #: matplotlib's viridis sampled at 10 even steps (van der Walt & Smith, 2015); Vega's
 #: "viridis" scheme is the same colour map.
@@ -47,24 +45,49 @@ VIRIDIS: Final[tuple[str, ...]] = (
     "#b5de2b",
     "#fde725",
 )
+
+
 #: Low values light, high values dark: "more disadvantage" reads as "more ink".
 SCALE: Final[tuple[str, ...]] = tuple(reversed(VIRIDIS))
+
+
 NO_DATA: Final = "#D9D9D9"
+
+
 AREA_FILL: Final = [242, 242, 242, 255]
+
+
 AREA_LINE: Final = [140, 140, 140, 255]
+
+
 GM_LINE: Final = [213, 94, 0, 255]  # Okabe-Ito vermillion: stands apart from viridis
+
+
 SELECTED_LINE: Final = [11, 12, 12, 255]
+
+
 MAP_HEIGHT: Final = 520
+
+
 LEGEND_BAR: Final = 18  # px; the legend's whole height is about 70 with title and labels
+
+
 MAX_PAYLOAD: Final = 1_000_000  # bytes of deck JSON per map
+
+
 TOOLTIP_STYLE: Final = {"backgroundColor": "#0B0C0C", "color": "#FFFFFF", "fontSize": "14px"}
+
+
 LABEL_TEXT: Final = [11, 12, 12, 255]  # theme.TEXT
+
+
 LABEL_BACKGROUND: Final = [255, 255, 255, 217]  # a light box behind each name
+
+
 LABEL_FONT: Final = "Source Sans Pro, Arial, sans-serif"  # the charts' font, no web font
+
+
 LABEL_SIZE: Final = 13  # px
-
-
-# --------------------------------------------------------------------------- colour
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -129,9 +152,6 @@ def legend_chart(low: float, high: float, title: str, number_format: str = ".1f"
     )
 
 
-# --------------------------------------------------------------------------- geometry
-
-
 def tooltip_text(name: str) -> str:
     """A name safe inside a pydeck HTML tooltip wherever the deck is shown.
 
@@ -153,105 +173,18 @@ def features(
     for code, name, geometry in bounds.select("ons_code", "name", "geometry").iter_rows():
         props = {"ons_code": code, "name": tooltip_text(str(name))}
         props.update(properties.get(code, {}))
-        out.append({"type": "Feature", "geometry": _geometry(geometry), "properties": props})
+        out.append(
+            {"type": "Feature", "geometry": outlines.geometry(geometry), "properties": props}
+        )
     return out
-
-
-@functools.lru_cache(maxsize=1024)
-def _geometry(text: str) -> dict[str, Any]:
-    """An outline's GeoJSON geometry, parsed once per process (the choropleth draws all
-    152 on every rerun). Shared between maps: read only, never changed."""
-    return cast(dict[str, Any], json.loads(text))
 
 
 def fit_view(
     min_lon: float, min_lat: float, max_lon: float, max_lat: float, width: int = 900
 ) -> pdk.ViewState:
-    """The Web Mercator zoom at which the box fills a `width` x MAP_HEIGHT map."""
-    lon_span = max(max_lon - min_lon, 1e-3)
-
-    def merc(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    y_span = max(merc(max_lat) - merc(min_lat), 1e-5)
-    zoom_x = math.log2(width * 360 / (512 * lon_span))
-    zoom_y = math.log2(MAP_HEIGHT * 2 * math.pi / (512 * y_span))
-    return pdk.ViewState(
-        longitude=round((min_lon + max_lon) / 2, 4),
-        latitude=round((min_lat + max_lat) / 2, 4),
-        zoom=round(min(zoom_x, zoom_y) - 0.15, 2),
-    )
-
-
-def _bbox(bounds: pl.DataFrame) -> tuple[float, float, float, float] | None:
-    if bounds.is_empty():
-        return None
-    row = bounds.select(
-        pl.col("min_lon").min(),
-        pl.col("min_lat").min(),
-        pl.col("max_lon").max(),
-        pl.col("max_lat").max(),
-    ).row(0)
-    return None if any(v is None for v in row) else (row[0], row[1], row[2], row[3])
-
-
-def _widened(
-    box: tuple[float, float, float, float], pad: float
-) -> tuple[float, float, float, float]:
-    min_lon, min_lat, max_lon, max_lat = box
-    dx, dy = (max_lon - min_lon) * pad, (max_lat - min_lat) * pad
-    return min_lon - dx, min_lat - dy, max_lon + dx, max_lat + dy
-
-
-def _near(bounds: pl.DataFrame, box: tuple[float, float, float, float], pad: float) -> pl.DataFrame:
-    """Outlines that overlap the box widened by `pad` of its size (the map's context)."""
-    min_lon, min_lat, max_lon, max_lat = box
-    dx, dy = (max_lon - min_lon) * pad, (max_lat - min_lat) * pad
-    return bounds.filter(
-        (pl.col("max_lon") >= min_lon - dx)
-        & (pl.col("min_lon") <= max_lon + dx)
-        & (pl.col("max_lat") >= min_lat - dy)
-        & (pl.col("min_lat") <= max_lat + dy)
-    )
-
-
-@functools.lru_cache(maxsize=1024)
-def label_point(geometry: str) -> tuple[float, float] | None:
-    """A point inside an outline (GeoJSON Polygon or MultiPolygon text) to write its name
-    at: the middle of the widest run inside its largest polygon along a few horizontal scan
-    lines (how shapely's `representative_point` works), rounded to 4 dp. Unlike the box's
-    centre it is inside the outline whatever its shape. Cached on the outline's text, so
-    each outline is computed once per process. None for an outline with no polygon."""
-    shape = json.loads(geometry)
-    coordinates = shape.get("coordinates") or []
-    polygons = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(shape.get("type"), [])
-    rings_of = [rings for rings in polygons if rings and len(rings[0]) >= 4]
-    if not rings_of:
-        return None
-
-    def area(ring: list[list[float]]) -> float:
-        return abs(sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)))
-
-    rings = max(rings_of, key=lambda r: area(r[0]))
-    lats = [point[1] for point in rings[0]]
-    low, high = min(lats), max(lats)
-    best: tuple[float, float, float] | None = None  # (width, lon, lat)
-    for fraction in (0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8):
-        lat = low + fraction * (high - low)
-        crossings = sorted(
-            x0 + (lat - y0) * (x1 - x0) / (y1 - y0)
-            for ring in rings
-            for (x0, y0), (x1, y1) in itertools.pairwise(ring)
-            if (y0 <= lat < y1) or (y1 <= lat < y0)
-        )
-        for start, end in zip(crossings[0::2], crossings[1::2], strict=False):
-            # a run off the middle line must be clearly wider to win
-            width = (end - start) * (1.0 if fraction == 0.5 else 0.8)
-            if best is None or width > best[0]:
-                best = (width, (start + end) / 2, lat)
-    if best is None:
-        return None
-    return round(best[1], 4), round(best[2], 4)
+    """The Web Mercator view at which the box fills a `width` x MAP_HEIGHT map."""
+    lon, lat, zoom = outlines.mercator_view((min_lon, min_lat, max_lon, max_lat), width, MAP_HEIGHT)
+    return pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom)
 
 
 def area_labels(
@@ -265,11 +198,11 @@ def area_labels(
     rows of the map's name layer. With a `box`, only points inside it, and for outlines
     not `chosen` (by ONS code) inside it shrunk by `inset` of its size on each side, so a
     neighbour's name is not cut off at the map's edge."""
-    inner = _widened(box, -inset) if box is not None else None
+    inner = outlines.widened(box, -inset) if box is not None else None
     rows = []
     columns = ("ons_code", "name", "geometry", "min_lon", "min_lat", "max_lon", "max_lat")
     for code, name, geometry, *corners in bounds.select(columns).iter_rows():
-        point = label_point(geometry) if geometry else None
+        point = outlines.label_point(geometry) if geometry else None
         if point is None and None not in corners:
             point = ((corners[0] + corners[2]) / 2, (corners[1] + corners[3]) / 2)
         if point is None or name is None:
@@ -342,9 +275,6 @@ def payload_bytes(deck: pdk.Deck) -> int:
     return len(deck.to_json().encode("utf-8"))
 
 
-# --------------------------------------------------------------------------- school map
-
-
 def school_points(schools: pl.DataFrame, low: float, high: float) -> list[dict[str, Any]]:
     """The scatter layer's rows: only what is drawn or shown in the tooltip, rounded;
     names go through `tooltip_text`."""
@@ -374,7 +304,7 @@ def school_deck(
 ) -> pdk.Deck:
     """Schools as circles (area ~ pupils, colour = share) over the area's LA outlines."""
     selected = bounds.filter(pl.col("ons_code").is_in(list(outline_codes)))
-    box = _bbox(selected)
+    box = outlines.bbox(selected)
     located = schools.filter(pl.col("lat").is_not_null())
     if box is None and located.height:
         box = (
@@ -384,7 +314,7 @@ def school_deck(
             float(located["lat"].max()),  # type: ignore[arg-type]
         )
     box = box or (-6.0, 49.9, 2.0, 55.9)  # England
-    context = _near(bounds, box, 0.15)
+    context = outlines.near(bounds, box, 0.15)
     layers = [
         pdk.Layer(
             "GeoJsonLayer",
@@ -413,13 +343,10 @@ def school_deck(
             pickable=True,
         ),
     ]
-    labels = area_labels(context, _widened(box, 0.05))
+    labels = area_labels(context, outlines.widened(box, 0.05))
     if labels:  # the LAs' names on top, so a new user can find their area's outline
         layers.append(_label_layer(labels))
     return _deck(layers, fit_view(*box), "<b>{name}</b><br/>{tip}")
-
-
-# --------------------------------------------------------------------------- choropleth
 
 
 def choropleth_deck(
@@ -468,177 +395,8 @@ def choropleth_deck(
                 3,
             )
         )
-    box = _bbox(bounds) or (-6.0, 49.9, 2.0, 55.9)
+    box = outlines.bbox(bounds) or (-6.0, 49.9, 2.0, 55.9)
     return _deck(layers, fit_view(*box), "<b>{name}</b><br/>{tip}")
-
-
-# --------------------------------------------------------------------------- static twins
-#
-# Outlines travel as one named top-level dataset, attached after the chart is assembled:
-# Altair deep-copies inline `values` at every layer and property call, which took three
-# seconds per rerun for 152 outlines. Layers pick their outlines with filters.
-
-
-def _box_feature(box: tuple[float, float, float, float]) -> dict[str, Any]:
-    """Two corners as a MultiPoint: unlike a polygon, no ring orientation for d3 to read
-    as "the whole globe except this box"."""
-    min_lon, min_lat, max_lon, max_lat = box
-    return {
-        "type": "Feature",
-        "geometry": {"type": "MultiPoint", "coordinates": [[min_lon, min_lat], [max_lon, max_lat]]},
-        "properties": {},
-    }
-
-
-def school_map_chart(
-    schools: pl.DataFrame,
-    bounds: pl.DataFrame,
-    outline_codes: Sequence[str],
-    *,
-    title: str,
-    value_title: str = "% disadvantaged",
-) -> AnyChart:
-    """The school map as Altair (Mercator) for image exports with vl-convert."""
-    chosen = set(outline_codes)
-    selected = bounds.filter(pl.col("ons_code").is_in(list(chosen)))
-    box = _bbox(selected)
-    context = _near(bounds, box, 0.05) if box else selected
-    located = schools.filter(pl.col("lat").is_not_null()).select(
-        pl.col("name").fill_null(pl.lit("(name not loaded)")),
-        pl.col("lon").round(4),
-        pl.col("lat").round(4),
-        pl.col("pct").round(1),
-        pl.coalesce(pl.col("pupils").cast(pl.Float64), pl.col("t")).alias("pupils"),
-    )
-    low, high = value_range(located["pct"].to_list())
-    flags = {code: {"sel": code in chosen} for code in context["ons_code"].to_list()}
-    # One constructor per layer (no .mark_*/.encode chains); a NamedData each, as before.
-    base = alt.Chart(
-        alt.NamedData(name="areas"),
-        mark=alt.MarkDef(
-            type="geoshape", fill="#F2F2F2", stroke="#8C8C8C", strokeWidth=0.6, clip=True
-        ),
-    )
-    outline = alt.Chart(
-        alt.NamedData(name="areas"),
-        mark=alt.MarkDef(type="geoshape", filled=False, stroke=TEXT, strokeWidth=2, clip=True),
-        transform=[alt.FilterTransform(filter="datum.properties.sel")],
-    )
-    points = alt.Chart(
-        located.to_pandas(),
-        mark=alt.MarkDef(type="circle", stroke="#282828", strokeWidth=0.5, opacity=0.9, clip=True),
-        encoding=alt.FacetedEncoding(
-            longitude=alt.Longitude("lon:Q"),
-            latitude=alt.Latitude("lat:Q"),
-            size=alt.Size("pupils:Q", title="Pupils", scale=alt.Scale(range=[12, 260])),
-            color=alt.Color("pct:Q", title=value_title, scale=colour_scale(low, high)),
-            tooltip=[
-                alt.Tooltip("name:N", title="School"),
-                alt.Tooltip("pct:Q", title=value_title, format=".1f"),
-                alt.Tooltip("pupils:Q", title="Pupils", format=",.0f"),
-            ],
-        ),
-    )
-    layers: list[alt.Chart] = [base, outline, points]
-    names = area_labels(context, box, chosen=chosen, inset=0.06) if box else []
-    if names:
-        layers += _name_layers()
-    chart = _mercator(alt.LayerChart(layer=layers), title, _box_feature(box) if box else None)
-    chart.datasets = {"areas": features(context, flags)}
-    if names:
-        chart.datasets["names"] = names
-    return chart
-
-
-def _name_layers() -> list[alt.Chart]:
-    """The LAs' names as on the pydeck map: dark text over a white halo (the same text
-    stroked white underneath), from the top-level "names" dataset (`area_labels` rows)."""
-    encoding = alt.FacetedEncoding(
-        longitude=alt.Longitude("lon:Q"), latitude=alt.Latitude("lat:Q"), text=alt.Text("name:N")
-    )
-    look: dict[str, Any] = {"fontSize": LABEL_SIZE, "fontWeight": 600, "clip": True, "color": TEXT}
-    halo = alt.MarkDef(type="text", stroke="#FFFFFF", strokeWidth=4, strokeJoin="round", **look)
-    text = alt.MarkDef(type="text", **look)
-    return [
-        alt.Chart(alt.NamedData(name="names"), mark=mark, encoding=encoding)
-        for mark in (halo, text)
-    ]
-
-
-def choropleth_chart(
-    table: pl.DataFrame,
-    bounds: pl.DataFrame,
-    gm_codes: Sequence[str],
-    *,
-    title: str,
-    value_title: str,
-    selected_codes: Sequence[str] = (),
-) -> AnyChart:
-    """The LA choropleth as Altair (Mercator); `table` has ons_code and value.
-
-    Every outline is first drawn in the no-data grey: Vega-Lite drops features whose
-    colour field is null, and an LA without a figure must still be on the map."""
-    values = {
-        code: None if value is None else round(float(value), 3)
-        for code, value in table.select("ons_code", "value").iter_rows()
-        if code is not None
-    }
-    low, high = value_range(list(values.values()))
-    gm, chosen = set(gm_codes), set(selected_codes)
-    props = {
-        code: {"value": values.get(code), "gm": code in gm, "sel": code in chosen}
-        for code in bounds["ons_code"].to_list()
-    }
-    # One constructor per layer; the outlines are the layer group's data.
-    blank = alt.Chart(
-        mark=alt.MarkDef(type="geoshape", fill=NO_DATA, stroke="#FFFFFF", strokeWidth=0.3),
-    )
-    areas = alt.Chart(
-        mark=alt.MarkDef(type="geoshape", stroke="#FFFFFF", strokeWidth=0.3),
-        encoding=alt.FacetedEncoding(
-            color=alt.Color("properties.value:Q", title=value_title, scale=colour_scale(low, high)),
-            tooltip=[
-                alt.Tooltip("properties.name:N", title="Local authority"),
-                alt.Tooltip("properties.value:Q", title=value_title, format=".2f"),
-            ],
-        ),
-    )
-    layers = [blank, areas]
-    for flag, colour in (("gm", "#D55E00"), ("sel", TEXT)):
-        if flag == "sel" and not chosen:
-            continue
-        layers.append(
-            alt.Chart(
-                mark=alt.MarkDef(type="geoshape", filled=False, stroke=colour, strokeWidth=1.6),
-                transform=[alt.FilterTransform(filter=f"datum.properties.{flag}")],
-            )
-        )
-    chart = _mercator(alt.LayerChart(data=alt.NamedData(name="las"), layer=layers), title)
-    chart.datasets = {"las": features(bounds, props)}
-    return chart
-
-
-def _mercator(
-    chart: alt.LayerChart | alt.FacetChart,
-    title: str,
-    fit: dict[str, Any] | None = None,
-) -> AnyChart:
-    """Mercator, fitted to `fit` (the selected area's box) when given, else to everything;
-    finished like every chart (charts.finish)."""
-    projection = (
-        alt.Projection(type="mercator", fit=fit) if fit else alt.Projection(type="mercator")
-    )
-    return finish(chart.properties(projection=projection, width=640, height=560), title)
-
-
-# --------------------------------------------------------------------------- the panel
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
-
-
-def plain(text: str) -> str:
-    """A name made literal for Markdown (no emphasis, links or shortcodes)."""
-    return _MARKDOWN.sub(r"\\\1", text)
 
 
 @dataclass(frozen=True)
@@ -659,11 +417,11 @@ class MapPanel:
     options: tuple[tuple[str, str], ...] = ()
 
 
-def static_view(panel: MapPanel) -> chart_panel.ChartView | None:
+def static_view(panel: MapPanel) -> chart_view.ChartView | None:
     """The map as a ChartView over its Altair twin, for exports and stories."""
     if panel.static is None:
         return None
-    return chart_panel.ChartView(
+    return chart_view.ChartView(
         view_id=panel.view_id,
         title=panel.title,
         takeaway=panel.takeaway,
@@ -677,8 +435,6 @@ def static_view(panel: MapPanel) -> chart_panel.ChartView | None:
 
 
 def render(panel: MapPanel) -> None:
-    from components import export, story
-
     twin = static_view(panel)
     if twin is not None:
         chart_panel.register(twin)
@@ -714,6 +470,4 @@ def render(panel: MapPanel) -> None:
                 on_click="ignore",
             )
         if twin is not None:
-            ref = chart_panel.reference(twin)
-            export.image_downloads(twin, ref)
-            story.add_button(twin, ref)
+            chart_panel.actions(twin)

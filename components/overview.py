@@ -8,18 +8,19 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from components import chart_panel, charts, data, views
+from components import chart_view, charts, data, views
 from components.filters import Filters
+from components.text import LAIT_SOURCE, fmt, shown_decimals
 from equity.queries import GM_MEAN_LABEL, headline_gaps
-from equity.schema import MEASURES, PHASE_KEY_STAGE
-
-LAIT_SOURCE = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence"
+from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
 
 
-def _fmt(value: float | None, unit: str) -> str:
-    if value is None:
-        return "not published"
-    return f"{value:.1f}%" if unit == "%" else f"{value:.2f}" if abs(value) < 5 else f"{value:.1f}"
+def _fmt(value: float | None, measure: str, *, gap: bool = False) -> str:
+    """A headline figure as text.fmt writes it; a gap without the unit sign (its label says
+    what it is)."""
+    if value is None or not gap:
+        return fmt(value, measure)
+    return f"{value:.{shown_decimals(measure)}f}"
 
 
 def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
@@ -35,7 +36,7 @@ def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
     if row is None or row.get("disadvantaged") is None:
         return f"No published {spec.label} for disadvantaged pupils in {area} this year."
     dis = float(row["disadvantaged"])
-    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, spec.unit)} on {spec.label}"]
+    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, measure)} on {spec.label}"]
     gap_nat = row.get("gap_national")
     if gap_nat is not None:
         direction = "below" if float(gap_nat) > 0 else "above"
@@ -54,16 +55,16 @@ def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
         row = _selected_row(table, filters, measure)
         st.markdown(f"**{spec.label}**")
         cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), spec.unit))
-        cols[1].metric("Other pupils", _fmt(_get(row, "other"), spec.unit))
+        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), measure))
+        cols[1].metric("Other pupils", _fmt(_get(row, "other"), measure))
         cols[2].metric(
             "Gap within the area",
-            _fmt(_get(row, "gap_within"), "pts"),
+            _fmt(_get(row, "gap_within"), measure, gap=True),
             help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
         )
         cols[3].metric(
             "Gap to other pupils nationally",
-            _fmt(_get(row, "gap_national"), "pts"),
+            _fmt(_get(row, "gap_national"), measure, gap=True),
             help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
         )
 
@@ -74,14 +75,10 @@ def _get(row: dict[str, Any] | None, key: str) -> float | None:
 
 
 def _measures(filters: Filters) -> tuple[str, ...]:
-    return (
-        ("ks2_rwm_expected_pct",)
-        if filters.phase == "primary"
-        else ("ks4_attainment8", "ks4_progress8")
-    )
+    return HEADLINE_MEASURES[filters.phase]
 
 
-def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.ChartView]:
+def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.ChartView]:
     out = []
     year_rows = table.filter(pl.col("academic_year") == filters.year)
     for measure in _measures(filters):
@@ -108,7 +105,7 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_panel.
             "area", "disadvantaged", "other", "gap_within", "gap_national"
         ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
         out.append(
-            chart_panel.ChartView(
+            chart_view.ChartView(
                 view_id=f"overview-{measure}",
                 title=title,
                 takeaway=takeaway(row, area, measure),
@@ -163,7 +160,7 @@ def coverage_note(filters: Filters) -> None:
     )
 
 
-def _views(filters: Filters, options: Mapping[str, str]) -> list[chart_panel.ChartView]:
+def _views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
     """The Overview's charts for a story slide or a shared link (no view options)."""
     del options
     return comparison_views(data.cached(headline_gaps, filters.la_code, filters.phase), filters)

@@ -10,55 +10,23 @@ an empty story. Author text is shown with Markdown escaped, and never in HTML.
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import streamlit as st
 
-from components import chart_panel, export, views
+from components import chart_view, export, urlstate, views
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
+from components.text import plain
 from equity.schema import PHASE_LABELS
 from equity.story import MAX_NOTE, MAX_TITLE, Slide, Story, StoryError, decode, encode
 
 STORY_KEY = "equity_story"
-PARAM_KEY = "equity_story_param"  # the ?story= value last read or written
+URL_GROUP = "story"  # urlstate's name for the ?story= value last read or written
 ERROR_KEY = "equity_story_error"
-PRESENT_KEY = "equity_presenting"
-SLIDE_KEY = "equity_slide"
-SEEN_KEY = "equity_present_seen"
 DECK_KEY = "equity_deck_for"
 EDITOR = "story-slide-"
-REQUESTED_KEY = "equity_slide_requested"  # the slide a link asked for, until shown once
-#: Presentation layout, in CSS pixels, for the smallest common laptop screen (1440x900): the
-#: heading, takeaway, chart and the Previous/Next buttons must fit without scrolling (the
-#: note and the source sit below the buttons). Line estimates are generous, so the chart
-#: only gets what is left. Chart type stays >= 18 px (theme.vega_config(presentation=True)).
-VIEWPORT_HEIGHT = 900
-SLIDE_CHART_MAX, SLIDE_CHART_MIN = 540, 260
-#: Fixed parts: top padding (24), block gaps (5 x 16), the hidden CSS block, buttons (42),
-#: a bottom margin so the buttons are not flush with the screen edge (32).
-_SLIDE_FIXED = 24 + 5 * 16 + 16 + 42 + 32
-_HEADING_LINE, _HEADING_CHARS = 62, 40  # 3rem type, in 6/7 of a 1344 px column
-_TAKEAWAY_LINE, _TAKEAWAY_CHARS = 42, 70  # 2rem type x 1.3, the full 1344 px column
-
-#: Presentation mode: no sidebar or header, large high-contrast type. Constant CSS only:
-#: no data value, name or author text is ever put into this HTML.
-PRESENTATION_CSS = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-[data-testid="stExpandSidebarButton"], header[data-testid="stHeader"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding-top: 1.5rem !important; max-width: 100% !important;
-  padding-left: 3rem !important; padding-right: 3rem !important;}
-.st-key-equity-presentation, .st-key-equity-presentation p {color: #0B0C0C;}
-.st-key-equity-presentation h1 {font-size: 3rem; color: #0B0C0C; padding: 0;}
-.st-key-equity-takeaway p {font-size: 2rem; line-height: 1.3; font-weight: 600;}
-.st-key-equity-slide-notes p {font-size: 1.3rem; color: #0B0C0C;}
-.st-key-equity-counter p {font-size: 1.6rem; font-weight: 700; text-align: right;}
-</style>
-"""
 
 
 @dataclass(frozen=True)
@@ -67,7 +35,7 @@ class Item:
 
     ref: dict[str, str]
     slide: Slide | None
-    view: chart_panel.ChartView | None
+    view: chart_view.ChartView | None
     error: str = ""
 
     @property
@@ -81,13 +49,6 @@ class Item:
         return bool(
             self.slide and self.slide.title and self.view and self.slide.title != self.view.title
         )
-
-
-def plain(text: str) -> str:
-    """Markdown-escaped, so author text and names show as typed (no links, images, LaTeX,
-    icons or lists)."""
-    text = re.sub(r"([\\`*_{}\[\]()#+\-!|~<>$:=])", r"\\\1", text)
-    return re.sub(r"(?m)^(\s*\d+)\.", r"\1\\.", text)
 
 
 def current() -> Story:
@@ -106,7 +67,7 @@ def _save(story: Story, *, reset_editors: bool = False) -> None:
 # --------------------------------------------------------------------------- on every chart
 
 
-def add_button(view: chart_panel.ChartView, ref: Mapping[str, str]) -> None:
+def add_button(view: chart_view.ChartView, ref: Mapping[str, str]) -> None:
     rebuildable = views.prefix_of(view.view_id) is not None
     st.button(
         f"Add “{view.title}” to story",
@@ -148,15 +109,14 @@ def _add(ref: dict[str, str]) -> None:
 def load_from_url() -> None:
     """Open the story in ?story= when it is new to this session; a bad one leaves an
     empty story and an error to show (`link_error`)."""
-    raw = st.query_params.get("story")
-    if raw and raw != st.session_state.get(PARAM_KEY):
-        st.session_state[PARAM_KEY] = raw
+    link = urlstate.incoming(URL_GROUP, ("story",))
+    if link is not None:
+        raw = link["story"]
         try:
             _save(decode(raw), reset_editors=True)
         except StoryError as exc:
             _save(Story(), reset_editors=True)
             st.session_state[ERROR_KEY] = str(exc)
-    _present_from_url()
 
 
 def link_error() -> None:
@@ -178,11 +138,7 @@ def sync_url(story: Story) -> None:
         encoded = encode(story) if story.slides or story.title else ""
     except StoryError:
         encoded = ""
-    if encoded:
-        st.query_params["story"] = encoded
-    else:
-        st.query_params.pop("story", None)
-    st.session_state[PARAM_KEY] = encoded or None
+    urlstate.write(URL_GROUP, {"story": encoded})
 
 
 def share(story: Story) -> None:
@@ -213,12 +169,12 @@ def items(selection: Filters) -> list[Item]:
     story = current()
     if story.slides:
         return [_resolve(slide) for slide in story.slides]
-    prefix = st.session_state.get(chart_panel.LAST_PREFIX_KEY) or "overview-"
+    prefix = st.session_state.get(chart_view.LAST_PREFIX_KEY) or "overview-"
     try:
         page = views.page_views(prefix, selection)
     except views.ViewError:
         page = views.page_views("overview-", selection)
-    return [Item(chart_panel.reference(view), None, view) for view in page]
+    return [Item(chart_view.reference(view), None, view) for view in page]
 
 
 def _resolve(slide: Slide) -> Item:
@@ -385,139 +341,3 @@ def downloads(shown: list[Item]) -> None:
 
 def _note(item: Item) -> str:
     return item.slide.note if item.slide is not None else ""
-
-
-# --------------------------------------------------------------------------- presenting
-
-
-def presenting() -> bool:
-    return bool(st.session_state.get(PRESENT_KEY))
-
-
-def start_presenting() -> None:
-    st.session_state[PRESENT_KEY] = True
-    st.session_state[SLIDE_KEY] = 0
-
-
-def _present_from_url() -> None:
-    """`&present=1&slide=3` opens the presentation at slide 3 (once per new value)."""
-    marker = (st.query_params.get("present"), st.query_params.get("slide"))
-    if st.session_state.get(SEEN_KEY) == marker:
-        return
-    st.session_state[SEEN_KEY] = marker
-    if marker[0] == "1":
-        st.session_state[PRESENT_KEY] = True
-        slide = marker[1] or "1"
-        st.session_state[SLIDE_KEY] = int(slide) - 1 if slide.isdigit() else 0
-        st.session_state[REQUESTED_KEY] = slide
-
-
-def _step(offset: int, total: int) -> None:
-    st.session_state[SLIDE_KEY] = max(
-        0, min(total - 1, st.session_state.get(SLIDE_KEY, 0) + offset)
-    )
-
-
-def _stop() -> None:
-    st.session_state[PRESENT_KEY] = False
-    st.query_params.pop("present", None)
-    st.query_params.pop("slide", None)
-    st.session_state[SEEN_KEY] = (None, None)
-
-
-def presentation(shown: list[Item]) -> None:
-    """One slide at a time: title, takeaway, chart in large type; keys Left/Right/Esc."""
-    total = len(shown)
-    index = max(0, min(total - 1, int(st.session_state.get(SLIDE_KEY, 0))))
-    st.session_state[SLIDE_KEY] = index
-    st.query_params["present"] = "1"
-    st.query_params["slide"] = str(index + 1)
-    st.session_state[SEEN_KEY] = ("1", str(index + 1))
-    st.html(PRESENTATION_CSS)
-    _requested_notice(st.session_state.pop(REQUESTED_KEY, None), index, total)
-    view = None
-    with st.container(key="equity-presentation"):
-        if total == 0:
-            st.info("There is no chart to present for these filters.")
-        else:
-            view = _slide(shown[index], index, total)
-        with st.container(horizontal=True, vertical_alignment="center"):
-            st.button(
-                "Previous slide",
-                key="story-previous",
-                icon=":material/arrow_back:",
-                shortcut="Left",
-                disabled=index == 0,
-                on_click=_step,
-                args=(-1, total),
-            )
-            st.button(
-                "Next slide",
-                key="story-next",
-                icon=":material/arrow_forward:",
-                shortcut="Right",
-                type="primary",
-                disabled=index >= total - 1,
-                on_click=_step,
-                args=(1, total),
-            )
-            st.button(
-                "Leave presentation",
-                key="story-leave",
-                icon=":material/close:",
-                shortcut="Esc",
-                on_click=_stop,
-            )
-        if view is not None:
-            _notes(shown[index], view)
-
-
-def _requested_notice(requested: str | None, index: int, total: int) -> None:
-    """A link's slide number that does not exist is said, not silently replaced."""
-    if requested is None or total == 0 or requested == str(index + 1):
-        return
-    slides = "slide" if total == 1 else "slides"
-    st.toast(
-        f"The link asks for slide {requested[:8]}, but this story has {total} {slides}, so "
-        f"slide {index + 1} is shown.",
-        icon=":material/info:",
-    )
-
-
-def slide_chart_height(heading: str, takeaway: str) -> int:
-    """Chart height so heading + takeaway + chart + buttons fit a 900 px high screen."""
-    heading_lines = max(1, math.ceil(len(heading) / _HEADING_CHARS))
-    takeaway_lines = max(1, math.ceil(len(takeaway) / _TAKEAWAY_CHARS))
-    used = _SLIDE_FIXED + heading_lines * _HEADING_LINE + takeaway_lines * _TAKEAWAY_LINE
-    return max(SLIDE_CHART_MIN, min(SLIDE_CHART_MAX, VIEWPORT_HEIGHT - used))
-
-
-def _slide(item: Item, index: int, total: int) -> chart_panel.ChartView | None:
-    """Heading, takeaway and chart; the note and source go below the buttons (_notes)."""
-    head, counter = st.columns([6, 1], vertical_alignment="center")
-    head.markdown(f"# {plain(item.heading)}")
-    with counter.container(key="equity-counter"):
-        st.markdown(f"{index + 1} / {total}", help=f"Slide {index + 1} of {total}")
-    if item.view is None:
-        st.warning(f"This slide cannot be drawn: {item.error}.", icon=":material/warning:")
-        return None
-    view = views.present(item.view, keep_title=item.custom_title)
-    with st.container(key="equity-takeaway"):
-        st.markdown(plain(view.takeaway))
-    st.altair_chart(
-        view.chart,
-        theme=None,
-        width="stretch",
-        height=slide_chart_height(item.heading, view.takeaway),
-        alt=f"{view.title}. {view.takeaway}",
-    )
-    return view
-
-
-def _notes(item: Item, view: chart_panel.ChartView) -> None:
-    with st.container(key="equity-slide-notes"):
-        if item.slide is not None and item.slide.note:
-            st.markdown(plain(item.slide.note).replace("\n", "  \n"))
-        year = item.ref.get("year", "")
-        for line in export.footer_lines(view, year):
-            st.markdown(plain(line))

@@ -9,13 +9,14 @@ A story slide, a shared link and an export all hold a *view reference*, never da
 option (for example a school's URN). Each page's component module registers one builder
 for its ids, with one line at the bottom of the module:
 
-    views.register("gaps-", gap_views)  # in components/gaps.py
+    views.register("gaps-", gap_views)  # in components/gaps/references.py
 
 `gap_views(filters: Filters, options: Mapping[str, str]) -> list[ChartView]` returns the
 page's views for those filters, the same function the page renders from. Rules that keep a
 reference enough to redraw the chart:
-- view ids start with the module's name and a dash ("gaps-..." in components/gaps.py): a
-  story can then import the module before its page has been opened in this session;
+- view ids start with the module's or package's name and a dash ("gaps-..." for
+  components/gaps/, whose __init__ imports the module that registers): a story can then
+  import it before its page has been opened in this session;
 - anything else a chart depends on (a chosen school, a measure picker) is an option: set
   `ChartView(options=(("urn", urn),))` on the page and read `options["urn"]` in the builder;
 - options arrive from URLs: validate them and raise `ViewError` with a reason when bad;
@@ -37,19 +38,17 @@ from typing import Any, Final, cast
 
 import altair as alt
 
-from components import chart_panel, data
+from components import chart_view, data
 from components.charts import AnyChart
-from components.filters import Filters
+from components.filters import Filters, selection
 from components.theme import vega_config
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
-    GM_GROUP_LABEL,
-    GREATER_MANCHESTER,
     PHASE_LABELS,
 )
 
-Builder = Callable[[Filters, Mapping[str, str]], list["chart_panel.ChartView"]]
+Builder = Callable[[Filters, Mapping[str, str]], list["chart_view.ChartView"]]
 FILTER_KEYS: Final = ("la", "phase", "group", "year")
 _BUILDERS: dict[str, Builder] = {}
 _MODULE = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
@@ -156,22 +155,14 @@ def filters_from(ref: Mapping[str, str]) -> Filters:
         raise ViewError(f"unknown pupil group {group[:20]!r}")
     if year not in data.years_available(version, None):
         raise ViewError(f"no data for the academic year {year[:12]!r} is loaded")
-    is_group = la_code == GM_GROUP_CODE
-    return Filters(
-        la_code=la_code,
-        phase=phase,
-        pupil_group=group,
-        year=year,
-        la_label=GM_GROUP_LABEL if is_group else names[la_code],
-        members=tuple(GREATER_MANCHESTER) if is_group else (la_code,),
-    )
+    return selection(la_code, phase, group, year, names.get(la_code, la_code))
 
 
 def options_of(ref: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in ref.items() if k != "v" and k not in FILTER_KEYS}
 
 
-def page_views(prefix: str, filters: Filters) -> list[chart_panel.ChartView]:
+def page_views(prefix: str, filters: Filters) -> list[chart_view.ChartView]:
     """All views a page draws for these filters (default options), each with its reference."""
     found = prefix_of(prefix)  # imports the page's module if no session has run it yet
     builder = _BUILDERS.get(found) if found else None
@@ -180,7 +171,7 @@ def page_views(prefix: str, filters: Filters) -> list[chart_panel.ChartView]:
     return [replace(v, filters=filters) for v in _deferring(builder, filters, {})]
 
 
-def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
+def build(ref: Mapping[str, str]) -> chart_view.ChartView:
     """The view a reference names, rebuilt from the store; ViewError if it cannot be."""
     view_id = str(ref.get("v", ""))
     prefix = prefix_of(view_id)
@@ -199,7 +190,7 @@ def build(ref: Mapping[str, str]) -> chart_panel.ChartView:
     )
 
 
-def present(view: chart_panel.ChartView, *, keep_title: bool = True) -> chart_panel.ChartView:
+def present(view: chart_view.ChartView, *, keep_title: bool = True) -> chart_view.ChartView:
     """The same chart in presentation type (theme.vega_config(presentation=True)), readable
     on a projector at 1920x1080; the slide shows the title itself unless `keep_title`."""
     chart = built(view.chart).copy(deep=False)

@@ -31,8 +31,13 @@ def _parser() -> argparse.ArgumentParser:
 
     ind = sub.add_parser("indicators", help="equity indicators for one LA, year and phase")
     ind.add_argument("--store", type=Path, default=None, help=store_help)
-    ind.add_argument("--la", required=True, help="3-digit LA code, ONS code, name or GM")
-    ind.add_argument("--year", required=True, help="2018-19, 2018-2019, 2018/19 or 201819")
+    ind.add_argument("--la", required=True, help="3-digit LA code, ONS code, name, GM or england")
+    ind.add_argument(
+        "--year",
+        required=True,
+        help="2018-19, 2018-2019, 2018/19 or 201819: a results year, a census year (January "
+        "of its second half) or a KS4 destinations cohort (the year pupils finished KS4)",
+    )
     ind.add_argument("--phase", required=True, help="primary or secondary")
     ind.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -49,8 +54,19 @@ def _ingest(args: argparse.Namespace) -> int:
             names = ", ".join(str(p) for p in args.paths)
             print(f"error: no data files found in {names}", file=sys.stderr)
         return 2
+    for line in cross_file_notes(Store.open(store)):
+        print(f"note: {line}")
     print(f"store: {store}")
     return 0
+
+
+def cross_file_notes(store: Store) -> list[str]:
+    """What only the files together can say: census schools placed in a phase from another
+    year's census (a file without SCHOOLTYPE) and KS4 destination cohorts that two releases
+    both give (the latest release is kept; how many shared cells differ)."""
+    from equity.analysis import census, destinations
+
+    return census.placement_notes(store) + destinations.release_notes(store)
 
 
 def _indicators(args: argparse.Namespace) -> int:
@@ -82,6 +98,10 @@ def _print_human(answer: dict[str, object]) -> None:
         print(f"  {measure}: " + ", ".join(f"{k}={v}" for k, v in groups.items()))
     print(f"  schools: {answer['schools']}")
     print(f"  segregation: {answer['segregation']}")
+    breaks = answer.get("breaks") or []
+    assert isinstance(breaks, list)
+    for entry in breaks:
+        print(f"  series break ({entry['series']}, {entry['kind']}): {entry['text']}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

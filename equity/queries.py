@@ -9,11 +9,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
 import polars as pl
 
-from equity.metrics import segregation
+from equity.analysis import census as census_analysis
+from equity.analysis import destinations as destinations_analysis
+from equity.metrics import segregation, trends
 from equity.schema import (
     ENGLAND_CODE,
     GM_GROUP_CODE,
@@ -21,6 +24,7 @@ from equity.schema import (
     HEADLINE_MEASURES,
     PHASE_KEY_STAGE,
     parse_academic_year,
+    year_start,
 )
 from equity.store import Store
 
@@ -59,19 +63,46 @@ def la_catalogue(store: Store) -> pl.DataFrame:
     return areas.select("la_code", "name", "ons_code", "region").sort("name")
 
 
+#: Every English LA with its DfE code, name, ONS code and region, shipped with the package
+#: (built from LAIT's la_codes.csv plus the codes LAIT lacks: 420 Isles of Scilly and the
+#: reorganised 940/941 Northamptonshire and 942/943 Cumbria), so a store holding only one
+#: school file still knows its LAs' names.
+LA_NAMES_FILE: Final = Path(__file__).resolve().parent / "data" / "la_names.csv"
+
+
+@functools.cache
+def shipped_las() -> pl.DataFrame:
+    """la_code, name, ons_code, region of every LA in the shipped list (equity/data)."""
+    return pl.read_csv(LA_NAMES_FILE, infer_schema_length=0).select(
+        "la_code", "name", "ons_code", "region"
+    )
+
+
+def _known_las(store: Store) -> pl.DataFrame:
+    """The store's LAs, then the shipped list's for codes the store does not name."""
+    stored = la_catalogue(store)
+    extra = shipped_las().join(stored.select("la_code"), on="la_code", how="anti")
+    return pl.concat([stored, extra.select(stored.columns)], how="vertical_relaxed")
+
+
 def la_name(store: Store, la_code: str) -> str:
     if la_code == GM_GROUP_CODE:
         return "Greater Manchester"
-    match = store.areas().filter(pl.col("la_code") == la_code)
+    if la_code == ENGLAND_CODE:
+        return "England"
+    match = _known_las(store).filter(pl.col("la_code") == la_code)
     return str(match["name"][0]) if match.height else f"LA {la_code}"
 
 
 def resolve_la(store: Store, text: str) -> str:
-    """A 3-digit LA code from a code, an ONS code or a name; UnknownSelectionError otherwise."""
+    """A 3-digit LA code from a code, an ONS code or a name ("england" for England's
+    figures); UnknownSelectionError otherwise."""
     wanted = str(text).strip()
     if wanted.upper() in {GM_GROUP_CODE, "GREATER MANCHESTER"}:
         return GM_GROUP_CODE
-    catalogue = la_catalogue(store)
+    if wanted.lower() in {"england", ENGLAND_CODE, "e92000001"}:
+        return ENGLAND_CODE
+    catalogue = _known_las(store)
     if wanted.endswith(".0"):
         wanted = wanted[:-2]
     hit = catalogue.filter(
@@ -86,7 +117,8 @@ def resolve_la(store: Store, text: str) -> str:
     )
     raise UnknownSelectionError(
         f"unknown local authority '{text}': use a 3-digit DfE code, an ONS code or a name "
-        f"({catalogue.height} known, e.g. {sample}, ...; 'GM' for Greater Manchester)"
+        f"({catalogue.height} known, e.g. {sample}, ...; 'GM' for Greater Manchester, "
+        "'england' for England)"
     )
 
 
@@ -97,12 +129,21 @@ def member_las(la_code: str) -> list[str]:
 # --------------------------------------------------------------------------- years
 
 
-def years_available(store: Store, la_code: str | None = None) -> list[str]:
-    """Academic years with any attainment figure (for the LA, when given).
+#: Key stages whose years the pages' year filter offers: attainment and census years.
+YEAR_KEY_STAGES: Final = ("ks2", "ks4", "census")
+#: `--year` also accepts KS4 destinations cohorts (the year the cohort finished KS4).
+CLI_YEAR_KEY_STAGES: Final = (*YEAR_KEY_STAGES, "destinations")
+
+
+def years_available(
+    store: Store, la_code: str | None = None, key_stages: tuple[str, ...] = YEAR_KEY_STAGES
+) -> list[str]:
+    """Academic years with any figure of these key stages (for the LA, when given; for
+    England, "970", every row counts).
 
     Read from the per-source summaries (Store.summary), not from the result rows."""
-    rows = store.summary().filter(pl.col("key_stage").is_in(["ks2", "ks4", "census"]))
-    if la_code is not None:
+    rows = store.summary().filter(pl.col("key_stage").is_in(key_stages))
+    if la_code is not None and la_code != ENGLAND_CODE:
         rows = rows.filter(pl.col("la_code").is_in(member_las(la_code)))
     return sorted(y for y in rows["academic_year"].unique().to_list() if y)
 
@@ -112,7 +153,7 @@ def resolve_year(store: Store, text: str, la_code: str | None = None) -> str:
         year = parse_academic_year(text)
     except ValueError as exc:
         raise UnknownSelectionError(str(exc)) from exc
-    available = years_available(store, la_code)
+    available = years_available(store, la_code, CLI_YEAR_KEY_STAGES)
     if year not in available:
         raise UnknownSelectionError(
             f"no data for {year}"
@@ -256,10 +297,7 @@ def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
     )
 
 
-CENSUS_TYPES: Final[dict[str, str]] = {
-    "primary": "State-funded primary",
-    "secondary": "State-funded secondary",
-}
+CENSUS_TYPES: Final[dict[str, str]] = census_analysis.CENSUS_TYPES
 
 
 def census_rows(
@@ -271,22 +309,24 @@ def census_rows(
 ) -> pl.DataFrame:
     """Long census rows (entity, la_code, field, value) of the phase's state-funded schools
     in these LAs: one row per school and wanted (measure, pupil group), `field` naming it.
-    The share pages and the segregation indices read the census this one way."""
-    sources = store.manifest().filter(pl.col("kind") == "school_census")["source"].to_list()
+    The EAL and SEN share pages read the census this way; ever-FSM counts for the indices
+    come from `equity.analysis.census` (the census-basis contract)."""
+    sources = (
+        census_analysis.census_years(store)
+        .filter(pl.col("academic_year") == year)["source"]
+        .to_list()
+    )
     empty = pl.DataFrame(
         schema={"entity": pl.String, "la_code": pl.String, "field": pl.String, "value": pl.Float64}
     )
     if not sources:
         return empty
+    # The year's own census types (a file without SCHOOLTYPE: placed from a later census).
     schools = (
-        store.scan("schools")
-        .filter(
-            pl.col("source").is_in(sources)
-            & (pl.col("school_type") == CENSUS_TYPES[phase])
-            & pl.col("la_code").is_in(la_codes)
-        )
+        census_analysis.school_types(store, year)
+        .filter((pl.col("school_type") == CENSUS_TYPES[phase]) & pl.col("la_code").is_in(la_codes))
         .select("urn")
-        .unique()
+        .lazy()
     )
     return (
         store.results_of(["school_census"], [year])
@@ -310,36 +350,10 @@ def census_rows(
 
 
 def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> pl.DataFrame:
-    """Per-school ever-FSM (f) and other (n) pupils from the school census.
-
-    The census gives NUMFSMEVER and PNUMFSMEVER, the percentage of pupils *counted for FSM*
-    (not all pupils on roll: sixth formers and nursery pupils are not counted). The
-    denominator is therefore taken as NUMFSMEVER * 100 / PNUMFSMEVER rounded to a whole
-    pupil, and as NOR only when the percentage is 0 (so F_i = 0 and the rate is exact).
-    """
-    rows = census_rows(
-        store,
-        la_codes,
-        year,
-        phase,
-        {("pupils", "fsm6"): "fsm6", ("pct_fsm6", "all"): "pct", ("pupils", "all"): "nor"},
-    )
-    if rows.is_empty():
-        return counts_empty()
-    wide = _pivot(rows, "field", ("fsm6", "pct", "nor"))
-    total = (
-        pl.when(pl.col("pct") > 0)
-        .then((pl.col("fsm6") * 100 / pl.col("pct")).round(0))
-        .when(pl.col("pct") == 0)
-        .then(pl.col("nor"))
-        .otherwise(None)
-    )
-    return wide.select(
-        pl.col("entity").alias("urn"),
-        "la_code",
-        pl.col("fsm6").alias("f"),
-        pl.max_horizontal(total - pl.col("fsm6"), pl.lit(0.0)).alias("n"),
-    )
+    """Per-school ever-FSM (f) and other (n) pupils on the census basis
+    (`equity.analysis.census`: F = NUMFSMEVER, T = NORFSMEVER or the denominator implied by
+    PNUMFSMEVER; state-funded schools of the phase with F and T published and T > 0)."""
+    return census_analysis.census_counts(store, la_codes, year, phase)
 
 
 def school_counts(
@@ -353,6 +367,10 @@ def school_counts(
     phase; otherwise all members use the census, never a mix of the two.
     """
     kind = f"{PHASE_KEY_STAGE[phase]}_performance"
+    if la_codes == [ENGLAND_CODE]:  # England: every LA's schools, census basis only
+        la_codes = sorted(
+            set(census_analysis.segregation_by_la(store, year, phase)["la_code"].to_list())
+        )
     files = store.manifest().filter(
         (pl.col("kind") == kind) & pl.col("academic_years").list.contains(year)
     )
@@ -379,11 +397,13 @@ def school_counts(
             partial_codes = f"; no {kind} file for {', '.join(missing)} in {year}"
         return census, CountBasis(
             "census",
-            f"the January school census of {year}: pupils ever eligible for free school meals "
-            f"in the last six years in each {CENSUS_TYPES[phase].lower()} school, out of the "
-            f"pupils counted for free school meals{partial}",
-            "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NUMFSMEVER x 100 / "
-            f"PNUMFSMEVER (NOR where PNUMFSMEVER is 0){partial_codes}",
+            f"the January {year_start(year) + 1} school census ({year}): pupils ever eligible "
+            f"for free school meals in the last six years in each "
+            f"{CENSUS_TYPES[phase].lower()} school, out of the pupils counted for free school "
+            f"meals{partial}",
+            "census columns: ever-FSM pupils = NUMFSMEVER (not DfE's 'disadvantaged', which "
+            "adds looked-after children); denominator = NORFSMEVER where published, else "
+            f"NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0){partial_codes}",
         )
     return counts_empty(), CountBasis("none", "no school-level counts loaded for this selection")
 
@@ -413,9 +433,10 @@ def indicators(store: Store, la: str, year: str, phase: str) -> dict[str, Any]:
     academic_year = resolve_year(store, year, la_code)
     counts, basis = school_counts(store, member_las(la_code), academic_year, phase)
     usable = counts.filter(segregation.usable_rows())
-    published = (
-        published_figures(store, la_code, academic_year, phase) if la_code != GM_GROUP_CODE else {}
-    )
+    published: dict[str, Any] = {}
+    if la_code != GM_GROUP_CODE:
+        published = published_figures(store, la_code, academic_year, phase)
+        published.update(destination_figures(store, la_code, academic_year, phase))
     seg: dict[str, Any] | None = None
     if not usable.is_empty():
         seg = {
@@ -435,7 +456,41 @@ def indicators(store: Store, la: str, year: str, phase: str) -> dict[str, Any]:
             "disadvantaged": int(usable["f"].sum() or 0),
         },
         "segregation": seg,
+        "basis": basis.kind,
+        "breaks": year_breaks(academic_year, phase),
     }
+
+
+def destination_figures(store: Store, la_code: str, cohort: str, phase: str) -> dict[str, Any]:
+    """`published` entries from KS4 destinations: the LA (or England) row of the latest
+    release that gives this cohort (the year pupils finished KS4); secondary only."""
+    if phase != "secondary":
+        return {}
+    found = destinations_analysis.la_destinations(store, la_code, cohort)
+    if all(found.get(group) is None for group in GROUPS):
+        return {}
+    entry: dict[str, Any] = {g: _published_value(found.get(g)) for g in GROUPS}
+    entry["source"] = found["source"]
+    entry["cohort"] = cohort
+    return {destinations_analysis.SUSTAINED: entry}
+
+
+def year_breaks(year: str, phase: str) -> list[dict[str, Any]]:
+    """The series-break entries (equity.metrics.trends) a figure of this year sits on, for
+    the phase's key stage, the census and KS4 destinations: a reader of the JSON can tell
+    that a 2020/21 census index is not comparable with the years either side."""
+    stages = {PHASE_KEY_STAGE[phase], "census", "destinations", trends.ALL_STAGES}
+    return [
+        {
+            "series": entry.key_stage,
+            "kind": entry.kind,
+            "label": entry.label,
+            "measures": list(entry.measures),
+            "text": entry.text,
+        }
+        for entry in trends.SERIES_BREAKS
+        if entry.year == year and entry.key_stage in stages
+    ]
 
 
 # --------------------------------------------------------------------------- gaps and coverage

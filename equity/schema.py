@@ -42,6 +42,9 @@ STATUS_CODES: Final[dict[str, Status]] = {
     "NE": Status.NOT_ENTERED,
     "LOWCOV": Status.LOW_COVERAGE,
     "NEW": Status.NEW,
+    # KS4 destination measures write SP in place of a small percentage (a few pupils): a
+    # withheld figure, never a number (the downloads' meta files do not define it).
+    "SP": Status.SUPPRESSED,
     "": Status.MISSING,
 }
 
@@ -109,7 +112,11 @@ PHASE_LABELS: Final[dict[str, str]] = {
 
 @dataclass(frozen=True)
 class Measure:
-    """A canonical measure: its label, unit, polarity and how many decimals DfE publishes."""
+    """A canonical measure: its label, unit, polarity and how many decimals DfE publishes.
+
+    `short_label` names it where space is short (chart titles, pickers; "" = use `label`);
+    `source` names the publication it comes from ("" = said by the chart that shows it).
+    """
 
     id: str
     label: str
@@ -118,7 +125,15 @@ class Measure:
     polarity: str  # "high" is good, "low" is good, "neutral"
     decimals: int
     description: str
+    #: A few words for tight spaces (axis titles, table headers); "" = use `label`.
+    short_label: str = ""
+    #: The publication and its year basis, e.g. "DfE school census (January of the year)".
+    source: str = ""
 
+
+_DEST_SOURCE: Final = (
+    "DfE KS4 destination measures, performance tables download (year = the cohort's KS4 year)"
+)
 
 MEASURES: Final[dict[str, Measure]] = {
     m.id: m
@@ -132,6 +147,7 @@ MEASURES: Final[dict[str, Measure]] = {
             0,
             "Percentage of pupils at the end of key stage 2 meeting the expected standard "
             "in reading, writing and maths combined.",
+            short_label="Reading, writing and maths (% at expected standard)",
         ),
         Measure(
             "ks2_rwm_higher_pct",
@@ -180,6 +196,7 @@ MEASURES: Final[dict[str, Measure]] = {
             1,
             "Average Attainment 8 score per pupil: results across eight GCSE-level "
             "qualifications, English and maths double weighted.",
+            short_label="Attainment 8",
         ),
         Measure(
             "ks4_progress8",
@@ -190,6 +207,7 @@ MEASURES: Final[dict[str, Measure]] = {
             2,
             "Progress from key stage 2 to key stage 4 relative to pupils nationally with "
             "similar prior attainment (0 = national average).",
+            short_label="Progress 8",
         ),
         Measure(
             "ks4_basics_94_pct",
@@ -253,7 +271,11 @@ MEASURES: Final[dict[str, Measure]] = {
             "%",
             "neutral",
             1,
-            "Percentage of pupils known to be eligible for free school meals at census day.",
+            "Percentage of pupils known to be eligible for free school meals at census day. "
+            "From the school census: NUMFSM / NOR (January 2018: PNUMFSM, the published "
+            "percentage), with NOR in `pupils`.",
+            short_label="% FSM",
+            source="DfE school census (January of the academic year); GIAS; LAIT",
         ),
         Measure(
             "pct_fsm6",
@@ -262,8 +284,22 @@ MEASURES: Final[dict[str, Measure]] = {
             "%",
             "neutral",
             1,
-            "Percentage of pupils counted for FSM who were eligible at any time in the last six "
-            "years (school census).",
+            "LA figure (LAIT Ever6_FSM_Prim / Ever6_FSM_Sec, per phase) of pupils eligible for "
+            "FSM at any time in the last six years. A school's own figure is pct_ever_fsm.",
+        ),
+        Measure(
+            "pct_ever_fsm",
+            "% pupils ever eligible for FSM (ever-FSM, last six years)",
+            "census",
+            "%",
+            "neutral",
+            1,
+            "NUMFSMEVER as a share of the pupils counted for FSM (PNUMFSMEVER), school census. "
+            "Ever-FSM is not DfE's 'disadvantaged' (it leaves out looked-after children). The "
+            "denominator is in `pupils` (NORFSMEVER, or implied by PNUMFSMEVER); in January "
+            "2021 it is all pupils on roll (NOR): a series break.",
+            short_label="% ever-FSM",
+            source="DfE school census (January of the academic year), performance tables download",
         ),
         Measure(
             "pct_eal",
@@ -350,14 +386,88 @@ MEASURES: Final[dict[str, Measure]] = {
             "Upper end of the 95% confidence interval DfE publishes around a school's Progress 8.",
         ),
         Measure(
-            "destinations_sustained_pct",
+            "ks4_sustained_destination_pct",
             "% in sustained education, apprenticeship or employment after KS4",
             "destinations",
             "%",
             "high",
             0,
             "Percentage of pupils in a sustained education, apprenticeship or employment "
-            "destination in the year after key stage 4.",
+            "destination for at least two terms in the year after key stage 4 "
+            "(OVERALL_DESTPER). "
+            "Cohort = pupils who finished KS4 in the academic year shown (published two years "
+            "later); cohort size in `pupils`.",
+            short_label="% sustained destination",
+            source=_DEST_SOURCE,
+        ),
+        Measure(
+            "ks4_destination_education_pct",
+            "% in sustained education after KS4",
+            "destinations",
+            "%",
+            "neutral",
+            0,
+            "Percentage of pupils in education throughout the first two terms after key "
+            "stage 4 (EDUCATIONPER). "
+            "Cohort = pupils who finished KS4 in the academic year shown (published two years "
+            "later); cohort size in `pupils`.",
+            short_label="% education",
+            source=_DEST_SOURCE,
+        ),
+        Measure(
+            "ks4_destination_apprenticeship_pct",
+            "% in a sustained apprenticeship after KS4",
+            "destinations",
+            "%",
+            "neutral",
+            0,
+            "Percentage of pupils who started an apprenticeship and continued it for at "
+            "least six months (APPRENPER). "
+            "Cohort = pupils who finished KS4 in the academic year shown (published two years "
+            "later); cohort size in `pupils`.",
+            short_label="% apprenticeship",
+            source=_DEST_SOURCE,
+        ),
+        Measure(
+            "ks4_destination_employment_pct",
+            "% in sustained employment after KS4",
+            "destinations",
+            "%",
+            "neutral",
+            0,
+            "Percentage of pupils in employment for at least two terms, not in sustained "
+            "education or an apprenticeship (EMPLOYMENTPER). "
+            "Cohort = pupils who finished KS4 in the academic year shown (published two years "
+            "later); cohort size in `pupils`.",
+            short_label="% employment",
+            source=_DEST_SOURCE,
+        ),
+        Measure(
+            "ks4_destination_not_sustained_pct",
+            "% with no sustained destination after KS4",
+            "destinations",
+            "%",
+            "low",
+            0,
+            "Percentage of pupils whose education or employment was not sustained from "
+            "October to March, or who were NEET (NOT_SUSTAINEDPER). "
+            "Cohort = pupils who finished KS4 in the academic year shown (published two years "
+            "later); cohort size in `pupils`.",
+            short_label="% not sustained",
+            source=_DEST_SOURCE,
+        ),
+        Measure(
+            "ks4_destination_unknown_pct",
+            "% with no activity captured after KS4",
+            "destinations",
+            "%",
+            "neutral",
+            0,
+            "Percentage of pupils not found in any education or employment data (UNKNOWNPER). "
+            "Cohort = pupils who finished KS4 in the academic year shown (published two years "
+            "later); cohort size in `pupils`.",
+            short_label="% unknown",
+            source=_DEST_SOURCE,
         ),
         Measure(
             "absence_overall_pct",

@@ -8,17 +8,9 @@ every page, skip link, takeaway and table beside every chart) and tests/unit/tes
 import polars as pl
 import streamlit as st
 
+from components.text import ROLE_LABELS
 from components.theme import BACKGROUND, GROUP_COLOURS, ROLE_COLOURS, contrast_ratio
 from equity.schema import PUPIL_GROUP_LABELS
-
-ROLE_LABELS = {
-    "selected": "The selected authority",
-    "gm_la": "Greater Manchester authorities",
-    "gm_mean": "Greater Manchester mean",
-    "england": "England",
-    "region": "Region",
-    "other_la": "Other authorities (context)",
-}
 
 st.title("Accessibility statement for Equity Explorer")
 st.markdown(

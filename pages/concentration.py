@@ -3,10 +3,10 @@
 import streamlit as st
 
 from components import chart_panel, filters, maps, notices
-from components import concentration as conc
+from components.concentration import choropleth, common, notes, school_map, spread
 
 selection = filters.current()
-conc.intro(selection)
+notes.intro(selection)
 selection = (
     notices.at_nearest_year(
         selection,
@@ -18,16 +18,16 @@ selection = (
     )
     or selection
 )
-page = conc.load(selection)
-conc.basis_note(page.basis, selection, page.comparison)
+page = common.load(selection)
+notes.basis_note(page.basis, selection, page.comparison)
 
 if page.summary["basis"] != "none":
-    conc.headline(page.summary, selection, page.summary["pct"])
+    notes.headline(page.summary, selection, page.summary["pct"])
     st.header("How concentrated is disadvantage?", anchor=False)
-    conc.explain_indices()
-    index = conc.index_picker()
+    notes.explain_indices()
+    index = spread.index_picker()
     view = (
-        conc.comparison_view(page.compared(), selection, index, page.comparison)
+        spread.comparison_view(page.compared(), selection, index, page.comparison)
         if page.comparison
         else None
     )
@@ -38,22 +38,22 @@ if page.summary["basis"] != "none":
             f"Too few LAs have school-level counts for {selection.year} to compare: the "
             "January 2019 census (2018/19) covers every LA."
         )
-    curve = conc.curve(selection, page)
+    curve = spread.curve(selection, page)
     if curve is not None:
         chart_panel.render(curve)
 
 if not page.schools.is_empty():
     st.header("Which schools have the highest shares?", anchor=False)
-    distribution = conc.distribution_view(page.schools, selection, page.basis, page.share)
+    distribution = spread.distribution_view(page.schools, selection, page.basis, page.share)
     if distribution is not None:
         chart_panel.render(distribution)
-    school_map = conc.school_map_panel(selection, page)
-    if school_map is not None:
-        maps.render(school_map)
-    conc.highest_share(page.schools, selection, page.share)
+    panel = school_map.school_map_panel(selection, page)
+    if panel is not None:
+        maps.render(panel)
+    spread.highest_share(page.schools, selection, page.share)
 elif page.share != "disadvantaged":
     st.info(f"No school census for {selection.year} is loaded: the census is for 2018/19.")
 
 st.header("Every local authority in England", anchor=False)
-indicator = conc.indicator_picker()
-maps.render(conc.choropleth(page.la_table, page.bounds, selection, indicator))
+indicator = choropleth.indicator_picker()
+maps.render(choropleth.choropleth(page.la_table, page.bounds, selection, indicator))

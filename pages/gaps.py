@@ -3,10 +3,11 @@ over time and school by school."""
 
 import streamlit as st
 
-from components import data, filters, gaps, notices
+from components import chart_panel, data, filters, notices, widgets
+from components.gaps import headline, ranking, schools, trend, two_ways
 
 selection = filters.current()
-st.title(f"Attainment gaps: {gaps.area_name(selection)}")
+st.title(f"Attainment gaps: {selection.area_name}")
 st.markdown(
     "How far do disadvantaged pupils trail other pupils? Measured **within the area** (its "
     "other pupils) and **against other pupils nationally** (DfE's measure), compared with every "
@@ -14,7 +15,7 @@ st.markdown(
     "are loaded."
 )
 st.header(f"The gap in {selection.year}", anchor=False)
-measure = gaps.measure_picker(selection, key="gaps_measure")
+measure = widgets.measure_picker(selection, key="gaps_measure")
 notices.pupil_group(
     selection,
     ("disadvantaged", "other"),
@@ -22,16 +23,16 @@ notices.pupil_group(
     "can show the chosen group's own figure where DfE publishes it)",
     offer=("disadvantaged", "other"),
 )
-gaps.headline(selection)
-gaps.show(gaps.gap_view(selection, measure))
+headline.headline(selection)
+chart_panel.show(two_ways.gap_view(selection, measure))
 
 st.header("How the gap compares across England's local authorities", anchor=False)
-metric = gaps.metric_picker(selection)
-gaps.show(gaps.ranking_view(selection, measure, metric))
+metric = ranking.metric_picker(selection)
+chart_panel.show(ranking.ranking_view(selection, measure, metric))
 
 st.header("The gap over time", anchor=False)
 last_year = max(data.years_available(data.store_version(), None), default=selection.year)
-gaps.show(gaps.trend_view(selection, measure, metric, last_year))
+chart_panel.show(trend.trend_view(selection, measure, metric, last_year))
 
 st.header("School by school", anchor=False)
-gaps.school_section(selection, measure)
+schools.school_section(selection, measure)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from components import chart_panel, filters, notices, similar
+from components import chart_panel, filters, notices
 from components.charts import chart_height
+from components.similar import common, family, link, method, odds, outcomes, widgets
 
 selection = filters.current()
 st.title("Similar schools")
@@ -18,20 +19,20 @@ notices.pupil_group(
     "schools' results here are compared for disadvantaged, other and all pupils",
     offer=("disadvantaged", "other", "all"),
 )
-context = similar.load_context(selection)
-similar.data_notes(context, selection)
-choice = similar.controls(selection, context)
-result = similar.family(context, choice) if choice else None
+context = common.load_context(selection)
+method.data_notes(context, selection)
+choice = widgets.controls(selection, context)
+result = widgets.family(context, choice) if choice else None
 if choice and result:
-    similar.summary(result, choice)
-    similar.why_similar(result, choice, selection)
-    for view in similar.outcome_views(result, context, choice, selection):
+    family.summary(result, choice)
+    family.why_similar(result, choice, selection)
+    for view in outcomes.outcome_views(result, context, choice, selection):
         chart_panel.render(view, height=chart_height(view.chart))
-    similar.best_for_disadvantaged(result, context, choice)
-    spec = similar.odds_picker(context, choice)
-    odds = similar.odds_section(context, result, choice, spec) if spec else None
-    if spec and odds:
-        chart_panel.render(odds[0], height=chart_height(odds[0].chart))
-        similar.odds_list(context, odds[1], spec, result)
-    similar.permalink(choice, selection)
-similar.method()
+    outcomes.best_for_disadvantaged(result, context, choice)
+    spec = odds.odds_picker(context, choice)
+    beating = odds.odds_section(context, result, choice, spec) if spec else None
+    if spec and beating:
+        chart_panel.render(beating[0], height=chart_height(beating[0].chart))
+        odds.odds_list(context, beating[1], spec, result)
+    link.permalink(choice, selection)
+method.method()

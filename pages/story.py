@@ -3,14 +3,15 @@ download them as PowerPoint or PDF."""
 
 import streamlit as st
 
-from components import filters, story
+from components import filters, presentation, story
 
 selection = filters.current()
 story.load_from_url()
+presentation.from_url()  # &present=1&slide=3
 slides = story.items(selection)  # the story's charts, or the current page's when empty
-if story.presenting():
+if presentation.presenting():
     story.link_error()  # a broken link must say so, not quietly present other charts
-    story.presentation(slides)
+    presentation.presentation(slides)
 else:
     st.title("Story and presentation")
     st.markdown(
@@ -23,7 +24,7 @@ else:
         key="story-present",
         type="primary",
         icon=":material/slideshow:",
-        on_click=story.start_presenting,
+        on_click=presentation.start_presenting,
         help="Full screen, one chart per slide in large type. Left and Right arrow keys move "
         "between slides, Esc leaves.",
     )

@@ -3,10 +3,12 @@ LA's schools whose disadvantaged pupils' results moved most."""
 
 import streamlit as st
 
-from components import data, filters, gaps, notices, school_trends
+from components import chart_panel, data, filters, notices, widgets
+from components.school_trends import area, movers, picker
+from components.school_trends import school as one_school
 
 selection = filters.current()
-st.title(f"School trends: {gaps.area_name(selection)}")
+st.title(f"School trends: {selection.area_name}")
 st.markdown(
     "Follow one school's results for disadvantaged and other pupils over the years it has "
     "published results, against its local authority and England, then see which schools' "
@@ -14,29 +16,29 @@ st.markdown(
     "breaks; suppressed results stay suppressed."
 )
 st.header("One school over time", anchor=False)
-measure = gaps.measure_picker(selection, key="trends_measure")
+measure = widgets.measure_picker(selection, key="trends_measure")
 notices.pupil_group(
     selection,
     ("disadvantaged", "other"),
     "this page follows disadvantaged and other pupils' results",
     offer=("disadvantaged", "other"),
 )
-school = school_trends.school_picker(selection)
-if school is None and not school_trends.has_schools(selection):
-    st.info(gaps.no_school_data(selection), icon=":material/info:")
+school = picker.school_picker(selection)
+if school is None and not picker.has_schools(selection):
+    st.info(widgets.no_school_data(selection), icon=":material/info:")
     last_year = max(data.years_available(data.store_version(), None), default=selection.year)
-    gaps.show(school_trends.area_view(selection, measure, last_year))
+    chart_panel.show(area.area_view(selection, measure, last_year))
 elif school is None:
     st.caption("Choose a school above (type part of its name or its URN) to see its results.")
 else:
-    gaps.show(school_trends.school_view(selection, school, measure))
-    school_trends.school_table(selection, school, measure)
+    chart_panel.show(one_school.school_view(selection, school, measure))
+    one_school.school_table(selection, school, measure)
 
-if school_trends.has_schools(selection):
+if picker.has_schools(selection):
     st.header("Which schools moved most for disadvantaged pupils", anchor=False)
-    span = school_trends.span_picker(selection)
+    span = movers.span_picker(selection)
     if span is None:
         st.info("Only one year of school results is loaded, so there is no change to show.")
     else:
-        st.markdown(school_trends.cohort_rule(*span))
-        gaps.show(school_trends.movers_view(selection, measure, span))
+        st.markdown(movers.cohort_rule(*span))
+        chart_panel.show(movers.movers_view(selection, measure, span))

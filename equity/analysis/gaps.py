@@ -85,8 +85,15 @@ def _region_rows(store: Store, region: str, phase: str, year: str) -> pl.DataFra
     rows = queries.published_rows(store, [region, ENGLAND_CODE], measures, [year], LA_GROUPS)
     table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
     return table.filter(pl.col("entity") == region).with_columns(
-        pl.lit(queries.la_name(store, region)).alias("area"), pl.lit("region").alias("role")
+        pl.lit(_area_name(store, region)).alias("area"), pl.lit("region").alias("role")
     )
+
+
+def _area_name(store: Store, code: str) -> str:
+    """Any area's name (LA, region or England) from the areas table; `queries.la_name`
+    knows LAs only, and a region named "LA 981" on screen says nothing."""
+    match = store.areas().filter(pl.col("la_code") == code)
+    return str(match["name"][0]) if match.height else queries.la_name(store, code)
 
 
 def las_in_year(store: Store, year: str) -> list[str]:

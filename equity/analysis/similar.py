@@ -19,6 +19,7 @@ from typing import Final
 
 import polars as pl
 
+from equity.analysis import census as census_analysis
 from equity.metrics.families import Family, find_family
 from equity.metrics.odds import OddsFit, beating_the_odds
 from equity.queries import CENSUS_TYPES
@@ -46,7 +47,7 @@ def _perf(key: str, measure: str, group: str = "all") -> Column:
 
 
 _COMMON: Final = (
-    _census("fsm6", "pct_fsm6"),
+    _census("fsm6", "pct_ever_fsm"),
     _census("eal", "pct_eal"),
     _census("sen", "pct_sen"),
     _census("pupils", "pupils"),
@@ -69,8 +70,8 @@ COLUMNS: Final[dict[str, tuple[Column, ...]]] = {
         Column("p8_lower", "ks4_provisional", "ks4_progress8_ci_lower", "all"),
         Column("p8_upper", "ks4_provisional", "ks4_progress8_ci_upper", "all"),
         Column("ks4_pupils", "ks4_provisional", "pupils", "all"),
-        Column("dest_dis", "ks4_destinations", "destinations_sustained_pct", "disadvantaged"),
-        Column("dest_other", "ks4_destinations", "destinations_sustained_pct", "other"),
+        Column("dest_dis", "ks4_destinations", "ks4_sustained_destination_pct", "disadvantaged"),
+        Column("dest_other", "ks4_destinations", "ks4_sustained_destination_pct", "other"),
         Column("dest_n_dis", "ks4_destinations", "pupils", "disadvantaged"),
         Column("dest_n_other", "ks4_destinations", "pupils", "other"),
     ),
@@ -137,7 +138,10 @@ class Context:
 
 
 def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:
-    """Which academic year each kind of file contributes (its newest, or the page's)."""
+    """Which academic year each kind of file contributes: the page's year where the kind has
+    it, else its newest year before the page's, else its newest (performance: the page's
+    only). Census and destinations now span several years, so "newest" alone would judge a
+    2018/19 family on a January 2024 census."""
     stage = "ks4" if phase == "secondary" else "ks2"
     found = (
         store.summary()
@@ -152,20 +156,23 @@ def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:
             if year in wanted:
                 years["performance"] = year
         elif wanted:
-            years[kind] = wanted[-1]
+            earlier = [y for y in wanted if y <= year]
+            years[kind] = earlier[-1] if earlier else wanted[-1]
     return years
 
 
-def _universe(store: Store, phase: str) -> pl.DataFrame:
-    """Census mainstream schools of the phase, named from the best file that names them."""
-    census = store.manifest().filter(pl.col("kind") == "school_census")["source"].to_list()
-    rows = (
-        store.scan("schools")
-        .filter(pl.col("source").is_in(census) & (pl.col("school_type") == CENSUS_TYPES[phase]))
-        .select("urn", "la_code")
-        .unique("urn", keep="first")
-        .collect()
-    )
+def _universe(store: Store, phase: str, census_year: str | None) -> pl.DataFrame:
+    """State-funded mainstream schools of the phase in that year's census (types placed as
+    `equity.analysis.census.school_types` places them), named from the best file."""
+    if census_year is None:
+        rows = pl.DataFrame(schema={"urn": pl.String, "la_code": pl.String})
+    else:
+        rows = (
+            census_analysis.school_types(store, census_year)
+            .filter(pl.col("school_type") == CENSUS_TYPES[phase])
+            .select("urn", "la_code")
+            .unique("urn", keep="first")
+        )
     names = store.schools().select("urn", "name")
     areas = store.areas().select("la_code", pl.col("name").alias("la_name"))
     return (
@@ -190,7 +197,7 @@ def context_table(store: Store, phase: str, year: str) -> Context:
         used = years.get(column.kind)
         if used is not None:
             wanted.append((column, kind, used))
-    frame = _universe(store, phase)
+    frame = _universe(store, phase, years.get("school_census"))
     if wanted:
         keys = pl.DataFrame(
             {
@@ -201,10 +208,17 @@ def context_table(store: Store, phase: str, year: str) -> Context:
                 "field": [c.key for c, _, _ in wanted],
             }
         ).lazy()
+        # Where two files give a cohort (KS4 destinations releases), the latest release wins:
+        # a release is ordered by the newest year it holds.
+        release = store.manifest().select(
+            "source", pl.col("academic_years").list.max().alias("__release")
+        )
         long = (
             store.results_of({k for _, k, _ in wanted})
             .filter(pl.col("entity_kind") == "school")
             .join(keys, on=["kind", "academic_year", "measure", "pupil_group"], how="inner")
+            .join(release.lazy(), on="source", how="left")
+            .sort("__release", descending=True, nulls_last=True, maintain_order=True)
             .select(pl.col("entity").alias("urn"), "field", "value", "status")
             .unique(["urn", "field"], keep="first", maintain_order=True)
             .collect()

@@ -13,14 +13,31 @@ from pathlib import Path
 
 import polars as pl
 
-from equity.ingest import boundaries, gias, lait, national, performance_tables, trafford
+from equity.ingest import (
+    absence,
+    averages,
+    boundaries,
+    census,
+    destinations,
+    gias,
+    ks4_provisional,
+    lait,
+    locations,
+    performance_tables,
+    trafford,
+)
 from equity.ingest.base import FileKind, IngestError, IngestResult
 from equity.ingest.csvfile import TruncatedRow, binary_problem, read_header, truncated_rows
 from equity.schema import REJECTED_SCHEMA
 
 KINDS: tuple[FileKind, ...] = (
     *performance_tables.KINDS,
-    *national.KINDS,
+    *census.KINDS,
+    *ks4_provisional.KINDS,
+    *destinations.KINDS,
+    *absence.KINDS,
+    *locations.KINDS,
+    *averages.KINDS,
     *lait.KINDS,
     *gias.KINDS,
     *trafford.KINDS,

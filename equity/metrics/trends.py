@@ -27,6 +27,9 @@ from equity.schema import year_start
 Kind = Literal["no_data", "break", "flag", "annotate", "stops"]
 ALL_STAGES: Final = "all"
 KS2_PROGRESS: Final = ("ks2_reading_progress", "ks2_writing_progress", "ks2_maths_progress")
+#: The census series whose basis changes in January 2021: the ever-FSM share and the
+#: census-basis segregation indices (a chart of those passes measure="census_segregation").
+CENSUS_EVER_FSM_SERIES: Final = ("pct_ever_fsm", "census_segregation")
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,54 @@ SERIES_BREAKS: Final[tuple[SeriesBreak, ...]] = (
         "and 2021 to measure progress from): the series stops after 2023/24.",
         "Progress 8\nnot published",
         measures=("ks4_progress8",),
+    ),
+    # School census (key stage "census"): ever-FSM shares and census-basis segregation.
+    SeriesBreak(
+        "2020/21",
+        "census",
+        "break",
+        "In the January 2021 census the ever-FSM share (PNUMFSMEVER) is a share of all pupils "
+        "on roll (NOR), not of the pupils counted for FSM as in 2018, 2019, 2023 and 2024: "
+        "2020/21 is not joined to the years either side.",
+        "Ever-FSM of all pupils (Jan 2021)",
+        measures=CENSUS_EVER_FSM_SERIES,
+    ),
+    SeriesBreak(
+        "2022/23",
+        "census",
+        "break",
+        "From January 2023 the ever-FSM denominator (NORFSMEVER) is published again on the "
+        "basis of 2018 and 2019, so 2022/23 is not joined to 2020/21.",
+        "Ever-FSM basis restored",
+        measures=CENSUS_EVER_FSM_SERIES,
+    ),
+    SeriesBreak(
+        "2018/19",
+        "census",
+        "annotate",
+        "From April 2018 transitional protections (Universal Credit) keep pupils eligible for "
+        "FSM who would have lost it, and eligibility rose sharply from 2020: FSM shares and "
+        "indices built on them move for reasons other than poverty alone.",
+        "FSM protections",
+    ),
+    # KS4 destinations (key stage "destinations"; the year is the cohort's KS4 year).
+    SeriesBreak(
+        "2019/20",
+        "destinations",
+        "flag",
+        "Pupils who finished KS4 in 2019/20 had centre-assessed grades and went on to their "
+        "destinations during the pandemic.",
+        "CAGs, pandemic",
+        joins=True,
+    ),
+    SeriesBreak(
+        "2020/21",
+        "destinations",
+        "flag",
+        "Pupils who finished KS4 in 2020/21 had teacher-assessed grades and went on to their "
+        "destinations during the pandemic.",
+        "TAGs, pandemic",
+        joins=True,
     ),
 )
 

@@ -3,9 +3,10 @@ page, and a bad global filter value is reported in a notice and replaced by the 
 
 Each example opens app.py in Streamlit's AppTest with the parameters (the notices are drawn
 on that first run), then switches to a page drawn from app.PAGES; no run may raise.
-`school` and `story` belong to pages still being built, so for them the property is only
-"no exception". (AppTest cannot open a non-default page on its first run: Streamlit treats
-the app as a v1 multipage app until app.py has called st.navigation, see the e2e test
+`school`, `story`, `family_size`, `present` and `slide` belong to single pages, so for them
+the property is only "no exception" (their notices are checked by the page tests). (AppTest
+cannot open a non-default page on its first run: Streamlit treats the app as a v1 multipage
+app until app.py has called st.navigation, see the e2e test
 `test_deep_link_on_a_fresh_server`.)
 """
 
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from components.filters import quoted
+from components.text import quoted
 from equity.queries import la_catalogue, years_available
 from equity.schema import FILTER_PUPIL_GROUPS, GM_GROUP_CODE, PHASE_LABELS, parse_academic_year
 from equity.store import USER_STORE_ENV, Store, default_store_path
@@ -61,18 +62,37 @@ TRICKY = [
     "\x00",
     "\u202e352",
     "9" * 60,
+    "²",  # str.isdigit() says yes, int() says no
+    "\u0663\u0665\u0662",  # 352 in Arabic-Indic digits: int() reads it
+    "+352",
+    "-1",
+    "0352",
+    "00",
+    "9" * 5_000,  # past int()'s 4,300-digit limit
+    "1" * 10_000,
     "a" * 500,
     "null",
     "None",
     "NaN",
 ]
+#: Numbers as a link may write them: signs, leading zeros, Unicode digits, huge lengths.
+numbers = st.one_of(
+    st.integers().map(lambda n: f"{n:+d}"),
+    st.integers(0, 10**6).map(lambda n: "0" * 3 + str(n)),
+    st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=8),
+    st.integers(1, 10_000).map(lambda n: "9" * n),
+)
 value = st.one_of(
     st.sampled_from(TRICKY),
+    numbers,
     st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=40),
     st.sampled_from(LA_CODES + YEARS + list(PHASE_LABELS) + list(FILTER_PUPIL_GROUPS)),
 )
 params_strategy = st.dictionaries(
-    st.sampled_from([*GLOBAL, "school", "story"]), value, min_size=1, max_size=6
+    st.sampled_from([*GLOBAL, "school", "story", "family_size", "present", "slide"]),
+    value,
+    min_size=1,
+    max_size=6,
 )
 
 

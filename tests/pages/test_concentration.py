@@ -55,7 +55,9 @@ def test_manchester_is_compared_with_every_gm_la_and_england(manchester: Any) ->
 
 def test_the_page_says_which_counts_it_uses(manchester: Any) -> None:
     captions = [c.value for c in manchester.caption]
-    assert any(c.startswith("Counts used: the January school census of 2018/19") for c in captions)
+    assert any(
+        c.startswith("Counts used: the January 2019 school census (2018/19)") for c in captions
+    )
     assert not any("NUMFSMEVER" in c for c in captions)  # DfE's codes are not on screen
     metrics = {m.label: m.value for m in manchester.metric}
     assert metrics["Gorard segregation index"] == "0.104"
@@ -126,20 +128,20 @@ def test_gm_default_compares_all_ten_las() -> None:
 
 
 def test_a_year_without_school_counts_shows_the_nearest_year_with_a_switch() -> None:
-    # 2021/22 has no census or performance file: the page is drawn at 2018/19 (the nearest
-    # year loaded) and says so, instead of emptying; one click sets the sidebar's year.
-    app = run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": "2021-22"})
+    # 2024/25 has no census or performance file: the page is drawn at 2023/24 (the nearest
+    # census loaded) and says so, instead of emptying; one click sets the sidebar's year.
+    app = run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": "2024-25"})
     notes = [i.value for i in app.info if "nearest year loaded" in i.value]
     assert notes == [
-        "School-level figures on this page are for 2018/19, the nearest year loaded to "
-        "2021/22 (the sidebar)."
+        "School-level figures on this page are for 2023/24, the nearest year loaded to "
+        "2024/25 (the sidebar)."
     ]
     names = [s["alt_text"] for s in chart_specs(app)]
-    assert any(t.startswith("Gorard segregation index, secondary schools, 2018/19") for t in names)
+    assert any(t.startswith("Gorard segregation index, secondary schools, 2023/24") for t in names)
     assert len(_decks(app)) == 2  # the school map and the LA map
-    switch = next(b for b in app.button if b.label == "Show 2018/19 on every page")
+    switch = next(b for b in app.button if b.label == "Show 2023/24 on every page")
     switch.click().run()
-    assert app.session_state["filter_year"] == "2018/19"  # the sidebar widget's state
+    assert app.session_state["filter_year"] == "2023/24"  # the sidebar widget's state
 
 
 def test_other_pupil_groups_are_explained_and_eal_shows_its_share() -> None:

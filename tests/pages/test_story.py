@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.story import plain, slide_chart_height
+from components.presentation import slide_chart_height
+from components.text import plain
 from equity.story import Story, decode, encode
 from tests.pages.conftest import chart_specs, run_page
 
@@ -268,3 +269,21 @@ def _walk(app: AppTest) -> list[Any]:
         return [node]
 
     return leaves(app.main)
+
+
+@pytest.mark.parametrize(
+    "slide",
+    ["²", "+2", "02", "-1", "٢", "9" * 5000],
+    ids=["superscript", "sign", "leading-zero", "negative", "arabic-indic", "5000-digits"],
+)
+def test_a_slide_number_that_is_not_a_plain_number_opens_the_first_slide(slide: str) -> None:
+    """`&present=1&slide=²` raised a ValueError (isdigit() then int()); now it is a bad
+    value like '99': the first slide is shown and the reader is told."""
+    app = run_page(
+        page="pages/story.py", params={"story": encode(STORY), "present": "1", "slide": slide}
+    )
+    assert not app.exception
+    assert _counter(app) == "1 / 2"
+    toasts = [t.value for t in app.toast]
+    assert any("The link asks for slide" in t and "slide 1 is shown" in t for t in toasts), toasts
+    assert app.query_params["slide"] == ["1"] or app.query_params["slide"] == "1"

@@ -177,7 +177,7 @@ def test_status_table_lists_every_dfe_code_under_its_status() -> None:
     table = coverage.status_table()
     assert table.height == len(Status)
     codes = dict(table.select("status", "codes_in_dfe_files").iter_rows())
-    assert codes["suppressed"] == "'SUPP', 'C', 'X', 'LOW'"
+    assert codes["suppressed"] == "'SUPP', 'C', 'X', 'LOW', 'SP'"
     assert codes["missing"] == "(blank cell)"
     listed = " ".join(codes.values())
     for code in STATUS_CODES:

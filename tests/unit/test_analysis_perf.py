@@ -13,8 +13,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from components import data
-from components import similar as page
 from components.filters import Filters
+from components.similar import link, odds, outcomes
 from equity import queries
 from equity.analysis import gaps, similar
 from equity.schema import GREATER_MANCHESTER
@@ -128,13 +128,13 @@ def test_the_odds_line_is_fitted_once_per_phase_year_and_outcome(
         return real(context, spec)
 
     monkeypatch.setattr(similar, "odds_for", counted)
-    page._odds_fit.clear()
+    odds._odds_fit.clear()
     version = data.store_version()
-    first = page._odds_fit(version, "secondary", "2018/19", "a8_dis", secondary)
-    again = page._odds_fit(version, "secondary", "2018/19", "a8_dis", secondary)
+    first = odds._odds_fit(version, "secondary", "2018/19", "a8_dis", secondary)
+    again = odds._odds_fit(version, "secondary", "2018/19", "a8_dis", secondary)
     assert again is first
     assert fits == ["a8_dis"]
-    page._odds_fit.clear()
+    odds._odds_fit.clear()
 
 
 def test_a_link_is_parsed_with_the_authoritys_schools_and_default_school(
@@ -148,7 +148,7 @@ def test_a_link_is_parsed_with_the_authoritys_schools_and_default_school(
         la_label="Surrey",
         members=("936",),
     )
-    parsed = page.parse_choice(secondary, selection, {})
+    parsed = link.parse_choice(secondary, selection, {})
     assert parsed is not None
     assert_frame_equal(parsed.schools, similar.school_options(secondary, ("936",)))
     assert parsed.default == similar.default_school(secondary, ("936",))
@@ -165,8 +165,8 @@ def test_a_schools_place_in_its_family_by_hand() -> None:
         }
     )
     # 2nd of the 3 schools with a figure; the family's median of 60.0 and 41.2 is 50.6.
-    assert page._place(ranked, 1) == "53.7, 2nd of 3 with a figure (family median 50.6)"
+    assert outcomes._place(ranked, 1) == "53.7, 2nd of 3 with a figure (family median 50.6)"
     hidden = ranked.with_columns(
         value=pl.Series([60.0, None, 41.2, None]), status=pl.Series(["value", "suppressed"] * 2)
     )
-    assert page._place(hidden, 1) == "suppressed (family median 50.6)"
+    assert outcomes._place(hidden, 1) == "suppressed (family median 50.6)"

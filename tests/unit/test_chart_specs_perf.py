@@ -20,7 +20,9 @@ import altair as alt
 import polars as pl
 import pytest
 
-from components import charts, gaps, similar
+from components import charts
+from components.gaps import ranking, schools, two_ways
+from components.similar import odds, outcomes
 
 MEASURE = "ks4_attainment8"
 
@@ -40,7 +42,7 @@ def _dumbbell(england: float | None) -> charts.AnyChart:
         .replace_strict({"disadvantaged": "Disadvantaged pupils", "other": "Other pupils"})
         .alias("pupils")
     )
-    return gaps._dumbbell(long, wide, wide["area"].to_list(), MEASURE, england)
+    return two_ways._dumbbell(long, wide, wide["area"].to_list(), MEASURE, england)
 
 
 def _ranking(selected: bool, with_refs: bool) -> charts.AnyChart:
@@ -59,7 +61,7 @@ def _ranking(selected: bool, with_refs: bool) -> charts.AnyChart:
             "value": [13.21, 12.7, 13.0],
         }
     )
-    return gaps._ranked_chart(
+    return ranking._ranked_chart(
         drawn,
         refs if with_refs else refs.head(0),
         "Attainment 8, gap to other pupils nationally: 5 LAs, 2018/19",
@@ -82,7 +84,7 @@ def _schools(national: float | None) -> charts.AnyChart:
         }
     )
     title = "Attainment 8: disadvantaged and other pupils in each school, 2018/19"
-    return gaps._scatter(drawn, title, "Attainment 8", national)
+    return schools._scatter(drawn, title, "Attainment 8", national)
 
 
 def _family_dots() -> charts.AnyChart:
@@ -94,7 +96,7 @@ def _family_dots() -> charts.AnyChart:
             "role": ["This school", "Family school", "This school", "Family school"],
         }
     )
-    return similar._dot_chart(
+    return outcomes._dot_chart(
         frame,
         "Attainment 8 by disadvantage: Alpha School in its family, 2018/19",
         "Attainment 8 by disadvantage",
@@ -115,7 +117,7 @@ def _odds() -> charts.AnyChart:
         }
     )
     title = "Disadvantaged pupils' Attainment 8: result against expectation"
-    return similar._odds_chart(frame, title, "points")
+    return odds._odds_chart(frame, title, "points")
 
 
 CASES: dict[str, Callable[[], charts.AnyChart]] = {

@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from components import charts
-from components.chart_panel import ChartView, accessible_name, on_page
+from components.chart_panel import accessible_name, on_page
+from components.chart_view import ChartView
 from components.theme import GROUP_COLOURS, TEXT
 from components.trend_chart import trend_chart
 from equity import images

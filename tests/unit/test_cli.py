@@ -86,13 +86,21 @@ def test_ingest_reads_every_source_file_and_accounts_for_every_row(
     assert "Traceback" not in proc.stderr
     lines = proc.stdout.splitlines()
     # Each file is reported and stored under its name, or its path from a year folder.
+    # DfE's column dictionaries of the census and destinations downloads (meta-*/) are not a
+    # kind the app reads: each is skipped on a line of its own, the rest still read.
+    files = data_files(sources)
+    dictionaries = [p for p in files if p.parent.name.startswith("meta-")]
     expected = {
-        source_name(PurePosixPath(*p.relative_to(sources).parts)) for p in data_files(sources)
+        source_name(PurePosixPath(*p.relative_to(sources).parts))
+        for p in files
+        if p not in dictionaries
     }
     ok = {line.split()[1].rstrip(":") for line in lines if line.startswith("OK ")}
     assert ok == expected
-    assert not [line for line in lines if line.startswith("SKIPPED")]
-    assert f"{len(expected)} file(s) ingested, 0 skipped." in lines
+    skipped = [line for line in lines if line.startswith("SKIPPED")]
+    assert len(skipped) == len(dictionaries)
+    assert all("not a file kind Equity Explorer knows" in line for line in skipped)
+    assert f"{len(expected)} file(s) ingested, {len(dictionaries)} skipped." in lines
     assert lines[-1] == f"store: {store}"
 
     manifest = read_manifest(store)
@@ -285,3 +293,106 @@ def test_a_bad_zip_in_a_folder_does_not_hide_the_other_files(tmp_path: Path) -> 
     assert proc.returncode == 0
     assert f"OK       {tiny.name}:" in proc.stdout
     assert "SKIPPED  bomb.zip" in proc.stdout
+
+
+# --------------------------------------------------------------------------- one file alone
+
+
+def _fresh(tmp_path: Path, file: Path) -> Path:
+    """A store into which only `file` was ingested (from its year folder, as downloaded)."""
+    store = tmp_path / "store"
+    proc = run_cli("ingest", str(file), "--store", str(store))
+    assert proc.returncode == 0, proc.stderr
+    return store
+
+
+def _census_by_hand(csv_path: Path, la: str, school_type: str) -> dict[str, float]:
+    """The census-basis indices from the CSV with pandas: F = NUMFSMEVER, T = NORFSMEVER."""
+    raw = pd.read_csv(csv_path, dtype=str, encoding="utf-8-sig")
+    rows = raw[(raw["LA"] == la) & (raw["SCHOOLTYPE"] == school_type)]
+    f = pd.to_numeric(rows["NUMFSMEVER"], errors="coerce")
+    t = pd.to_numeric(rows["NORFSMEVER"], errors="coerce")
+    keep = f.notna() & t.notna() & (t > 0)
+    f, t = f[keep], t[keep]
+    n = t - f
+    return {
+        "schools": float(keep.sum()),
+        "gorard": 0.5 * float((f / f.sum() - t / t.sum()).abs().sum()),
+        "dissimilarity": 0.5 * float((f / f.sum() - n / n.sum()).abs().sum()),
+        "isolation": float((f / f.sum() * f / t).sum()),
+    }
+
+
+def test_census_year_alone_gives_census_basis_indices(sources: Path, tmp_path: Path) -> None:
+    """Done when (issue 17): Manchester's state-funded secondaries, January 2024 census."""
+    census = sources / "performance-downloads" / "2023-2024" / "england_census.csv"
+    store = _fresh(tmp_path, census)
+    proc = run_cli(
+        "indicators", "--la", "352", "--year", "2023-24", "--phase", "secondary", "--json",
+        "--store", str(store),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["la_name"] == "Manchester"  # from the shipped LA list: no LAIT here
+    assert answer["year"] == "2023/24"
+    assert answer["basis"] == "census"
+    seg = answer["segregation"]
+    assert seg["basis"] == "census" and "January 2024" in seg["basis_detail"]
+    expected = _census_by_hand(census, "352", "State-funded secondary")
+    assert answer["schools"]["count"] == expected["schools"] == 32
+    for index in ("gorard", "dissimilarity", "isolation"):
+        assert seg[index] == pytest.approx(expected[index], abs=1e-9)
+    assert answer["breaks"] == []
+
+
+def test_destinations_cohort_alone_gives_the_la_row(sources: Path, tmp_path: Path) -> None:
+    """Done when (issue 17): Manchester's 2021/22 cohort, 89 / 85 / 93 from the LA row."""
+    dest = sources / "performance-downloads" / "2023-2024" / "england_ks4-pupdest.csv"
+    store = _fresh(tmp_path, dest)
+    proc = run_cli(
+        "indicators", "--la", "352", "--year", "2021-22", "--phase", "secondary", "--json",
+        "--store", str(store),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    sustained = answer["published"]["ks4_sustained_destination_pct"]
+    assert (sustained["all"], sustained["disadvantaged"], sustained["other"]) == (89, 85, 93)
+    assert sustained["cohort"] == "2021/22"
+    assert answer["segregation"] is None and answer["basis"] == "none"
+    # England's own row of the same file: 93 / 86 / 96.
+    england = run_cli(
+        "indicators", "--la", "england", "--year", "2021-22", "--phase", "secondary",
+        "--json", "--store", str(store),
+    )  # fmt: skip
+    assert england.returncode == 0, england.stderr
+    national = json.loads(england.stdout)["published"]["ks4_sustained_destination_pct"]
+    assert (national["all"], national["disadvantaged"], national["other"]) == (93, 86, 96)
+
+
+def test_one_performance_table_alone_knows_its_la(sources: Path, tmp_path: Path) -> None:
+    """Before issue 17 this answered "unknown local authority '936' (0 known, ...)"."""
+    store = _fresh(tmp_path, sources / "performance-tables" / "2018-2019_936_ks4final.csv")
+    proc = run_cli(
+        "indicators", "--la", "936", "--year", "2018-19", "--phase", "secondary", "--json",
+        "--store", str(store),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["la_name"] == "Surrey"
+    assert answer["segregation"]["basis"] == "ks4_cohort"
+
+
+def test_a_census_year_on_a_series_break_says_so(store: Path) -> None:
+    proc = run_cli(
+        "indicators", "--la", "352", "--year", "2020-21", "--phase", "secondary", "--json",
+        "--store", str(store),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["segregation"]["basis"] == "census"
+    census_breaks = [b for b in answer["breaks"] if b["series"] == "census"]
+    assert census_breaks and census_breaks[0]["kind"] == "break"
+    assert "census_segregation" in census_breaks[0]["measures"]
+    sustained = answer["published"]["ks4_sustained_destination_pct"]
+    # Cohort 2020/21 from its latest release (2023-2024, _22 columns): 91 / 88 / 94.
+    assert (sustained["all"], sustained["disadvantaged"], sustained["other"]) == (91, 88, 94)

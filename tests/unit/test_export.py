@@ -14,7 +14,7 @@ from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from components import charts, export, views
-from components.chart_panel import ChartView, reference
+from components.chart_view import ChartView, reference
 from components.filters import Filters
 from equity import deck, images
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import vl_convert as vlc
 
-from components import maps
+from components import map_twins, maps
 from equity.analysis import concentration as conc
 from equity.analysis.concentration import SCHOOL_COLUMNS
 from equity.schema import GREATER_MANCHESTER
@@ -126,7 +126,8 @@ def test_school_names_are_html_escaped_in_the_tooltip_data() -> None:
 
 
 def test_markdown_names_are_made_literal() -> None:
-    assert maps.plain("St *Mary* [x](y) :smile:") == r"St \*Mary\* \[x\]\(y\) \:smile\:"
+    # The shared escaper (components/text.py): a shortcode's opening colon is enough.
+    assert maps.plain("St *Mary* [x](y) :smile:") == r"St \*Mary\* \[x\]\(y\) \:smile:"
 
 
 _BOUNDS_SCHEMA = {
@@ -154,28 +155,6 @@ def gm_primary(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     table = conc.la_indicators(store, "primary", "2018/19")
     codes = table.filter(pl.col("is_gm"))["ons_code"].to_list()
     return schools, conc.boundaries(store), codes
-
-
-def test_label_point_lies_inside_the_outline_where_the_box_centre_does_not() -> None:
-    # An L: a 4 x 1 bar along the bottom and a 1 x 4 bar up the left side. The box's
-    # centre (2, 2) is outside. Scan lines at 0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8 of the
-    # height (y = 2, 1.6, 2.4, 1.2, 2.8, 0.8, 3.2): all but y = 0.8 cross the upright only
-    # (x 0 to 1, width 1); y = 0.8 crosses the bottom bar (x 0 to 4), weighted 0.8 x 4 =
-    # 3.2 > 1 as it is off the middle line, and wins: its middle is (2.0, 0.8).
-    ell = [[0, 0], [4, 0], [4, 1], [1, 1], [1, 4], [0, 4], [0, 0]]
-    geometry = json.dumps({"type": "Polygon", "coordinates": [ell]})
-    assert maps.label_point(geometry) == (2.0, 0.8)
-    # MultiPolygon: the label goes in the largest part (a 1 x 1 island is ignored).
-    island = [[10, 10], [11, 10], [11, 11], [10, 11], [10, 10]]
-    square = [[0, 0], [2, 0], [2, 2], [0, 2], [0, 0]]
-    multi = json.dumps({"type": "MultiPolygon", "coordinates": [[island], [square]]})
-    assert maps.label_point(multi) == (1.0, 1.0)
-    # A hole in the middle: the run is split, the label sits in one of the halves.
-    hole = [[1, 0.5], [3, 0.5], [3, 1.5], [1, 1.5], [1, 0.5]]
-    ring = [[0, 0], [4, 0], [4, 2], [0, 2], [0, 0]]
-    point = maps.label_point(json.dumps({"type": "Polygon", "coordinates": [ring, hole]}))
-    assert point is not None and not (1 < point[0] < 3 and 0.5 < point[1] < 1.5)
-    assert maps.label_point(json.dumps({"type": "Point", "coordinates": [0, 0]})) is None
 
 
 def _offline(payload: str) -> None:
@@ -246,7 +225,7 @@ def test_choropleth_payload_is_small_offline_and_outlines_gm(store: Store, gm_pr
 def test_static_twins_render_offline_with_vl_convert(store: Store, gm_primary) -> None:  # type: ignore[no-untyped-def]
     schools, bounds, codes = gm_primary
     manchester = schools.filter(pl.col("la_code") == "352")
-    chart = maps.school_map_chart(manchester, bounds, ["E08000003"], title="Manchester")
+    chart = map_twins.school_map_chart(manchester, bounds, ["E08000003"], title="Manchester")
     spec = chart.to_dict()
     assert spec["projection"]["type"] == "mercator"
     svg = vlc.vegalite_to_svg(spec, allowed_base_urls=[])
@@ -260,7 +239,7 @@ def test_static_twins_render_offline_with_vl_convert(store: Store, gm_primary) -
     table = conc.la_indicators(store, "primary", "2018/19").with_columns(
         pl.col("gorard").alias("value")
     )
-    choropleth = maps.choropleth_chart(table, bounds, codes, title="Gorard", value_title="GS")
+    choropleth = map_twins.choropleth_chart(table, bounds, codes, title="Gorard", value_title="GS")
     spec = choropleth.to_dict()
     assert spec["projection"]["type"] == "mercator"
     assert len(json.dumps(spec)) < maps.MAX_PAYLOAD

@@ -34,7 +34,7 @@ def test_table_is_well_formed() -> None:
     for entry in SERIES_BREAKS:
         assert entry.kind in kinds
         assert parse_academic_year(entry.year) == entry.year
-        assert entry.key_stage in {"ks2", "ks4", "all"}
+        assert entry.key_stage in {"ks2", "ks4", "census", "destinations", "all"}
         assert entry.text.endswith(".")
     unconfirmed = [e for e in SERIES_BREAKS if not e.confirmed]
     assert len(unconfirmed) == 1  # the "(check)" item: Progress 8 capping from 2018

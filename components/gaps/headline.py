@@ -1,0 +1,71 @@
+"""The Attainment gaps page's headline: disadvantaged and other pupils' figures and the
+gap two ways, for the selected area and year, or why a year has none."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from components import data
+from components.filters import Filters
+from components.text import (
+    fmt,
+    fmt_gap,
+    short_label,
+)
+from equity.analysis import gaps as analysis
+from equity.metrics.trends import entries_for
+from equity.schema import HEADLINE_MEASURES, MEASURES
+
+
+def headline(filters: Filters) -> None:
+    table = data.cached(analysis.area_summary, filters.la_code, filters.phase, filters.year)
+    area_role = "gm_mean" if filters.is_group else "selected"
+    for measure in HEADLINE_MEASURES[filters.phase]:
+        row = row_of(table, area_role, measure)
+        st.markdown(f"**{MEASURES[measure].label}, {filters.year}**")
+        if row is None or row.get("disadvantaged") is None:
+            st.info(why_missing(filters, measure), icon=":material/info:")
+            continue
+        cols = st.columns(4)
+        cols[0].metric("Disadvantaged pupils", fmt(row["disadvantaged"], measure))
+        cols[1].metric("Other pupils", fmt(row["other"], measure))
+        cols[2].metric(
+            "Gap within the area",
+            fmt_gap(row["gap_within"], measure),
+            help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
+        )
+        cols[3].metric(
+            "Gap to other pupils nationally",
+            fmt_gap(row["gap_national"], measure),
+            help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
+        )
+
+
+def row_of(table: pl.DataFrame, role: str, measure: str) -> dict[str, Any] | None:
+    rows = table.filter((pl.col("role") == role) & (pl.col("measure") == measure))
+    return rows.row(0, named=True) if rows.height else None
+
+
+def why_missing(filters: Filters, measure: str, *, again: bool = False) -> str:
+    """Why a year has no figure: the series break when there is one, else plain absence.
+    `again`: the reason was already given above, so only point to the trend."""
+    stage = filters.key_stage
+    reasons = [
+        e.text
+        for e in entries_for(stage, measure, [filters.year])
+        if e.kind in ("no_data", "stops") and e.year <= filters.year
+    ]
+    if again:
+        return (
+            f"No {short_label(measure)} figures to compare for {filters.year}; the trend "
+            "below shows the years that have them."
+        )
+    if reasons:
+        return " ".join(reasons)
+    return (
+        f"DfE publishes no {short_label(measure)} figure for disadvantaged pupils in "
+        f"{filters.area_name} for {filters.year}."
+    )

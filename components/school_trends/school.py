@@ -1,0 +1,202 @@
+"""One school's results over the years beside its LA and England, for disadvantaged and
+other pupils, with series breaks drawn as breaks, and its table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from components import chart_view, data, views
+from components.chart_view import ViewOrNote
+from components.charts import AnyChart
+from components.filters import Filters
+from components.tables import status_text
+from components.text import (
+    LAIT_SOURCE,
+    PT_SOURCE,
+    axis_label,
+    fmt,
+    fmt_gap,
+    short_label,
+    shown_decimals,
+)
+from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
+from components.trend_chart import marker_notes, trend_chart
+from equity.analysis import gaps as gap_analysis
+from equity.analysis import school_trends as analysis
+from equity.metrics.trends import caveats_for
+
+
+def _style(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[int]]]:
+    """School lines solid, the LA's dashed, England's dotted; vermillion for disadvantaged
+    pupils and blue for other pupils on every page."""
+    colours, dashes = {}, {}
+    levels = {"school": [1, 0], "la": [7, 4], "england": [2, 3]}
+    for series, level, group in (
+        frame.select("series", "level", "group").unique().sort("level", "group", "series").rows()
+    ):
+        colours[series] = (
+            ROLE_COLOURS["england"] if level == "england" else GROUP_COLOURS.get(group, TEXT)
+        )
+        dashes[series] = levels[level]
+    order = sorted(colours, key=lambda s: (["school", "la", "england"].index(_level(frame, s)), s))
+    return {s: colours[s] for s in order}, dashes
+
+
+def _level(frame: pl.DataFrame, series: str) -> str:
+    return str(frame.filter(pl.col("series") == series)["level"][0])
+
+
+def trend_of(
+    rows: pl.DataFrame,
+    title: str,
+    filters: Filters,
+    measure: str,
+    style: tuple[dict[str, str], dict[str, list[int]]],
+    years: list[str],
+) -> AnyChart:
+    """A measure's trend chart as both of this page's charts draw it (series styled by
+    `_style`, progress scores to two decimals)."""
+    colours, dashes = style
+    return views.chart(
+        trend_chart,
+        rows,
+        title=title,
+        value_title=axis_label(measure),
+        key_stage=filters.key_stage,
+        measure=measure,
+        colours=colours,
+        dashes=dashes,
+        years=years,
+        value_format=f".{shown_decimals(measure)}f",
+    )
+
+
+def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
+    frame = data.cached(analysis.school_series, urn, filters.phase, measure)
+    options = data.cached(analysis.school_options, filters.members, filters.phase)
+    names = dict(options.select("urn", "name").iter_rows())
+    name = names.get(urn, f"URN {urn}")
+    if frame.is_empty():
+        return f"{name} has no {short_label(measure)} results in the loaded files."
+    years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
+    colours, dashes = _style(frame)
+    title = f"{name}: {short_label(measure)}, {years[0]} to {years[-1]}"
+    chart = trend_of(
+        frame.select("academic_year", "series", "value", "status", "pupils"),
+        title,
+        filters,
+        measure,
+        (colours, dashes),
+        years,
+    )
+    table = frame.select(
+        "academic_year",
+        "series",
+        "value",
+        "status",
+        "pupils",
+        pl.struct("value", "status")
+        .map_elements(lambda r: status_text(r["value"], r["status"]), return_dtype=pl.String)
+        .alias("shown"),
+    )
+    small = frame.filter(
+        (pl.col("level") == "school")
+        & (pl.col("group") == "disadvantaged")
+        & (pl.col("pupils") < gap_analysis.SMALL_COHORT)
+    )["academic_year"].to_list()
+    caveats = [*marker_notes(frame, filters.key_stage, measure, years)]
+    if small:
+        caveats.append(
+            f"Small cohort (fewer than {gap_analysis.SMALL_COHORT} disadvantaged pupils) in "
+            + ", ".join(small)
+            + ": one pupil moves the figure a lot."
+        )
+    loaded = data.cached(gap_analysis.school_years, filters.members, filters.phase)
+    absent = [y for y in loaded if years[0] <= y <= loaded[-1] and y not in years]
+    if absent:
+        caveats.append(
+            f"No results under URN {urn} for {', '.join(absent)}: a school that becomes an "
+            "academy (or merges) is given a new URN, and its later results sit under that."
+        )
+    caveats.extend(caveats_for(filters.key_stage, years, measure))
+    return chart_view.ChartView(
+        view_id=f"school_trends-school-{measure}",
+        title=title,
+        takeaway=school_takeaway(frame, name, measure),
+        source=f"{PT_SOURCE} (school); {LAIT_SOURCE} (LA and England); {', '.join(years)}.",
+        chart=chart,
+        table=table,
+        file_stem=f"school-{urn}-{measure}",
+        caveats=tuple(caveats),
+        options=(("urn", urn), ("measure", measure)),
+    )
+
+
+def value_at(frame: pl.DataFrame, level: str, group: str, year: str) -> dict[str, Any] | None:
+    rows = frame.filter(
+        (pl.col("level") == level) & (pl.col("group") == group) & (pl.col("academic_year") == year)
+    )
+    return rows.row(0, named=True) if rows.height else None
+
+
+def school_takeaway(frame: pl.DataFrame, name: str, measure: str) -> str:
+    """The latest year's disadvantaged result against the school's other pupils and England's
+    other pupils, then the change since the first year; suppression said in words."""
+    school = frame.filter(pl.col("level") == "school")
+    years = sorted(set(school["academic_year"].to_list()))
+    latest = years[-1]
+    dis = value_at(frame, "school", "disadvantaged", latest)
+    if dis is None or dis["value"] is None:
+        status = status_text(None, dis["status"] if dis else "missing")
+        cohort = f" ({dis['pupils']} disadvantaged pupils)" if dis and dis["pupils"] else ""
+        return f"At {name}, disadvantaged pupils' {latest} result is {status}{cohort}."
+    other = value_at(frame, "school", "other", latest)
+    national = value_at(frame, "england", "other", latest)
+    text = (
+        f"In {latest}, {dis['pupils'] or 'an unstated number of'} disadvantaged pupils at {name} "
+        f"averaged {fmt(dis['value'], measure)} on {short_label(measure)}"
+    )
+    gaps = []
+    if other and other["value"] is not None:
+        gaps.append(_versus(other["value"] - dis["value"], measure, "the school's other pupils"))
+    if national and national["value"] is not None:
+        gaps.append(_versus(national["value"] - dis["value"], measure, "other pupils in England"))
+    if gaps:
+        text += ": " + " and ".join(gaps)
+    first = value_at(frame, "school", "disadvantaged", years[0])
+    if len(years) > 1 and first and first["value"] is not None:
+        change = dis["value"] - first["value"]
+        word = "up" if change > 0 else "down" if change < 0 else "unchanged"
+        amount = "" if change == 0 else f" {fmt_gap(abs(change), measure)}"
+        text += f"; {word}{amount} since {years[0]}"
+    return text + "."
+
+
+def _versus(gap: float, measure: str, whom: str) -> str:
+    if gap == 0:
+        return f"level with {whom}"
+    side = "below" if gap > 0 else "above"
+    return f"{fmt_gap(abs(gap), measure)} {side} {whom}"
+
+
+def school_table(filters: Filters, urn: str, measure: str) -> None:
+    """Year by year: each group's result and cohort, withheld cells as words."""
+    frame = data.cached(analysis.school_series, urn, filters.phase, measure)
+    school = frame.filter(pl.col("level") == "school")
+    if school.is_empty():
+        return
+    decimals = shown_decimals(measure)
+    rows = []
+    for year in sorted(set(school["academic_year"].to_list())):
+        row: dict[str, str] = {"Year": year}
+        for group, label in (("disadvantaged", "Disadvantaged"), ("other", "Other")):
+            cell = value_at(frame, "school", group, year)
+            row[f"{label} pupils"] = str(cell["pupils"]) if cell and cell["pupils"] else "not given"
+            row[f"{label}: result"] = status_text(
+                cell["value"] if cell else None, cell["status"] if cell else "missing", decimals
+            )
+        rows.append(row)
+    st.dataframe(pl.DataFrame(rows).to_pandas(), hide_index=True)

@@ -1,0 +1,131 @@
+"""The family itself: who is in it, why they are similar, and the table to download."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from components.filters import Filters
+from components.similar.common import Choice, pool_where, status_texts
+from components.tables import csv_bytes, human_size
+from components.text import plain, plural
+from equity.analysis import similar
+
+
+def summary(result: similar.FamilyResult, choice: Choice) -> None:
+    fam = result.family
+    got = fam.members.height
+    labels = ", ".join(similar.FEATURES[f].short for f in fam.features)
+    st.markdown(
+        f"**{plain(choice.name)}** and the **{got} most similar "
+        f"{'school' if got == 1 else 'schools'}** among "
+        f"{plain(_pool_phrase(result, result.candidates))}, compared on {labels}."
+    )
+    if got < choice.size:
+        others = "other school" if got == 1 else "other schools"
+        st.info(
+            f"Only {got} {others} {pool_where(result)} {'has' if got == 1 else 'have'} every "
+            f"chosen feature, so the family has {got} rather than {choice.size}. Widen the pool "
+            "to find more."
+        )
+    counts = fam.exclusion_counts()
+    if counts:
+        reasons = "; ".join(
+            f"{plural(n, 'school')} with no {similar.FEATURES[f].short}" for f, n in counts.items()
+        )
+        n_out = fam.excluded.height
+        st.caption(
+            f"{plural(n_out, 'school')} of the pool could not be placed and "
+            f"{'is' if n_out == 1 else 'are'} left out: {reasons}. Performance-table features "
+            "exist only where those files are loaded."
+        )
+
+
+def _pool_phrase(result: similar.FamilyResult, n: int) -> str:
+    """'3,448 schools loaded across England', '54 schools in Surrey (936)'."""
+    return f"{plural(n, 'school')} {pool_where(result)}"
+
+
+def _family_display(result: similar.FamilyResult) -> pl.DataFrame:
+    """The family (chosen school excluded) with the reason each is similar."""
+    fam = result.family
+    chosen = fam.chosen.row(0, named=True)
+    diffs = pl.concat_list(
+        [(pl.col(f"z_{f}") - chosen[f"z_{f}"]).abs() for f in fam.features]
+    ).list.arg_max()
+    members = result.table.filter(pl.col("role") == "family").with_columns(diffs.alias("__far"))
+    far = []
+    for index, row in zip(members["__far"].to_list(), members.iter_rows(named=True), strict=True):
+        key = fam.features[index]
+        far.append(
+            f"{similar.FEATURES[key].short}: {_number(row[key], key)} "
+            f"vs {_number(chosen[key], key)}"
+        )
+    return members.select(
+        pl.col("rank").alias("Rank"),
+        pl.col("name").alias("School"),
+        pl.col("la_name").alias("LA"),
+        pl.col("distance").round(2).alias("Distance"),
+        pl.Series("Least alike on", far),
+        *(pl.col(f).alias(_heading(f, chosen[f])) for f in fam.features),
+        pl.col("urn").alias("URN"),
+    )
+
+
+def _heading(feature: str, yours: float) -> str:
+    """'% ever-FSM (yours 43.7)': the chosen school's value beside every member's."""
+    short = similar.FEATURES[feature].short
+    return f"{short[:1].upper()}{short[1:]} (yours {_number(yours, feature)})"
+
+
+def _number(value: float, feature: str) -> str:
+    return f"{value:,.{similar.FEATURES[feature].decimals}f}"
+
+
+def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters) -> None:
+    st.header("Why these schools are similar", anchor=False)
+    fam = result.family
+    chosen = fam.chosen.row(0, named=True)
+    yours = "; ".join(f"{similar.FEATURES[f].short} {_number(chosen[f], f)}" for f in fam.features)
+    st.markdown(f"**{plain(choice.name)}**: {yours}.")
+    st.caption(
+        "Distance: how far apart two schools are once every feature is put on the same scale "
+        "(standard deviations across the pool); 0 would be identical. 'Least alike on' names "
+        "the feature on which each school differs most from yours."
+    )
+    table = _family_display(result)
+    st.dataframe(table.to_pandas(), hide_index=True, width="stretch", key="similar-family")
+    payload = csv_bytes(download_table(result, selection.phase))
+    st.download_button(
+        f"Download the family as CSV ({human_size(len(payload))})",
+        data=payload,
+        file_name=f"family-{choice.urn}-{choice.pool}-{selection.phase}.csv",
+        mime="text/csv",
+        key="similar-family-csv",
+        on_click="ignore",
+    )
+
+
+def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
+    """Chosen school first, then the family: context, z-scores, distance, outcomes as text."""
+    fam = result.family
+    base = result.table.select(
+        "role",
+        "rank",
+        "urn",
+        "name",
+        "la_code",
+        "la_name",
+        pl.col("distance").round(4),
+        *fam.features,
+        *(pl.col(f"z_{f}").round(4) for f in fam.features),
+    )
+    table = result.table
+    return base.with_columns(  # one step for every outcome column, in the same order
+        pl.Series(
+            f"{outcome.key}_{group}",
+            status_texts(table[column], table[f"{column}_status"], outcome.decimals),
+        )
+        for outcome in similar.OUTCOMES[phase]
+        for group, column in outcome.columns.items()
+    )

@@ -1,0 +1,152 @@
+"""The Similar schools link: a `Choice` to and from plain strings (URL parameters and story
+references alike), every bad value reported with what is used instead, never raised."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import polars as pl
+import streamlit as st
+
+from components import data, urlstate
+from components.filters import Filters
+from components.similar.common import DEFAULT_SCHOOL_TEXT, SIZE_DEFAULT, SIZE_MAX, SIZE_MIN, Choice
+from components.text import plain, plural, quoted
+from equity.analysis import similar
+from equity.schema import GREATER_MANCHESTER
+
+
+@dataclass(frozen=True)
+class Parsed:
+    choice: Choice
+    #: (what was wrong with a value, what is used instead), for each bad value.
+    problems: tuple[tuple[str, str], ...]
+    pool_given: bool
+    #: The authority's schools (similar.school_options) and the one a page opens on, worked
+    #: out once per rerun for the link and the widgets alike.
+    schools: pl.DataFrame
+    default: str
+
+
+def link_options(choice: Choice) -> tuple[tuple[str, str], ...]:
+    """The choice as plain strings: URL parameters and view-reference options alike."""
+    return (
+        ("school", choice.urn),
+        ("family_size", str(choice.size)),
+        ("pool", choice.pool),
+        ("features", ",".join(choice.features)),
+    )
+
+
+def _unknown_school(wanted: str, context: similar.Context, selection: Filters) -> str:
+    known = data.get_store().schools().filter(pl.col("urn") == wanted)
+    if known.is_empty():
+        return f"The link's school {quoted(wanted, 20)} is not a URN in the loaded data"
+    name, la_code, phase = known.select("name", "la_code", "phase").row(0)
+    return (
+        f"The link's school {wanted} ({plain(name or 'unnamed')}, LA {la_code}, {phase}) is not a "
+        f"state-funded {context.phase} school in {selection.la_label}; change the Authority "
+        "or Phase filter to see it"
+    )
+
+
+def parse_choice(
+    context: similar.Context, selection: Filters, params: Mapping[str, str]
+) -> Parsed | None:
+    """A choice from plain strings (a link or a story reference), defaults where absent or
+    bad; None when the authority has no school of the phase."""
+    schools = similar.school_options(context, selection.members)
+    if schools.is_empty():
+        return None
+    problems: list[tuple[str, str]] = []
+    urns = schools["urn"].to_list()
+    default = similar.default_school(context, selection.members, schools) or urns[0]
+    urn = str(params.get("school") or default).strip()
+    if urn not in urns:
+        problems.append((_unknown_school(urn, context, selection), DEFAULT_SCHOOL_TEXT))
+        urn = default
+    name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
+    size_text = str(params.get("family_size") or SIZE_DEFAULT).strip()
+    size = urlstate.whole_number(size_text, SIZE_MIN, SIZE_MAX)
+    if size is None:
+        problems.append(
+            (
+                f"The link's family size {quoted(size_text, 12)} must be a whole number from "
+                f"{SIZE_MIN} to {SIZE_MAX}",
+                f"{SIZE_DEFAULT} is used",
+            )
+        )
+        size = SIZE_DEFAULT
+    pool = str(params.get("pool") or "").strip()
+    pool_given = pool in similar.POOLS
+    if pool and not pool_given:
+        problems.append(
+            (
+                f"The link's pool {quoted(pool, 20)} is not one of la, gm, england",
+                "the default is used",
+            )
+        )
+    if not pool_given:
+        pool = "gm" if la_code in GREATER_MANCHESTER else "la"
+    have = similar.available_features(context, urn)
+    features, feature_problems = _link_features(str(params.get("features") or ""), have)
+    problems.extend(feature_problems)
+    choice = Choice(urn, name, la_code, size, pool, features)
+    return Parsed(choice, tuple(problems), pool_given, schools, default)
+
+
+def _link_features(
+    text: str, have: tuple[str, ...]
+) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """The features a link asks for: unknown and unavailable ones dropped with a notice; the
+    defaults when none is left (or none was given)."""
+    listed = list(dict.fromkeys(f.strip() for f in text.split(",") if f.strip()))
+    problems: list[tuple[str, str]] = []
+    unknown = [plain(f[:20]) for f in listed if f not in similar.FEATURES]
+    if unknown:
+        problems.append(
+            (
+                f"The link's {plural(len(unknown), 'feature', article=False)} "
+                f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not known here "
+                f"(known: {', '.join(similar.FEATURES)})",
+                f"{'it is' if len(unknown) == 1 else 'they are'} dropped",
+            )
+        )
+    unavailable = [f for f in listed if f in similar.FEATURES and f not in have]
+    if unavailable:
+        problems.append(
+            (
+                f"The link's {plural(len(unavailable), 'feature', article=False)} "
+                f"{', '.join(unavailable)} {'has' if len(unavailable) == 1 else 'have'} no "
+                f"value for this school (available: {', '.join(have)})",
+                f"{'it is' if len(unavailable) == 1 else 'they are'} left out",
+            )
+        )
+    kept = tuple(f for f in similar.FEATURES if f in listed and f in have)
+    if listed and not kept:
+        defaults = tuple(f for f in similar.FEATURES if f in similar.DEFAULT_FEATURES and f in have)
+        shorts = ", ".join(similar.FEATURES[f].short for f in defaults)
+        problems.append(
+            ("None of the link's features can be used", f"the default features ({shorts}) are used")
+        )
+        return defaults, problems
+    if not listed:
+        kept = tuple(f for f in similar.FEATURES if f in similar.DEFAULT_FEATURES and f in have)
+    return kept, problems
+
+
+def permalink(choice: Choice, selection: Filters) -> None:
+    params = {
+        "la": selection.la_code,
+        "phase": selection.phase,
+        "year": selection.year.replace("/", "-"),
+        "school": choice.urn,
+        "family_size": str(choice.size),
+        "pool": choice.pool,
+        "features": ",".join(choice.features),
+    }
+    base = (st.context.url or "").split("?")[0] or "similar"
+    st.markdown("**Link to this school and its family** (bookmark or share it):")
+    st.code(f"{base}?{urlencode(params, safe=',')}", language=None, wrap_lines=True)

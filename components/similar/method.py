@@ -1,0 +1,96 @@
+"""The Similar schools page's data notes and method text."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from components import data
+from components.filters import Filters
+from equity.analysis import similar
+
+
+def data_notes(context: similar.Context, selection: Filters) -> None:
+    """Say which outcomes exist for this phase and year, and where."""
+    perf = sorted(set(context.frame.filter(pl.col("cohort").is_not_null())["la_name"].to_list()))
+    stage = "KS4" if context.phase == "secondary" else "KS2"
+    lines = [
+        "Context for every school: the January 2019 school census.",
+        f"{stage} results split by disadvantage for {selection.year}: "
+        + (", ".join(perf) if perf else "none loaded")
+        + " (DfE performance tables, 2016/17 to 2018/19 for Hampshire and Surrey).",
+    ]
+    other_years = _other_performance_years(selection, stage.lower())
+    if other_years:
+        lines.append(
+            f"For {selection.la_label}, {stage} results by disadvantage are loaded for "
+            f"{', '.join(other_years)}: choose one in the Academic year filter to see them."
+        )
+    if context.phase == "secondary":
+        lines.append(
+            "All England: KS4 provisional results 2018/19 (all pupils), and destinations of "
+            "disadvantaged and other pupils who finished KS4 in "
+            f"{context.years.get('ks4_destinations', 'n/a')}."
+        )
+    else:
+        lines.append(
+            "All England: KS2 progress scores 2018/19 for all pupils; primary results by "
+            "disadvantage exist only where performance tables are loaded."
+        )
+    st.caption(" ".join(lines))
+
+
+def _other_performance_years(selection: Filters, stage: str) -> list[str]:
+    """Years other than the selected one with performance tables for the authority."""
+    coverage = data.school_level_coverage(data.store_version())
+    mine = coverage.filter(
+        pl.col("la_code").is_in(list(selection.members))
+        & (pl.col("kind") == f"{stage}_performance")
+    )
+    years = sorted(set(mine["academic_year"].to_list()))
+    return [] if selection.year in years else years
+
+
+METHOD = """
+**Who can be in a family.** State-funded mainstream schools of the chosen phase in the
+January 2019 school census (special schools, independent schools and schools that had
+closed by then are not). The pool is the school's own LA, the ten Greater Manchester LAs,
+or every loaded school in England.
+
+**Features.** From the census: % of pupils ever eligible for free school meals in the last
+six years, % with English as an additional language, % with special educational needs
+and pupils on roll. Where DfE performance tables are loaded (Hampshire and Surrey), the
+tested cohort's % disadvantaged, its size and (KS4) its KS2 prior attainment can be added.
+A school missing a ticked feature cannot be placed and is left out of the pool (the page
+says how many and why); nothing is filled in.
+
+**Similarity.** Each feature is standardised across the pool (z = (value − mean) / standard
+deviation), so pupils and percentages weigh the same. The distance between two schools is
+the straight-line (Euclidean) distance between their z-scores; the family is the schools
+with the smallest distances, ties broken by URN. A school is never in its own family.
+
+**Beating the odds.** An ordinary least-squares line predicts a result from context across
+every loaded school of the phase with that result, whichever LA it is in (results split by
+disadvantage: every Hampshire and Surrey school where those performance tables are loaded
+for the year; all-pupil results and destinations: every school in England). The context is
+the tested cohort's % disadvantaged and % EAL, the census % SEN and, at KS4, the cohort's
+KS2 prior attainment (KS2 has no published prior attainment here); all-pupil results and
+destinations use the census % ever-FSM, % EAL and % SEN. A school's difference from the
+line is shown with a band of ± 1.96 × σ / √pupils, where σ is the per-pupil spread
+estimated from the same schools, in the way DfE's Progress 8 confidence intervals are
+built. When the line explains less than a tenth of the differences between schools
+(R² < 0.10), is fitted on fewer than 30 schools, or none of its slopes can be told apart
+from zero (slope ± 1.96 standard errors spans 0), the page says so and lists no school as
+"above expectation": differences from a near-flat line mostly restate the raw results.
+A slope whose interval spans zero is named under the chart. It is descriptive: it says
+where to look, not why a school's results differ.
+
+Compare: London Challenge and Greater Manchester Challenge "Families of Schools", DfE's
+similar schools (school performance tables) and the EEF Families of Schools database,
+which use similar ideas with more measures.
+"""
+
+
+def method() -> None:
+    with st.expander("How families are formed"):
+        st.markdown(METHOD)

@@ -1,0 +1,348 @@
+"""The school census over the years: which schools count for a phase, ever-FSM counts on the
+census basis, segregation per LA per census year, and one school's census series.
+
+Census basis (the contract the CLI and the pages share): for each school, F_i = NUMFSMEVER
+(``pupils``/fsm6) and T_i = the ever-FSM denominator stored as the ``pupils`` of its
+``pct_ever_fsm`` row (NORFSMEVER where the file has it, else NUMFSMEVER x 100 / PNUMFSMEVER,
+NOR where PNUMFSMEVER is 0: `equity.ingest.census`); the schools are the state-funded schools
+of the phase (SCHOOLTYPE "State-funded primary" / "State-funded secondary") with F_i and T_i
+published and T_i > 0. The January 2018 census has no SCHOOLTYPE: a school there takes its
+type from the nearest later census that lists its URN, then from GIAS, then (state-funded
+primary or secondary only) from its establishment number.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Final
+
+import polars as pl
+
+from equity.metrics import segregation
+from equity.store import Store
+
+CENSUS_KIND: Final = "school_census"
+CENSUS_TYPES: Final[dict[str, str]] = {
+    "primary": "State-funded primary",
+    "secondary": "State-funded secondary",
+}
+_COUNT_SCHEMA: Final = {"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
+
+
+def census_years(store: Store) -> pl.DataFrame:
+    """source, academic_year of every census file in the store (one year per file)."""
+    return (
+        store.manifest()
+        .filter(pl.col("kind") == CENSUS_KIND)
+        .select("source", pl.col("academic_years").alias("academic_year"))
+        .explode("academic_year")
+        .drop_nulls("academic_year")
+        .sort("academic_year", "source")
+    )
+
+
+def _own_phase_type() -> pl.Expr:
+    """A typeless census's own guess: the phase its reader took from the establishment
+    number (state-funded primary or secondary ranges only; `equity.ingest.census`)."""
+    own = pl.col("school_type").is_null() & pl.col("is_state_funded").fill_null(False)
+    return (
+        pl.when(own & (pl.col("phase") == "primary"))
+        .then(pl.lit(CENSUS_TYPES["primary"]))
+        .when(own & (pl.col("phase") == "secondary"))
+        .then(pl.lit(CENSUS_TYPES["secondary"]))
+        .otherwise(None)
+    )
+
+
+def _gias_types() -> pl.Expr:
+    """A GIAS row's type in the census's words, for mainstream state-funded schools only."""
+    phase = pl.col("phase")
+    mainstream = pl.col("is_state_funded").fill_null(False) & ~pl.col("is_special").fill_null(False)
+    return (
+        pl.when(mainstream & (phase == "primary"))
+        .then(pl.lit(CENSUS_TYPES["primary"]))
+        .when(mainstream & (phase == "secondary"))
+        .then(pl.lit(CENSUS_TYPES["secondary"]))
+        .otherwise(None)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def school_types(store: Store, year: str) -> pl.DataFrame:
+    """urn, la_code, school_type, placed_from for every school of that year's census.
+
+    `placed_from` is "census <year>" (its own file), "census <later year>" (the nearest
+    later census listing the URN, for a file without SCHOOLTYPE), "gias", "estab number"
+    (the file's establishment number in a state-funded primary or secondary range), or
+    null: not placed.
+    """
+    files = census_years(store)
+    own = files.filter(pl.col("academic_year") == year)["source"].to_list()
+    schools = store.scan("schools").select(
+        "urn", "la_code", "school_type", "source", "phase", "is_state_funded", "is_special"
+    )
+    listed = (
+        schools.filter(pl.col("source").is_in(own))
+        .select("urn", "la_code", "school_type", _own_phase_type().alias("__estab"))
+        .unique("urn", keep="first")
+        .collect()
+        .with_columns(
+            pl.when(pl.col("school_type").is_not_null())
+            .then(pl.lit(f"census {year}"))
+            .alias("placed_from")
+        )
+    )
+    unplaced = listed.filter(pl.col("school_type").is_null())
+    if unplaced.is_empty():
+        return listed.drop("__estab")
+    later = files.filter(pl.col("academic_year") > year)
+    candidates = (
+        schools.filter(pl.col("source").is_in(later["source"].to_list()))
+        .filter(pl.col("school_type").is_not_null())
+        .join(later.lazy(), on="source")
+        .sort("academic_year")
+        .group_by("urn", maintain_order=True)
+        .agg(
+            pl.col("school_type").first().alias("__type"),
+            (pl.lit("census ") + pl.col("academic_year").first()).alias("__from"),
+        )
+        .collect()
+    )
+    gias_sources = store.manifest().filter(pl.col("kind") == "gias")["source"].to_list()
+    gias = (
+        schools.filter(pl.col("source").is_in(gias_sources))
+        .select("urn", _gias_types().alias("__gias"))
+        .drop_nulls("__gias")
+        .unique("urn", keep="first")
+        .collect()
+    )
+    placed = listed.join(candidates, on="urn", how="left").join(gias, on="urn", how="left")
+    return placed.select(
+        "urn",
+        "la_code",
+        pl.coalesce("school_type", "__type", "__gias", "__estab").alias("school_type"),
+        pl.when(pl.col("placed_from").is_not_null())
+        .then(pl.col("placed_from"))
+        .when(pl.col("__type").is_not_null())
+        .then(pl.col("__from"))
+        .when(pl.col("__gias").is_not_null())
+        .then(pl.lit("gias"))
+        .when(pl.col("__estab").is_not_null())
+        .then(pl.lit("estab number"))
+        .alias("placed_from"),
+    )
+
+
+def placement_notes(store: Store) -> list[str]:
+    """One line per census year whose file lacks SCHOOLTYPE: how its schools were placed."""
+    notes = []
+    for year in census_years(store)["academic_year"].unique().sort().to_list():
+        types = school_types(store, year)
+        own = types.filter(pl.col("placed_from") == f"census {year}").height
+        if own == types.height:
+            continue
+        counts = dict(
+            types.group_by(pl.col("placed_from").fill_null("not placed")).len().iter_rows()
+        )
+        later = sum(
+            v for k, v in counts.items() if k.startswith("census ") and k != f"census {year}"
+        )
+        notes.append(
+            f"census {year}: {types.height} schools without a school type in the file; "
+            f"{later} placed by URN from a later census, {counts.get('gias', 0)} from GIAS, "
+            f"{counts.get('estab number', 0)} as state-funded primary or secondary by their "
+            f"establishment number, {counts.get('not placed', 0)} could not be placed (left "
+            "out of phase figures)."
+        )
+    return notes
+
+
+@functools.lru_cache(maxsize=8)
+def _wide(store: Store, year: str) -> pl.DataFrame:
+    """One row per school of the year's census: la_code, ever-FSM count, its denominator,
+    NOR, % ever-FSM, % FSM and their statuses."""
+    sources = census_years(store).filter(pl.col("academic_year") == year)["source"].to_list()
+    rows = (
+        store.results_of([CENSUS_KIND], [year])
+        .filter(
+            pl.col("source").is_in(sources)
+            & (pl.col("academic_year") == year)
+            & (pl.col("entity_kind") == "school")
+            & (
+                ((pl.col("measure") == "pupils") & pl.col("pupil_group").is_in(["all", "fsm6"]))
+                | (pl.col("measure").is_in(["pct_ever_fsm", "pct_fsm"]))
+            )
+        )
+        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+    key = pl.col("measure") + "|" + pl.col("pupil_group")
+
+    def pick(name: str, field: str) -> pl.Expr:
+        return pl.col(field).filter(key == name).first()
+
+    return rows.group_by("entity", maintain_order=True).agg(
+        pl.col("la_code").first(),
+        pick("pupils|fsm6", "value").alias("ever_fsm"),
+        pick("pct_ever_fsm|all", "pupils").cast(pl.Float64).alias("ever_fsm_base"),
+        pick("pupils|all", "value").alias("nor"),
+        pick("pct_ever_fsm|all", "value").alias("pct_ever_fsm"),
+        pick("pct_ever_fsm|all", "status").alias("pct_ever_fsm_status"),
+        pick("pct_fsm|all", "value").alias("pct_fsm"),
+        pick("pct_fsm|all", "status").alias("pct_fsm_status"),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _phase_counts(store: Store, year: str, phase: str) -> pl.DataFrame:
+    """Census-basis counts (urn, la_code, f, n) of every LA's state-funded schools of the
+    phase in that census year: the rows the contract keeps, n = T_i - F_i."""
+    types = school_types(store, year).filter(pl.col("school_type") == CENSUS_TYPES[phase])
+    wide = _wide(store, year).join(types.select(pl.col("urn").alias("entity")), on="entity")
+    usable = wide.filter(
+        pl.col("ever_fsm").is_not_null()
+        & pl.col("ever_fsm_base").is_not_null()
+        & (pl.col("ever_fsm_base") > 0)
+    )
+    return usable.select(
+        pl.col("entity").alias("urn"),
+        "la_code",
+        pl.col("ever_fsm").alias("f"),
+        pl.max_horizontal(pl.col("ever_fsm_base") - pl.col("ever_fsm"), pl.lit(0.0)).alias("n"),
+    ).cast(_COUNT_SCHEMA)  # type: ignore[arg-type]
+
+
+def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> pl.DataFrame:
+    """Census-basis counts (urn, la_code, f, n) for these LAs (see the module docstring)."""
+    return _phase_counts(store, year, phase).filter(pl.col("la_code").is_in(la_codes))
+
+
+@functools.lru_cache(maxsize=32)
+def segregation_by_la(store: Store, year: str, phase: str) -> pl.DataFrame:
+    """Census-basis Gorard, dissimilarity and isolation for EVERY LA in one census year:
+    la_code, schools, pupils (T), ever_fsm (F), gorard, dissimilarity, isolation and
+    pct_ever_fsm (F / T of the LA's schools), academic_year (one group_by over the year's
+    counts, cached per store, year and phase)."""
+    counts = _phase_counts(store, year, phase)
+    t = pl.col("f") + pl.col("n")
+    return (
+        counts.group_by("la_code")
+        .agg(
+            pl.len().alias("schools"),
+            t.sum().alias("pupils"),
+            pl.col("f").sum().alias("ever_fsm"),
+            segregation.gorard(),
+            segregation.dissimilarity(),
+            segregation.isolation(),
+        )
+        .with_columns(
+            (pl.col("ever_fsm") * 100 / pl.col("pupils")).alias("pct_ever_fsm"),
+            pl.lit(year).alias("academic_year"),
+        )
+        .sort("la_code")
+    )
+
+
+def segregation_series(store: Store, phase: str) -> pl.DataFrame:
+    """`segregation_by_la` for every census year in the store, stacked (academic_year)."""
+    years = census_years(store)["academic_year"].unique().sort().to_list()
+    parts = [segregation_by_la(store, y, phase) for y in years]
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def school_census_series(store: Store, urn: str) -> pl.DataFrame:
+    """One school's census by year: academic_year, la_code, nor, ever_fsm, ever_fsm_base,
+    pct_ever_fsm (+status), pct_fsm (+status), school_type, placed_from."""
+    out = []
+    for year in census_years(store)["academic_year"].unique().sort().to_list():
+        row = _wide(store, year).filter(pl.col("entity") == urn)
+        if row.is_empty():
+            continue
+        types = school_types(store, year).filter(pl.col("urn") == urn)
+        out.append(
+            row.drop("entity")
+            .with_columns(pl.lit(year).alias("academic_year"))
+            .join(types.select("la_code", "school_type", "placed_from"), on="la_code", how="left")
+        )
+    if not out:
+        return pl.DataFrame()
+    return pl.concat(out, how="diagonal_relaxed").select(
+        "academic_year", pl.exclude("academic_year")
+    )
+
+
+def england_rates(store: Store, phase: str) -> pl.DataFrame:
+    """England's census-basis ever-FSM rate per census year (the sum over every LA's state-
+    funded schools of the phase) and the median LA's indices: academic_year, schools, pupils,
+    ever_fsm, pct_ever_fsm, gorard_median, dissimilarity_median, isolation_median."""
+    series = segregation_series(store, phase)
+    if series.is_empty():
+        return series
+    return (
+        series.group_by("academic_year")
+        .agg(
+            pl.col("schools").sum(),
+            pl.col("pupils").sum(),
+            pl.col("ever_fsm").sum(),
+            pl.col("gorard").median().alias("gorard_median"),
+            pl.col("dissimilarity").median().alias("dissimilarity_median"),
+            pl.col("isolation").median().alias("isolation_median"),
+        )
+        .with_columns((pl.col("ever_fsm") * 100 / pl.col("pupils")).alias("pct_ever_fsm"))
+        .sort("academic_year")
+    )
+
+
+def comparable_years(years: list[str]) -> list[str]:
+    """The census years whose ever-FSM shares can be compared with each other: all but
+    those on the January 2021 basis (equity.metrics.trends, census breaks)."""
+    from equity.metrics import trends
+
+    flagged = {
+        e.year
+        for e in trends.SERIES_BREAKS
+        if e.key_stage == "census" and e.kind == "break" and "pct_ever_fsm" in e.measures
+    }
+    # Each break year starts a basis; a break year followed by another break is a basis of
+    # its own (January 2021, closed by January 2023's return to the 2018 basis).
+    closed = {y for y in flagged if any(z > y for z in flagged)}
+    return [y for y in sorted(years) if y not in closed]
+
+
+def school_share_changes(store: Store, la_codes: list[str], phase: str) -> pl.DataFrame:
+    """Each state-funded school of the phase in these LAs: its share of its LA's ever-FSM
+    pupils (F_i / sum F) and its own % ever-FSM, in the first and last comparable census
+    year it appears in both, and the change: urn, la_code, first_year, last_year,
+    share_first, share_last, share_change, pct_first, pct_last, pct_change. Sorted by the
+    size of the share's change, largest first (the movers)."""
+    years = comparable_years(census_years(store)["academic_year"].unique().to_list())
+    parts = []
+    for year in years:
+        counts = _phase_counts(store, year, phase).filter(pl.col("la_code").is_in(la_codes))
+        parts.append(
+            counts.with_columns(
+                (pl.col("f") / pl.col("f").sum().over("la_code")).alias("share"),
+                (pl.col("f") * 100 / (pl.col("f") + pl.col("n"))).alias("pct"),
+                pl.lit(year).alias("academic_year"),
+            )
+        )
+    if not parts:
+        return pl.DataFrame()
+    long = pl.concat(parts).sort("academic_year")
+    return (
+        long.group_by("urn", "la_code")
+        .agg(
+            pl.col("academic_year").first().alias("first_year"),
+            pl.col("academic_year").last().alias("last_year"),
+            pl.col("share").first().alias("share_first"),
+            pl.col("share").last().alias("share_last"),
+            pl.col("pct").first().alias("pct_first"),
+            pl.col("pct").last().alias("pct_last"),
+        )
+        .filter(pl.col("first_year") != pl.col("last_year"))
+        .with_columns(
+            (pl.col("share_last") - pl.col("share_first")).alias("share_change"),
+            (pl.col("pct_last") - pl.col("pct_first")).alias("pct_change"),
+        )
+        .sort(pl.col("share_change").abs(), "urn", descending=[True, False])
+    )

@@ -1,0 +1,1 @@
+"""Tests of the file-kind readers, one module per kind (equity/ingest/<kind>.py)."""
