@@ -10,17 +10,11 @@ import streamlit as st
 
 from components import chart_view, charts, data, views
 from components.filters import Filters
-from components.text import LAIT_SOURCE, fmt, shown_decimals
+from components.text import LAIT_SOURCE, fmt, fmt_gap
+from equity.analysis.comparators import nearest_year
+from equity.analysis.groups import year_note
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
-
-
-def _fmt(value: float | None, measure: str, *, gap: bool = False) -> str:
-    """A headline figure as text.fmt writes it; a gap without the unit sign (its label says
-    what it is)."""
-    if value is None or not gap:
-        return fmt(value, measure)
-    return f"{value:.{shown_decimals(measure)}f}"
 
 
 def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
@@ -30,41 +24,68 @@ def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[s
 
 
 def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
-    """One computed sentence: where disadvantaged pupils stand against the two comparators."""
+    """One computed sentence: where disadvantaged pupils stand against the two comparators,
+    every number at the precision its tile shows (text.fmt / fmt_gap)."""
     spec = MEASURES[measure]
-    unit = "percentage points" if spec.unit == "%" else "points"
     if row is None or row.get("disadvantaged") is None:
         return f"No published {spec.label} for disadvantaged pupils in {area} this year."
     dis = float(row["disadvantaged"])
-    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, measure)} on {spec.label}"]
+    parts = [f"In {area}, disadvantaged pupils scored {tile_value(dis, measure)} on {spec.label}"]
     gap_nat = row.get("gap_national")
     if gap_nat is not None:
         direction = "below" if float(gap_nat) > 0 else "above"
-        parts.append(f", {abs(float(gap_nat)):.1f} {unit} {direction} other pupils nationally")
+        parts.append(
+            f", {fmt_gap(abs(float(gap_nat)), measure)} {direction} other pupils nationally"
+        )
     gap_within = row.get("gap_within")
     if gap_within is not None:
         parts.append(
-            f"; the gap to other pupils in the same area was {float(gap_within):.1f} {unit}"
+            f"; the gap to other pupils in the same area was {fmt_gap(float(gap_within), measure)}"
         )
     return "".join(parts) + "."
+
+
+def tile_value(value: float | None, measure: str) -> str:
+    """A group's figure with its unit: '35.7 points', '-0.61 points', '61.0% of pupils'."""
+    if value is None:
+        return "not published"
+    if MEASURES[measure].unit == "%":
+        return f"{fmt(value, measure)} of pupils"
+    return f"{fmt(value, measure)} points"
+
+
+def shown_year(table: pl.DataFrame, filters: Filters, measure: str) -> str:
+    """The chosen year if the area has this measure's disadvantaged figure then, else the
+    nearest year it has (Progress 8 stops at 2023/24: no KS2 tests in 2020 and 2021)."""
+    entity = GM_MEAN_LABEL if filters.is_group else filters.la_code
+    years = table.filter(
+        (pl.col("entity") == entity)
+        & (pl.col("measure") == measure)
+        & pl.col("disadvantaged").is_not_null()
+    )["academic_year"].to_list()
+    return nearest_year(years, filters.year) or filters.year
 
 
 def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
     for measure in _measures(filters):
         spec = MEASURES[measure]
-        row = _selected_row(table, filters, measure)
-        st.markdown(f"**{spec.label}**")
+        year = shown_year(table, filters, measure)
+        row = _selected_row(table.filter(pl.col("academic_year") == year), filters, measure)
+        st.markdown(f"**{spec.label}, {year}**")
+        note = year_note(filters.year, year, f"{spec.label} figures")
+        if note:
+            st.caption(note)
         cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), measure))
-        cols[1].metric("Other pupils", _fmt(_get(row, "other"), measure))
+        cols[0].metric("Disadvantaged pupils", tile_value(_get(row, "disadvantaged"), measure))
+        cols[1].metric("Other pupils", tile_value(_get(row, "other"), measure))
         cols[2].metric(
             "Gap within the area",
-            _fmt(_get(row, "gap_within"), measure, gap=True),
+            fmt_gap(_get(row, "gap_within"), measure),
             help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
         )
         cols[3].metric(
             "Gap to other pupils nationally",
-            _fmt(_get(row, "gap_national"), measure, gap=True),
+            fmt_gap(_get(row, "gap_national"), measure),
             help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
         )
 
@@ -80,9 +101,10 @@ def _measures(filters: Filters) -> tuple[str, ...]:
 
 def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.ChartView]:
     out = []
-    year_rows = table.filter(pl.col("academic_year") == filters.year)
     for measure in _measures(filters):
         spec = MEASURES[measure]
+        year = shown_year(table, filters, measure)
+        year_rows = table.filter(pl.col("academic_year") == year)
         # For the GM group the ten LAs are the "selected" rows; a single LA gets its region.
         roles = ["selected", "gm_mean", "region", "england"]
         part = year_rows.filter((pl.col("measure") == measure) & pl.col("role").is_in(roles))
@@ -98,9 +120,11 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
             .sort(["__rank", "area"])["area"]
             .to_list()
         )
-        title = f"{spec.label}: disadvantaged and other pupils, {filters.year}"
-        row = _selected_row(table.filter(pl.col("academic_year") == filters.year), filters, measure)
-        area = "Greater Manchester (mean of 10 LAs)" if filters.is_group else filters.la_label
+        title = f"{spec.label}: disadvantaged and other pupils, {year}"
+        row = _selected_row(year_rows, filters, measure)
+        area = (
+            "Greater Manchester (mean of 10 LA figures)" if filters.is_group else filters.la_label
+        )
         table_out = part.select(
             "area", "disadvantaged", "other", "gap_within", "gap_national"
         ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
@@ -109,7 +133,7 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
                 view_id=f"overview-{measure}",
                 title=title,
                 takeaway=takeaway(row, area, measure),
-                source=f"{LAIT_SOURCE}; academic year {filters.year}.",
+                source=f"{LAIT_SOURCE}; academic year {year}.",
                 chart=views.chart(
                     charts.group_bars,
                     long.select("area", "group", "value"),

@@ -8,7 +8,7 @@ from equity.queries import headline_gaps
 
 selection = filters.current()
 compared = data.cached(comparators, selection.la_code)
-st.title(f"Equity overview: {selection.la_label}")
+st.title(f"Equity overview: {selection.la_label}, {selection.year}")
 st.markdown(
     "How far do disadvantaged pupils (eligible for free school meals in the last six years, or "
     f"looked after) trail other pupils here, and how does that compare with "
@@ -22,7 +22,7 @@ notices.pupil_group(
     offer=("disadvantaged", "other"),
 )
 table = data.cached(headline_gaps, selection.la_code, selection.phase)
-overview.headline_metrics(table.filter(table["academic_year"] == selection.year), selection)
+overview.headline_metrics(table, selection)
 st.header(f"Compared with {compared.compared_with}", anchor=False)
 for view in overview.comparison_views(table, selection):
     chart_panel.render(view)
