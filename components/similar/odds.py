@@ -57,10 +57,11 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
                 scale={"domain": verdicts, "range": colours},
                 legend={"orient": "bottom"},
             ),
-            shape=alt.Shape(
+            shape=alt.Shape(  # one legend with the colour (see outcomes._dot_chart)
                 "verdict:N",
+                title=None,
                 scale={"domain": verdicts, "range": ["triangle-up", "circle", "triangle-down"]},
-                legend=None,
+                legend={"orient": "bottom"},
             ),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),

@@ -115,8 +115,9 @@ def test_choosing_another_index_redraws_the_comparison(manchester: Any) -> None:
 
 
 def test_gm_default_compares_all_ten_las() -> None:
+    # No year in the link: 2024/25, so the page draws the nearest census year, 2023/24.
     app = run_page(page=PAGE)
-    spec = _chart(app, "Gorard segregation index, secondary schools, 2018/19")
+    spec = _chart(app, "Gorard segregation index, secondary schools, 2023/24")
     gm = {r["area"] for r in spec["rows"] if r.get("Role") == "Greater Manchester LA"}
     assert gm == set(GREATER_MANCHESTER.values())
     assert "Selected LA" not in {r.get("Role") for r in spec["rows"]}

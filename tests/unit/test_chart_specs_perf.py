@@ -140,8 +140,8 @@ SPEC_SHA256 = {
     "ranking_no_references": "2d66f6b24e9176d5de8133da1c33516eefeb5da997d39ead71cb3d2e022534b3",
     "schools_with_england": "5d2641ebe440a3ec32e020b7cbb4039436fe105e494498a82f65da4994437684",
     "schools_without_england": "304e61d6b267da6b88423f525eba2647ee0f686f315b56ec535cc1dee825b127",
-    "family_dots": "7d6c0dbd39d46a2d58c9407564daba497b04de856493e3f35d3d8cb05fa6e90f",
-    "odds": "f217bd138d8737cd0e0acc1c2d0c7d35a5048c43d72082303a66546ddce62e95",
+    "family_dots": "8717010bb7ec535b6efe053adeec0c0f68c3712bb4e6a4194ad66a730f0e523b",
+    "odds": "68aee8c1ac6d2d9a1e5c6fa5af5208534fa5914d771d82733c67c9dae5d31b67",
 }
 
 
