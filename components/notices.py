@@ -62,10 +62,13 @@ def at_nearest_year(
     return dataclasses.replace(filters, year=year)
 
 
-def school_level_years(filters: Filters, kinds: Sequence[str]) -> list[str]:
-    """Years with school-level files of these kinds loaded for the selection's LAs."""
+def school_level_years(
+    filters: Filters, kinds: Sequence[str], *, anywhere: bool = False
+) -> list[str]:
+    """Years with school-level files of these kinds loaded for the selection's LAs (for any
+    LA with `anywhere`: Similar schools draws its pools from the whole loaded country)."""
     coverage = data.school_level_coverage(data.store_version())
-    mine = coverage.filter(
-        pl.col("la_code").is_in(list(filters.members)) & pl.col("kind").is_in(list(kinds))
-    )
+    mine = coverage.filter(pl.col("kind").is_in(list(kinds)))
+    if not anywhere:
+        mine = mine.filter(pl.col("la_code").is_in(list(filters.members)))
     return sorted(set(mine["academic_year"].to_list()))

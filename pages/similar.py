@@ -19,6 +19,17 @@ notices.pupil_group(
     "schools' results here are compared for disadvantaged, other and all pupils",
     offer=("disadvantaged", "other", "all"),
 )
+selection = (
+    notices.at_nearest_year(
+        selection,
+        notices.school_level_years(
+            selection, (f"{selection.key_stage}_performance",), anywhere=True
+        ),
+        "School results split by disadvantage",
+        "similar",
+    )
+    or selection
+)
 context = common.load_context(selection)
 method.data_notes(context, selection)
 choice = widgets.controls(selection, context)

@@ -12,6 +12,7 @@ import polars as pl
 from components import data, views
 from components.filters import Filters
 from equity.analysis import concentration as analysis
+from equity.analysis.comparators import Comparators, comparators
 from equity.queries import CountBasis
 
 CENSUS_YEAR: Final = "2018/19"
@@ -124,3 +125,25 @@ def option_of(
     if value not in allowed:
         raise views.ViewError(f"unknown {key} {value[:24]!r}: use one of {', '.join(allowed)}")
     return value
+
+
+def compared(selection: Filters) -> Comparators:
+    """Who the selection is compared with: GM's LAs for GM and its members, otherwise the
+    LAs of its own region (equity.analysis.comparators)."""
+    return data.cached(comparators, selection.la_code)
+
+
+def is_peer(selection: Filters) -> pl.Expr:
+    """True for the comparator LAs' rows (a table with `la_code`)."""
+    return pl.col("la_code").is_in(list(compared(selection).peers))
+
+
+def peer_label(selection: Filters) -> str:
+    """'Greater Manchester LA' or 'South East LA': the legend's word for a comparator."""
+    return f"{compared(selection).group_name} LA"
+
+
+def peer_short(selection: Filters) -> str:
+    """'GM' or 'the South East': who the takeaway's range is about."""
+    found = compared(selection)
+    return "GM" if found.is_gm else found.compared_with.removesuffix(" and England")

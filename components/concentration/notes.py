@@ -7,7 +7,13 @@ from typing import Any
 
 import streamlit as st
 
-from components.concentration.common import CENSUS_YEAR, INDEX_LABELS, INDEX_WORDS, number
+from components.concentration.common import (
+    CENSUS_YEAR,
+    INDEX_LABELS,
+    INDEX_WORDS,
+    compared,
+    number,
+)
 from components.filters import Filters
 from equity.queries import CountBasis
 from equity.schema import PUPIL_GROUP_LABELS
@@ -18,8 +24,8 @@ def intro(selection: Filters) -> None:
     st.markdown(
         "Are disadvantaged pupils (eligible for free school meals in the last six years, or "
         "looked after) spread evenly across the area's schools, or concentrated in a few? "
-        "How does that compare with the rest of Greater Manchester and England, and where "
-        "are the schools with the highest shares?"
+        f"How does that compare with {compared(selection).rest_phrase} and England, and "
+        "where are the schools with the highest shares?"
     )
     group = selection.pupil_group
     if group == "eal":

@@ -148,7 +148,7 @@ def test_a_year_without_school_counts_shows_the_nearest_year_with_a_switch() -> 
 def test_other_pupil_groups_are_explained_and_eal_shows_its_share() -> None:
     boys = run_page(page=PAGE, params={"la": "352", "group": "boys"})
     assert any("every figure here is for disadvantaged pupils" in i.value for i in boys.info)
-    eal = run_page(page=PAGE, params={"la": "352", "group": "eal"})
+    eal = run_page(page=PAGE, params={"la": "352", "group": "eal", "year": "2018-19"})
     spec = _chart(eal, "How the share of pupils with English as an additional language")
     assert sum(r["schools"] for r in spec["rows"] if "schools" in r) == 32
 
@@ -180,3 +180,15 @@ def test_a_reference_rebuilds_the_same_view() -> None:
     assert choropleth.chart.to_dict()["projection"]["type"] == "mercator"
     with pytest.raises(views.ViewError):
         views.build({**ref, "index": "<script>"})
+
+
+def test_an_la_outside_gm_is_compared_with_its_region() -> None:
+    # Hampshire (850): the rest of the South East, never "the rest of Greater Manchester".
+    app = run_page(page=PAGE, params={"la": "850", "phase": "secondary", "year": "2018-19"})
+    words = " ".join(m.value for m in app.markdown)
+    assert "the other South East LAs and England" in words
+    assert "Greater Manchester" not in words
+    spec = _chart(app, "Gorard segregation index, secondary schools, 2018/19")
+    roles = {r.get("Role") for r in spec["rows"]} - {None}  # None: the reference layers
+    assert roles == {"Selected LA", "South East LA", "Other LA"}
+    assert "Greater Manchester" not in spec["alt_text"]
