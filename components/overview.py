@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import chart_view, charts, data, views
 from components.filters import Filters
-from components.text import LAIT_SOURCE, fmt, fmt_gap
+from components.text import LAIT_SOURCE, fmt_gap, fmt_tile
 from equity.analysis.comparators import nearest_year
 from equity.analysis.groups import year_note
 from equity.queries import GM_MEAN_LABEL, headline_gaps
@@ -30,7 +30,7 @@ def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
     if row is None or row.get("disadvantaged") is None:
         return f"No published {spec.label} for disadvantaged pupils in {area} this year."
     dis = float(row["disadvantaged"])
-    parts = [f"In {area}, disadvantaged pupils scored {tile_value(dis, measure)} on {spec.label}"]
+    parts = [f"In {area}, disadvantaged pupils scored {fmt_tile(dis, measure)} on {spec.label}"]
     gap_nat = row.get("gap_national")
     if gap_nat is not None:
         direction = "below" if float(gap_nat) > 0 else "above"
@@ -43,15 +43,6 @@ def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
             f"; the gap to other pupils in the same area was {fmt_gap(float(gap_within), measure)}"
         )
     return "".join(parts) + "."
-
-
-def tile_value(value: float | None, measure: str) -> str:
-    """A group's figure with its unit: '35.7 points', '-0.61 points', '61.0% of pupils'."""
-    if value is None:
-        return "not published"
-    if MEASURES[measure].unit == "%":
-        return f"{fmt(value, measure)} of pupils"
-    return f"{fmt(value, measure)} points"
 
 
 def shown_year(table: pl.DataFrame, filters: Filters, measure: str) -> str:
@@ -76,8 +67,8 @@ def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
         if note:
             st.caption(note)
         cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", tile_value(_get(row, "disadvantaged"), measure))
-        cols[1].metric("Other pupils", tile_value(_get(row, "other"), measure))
+        cols[0].metric("Disadvantaged pupils", fmt_tile(_get(row, "disadvantaged"), measure))
+        cols[1].metric("Other pupils", fmt_tile(_get(row, "other"), measure))
         cols[2].metric(
             "Gap within the area",
             fmt_gap(_get(row, "gap_within"), measure),

@@ -67,7 +67,8 @@ def metric_picker(filters: Filters) -> str:
     if group not in analysis.LA_GROUPS:
         label = PUPIL_GROUP_LABELS[group]
         st.caption(
-            f"LAIT publishes LA figures for all, disadvantaged and other pupils (and FSM / not "
+            f"DfE's Local Authority Interactive Tool publishes LA figures for all, disadvantaged "
+            f"and other pupils (and pupils eligible for free school meals or not), "
             f"FSM), not for the group chosen in the sidebar ({label.lower()}): the LA "
             f"comparison and trend use disadvantaged and other pupils. The school table below "
             f"shows {label.lower()} where the performance tables publish it."

@@ -396,3 +396,12 @@ def unlisted_summary(store: Store, frame: pl.DataFrame) -> str | None:
         f"{unlisted.height} further {noun} not listed: DfE's file has no results split by "
         f"disadvantage for them ({how}). By school type: {by_type}."
     )
+
+
+def unlisted_summary_of(
+    store: Store, la_codes: tuple[str, ...], phase: str, year: str, measure: str
+) -> str | None:
+    """`unlisted_summary` of the schools `school_results` gives for these LAs and year (the
+    filter's group does not change which schools have a disadvantage split)."""
+    frame = school_results(store, la_codes, phase, year, measure, "disadvantaged")
+    return unlisted_summary(store, frame)
