@@ -53,10 +53,21 @@ def basis_note(basis: CountBasis, selection: Filters, comparison: str | None) ->
     text = f"Counts used: {basis.description}."
     if comparison and comparison != basis.kind:
         text += (
-            f" The comparison with other LAs uses the {comparison.replace('_', ' ')} counts, "
-            "the basis every LA has, so like is compared with like."
+            f" The comparison with other LAs uses the {BASIS_WORDS.get(comparison, comparison)} "
+            "counts, the basis every LA has, so like is compared with like."
         )
     st.caption(text)
+    if basis.codes:  # DfE's column names: for those who check, not on the first screen
+        with st.expander("About this figure", expanded=False):
+            st.caption(basis.codes)
+
+
+#: A count basis in running text.
+BASIS_WORDS = {
+    "census": "school census",
+    "ks2_cohort": "key stage 2 cohort",
+    "ks4_cohort": "key stage 4 cohort",
+}
 
 
 def no_counts_text(selection: Filters) -> str:

@@ -58,7 +58,10 @@ def test_the_page_says_which_counts_it_uses(manchester: Any) -> None:
     assert any(
         c.startswith("Counts used: the January 2019 school census (2018/19)") for c in captions
     )
-    assert not any("NUMFSMEVER" in c for c in captions)  # DfE's codes are not on screen
+    counts = next(c for c in captions if c.startswith("Counts used"))
+    assert "NUMFSMEVER" not in counts  # DfE's codes are not on the first screen...
+    about = [e for e in manchester.expander if e.label == "About this figure"]
+    assert about and "NUMFSMEVER" in about[0].caption[0].value  # ...but one click away
     metrics = {m.label: m.value for m in manchester.metric}
     assert metrics["Gorard segregation index"] == "0.104"
     assert metrics["Schools counted"] == "31"
