@@ -80,6 +80,11 @@ def with_properties(chart: C, **properties: Any) -> C:
     return cast(C, clone)
 
 
+#: Height of one bar (one pupil group of one area) in group_bars, in screen type
+#: (views.present grows the chart with the type).
+SCREEN_BAR = 23
+
+
 def group_bars(
     frame: pl.DataFrame,
     *,
@@ -87,6 +92,7 @@ def group_bars(
     value_title: str,
     area_order: list[str],
     presentation: bool = False,
+    decimals: int = 1,
 ) -> AnyChart:
     """Disadvantaged vs other pupils side by side for a few areas.
 
@@ -108,7 +114,7 @@ def group_bars(
     tooltip = [
         alt.Tooltip("area:N", title="Area"),
         alt.Tooltip("pupils:N", title="Pupils"),
-        alt.Tooltip("value:Q", title=value_title, format=".1f"),
+        alt.Tooltip("value:Q", title=value_title, format=f".{decimals}f"),
     ]
     bars = alt.Chart(
         mark=alt.MarkDef(type="bar"),
@@ -138,7 +144,7 @@ def group_bars(
             yOffset=y_offset,
             x=x,
             tooltip=tooltip,
-            text=alt.Text("value:Q", format=".1f"),
+            text=alt.Text("value:Q", format=f".{decimals}f"),
             color=alt.ColorValue(TEXT),
         ),
     )
@@ -151,7 +157,8 @@ def group_bars(
                 transform=[alt.AggregateTransform(aggregate=[_count("rows")])],
             )
         )
-    height = max(160, 46 * len(area_order))
+    per_area = len(groups) * SCREEN_BAR
+    height = max(160, per_area * len(area_order))
     chart = alt.LayerChart(data=values(drawn), layer=layers, height=height)
     return finish(chart, title, presentation)
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from components import chart_view, charts, data, views
 from components.filters import Filters
-from components.text import LAIT_SOURCE, fmt_gap, fmt_tile
+from components.text import LAIT_SOURCE, fmt_gap, fmt_tile, shown_decimals
 from equity.analysis.comparators import nearest_year
 from equity.analysis.groups import year_note
 from equity.queries import GM_MEAN_LABEL, headline_gaps
@@ -131,6 +131,7 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
                     title=title,
                     value_title=spec.label,
                     area_order=order,
+                    decimals=shown_decimals(measure),
                 ),
                 table=table_out,
                 file_stem=f"{filters.slug()}-{measure}",

@@ -41,7 +41,7 @@ import altair as alt
 from components import chart_view, data
 from components.charts import AnyChart
 from components.filters import Filters, selection
-from components.theme import vega_config
+from components.theme import BASE_FONT, PRESENTATION_FONT, vega_config
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
@@ -201,6 +201,10 @@ def present(view: chart_view.ChartView, *, keep_title: bool = True) -> chart_vie
     for part in ("axis", "legend"):  # long area names stay whole at the larger size
         config[part]["labelLimit"] = max(640, int(config[part].get("labelLimit", 0)))
     chart.config = alt.Config.from_dict(config)
+    if isinstance(chart.height, int | float):
+        # Rows of bars were sized for screen type: at presentation size a value label was
+        # taller than its bar and lay on the neighbouring one. Grow the chart with the type.
+        chart.height = round(chart.height * PRESENTATION_FONT / BASE_FONT)
     if not keep_title:
         chart.title = alt.Undefined
     return replace(view, chart=chart)
