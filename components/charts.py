@@ -85,6 +85,15 @@ def with_properties(chart: C, **properties: Any) -> C:
 SCREEN_BAR = 23
 
 
+def wrapped(title: str, width: int = 36) -> str | list[str]:
+    """A long axis title as lines (Vega draws a list as one line each): a one-line title
+    wider than a chart at 1024 px ran past its edge."""
+    import textwrap
+
+    lines = textwrap.wrap(title, width)
+    return lines if len(lines) > 1 else title
+
+
 def group_bars(
     frame: pl.DataFrame,
     *,

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view, data
-from components.charts import AnyChart, finish, mark
+from components.charts import AnyChart, finish, mark, wrapped
 from components.similar.common import (
     CHOSEN_COLOUR,
     DECORATION,
@@ -41,7 +41,7 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
         mark=mark("rule", strokeWidth=2, color=FAMILY_COLOUR),
         encoding=alt.FacetedEncoding(
             y=y,
-            x=alt.X("lower:Q", title=f"Result minus expected ({unit})"),
+            x=alt.X("lower:Q", title=wrapped(f"Result minus expected ({unit})")),
             x2=alt.X2("upper:Q"),
         ),
     )

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view
-from components.charts import AnyChart, finish, mark
+from components.charts import AnyChart, finish, mark, wrapped
 from components.filters import Filters
 from components.similar.common import (
     CHOSEN_COLOUR,
@@ -43,7 +43,7 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
         sized.to_pandas(),
         mark=mark("point", filled=True, opacity=0.85),
         encoding=alt.FacetedEncoding(
-            x=alt.X("value:Q", title=value_title, scale={"zero": False}),
+            x=alt.X("value:Q", title=wrapped(value_title), scale={"zero": False}),
             y=alt.Y("pupils:N", title=None),
             color=alt.Color(
                 "role:N",
