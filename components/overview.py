@@ -140,6 +140,19 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
     return out
 
 
+#: A school-level file kind in plain words.
+KIND_WORDS = {
+    "ks2_performance": "KS2 results",
+    "ks4_performance": "KS4 results",
+    "ks4_provisional": "KS4 provisional results",
+    "ks4_destinations": "destinations after KS4",
+    "school_census": "school census",
+    "school_absence": "absence",
+    "gias": "school register",
+    "school_list": "school list",
+}
+
+
 def coverage_note(filters: Filters) -> None:
     """Say plainly which LAs have school-level data loaded, and of which kind."""
     coverage = data.school_level_coverage(data.store_version())
@@ -152,19 +165,27 @@ def coverage_note(filters: Filters) -> None:
             for c in coverage.filter(pl.col("kind") == results_kind)["la_code"].to_list()
         }
     )
-    census_las = coverage.filter(pl.col("kind") == "school_census")["la_code"].n_unique()
+    census = coverage.filter(pl.col("kind") == "school_census")
+    census_las = census["la_code"].n_unique()
+    census_years = sorted(set(census["academic_year"].to_list()))
+    census_span = (
+        f"{census_years[0]} to {census_years[-1]}"
+        if len(census_years) > 1
+        else (census_years[0] if census_years else "none loaded")
+    )
     mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
     st.subheader("School-level data loaded", anchor=False)
     st.markdown(
         f"- **{stage.upper()} results split by disadvantage** (DfE performance tables): "
         + (", ".join(with_results) if with_results else "none loaded")
         + ".\n"
-        f"- **School census (January 2019)**: % ever-FSM, EAL and SEN for every school in "
-        f"{census_las} LAs.\n"
+        f"- **School census ({census_span})**: the share of pupils ever eligible for free "
+        f"school meals, with English as an additional language and with special needs, for "
+        f"every school in {census_las} LAs.\n"
         f"- **{filters.la_label}**: "
         + (
             ", ".join(
-                f"{kind.replace('_', ' ')} {year} ({schools} schools)"
+                f"{KIND_WORDS.get(kind, kind.replace('_', ' '))} {year} ({schools} schools)"
                 for kind, year, schools in mine.group_by("kind", "academic_year")
                 .agg(pl.col("schools").sum())
                 .sort("academic_year", "kind")
