@@ -136,7 +136,8 @@ def ranking_view(filters: Filters, measure: str, metric: str) -> ViewOrNote:
         view_id=f"gaps-ranking-{measure}",
         title=title,
         takeaway=ranking_takeaway(drawn, refs, filters, measure, metric),
-        source=f"{LAIT_SOURCE}; LA figures (entity kind 'la') for academic year {filters.year}.",
+        source=f"{LAIT_SOURCE}; every local authority's published figures, "
+        f"academic year {filters.year}.",
         chart=views.chart(_ranked_chart, drawn, refs, title, axis_title(metric, measure)),
         table=table,
         file_stem=f"{filters.slug()}-la-ranking-{measure}-{metric}",
