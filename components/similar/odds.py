@@ -85,7 +85,13 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
         encoding=alt.FacetedEncoding(x=alt.XDatum(0)),
     )
     height = DECORATION + max(120, 26 * frame.height)
-    return finish(alt.LayerChart(layer=[bands, dots, ring, zero], height=height), title)
+    # Room under a two-line axis title (Vega's padding default of 5 px clipped its descenders).
+    chart = alt.LayerChart(
+        layer=[bands, dots, ring, zero],
+        height=height,
+        padding={"left": 5, "right": 5, "top": 5, "bottom": 10},
+    )
+    return finish(chart, title)
 
 
 def _equation(fit: OddsFit, spec: similar.OddsSpec) -> str:

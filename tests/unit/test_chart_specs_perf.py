@@ -141,7 +141,7 @@ SPEC_SHA256 = {
     "schools_with_england": "5d2641ebe440a3ec32e020b7cbb4039436fe105e494498a82f65da4994437684",
     "schools_without_england": "304e61d6b267da6b88423f525eba2647ee0f686f315b56ec535cc1dee825b127",
     "family_dots": "8717010bb7ec535b6efe053adeec0c0f68c3712bb4e6a4194ad66a730f0e523b",
-    "odds": "68aee8c1ac6d2d9a1e5c6fa5af5208534fa5914d771d82733c67c9dae5d31b67",
+    "odds": "715761b70c51e458f26997865fec93f58d5da46dee2225bb7d034eadc6a1c6b6",
 }
 
 
