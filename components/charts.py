@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 import altair as alt
 import polars as pl
 
-from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
+from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
 from equity.schema import PUPIL_GROUP_LABELS
 
 #: Every chart type `st.altair_chart` and vl-convert accept.
@@ -80,9 +80,10 @@ def with_properties(chart: C, **properties: Any) -> C:
     return cast(C, clone)
 
 
-#: Height of one bar (one pupil group of one area) in group_bars, in screen type
-#: (views.present grows the chart with the type).
+#: Height of one bar (one pupil group of one area) in group_bars, in screen type.
 SCREEN_BAR = 23
+#: The Vega parameter holding group_bars' value-label size (views.present raises it).
+LABEL_SIZE = "label_size"
 
 
 def wrapped(title: str, width: int = 36) -> str | list[str]:
@@ -147,6 +148,10 @@ def group_bars(
             align=alt.expr(f"{negative} ? 'right' : 'left'"),
             dx=alt.expr(f"{negative} ? -{LABEL_GAP} : {LABEL_GAP}"),
             baseline="middle",
+            # Never taller than its bar: on a presentation slide (LABEL_SIZE raised to the
+            # slide's type, views.present) rows fitted to the screen are thinner than the
+            # type, and full-size labels lay on the neighbouring bar.
+            fontSize=alt.expr(f"min({LABEL_SIZE}, bandwidth('yOffset') * 0.95)"),
         ),
         encoding=alt.FacetedEncoding(
             y=y,
@@ -168,7 +173,12 @@ def group_bars(
         )
     per_area = len(groups) * SCREEN_BAR
     height = max(160, per_area * len(area_order))
-    chart = alt.LayerChart(data=values(drawn), layer=layers, height=height)
+    chart = alt.LayerChart(
+        data=values(drawn),
+        layer=layers,
+        height=height,
+        params=[alt.VariableParameter(name=LABEL_SIZE, value=BASE_FONT)],
+    )
     return finish(chart, title, presentation)
 
 
