@@ -152,6 +152,9 @@ def group_bars(
             # slide's type, views.present) rows fitted to the screen are thinner than the
             # type, and full-size labels lay on the neighbouring bar.
             fontSize=alt.expr(f"min({LABEL_SIZE}, bandwidth('yOffset') * 0.95)"),
+            # ...and left out where that would be under 11 px (a crowded slide): the axis and
+            # the data table still give the values; unreadable labels would not.
+            opacity=alt.expr("bandwidth('yOffset') * 0.95 < 11 ? 0 : 1"),
         ),
         encoding=alt.FacetedEncoding(
             y=y,
