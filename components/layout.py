@@ -53,6 +53,7 @@ _CHROME = """
   text-overflow: clip !important; overflow-wrap: break-word;
 }
 .stApp [data-testid="stMetricLabel"] { height: auto; min-height: 1.5rem; }
+.stApp [data-testid="stMetricLabel"] * { hyphens: auto; }
 .stApp [data-testid="stMetricValue"] {
   height: auto; font-size: clamp(1.35rem, 1rem + 1vw, 2rem); line-height: 1.2;
 }

@@ -17,6 +17,7 @@ from components.concentration.common import (
     INDEX_LABELS,
     INDEX_WORDS,
     PageData,
+    compared,
     is_peer,
     peer_label,
     peer_short,
@@ -27,6 +28,12 @@ from components.filters import Filters
 from components.theme import ROLE_COLOURS, TEXT
 from equity.analysis import concentration as analysis
 from equity.queries import CountBasis
+
+
+def peer_title(selection: Filters) -> str:
+    """ "GM and England's LAs" or "South East and England's LAs"."""
+    found = compared(selection)
+    return "GM and England's LAs" if found.is_gm else f"{found.group_name} and England's LAs"
 
 
 def comparison_rows(table: pl.DataFrame, selection: Filters, index: str) -> pl.DataFrame:
@@ -122,7 +129,7 @@ def comparison_view(
             text=alt.TextValue(f"England LA median {median:.3f}"),
         ),
     )
-    title = f"{label}, {selection.phase} schools, {selection.year}: GM and England's LAs"
+    title = f"{label}, {selection.phase} schools, {selection.year}: {peer_title(selection)}"
     chart = finish(
         alt.LayerChart(
             layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40
@@ -168,6 +175,7 @@ def comparison_takeaway(rows: pl.DataFrame, selection: Filters, index: str, medi
             f"{high[index]:.3f} ({high['name']}); {below} of {gm.height} are below the "
             f"England LA median of {median:.3f}."
         )
+        spread = spread[0].upper() + spread[1:]  # "The South East's LAs ..." opens a sentence
     mine = rows.filter(pl.col("role") == "selected")
     if selection.is_group or mine.is_empty():
         return f"{label}: {spread}"
