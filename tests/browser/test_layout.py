@@ -1,6 +1,7 @@
 """Nothing cut off, nothing overlapping, nothing in the console: every page at the two screen
-sizes people use most (1440x900 and 1024x768), for Greater Manchester (the default) and for
-one LA outside it (Hampshire, 850), plus the presentation mode of the story page.
+sizes people use most (1440x900 and 1024x768), for Greater Manchester (the default), for
+one LA outside it (Hampshire, 850) and for GM's primary phase, plus the presentation mode of
+the story page.
 
 What fails a case:
 - **Truncated text.** Any visible element whose text is clipped: `scrollWidth > clientWidth`
@@ -54,7 +55,9 @@ VIEWPORTS: dict[str, ViewportSize] = {
     "1440x900": {"width": 1440, "height": 900},
     "1024x768": {"width": 1024, "height": 768},
 }
-AREAS = {"gm": "", "hampshire": "la=850"}
+#: GM (the default view), an LA outside GM, and GM's primary phase (KS2 series breaks and
+#: notes differ from KS4's).
+AREAS = {"gm": "", "hampshire": "la=850", "gm-primary": "phase=primary"}
 OVERLAP_PX = 2.0
 
 #: Clipped text anywhere in the app (not inside SVG charts, which the next script checks).
