@@ -108,13 +108,16 @@ def headline(summary: dict[str, Any], selection: Filters, share_pct: float | Non
     cols[0].metric("Schools counted", f"{summary['schools']:,}")
     cols[1].metric(
         "Disadvantaged pupils",
-        "no data" if share_pct is None else f"{share_pct:.1f}%",
-        help="The area's overall share, from the counts named below.",
+        "no data" if share_pct is None else f"{share_pct:.1f}% of pupils",
+        help="The area's overall share, from the counts named below: every school's pupils "
+        "added up, so it is pupil-weighted"
+        + (" (not a mean of the ten LAs' shares)." if selection.is_group else "."),
     )
     for col, key in zip(cols[2:], ("gorard", "dissimilarity", "isolation"), strict=True):
         col.metric(INDEX_LABELS[key], number(summary.get(key)), help=INDEX_WORDS[key].capitalize())
     if selection.is_group:
         st.caption(
-            "For Greater Manchester the indices treat the ten LAs' schools as one area, so "
-            "they include differences between LAs; the comparison below is LA by LA."
+            "For Greater Manchester the share is pupil-weighted and the indices treat the ten "
+            "LAs' schools as one area, so they include differences between LAs; the "
+            "comparison below is LA by LA."
         )
