@@ -234,22 +234,29 @@ def trend_chart(
             ),
         )
     )
-    layers.append(
-        alt.Chart(
-            data,
-            mark=mark("point", filled=True, size=70, opacity=1),
-            encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
-            transform=[{"filter": "datum.flag == null"}],
+    # Each point layer only when it has points: a layer filtered to nothing makes Vega log
+    # "Infinite extent for field value" (KS2 has no flagged years).
+    flags = values["flag"] if "flag" in values.columns else pl.Series([None] * values.height)
+    if flags.is_null().any():
+        layers.append(
+            alt.Chart(
+                data,
+                mark=mark("point", filled=True, size=70, opacity=1),
+                encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+                transform=[{"filter": "datum.flag == null"}],
+            )
         )
-    )
-    layers.append(
-        alt.Chart(
-            data,
-            mark=mark("point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1),
-            encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
-            transform=[{"filter": "datum.flag != null"}],
+    if flags.is_not_null().any():
+        layers.append(
+            alt.Chart(
+                data,
+                mark=mark(
+                    "point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1
+                ),
+                encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+                transform=[{"filter": "datum.flag != null"}],
+            )
         )
-    )
     hidden = _withheld(drawn, marks)
     if hidden.height:
         layers.append(

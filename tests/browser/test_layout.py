@@ -95,7 +95,7 @@ TRUNCATED_JS = """
 
 #: Every chart's visible SVG texts as rotated rectangles, checked pairwise (separating axis
 #: theorem on two convex quads) and against the chart's own SVG box.
-CHART_TEXT_JS = """
+CHART_TEXT_JS = r"""
 (tolerance) => {
   const faults = [];
   let charts = 0, texts = 0;
@@ -160,8 +160,16 @@ CHART_TEXT_JS = """
     // Bars (Vega draws rect marks as <path> in g.mark-rect): no text may sit on one, so a
     // value label never covers a neighbouring bar. Text inside a bar is not used here.
     const bars = [];
+    // A very light rect is a background band (the grey of years with no results), which
+    // carries its own label: only darker rects count as bars.
+    const light = (el) => {
+      const m = getComputedStyle(el).fill.match(/\d+(\.\d+)?/g);
+      if (!m || m.length < 3) return false;
+      const [r, g, b] = m.slice(0, 3).map(Number);
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b > 200;
+    };
     for (const el of svg.querySelectorAll('g.mark-rect path')) {
-      if (!visible(el) || el.getAttribute('fill') === 'transparent') continue;
+      if (!visible(el) || el.getAttribute('fill') === 'transparent' || light(el)) continue;
       const r = el.getBoundingClientRect();
       if (r.width > 1 && r.height > 1) bars.push(rectQuad(r));
     }
