@@ -5,10 +5,16 @@ measures, each as the median of repeated runs in this one process run:
 
 1. rerun time after a filter change on every page of app.PAGES, in AppTest and in
    headless Chromium, against an empty app and a render-floor app (target <= 1.5x floor);
-2. cold start to the first chart on Overview against an empty app's (target <= 2x);
-3. ingest throughput of an all-England KS4 file against pandas.read_csv (target >= 2x);
-4. server memory for one session and per extra session (target < 10 MB);
-5. websocket bytes per page load and per filter change (target < 1 MB).
+2. first visit to each page (a sidebar click, the page's caches cold) in Chromium against
+   a page switch in a two-page empty app (target <= 3x);
+3. cold start to the first chart on Overview against an empty app's (target <= 1.5x);
+4. ingest throughput of an all-England KS4 file against pandas.read_csv + to_parquet
+   (target >= 1x), and the time to build the embedded store from data/sources;
+5. server memory for one session and per extra session (target < 10 MB);
+6. websocket bytes per page load and per filter change (target < 1 MB);
+7. load as an open model over Streamlit's websocket protocol: capacity of one process
+   against its CPU limit (target >= 0.6x), and of 2 replicas behind nginx against one
+   process (target >= 1.6x).
 
 Prints a table and the machine, writes the JSON (benchmarks/results/latest.json).
 """
@@ -27,17 +33,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import apptest_bench, ingest_bench, report, storegen
+from benchmarks import apptest_bench, ingest_bench, memory_bench, report, storegen
 from benchmarks.pages import ROOT, Page, app_pages
 from benchmarks.report import Metric, Target, median
 
 RESULTS = Path(__file__).resolve().parent / "results"
+EMPTY_PAGES_APP = apptest_bench.APPS / "empty_pages.py"
 RERUN_TARGET = Target("<=", 1.5)
-COLD_TARGET = Target("<=", 2.0)
-INGEST_TARGET = Target(">=", 2.0)
+COLD_TARGET = Target("<=", 1.5)
+INGEST_TARGET = Target(">=", 1.0)  # against read_csv + to_parquet (issue 16)
+FIRST_VISIT_TARGET = Target("<=", 3.0)
+CAPACITY_TARGET = Target(">=", 0.6)  # capacity / CPU limit
+REPLICA_TARGET = Target(">=", 1.6)  # 2 replicas' capacity / one process's
+REPLICAS = 2
 MEMORY_TARGET = Target("<", 10.0, on="value")
 BYTES_TARGET = Target("<", 1024.0, on="value")  # KB
-PHASES = ("apptest", "browser", "cold", "memory", "ingest")
+PHASES = ("apptest", "browser", "firstvisit", "cold", "memory", "ingest", "load")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,6 +61,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, help="timed reruns per page (default 5, quick 3)")
     parser.add_argument("--cold-repeats", type=int, help="cold starts per app (default 5)")
     parser.add_argument("--pages", help="comma-separated page stems (default: every page)")
+    parser.add_argument(
+        "--first-visit-repeats", type=int, help="cold first visits per page (default 3, quick 1)"
+    )
+    parser.add_argument(
+        "--load-seconds", type=float, help="arrivals per load step (default 60 s, quick 10 s)"
+    )
+    parser.add_argument(
+        "--load-probes", type=int, help="rates tried per capacity search (default 4, quick 2)"
+    )
     parser.add_argument(
         "--only", help=f"comma-separated phases of {', '.join(PHASES)} (default: all)"
     )
@@ -343,31 +363,322 @@ def run_memory(
     return metrics, result
 
 
-def run_ingest(work: Path, repeats: int) -> tuple[Metric, dict[str, Any]]:
+def run_ingest(work: Path, repeats: int) -> tuple[list[Metric], dict[str, Any]]:
     result = ingest_bench.measure(work, repeats=repeats)
     log(
-        f"  ingest: {result['ingest_rows_per_s']:,.0f} rows/s, pandas.read_csv "
+        f"  ingest: {result['ingest_rows_per_s']:,.0f} rows/s, pandas.read_csv + to_parquet "
+        f"{result['pandas_store_rows_per_s']:,.0f} rows/s, read_csv alone "
         f"{result['pandas_rows_per_s']:,.0f} rows/s ({result['rows']} rows, {result['file_mb']} MB)"
     )
     metric = Metric(
         name=f"ingest: all-England KS4 ({result['rows']:,} rows x {result['columns']} cols)",
         value=result["ingest_rows_per_s"],
         unit="rows/s",
-        floor=result["pandas_rows_per_s"],
-        floor_name="pandas.read_csv",
-        second_floor=result["pandas_store_rows_per_s"],
-        second_floor_name="pandas.read_csv + to_parquet",
+        floor=result["pandas_store_rows_per_s"],
+        floor_name="pandas.read_csv + to_parquet",
+        second_floor=result["pandas_rows_per_s"],
+        second_floor_name="pandas.read_csv",
         target=INGEST_TARGET,
         detail=(
             f"{result['file_mb']} MB CSV -> {result['result_rows_stored']:,} result rows; "
             f"ingest_paths median {median(result['ingest_s']) or 0:.2f} s, "
-            f"pandas.read_csv {median(result['pandas_s']) or 0:.2f} s, "
-            f"read_csv + to_parquet {median(result['pandas_store_s']) or 0:.2f} s"
+            f"read_csv + to_parquet {median(result['pandas_store_s']) or 0:.2f} s, "
+            f"pandas.read_csv {median(result['pandas_s']) or 0:.2f} s"
         ),
         samples=result["ingest_s"],
-        floor_samples=result["pandas_s"],
+        floor_samples=result["pandas_store_s"],
     )
-    return metric, result
+    build = ingest_bench.build_embedded_store(work)
+    result["embedded_store"] = build
+    log(
+        f"  embedded store from data/sources: {build['seconds']:.1f} s, {build['files']} files"
+        f" ({build['sources_mb']} MB), {build['failures']} failures"
+    )
+    whole = Metric(
+        name="ingest: build the embedded store from data/sources",
+        value=build["seconds"],
+        unit="s",
+        detail=(
+            f"{build['files']} files, {build['sources_mb']} MB of sources -> "
+            f"{build['result_rows']:,} result rows"
+        ),
+        error=build["failure_text"][:200] or None,
+    )
+    return [metric, whole], result
+
+
+def run_first_visits(
+    pages: list[Page],
+    profiles: dict[str, Any],
+    env: dict[str, str],
+    repeats: int,
+    la_label: str | None,
+) -> tuple[list[Metric], dict[str, Any]]:
+    """Each page's first visit on a new server (a sidebar click from the default page,
+    drawn first; for the default page, a click back to it from the last page after a new
+    Authority), interleaved with page switches in the two-page empty app."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks.browser_bench import (
+        EMPTY_PAGES_READY,
+        Expect,
+        Server,
+        Session,
+        first_visit_ms,
+        launch,
+    )
+
+    everything = app_pages()
+    samples: dict[str, list[float]] = {page.stem: [] for page in pages}
+    errors: dict[str, str] = {}
+    floor_ms: list[float] = []
+    with sync_playwright() as playwright, Server(EMPTY_PAGES_APP, env).start() as empty:
+        empty.wait_healthy()
+        browser = launch(playwright)
+        floor = Session(browser)
+        on_b = False
+
+        def switch() -> float:
+            nonlocal on_b
+            title, marker = ("Empty A", EMPTY_PAGES_READY[0])
+            if not on_b:
+                title, marker = ("Empty B", EMPTY_PAGES_READY[1])
+            on_b = not on_b
+            return floor.navigate(title, Expect(marker=marker))[0]
+
+        try:
+            floor.load(empty.url, Expect(marker=EMPTY_PAGES_READY[0]))
+            switch()  # warm-up, untimed
+            for _ in range(repeats):
+                for page in pages:
+                    expect = expectation(profiles.get(page.stem, {}).get("elements", []))
+                    try:
+                        if page == everything[0]:
+                            ms = first_visit_ms(
+                                browser,
+                                ROOT / "app.py",
+                                env,
+                                page.title,
+                                expect,
+                                via=everything[-1].title,
+                                la_label=la_label,
+                            )
+                        else:
+                            ms = first_visit_ms(browser, ROOT / "app.py", env, page.title, expect)
+                        samples[page.stem].append(ms)
+                    except Exception as exc:  # noqa: BLE001 - the row shows it
+                        first_line = str(exc).splitlines()[0][:160] if str(exc) else ""
+                        errors[page.stem] = f"{type(exc).__name__}: {first_line}"
+                        ms = float("nan")
+                    floor_ms.append(switch())
+                    log(
+                        f"  {page.stem}: first visit {ms:,.0f} ms, "
+                        f"empty page switch {floor_ms[-1]:,.0f} ms {errors.get(page.stem, '')}"
+                    )
+        finally:
+            floor.close()
+            browser.close()
+    metrics = [
+        Metric(
+            name=f"first visit (sidebar click, caches cold): {page.title}",
+            value=median(samples[page.stem]),
+            unit="ms",
+            floor=median(floor_ms),
+            floor_name="empty app page switch",
+            target=FIRST_VISIT_TARGET,
+            samples=samples[page.stem],
+            floor_samples=floor_ms,
+            error=errors.get(page.stem),
+        )
+        for page in pages
+    ]
+    return metrics, {"app_ms": samples, "floor_ms": floor_ms, "errors": errors}
+
+
+def load_codes(scale: storegen.Scale, count: int = 6) -> list[str]:
+    """The LAs load sessions cycle through: Greater Manchester's first, as users' are."""
+    gm = [c for c in storegen.GREATER_MANCHESTER if c in scale.la_codes]
+    rest = [c for c in scale.la_codes if c not in gm]
+    return (gm + rest)[:count]
+
+
+def run_load(
+    env: dict[str, str],
+    codes: list[str],
+    labels: dict[str, str],
+    profile: list[dict[str, Any]],
+    seconds: float,
+    probes: int,
+    workdir: Path,
+) -> tuple[list[Metric], dict[str, Any]]:
+    """Capacity of one process against its CPU limit, then of replicas behind nginx
+    against one process, with one Chromium session timed during every step."""
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks import load_bench, replicas
+    from benchmarks.browser_bench import Server, Session, launch
+
+    ttl = 5.0
+    args = (f"--server.disconnectedSessionTTL={ttl:g}",)
+    settings = load_bench.LoadSettings(
+        codes=codes,
+        duration_s=seconds,
+        probes=probes,
+        baseline_sessions=2 * len(codes),
+        session_ttl_s=ttl,
+    )
+    cores = load_bench.usable_cores()
+    expect = expectation(profile)
+    detail: dict[str, Any] = {"codes": codes, "cores": cores, "seconds": seconds}
+
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+
+        def browser_probe(url: str) -> Any:
+            visits = {"n": 0}
+
+            def probe() -> dict[str, Any]:
+                """One real user: open Overview on an LA, change the Authority once."""
+                visits["n"] += 1
+                code = codes[visits["n"] % len(codes)]
+                other = codes[(visits["n"] + 1) % len(codes)]
+                session = Session(browser)
+                try:
+                    load_ms, _ = session.load(f"{url}/?la={code}", expect)
+                    change_ms, _ = session.change_filter(labels.get(other, other), expect)
+                    return {"load_ms": load_ms, "change_ms": change_ms}
+                except Exception as exc:  # noqa: BLE001 - recorded, the step goes on
+                    return {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"}
+                finally:
+                    session.close()
+
+            return probe
+
+        try:
+            # ---- one process
+            with Server(ROOT / "app.py", env, args).start() as server:
+                server.wait_healthy()
+                one = load_bench.OneProcess(server)
+                warm_errors = load_bench.warm(one, settings)
+                base = load_bench.baseline(one, settings)
+                limit = load_bench.cpu_limit(cores, base.cpu_per_session_s)
+                probe = browser_probe(one.url)
+                quiet = probe()
+                log(
+                    f"  1 process: single session median {base.median_ms:,.0f} ms "
+                    f"({base.cpu_per_session_s:.3f} CPU s each; CPU limit {limit:.2f} "
+                    f"sessions/s on {cores} cores); browser alone {quiet}"
+                )
+                capacity, steps = 0.0, list[load_bench.Step]()
+                if not (warm_errors or base.errors):
+                    capacity, steps = load_bench.find_capacity(
+                        one, settings, 0.6 * limit, base.median_ms, browser_probe=probe, log=log
+                    )
+            detail["one"] = {
+                "warm_errors": warm_errors,
+                "baseline": base.__dict__,
+                "cpu_limit": limit,
+                "capacity": capacity,
+                "browser_alone": quiet,
+                "steps": [s.to_json() for s in steps],
+            }
+            # ---- replicas behind nginx
+            capacity_n, steps_n = 0.0, list[load_bench.Step]()
+            base_n: load_bench.Baseline | None = None
+            quiet_n: dict[str, Any] = {}
+            error_n: str | None = None
+            if not replicas.nginx_available():
+                error_n = "nginx not installed (apt-get install nginx)"
+            else:
+                servers = [Server(ROOT / "app.py", env, args) for _ in range(REPLICAS)]
+                try:
+                    for each in servers:
+                        each.start()
+                    for each in servers:
+                        each.wait_healthy()
+                    with replicas.Nginx(
+                        [f"127.0.0.1:{s.port}" for s in servers], workdir / "nginx"
+                    ).start() as proxy:
+                        many = load_bench.Replicas(servers, proxy)
+                        sticky = load_bench.LoadSettings(
+                            **{**settings.__dict__, "sticky_cookie": replicas.STICKY_COOKIE}
+                        )
+                        warm_n = load_bench.warm(many, sticky)
+                        base_n = load_bench.baseline(many, sticky)
+                        probe_n = browser_probe(many.url)
+                        quiet_n = probe_n()
+                        log(
+                            f"  {REPLICAS} replicas behind nginx: single session median "
+                            f"{base_n.median_ms:,.0f} ms; browser alone {quiet_n}"
+                        )
+                        if warm_n or base_n.errors:
+                            error_n = (warm_n + base_n.errors)[0]
+                        else:
+                            start = 1.6 * capacity if capacity else 0.6 * limit
+                            capacity_n, steps_n = load_bench.find_capacity(
+                                many,
+                                sticky,
+                                start,
+                                base_n.median_ms,
+                                browser_probe=probe_n,
+                                log=log,
+                            )
+                finally:
+                    for each in servers:
+                        each.stop()
+            detail["replicas"] = {
+                "count": REPLICAS,
+                "baseline": None if base_n is None else base_n.__dict__,
+                "capacity": capacity_n,
+                "browser_alone": quiet_n,
+                "steps": [s.to_json() for s in steps_n],
+                "error": error_n,
+            }
+        finally:
+            browser.close()
+
+    def tried(steps: list[Any]) -> str:
+        return ", ".join(
+            f"{s.rate:.2f}/s {'pass' if s.passed else 'fail: ' + s.why()}" for s in steps
+        )
+
+    one_error = next(iter(warm_errors + base.errors), None)
+    metrics = [
+        Metric(
+            name="load: capacity of 1 process (open model, sessions/s)",
+            value=capacity,
+            unit="sessions/s",
+            floor=limit,
+            floor_name=f"CPU limit ({cores} cores / {base.cpu_per_session_s:.3f} CPU s)",
+            target=CAPACITY_TARGET,
+            detail=f"single session {base.median_ms:,.0f} ms; tried {tried(steps)}",
+            error=one_error,
+        ),
+        Metric(
+            name=f"load: capacity of {REPLICAS} replicas behind nginx (sessions/s)",
+            value=capacity_n if error_n is None else None,
+            unit="sessions/s",
+            floor=capacity or None,
+            floor_name="1 process",
+            target=REPLICA_TARGET,
+            detail=f"tried {tried(steps_n)}",
+            error=error_n,
+        ),
+    ]
+    at_capacity = next((s for s in steps if s.passed and s.rate == capacity), None)
+    if at_capacity is not None and "load_ms" in at_capacity.browser and "load_ms" in quiet:
+        for what in ("load", "change"):
+            metrics.append(
+                Metric(
+                    name=f"load: Chromium {'page load' if what == 'load' else 'filter change'}"
+                    " on Overview at 1 process's capacity",
+                    value=at_capacity.browser.get(f"{what}_ms"),
+                    unit="ms",
+                    floor=quiet[f"{what}_ms"],
+                    floor_name="the same with no load",
+                )
+            )
+    return metrics, detail
 
 
 # --------------------------------------------------------------------------- main
@@ -424,7 +735,7 @@ def main(argv: list[str] | None = None) -> int:
         metrics: list[Metric] = []
         profiles: dict[str, Any] = {}
         labels: dict[str, str] = {}
-        if phases & {"apptest", "browser", "cold", "memory"}:
+        if phases & {"apptest", "browser", "firstvisit", "cold", "memory", "load"}:
             log("Page profiles (AppTest)")
             profile_file, profiles, labels, results["first_runs"] = record_profiles(
                 pages, sequences, workdir
@@ -445,6 +756,16 @@ def main(argv: list[str] | None = None) -> int:
             )
             metrics += [m for m in browser_metrics if m.name.startswith("rerun")]
             bytes_metrics = [m for m in browser_metrics if not m.name.startswith("rerun")]
+        if "firstvisit" in phases:
+            log("First visit to each page (Chromium, new server per visit)")
+            first_metrics, results["first_visit"] = run_first_visits(
+                pages,
+                profiles,
+                env,
+                args.first_visit_repeats or (1 if args.quick else 3),
+                next((labels[c] for c in load_codes(scale)[1:] if c in labels), None),
+            )
+            metrics += first_metrics
         if "cold" in phases:
             log("Cold start")
             metric, results["cold_start"] = run_cold(
@@ -453,13 +774,28 @@ def main(argv: list[str] | None = None) -> int:
             metrics.append(metric)
         if "ingest" in phases:
             log("Ingest")
-            metric, results["ingest"] = run_ingest(workdir, repeats=repeats)
+            ingest_metrics, results["ingest"] = run_ingest(workdir, repeats=repeats)
+            metrics += ingest_metrics
+            metric, results["ingest_memory"] = memory_bench.metric(workdir)
             metrics.append(metric)
         if "memory" in phases:
             log("Memory")
             overview = profiles.get("overview", {}).get("elements", [])
             memory_metrics, results["memory"] = run_memory(env, overview)
             metrics += memory_metrics
+        if "load" in phases:
+            log("Load (open model over the websocket protocol; 1 process, then replicas)")
+            overview = profiles.get("overview", {}).get("elements", [])
+            load_metrics, results["load"] = run_load(
+                env,
+                load_codes(scale),
+                labels,
+                overview,
+                args.load_seconds or (10.0 if args.quick else 60.0),
+                args.load_probes or (2 if args.quick else 4),
+                workdir,
+            )
+            metrics += load_metrics
         metrics += bytes_metrics
     finally:
         shutil.rmtree(workdir, ignore_errors=True)  # a --store outside it is kept

@@ -77,8 +77,11 @@ def message_type(payload: bytes) -> str | None:
 class Server:
     """`streamlit run SCRIPT` on a free port; the Popen pid is the server process."""
 
-    def __init__(self, script: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, script: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.script = script
+        self.args = args
         self.port = free_port()
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
@@ -102,6 +105,7 @@ class Server:
             "--server.fileWatcherType=none",
             "--browser.gatherUsageStats=false",
             "--global.developmentMode=false",
+            *self.args,
         ]
         self.started_at = time.perf_counter()
         with self.log.open("wb") as log:
@@ -251,6 +255,22 @@ class Session:
         self.wait_ready(before, expect)
         return (time.perf_counter() - started) * 1000, self.bytes_since(start_index)
 
+    def navigate(self, title: str, expect: Expect) -> tuple[float, int]:
+        """(ms, bytes) from a click on the sidebar navigation link `title` to the new page
+        drawn (the run over and every visible chart and map on screen)."""
+        nav = self.page.locator('[data-testid="stSidebarNav"]')
+        link = nav.get_by_role("link", name=title, exact=True)
+        more = nav.locator('[data-testid="stSidebarNavViewButton"]')
+        if not link.is_visible() and more.count():
+            more.first.click()  # "View more": the list is collapsed
+        link.wait_for()
+        start_index = len(self.frames)
+        before = self.finished
+        started = time.perf_counter()
+        link.click()
+        self.wait_ready(before, expect)
+        return (time.perf_counter() - started) * 1000, self.bytes_since(start_index)
+
     def close(self) -> None:
         self.context.close()
 
@@ -315,7 +335,60 @@ def launch(playwright: Any) -> Any:
     return launch_browser(playwright)
 
 
-# --------------------------------------------------------------------------- cold start, memory
+# ------------------------------------------------------------- first visits, cold start, memory
+
+
+EMPTY_PAGES_READY = ("empty-page-a-ready", "empty-page-b-ready")
+
+
+def first_visit_ms(
+    browser: Any,
+    script: Path,
+    env: dict[str, str],
+    title: str,
+    expect: Expect,
+    *,
+    via: str | None = None,
+    la_label: str | None = None,
+) -> float:
+    """A new server; a session opened on the default page (`/`) and drawn; then the
+    sidebar click to the page `title`, whose caches this server has never filled, timed
+    to the page drawn.
+
+    For the default page itself (`via` given) the session goes on to the page `via` and
+    changes the Authority to `la_label` there before the timed click back, so every cache
+    keyed on the LA is cold (the LA-independent ones were filled by the first view). Why
+    not start on another page's URL: a fresh server's first request for a page URL runs in
+    Streamlit's pages-folder mode (benchmarks/README.md) and the sidebar then lists the
+    files in pages/, not the router's pages."""
+    with Server(script, env).start() as server:
+        server.wait_healthy()
+        session = Session(browser)
+        try:
+            session.load(server.url, Expect())
+            if via is not None:
+                session.navigate(via, Expect())
+                if la_label is not None:
+                    session.change_filter(la_label, Expect())
+            return session.navigate(title, expect)[0]
+        finally:
+            session.close()
+
+
+def page_switch_floor(browser: Any, url: str, switches: int) -> list[float]:
+    """Sidebar clicks back and forth between the two pages of apps/empty_pages.py."""
+    session = Session(browser)
+    times = []
+    try:
+        session.load(url, Expect(marker=EMPTY_PAGES_READY[0]))
+        for index in range(switches):
+            to_b = index % 2 == 0
+            title = "Empty B" if to_b else "Empty A"
+            marker = EMPTY_PAGES_READY[1] if to_b else EMPTY_PAGES_READY[0]
+            times.append(session.navigate(title, Expect(marker=marker))[0])
+    finally:
+        session.close()
+    return times
 
 
 def cold_start_ms(browser: Any, script: Path, env: dict[str, str], expect: Expect | None) -> float:

@@ -4,10 +4,15 @@ The file: the real 2018-19 KS4 layout (2018-2019_936_ks4final.csv's header, ~500
 with a row for every school with KS4 results in England (~5,500, real Surrey rows copied
 under each school's own URN and LA), an LA row per LA and DfE's England rows. The ingest
 is the whole `equity.ingest.runner.ingest_paths` into an empty store (detect, decode, read,
-clean every cell, melt, write Parquet and the manifest); the floor is `pandas.read_csv`
-with its defaults and no cleaning at all. A second, informational floor reads the file the
-same way and stores it (`DataFrame.to_parquet`): the nearest pandas does to an ingest,
+clean every cell, melt, write Parquet, commit the Delta tables and the catalogue); the floor
+is `pandas.read_csv` with its defaults and no cleaning at all. A second floor reads the file
+the same way and stores it (`DataFrame.to_parquet`): the nearest pandas does to an ingest,
 still with no cleaning.
+
+The target is against `pandas.read_csv` + `DataFrame.to_parquet` (read and store, as the
+ingest does; ">= 2x read_csv alone" was withdrawn in issue 16: the ingest does strictly
+more work than a read). `build_embedded_store` times the whole embedded store built from
+data/sources, every file, as `python3 -m equity ingest data/sources` builds it.
 """
 
 from __future__ import annotations
@@ -83,3 +88,23 @@ def measure(work: Path, repeats: int = 5, sources: Path = EMBEDDED_SOURCES) -> d
         "pandas_rows_per_s": school_rows / pandas_median,
         "pandas_store_rows_per_s": school_rows / statistics.median(pandas_store_s),
     }
+
+
+def build_embedded_store(work: Path, sources: Path = EMBEDDED_SOURCES) -> dict[str, Any]:
+    """Seconds to build a store from every file under `sources` (into a scratch folder)."""
+    store = Path(tempfile.mkdtemp(prefix="embedded-store-", dir=work))
+    try:
+        started = time.perf_counter()
+        report = ingest_paths([sources], store)
+        seconds = time.perf_counter() - started
+        size = sum(f.stat().st_size for f in sources.rglob("*") if f.is_file())
+        return {
+            "seconds": seconds,
+            "files": len(report.ingested),
+            "failures": len(report.failures),
+            "failure_text": report.text() if report.failures else "",
+            "sources_mb": round(size / 1e6, 1),
+            "result_rows": sum(r.results.height for r in report.ingested),
+        }
+    finally:
+        shutil.rmtree(store, ignore_errors=True)

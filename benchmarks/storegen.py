@@ -1,8 +1,9 @@
 """A national-scale store built from the real files in data/sources, through the real ingest.
 
 The embedded store has school-level results split by disadvantage for two LAs (Hampshire
-850 and Surrey 936) and one year of the census. At national scale every one of England's
-152 LAs has them for ten years (2015/16 to 2024/25). This module writes what DfE's
+850 and Surrey 936); its five January censuses (2017/18-2023/24) and seven KS4 destination
+cohorts (2015/16-2021/22) already cover every school in England. At national scale every one
+of England's 152 LAs has results for ten years (2015/16 to 2024/25). This module writes what DfE's
 all-England downloads would look like and ingests them with `equity.ingest.runner`, so
 the store is the project's own writer's output and the ingest is exercised on the way:
 
@@ -15,7 +16,9 @@ the store is the project's own writer's output and the ingest is exercised on th
   coordinates join as they would on real data. Special schools take special-school rows.
   Every LA gets an LA row (a Hampshire or Surrey LA row of that year, with its own LEA
   code) and each file ends with DfE's two England rows.
-* the school census and absence, once per year (the 2018/19 files, named for the year).
+* absence, once per year (the 2018/19 file, named for the year).
+* the five real censuses and seven destination cohorts are kept as the embedded store has
+  them (they are national already; copying one census into other years would invent data).
 * everything else (LAIT for 152 LAs, boundaries, GIAS, locations, destinations, Trafford)
   as the embedded store has it.
 """
@@ -35,7 +38,7 @@ import polars as pl
 from equity.ingest.csvfile import read_text_csv
 from equity.ingest.runner import ingest_paths
 from equity.schema import GREATER_MANCHESTER, parse_academic_year
-from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, remove_source
+from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, transaction
 
 ALL_YEARS: Final = tuple(f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2025))
 #: The quick scale: the GM LAs (the default view), the two template LAs and four others.
@@ -43,7 +46,7 @@ QUICK_LAS: Final = (*GREATER_MANCHESTER, "850", "936", "330", "202", "805", "873
 QUICK_YEARS: Final = ("2016/17", "2017/18", "2018/19")
 
 #: Kinds the generated files replace in the copied embedded store.
-REPLACED_KINDS: Final = ("ks2_performance", "ks4_performance", "school_census", "school_absence")
+REPLACED_KINDS: Final = ("ks2_performance", "ks4_performance", "school_absence")
 
 _SCHOOL_RECTYPES: Final = ("1", "2")
 _LA_RECTYPE: Final = {"ks2": "3", "ks4": "4"}
@@ -238,9 +241,6 @@ def write_sources(out_dir: Path, scale: Scale, sources: Path = EMBEDDED_SOURCES)
     return [
         *write_performance_files(out_dir, sources, scale, "ks2"),
         *write_performance_files(out_dir, sources, scale, "ks4"),
-        *write_yearly_copies(
-            out_dir, national / "england_census.csv", scale, "LA", "england_census"
-        ),
         *write_yearly_copies(out_dir, national / "england_abs.csv", scale, "LA", "england_abs"),
     ]
 
@@ -262,8 +262,9 @@ def build_store(
         shutil.rmtree(store)
     shutil.copytree(base_store, store)
     manifest = Store.open(store).manifest()
-    for source in manifest.filter(pl.col("kind").is_in(REPLACED_KINDS))["source"].to_list():
-        remove_source(store, source)
+    with transaction(store, "remove") as tx:  # one commit for all of them
+        for source in manifest.filter(pl.col("kind").is_in(REPLACED_KINDS))["source"].to_list():
+            tx.remove(source)
     with tempfile.TemporaryDirectory(prefix="equity-bench-src-", dir=store.parent) as tmp:
         files = write_sources(Path(tmp), scale, sources)
         generated = time.perf_counter()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from equity.ingest.runner import ingest_paths
 from equity.queries import UnknownSelectionError, indicators
-from equity.store import STORE_ENV, Store, default_store_path
+from equity.store import STORE_ENV, Store, default_store_path, vacuum
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +54,10 @@ def _ingest(args: argparse.Namespace) -> int:
             names = ", ".join(str(p) for p in args.paths)
             print(f"error: no data files found in {names}", file=sys.stderr)
         return 2
+    # What killed ingests left (unlisted files, scratch folders) goes now, under the lock.
+    cleaned = vacuum(store).deleted
+    if cleaned:
+        print(f"cleaned {len(cleaned)} file(s) left by interrupted ingests")
     for line in cross_file_notes(Store.open(store)):
         print(f"note: {line}")
     print(f"store: {store}")

@@ -88,9 +88,13 @@ def _known_las(store: Store) -> pl.DataFrame:
 def la_name(store: Store, la_code: str) -> str:
     if la_code == GM_GROUP_CODE:
         return "Greater Manchester"
+    # Any area the store names (LAs, regions, England), then the shipped list of LAs.
+    stored = store.areas().filter(pl.col("la_code") == la_code)
+    if stored.height:
+        return str(stored["name"][0])
     if la_code == ENGLAND_CODE:
         return "England"
-    match = _known_las(store).filter(pl.col("la_code") == la_code)
+    match = shipped_las().filter(pl.col("la_code") == la_code)
     return str(match["name"][0]) if match.height else f"LA {la_code}"
 
 

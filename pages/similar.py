@@ -9,9 +9,9 @@ from components.similar import common, family, link, method, odds, outcomes, wid
 selection = filters.current()
 st.title("Similar schools")
 st.markdown(
-    "Compare a school with the schools most like it in intake (disadvantage, English as an "
-    "additional language, special needs and size), not with the whole LA, and see which of "
-    "them do best for disadvantaged pupils."
+    "Compare a school with the schools most like it in intake (ever-FSM, English as an "
+    "additional language, special needs and size, each with a weight you can change), not "
+    "with the whole LA, and see which of them do best for disadvantaged pupils."
 )
 notices.pupil_group(
     selection,
@@ -30,9 +30,12 @@ selection = (
     )
     or selection
 )
-context = common.load_context(selection)
+census = widgets.census_picker()
+context = common.load_context(selection, census)
 method.data_notes(context, selection)
-choice = widgets.controls(selection, context)
+choice = widgets.controls(selection, context, census or "") if census else None
+if census is None:
+    st.info("No school census is loaded, so there is no intake to compare schools on.")
 result = widgets.family(context, choice) if choice else None
 if choice and result:
     family.summary(result, choice)

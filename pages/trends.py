@@ -1,41 +1,62 @@
-"""School trends: one school's results over the years beside its LA and England, and the
-LA's schools whose disadvantaged pupils' results moved most."""
+"""School trends: one school over five censuses and seven destination cohorts beside its LA
+and England, its attainment where performance tables are loaded, and the area's schools
+that moved most."""
 
 import streamlit as st
 
 from components import chart_panel, data, filters, notices, widgets
-from components.school_trends import area, movers, picker
+from components.school_trends import area, intake, intake_movers, movers, picker
 from components.school_trends import school as one_school
 
 selection = filters.current()
 st.title(f"School trends: {selection.area_name}")
 st.markdown(
-    "Follow one school's results for disadvantaged and other pupils over the years it has "
-    "published results, against its local authority and England, then see which schools' "
-    "disadvantaged pupils did better or worse between two years. Series breaks are drawn as "
-    "breaks; suppressed results stay suppressed."
+    "Follow one school over the years: its share of ever-FSM and FSM pupils in each January "
+    "school census, where its disadvantaged and other pupils went after KS4, and (where DfE "
+    "performance tables are loaded) their attainment, each against its local authority and "
+    "England. Then see which of the area's schools moved most. Series breaks are drawn as "
+    "breaks; suppressed figures stay suppressed."
 )
 st.header("One school over time", anchor=False)
-measure = widgets.measure_picker(selection, key="trends_measure")
 notices.pupil_group(
     selection,
     ("disadvantaged", "other"),
-    "this page follows disadvantaged and other pupils' results",
+    "this page follows each school's share of pupils eligible for free school meals and its "
+    "disadvantaged and other pupils' results and destinations",
     offer=("disadvantaged", "other"),
 )
 school = picker.school_picker(selection)
-if school is None and not picker.has_schools(selection):
+if school is None:
+    st.info(
+        f"No state-funded {selection.phase} school of {selection.area_name} is in the loaded "
+        "census or performance tables."
+    )
+else:
+    chart_panel.show(intake.census_view(selection, school))
+    if selection.phase == "secondary":
+        chart_panel.show(intake.destinations_view(selection, school))
+
+st.header("Which schools moved most", anchor=False)
+chart_panel.show(intake_movers.census_movers_view(selection))
+if selection.phase == "secondary":
+    chart_panel.show(intake_movers.destination_movers_view(selection))
+
+st.header(f"Attainment by disadvantage ({selection.key_stage.upper()})", anchor=False)
+measure = widgets.measure_picker(selection, key="trends_measure")
+if not picker.has_schools(selection):
     st.info(widgets.no_school_data(selection), icon=":material/info:")
     last_year = max(data.years_available(data.store_version(), None), default=selection.year)
     chart_panel.show(area.area_view(selection, measure, last_year))
-elif school is None:
-    st.caption("Choose a school above (type part of its name or its URN) to see its results.")
 else:
-    chart_panel.show(one_school.school_view(selection, school, measure))
-    one_school.school_table(selection, school, measure)
-
-if picker.has_schools(selection):
-    st.header("Which schools moved most for disadvantaged pupils", anchor=False)
+    if school is not None and picker.has_results(selection, school):
+        chart_panel.show(one_school.school_view(selection, school, measure))
+        one_school.school_table(selection, school, measure)
+    else:
+        st.caption(
+            f"The chosen school has no {selection.key_stage.upper()} performance-table results "
+            "loaded; choose one of the area's schools with results to see its attainment."
+        )
+    st.subheader("Which schools moved most for disadvantaged pupils", anchor=False)
     span = movers.span_picker(selection)
     if span is None:
         st.info("Only one year of school results is loaded, so there is no change to show.")

@@ -1,10 +1,15 @@
 """What the Concentration page's parts share: sources, the share shown for the pupil group,
-number format, and the page's data (`PageData`, loaded once per rerun)."""
+number format, and the page's data (`PageData`, loaded once per rerun).
+
+Every figure on the page rests on the school census (ever-FSM pupils, `equity.analysis.
+census`), so each carries its census's name ("January 2024 census"), never the year filter's
+year when that has no census of its own: the page then shows the nearest census and says so.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import polars as pl
@@ -12,24 +17,13 @@ import polars as pl
 from components import data, views
 from components.filters import Filters
 from equity.analysis import concentration as analysis
-from equity.analysis.comparators import Comparators, comparators
+from equity.analysis.census import census_label, nearest_census_year
 from equity.queries import CountBasis
-
-CENSUS_YEAR: Final = "2018/19"
-
-
-CENSUS_SOURCE: Final = (
-    "DfE Schools, pupils and their characteristics, January 2019 school census "
-    "(england_census.csv); school names and locations from the 2018/19 performance tables "
-    "and GIAS. Open Government Licence"
-)
-
 
 BOUNDARY_SOURCE: Final = (
     "ONS Counties and Unitary Authorities (December 2022) boundaries; contains OS data "
     "© Crown copyright and database right 2022"
 )
-
 
 INDEX_LABELS: Final = {
     "gorard": "Gorard segregation index",
@@ -37,34 +31,44 @@ INDEX_LABELS: Final = {
     "isolation": "Isolation index",
 }
 
-
 INDEX_WORDS: Final = {
-    "gorard": "the share of disadvantaged pupils who would have to change school for every "
+    "gorard": "the share of ever-FSM pupils who would have to change school for every "
     "school to have the area's rate (0 = even spread)",
-    "dissimilarity": "the share of disadvantaged pupils who would have to change school for "
+    "dissimilarity": "the share of ever-FSM pupils who would have to change school for "
     "them to be spread like the other pupils (0 = even spread, 1 = complete separation)",
-    "isolation": "the share of disadvantaged pupils in the school of the average "
-    "disadvantaged pupil (equals the area's rate when the spread is even)",
+    "isolation": "the share of ever-FSM pupils in the school of the average ever-FSM pupil "
+    "(equals the area's rate when the spread is even)",
 }
 
 
-def source_for(basis: CountBasis, year: str) -> str:
-    if basis.kind == "census":
-        return f"{CENSUS_SOURCE}; academic year {year}."
+def census_source(years: list[str] | str) -> str:
+    """The census files behind a figure, named by their Januaries."""
+    chosen = [years] if isinstance(years, str) else sorted(years)
+    januaries = [census_label(y).removesuffix(" census").removeprefix("January ") for y in chosen]
+    named = januaries[0] if len(januaries) == 1 else ", ".join(januaries[:-1])
+    if len(januaries) > 1:
+        named += f" and {januaries[-1]}"
+    plural = "census" if len(chosen) == 1 else "censuses"
     return (
-        f"DfE school performance tables {year}, {basis.kind[:3].upper()} final results "
-        "(cohort counts TFSM6CLA1A and TNotFSM6CLA1A). Open Government Licence."
+        f"DfE Schools, pupils and their characteristics, January {named} school {plural} "
+        "(england_census.csv); school names and locations from the performance tables and "
+        "GIAS. Open Government Licence"
     )
 
 
+def source_for(basis: CountBasis, year: str) -> str:
+    del basis  # every count on this page is the census's (analysis.concentration)
+    return f"{census_source(year)}; {census_label(year)} ({year})."
+
+
 def share_key(selection: Filters) -> str:
-    """The group whose share the school views show: EAL when chosen, else disadvantaged."""
-    return "eal" if selection.pupil_group == "eal" else "disadvantaged"
+    """The group whose share the school views show: EAL when chosen, else ever-FSM."""
+    return "eal" if selection.pupil_group == "eal" else analysis.EVER_FSM
 
 
 #: How each share is named: (the pupils, the % column, the count column).
 SHARE_TEXT: Final = {
-    "disadvantaged": ("disadvantaged pupils", "% disadvantaged", "disadvantaged pupils"),
+    analysis.EVER_FSM: ("ever-FSM pupils", "% ever-FSM", "ever-FSM pupils"),
     "eal": ("pupils with English as an additional language", "% EAL", "EAL pupils"),
     "sen": ("pupils with special educational needs", "% SEN", "SEN pupils"),
 }
@@ -80,9 +84,16 @@ def number(value: float | None, fmt: str = ".3f") -> str:
 
 @dataclass(frozen=True)
 class PageData:
-    """Every frame the page draws, fetched once per rerun through the cache."""
+    """Every frame the page draws, fetched once per rerun through the cache.
+
+    `census_year` is the census the school views show: the year filter's year when it has
+    a census, else the nearest (None when no census is loaded); `shown` is the selection
+    with that year, for every view built on the census."""
 
     share: str
+    census_year: str | None
+    census_years: tuple[str, ...]
+    shown: Filters
     schools: pl.DataFrame
     basis: CountBasis
     summary: dict[str, Any]
@@ -101,18 +112,30 @@ class PageData:
 
 
 def load(selection: Filters) -> PageData:
-    args = (selection.la_code, selection.year, selection.phase)
+    years = tuple(data.cached(analysis.census_years))
+    census_year = nearest_census_year(years, selection.year)
+    shown = replace(selection, year=census_year) if census_year else selection
+    args = (selection.la_code, shown.year, selection.phase)
     share = share_key(selection)
     schools, basis = data.cached(analysis.school_shares, *args, share)
-    by_la = data.cached(analysis.segregation_by_la, selection.phase, selection.year)
+    by_la = (
+        data.cached(analysis.segregation_by_la, selection.phase, census_year)
+        if census_year
+        else pl.DataFrame()
+    )
     return PageData(
         share=share,
+        census_year=census_year,
+        census_years=years,
+        shown=shown,
         schools=schools,
         basis=basis,
         summary=data.cached(analysis.area_indices, *args),
         by_la=by_la,
         comparison=analysis.comparison_basis(by_la),
-        la_table=data.cached(analysis.la_indicators, selection.phase, selection.year),
+        la_table=data.cached(
+            analysis.la_indicators, selection.phase, selection.year, census_year or selection.year
+        ),
         bounds=data.cached(analysis.boundaries),
     )
 
@@ -125,25 +148,3 @@ def option_of(
     if value not in allowed:
         raise views.ViewError(f"unknown {key} {value[:24]!r}: use one of {', '.join(allowed)}")
     return value
-
-
-def compared(selection: Filters) -> Comparators:
-    """Who the selection is compared with: GM's LAs for GM and its members, otherwise the
-    LAs of its own region (equity.analysis.comparators)."""
-    return data.cached(comparators, selection.la_code)
-
-
-def is_peer(selection: Filters) -> pl.Expr:
-    """True for the comparator LAs' rows (a table with `la_code`)."""
-    return pl.col("la_code").is_in(list(compared(selection).peers))
-
-
-def peer_label(selection: Filters) -> str:
-    """'Greater Manchester LA' or 'South East LA': the legend's word for a comparator."""
-    return f"{compared(selection).group_name} LA"
-
-
-def peer_short(selection: Filters) -> str:
-    """'GM' or 'the South East': who the takeaway's range is about."""
-    found = compared(selection)
-    return "GM" if found.is_gm else found.compared_with.removesuffix(" and England")

@@ -7,6 +7,7 @@ import polars as pl
 from components import map_twins, maps, views
 from components.concentration.common import BOUNDARY_SOURCE, PageData, share_text, source_for
 from components.filters import Filters
+from equity.analysis.census import census_label
 from equity.queries import CountBasis
 
 
@@ -29,13 +30,19 @@ def school_map(
     )
     unmapped = schools.height - located.height
     takeaway = f"The highest shares of {noun} are at {names}."
-    caveats = ["Circle area shows pupils on roll; colour shows the share (darker = higher)."]
+    caveats = [
+        "Circle area shows the pupils the census counts for the share; colour shows the share "
+        "(darker = higher)."
+    ]
     if unmapped:
         caveats.append(
             f"{unmapped} school(s) have no location in the loaded files and are listed in the "
             "table only."
         )
-    title = f"{selection.la_label}: {selection.phase} schools by share of {noun}"
+    title = (
+        f"{selection.la_label}: {selection.phase} schools by share of {noun}, "
+        f"{census_label(selection.year)}"
+    )
     table = schools.select(
         pl.col("name").fill_null("(name not in loaded files)").alias("School"),
         pl.col("urn").alias("URN"),
@@ -43,7 +50,6 @@ def school_map(
         pl.col("pct").round(1).alias(short),
         pl.col("f").cast(pl.Int64).alias(count),
         pl.col("t").cast(pl.Int64).alias("pupils counted"),
-        pl.col("pupils").alias("pupils on roll"),
         pl.col("lat").round(4),
         pl.col("lon").round(4),
     )
@@ -65,5 +71,5 @@ def school_map(
 
 def school_map_panel(selection: Filters, page: PageData) -> maps.MapPanel | None:
     return school_map(
-        page.schools, page.bounds, page.outline(selection), selection, page.basis, page.share
+        page.schools, page.bounds, page.outline(selection), page.shown, page.basis, page.share
     )

@@ -1,5 +1,6 @@
-"""How concentrated disadvantage is: the LA comparison of segregation indices, the
-concentration curve, the distribution of school shares and the schools with the highest."""
+"""How concentrated ever-FSM pupils are in one census: the LA comparison of segregation
+indices, the concentration curve, the distribution of school shares and the schools with the
+highest. Every view here takes the selection with the census year shown (`PageData.shown`)."""
 
 from __future__ import annotations
 
@@ -13,39 +14,29 @@ from components import data
 from components.chart_view import ChartView
 from components.charts import finish, values
 from components.concentration.common import (
-    CENSUS_SOURCE,
     INDEX_LABELS,
     INDEX_WORDS,
     PageData,
-    compared,
-    is_peer,
-    peer_label,
-    peer_short,
+    census_source,
     share_text,
     source_for,
 )
 from components.filters import Filters
 from components.theme import ROLE_COLOURS, TEXT
 from equity.analysis import concentration as analysis
+from equity.analysis.census import census_label
 from equity.queries import CountBasis
 
 
-def peer_title(selection: Filters) -> str:
-    """ "GM and England's LAs" or "South East and England's LAs"."""
-    found = compared(selection)
-    return "GM and England's LAs" if found.is_gm else f"{found.group_name} and England's LAs"
-
-
 def comparison_rows(table: pl.DataFrame, selection: Filters, index: str) -> pl.DataFrame:
-    """The selection, its comparator LAs (GM's, or its region's) and the rest of England,
-    with a role each."""
+    """The selection, every GM LA and the rest of England, with a role each."""
     chosen = set(selection.members)
     return (
         table.filter(pl.col(index).is_not_null())
         .with_columns(
             pl.when(pl.col("la_code").is_in(list(chosen)) & ~pl.lit(selection.is_group))
             .then(pl.lit("selected"))
-            .when(is_peer(selection))
+            .when(pl.col("is_gm"))
             .then(pl.lit("gm_la"))
             .otherwise(pl.lit("other_la"))
             .alias("role"),
@@ -67,17 +58,18 @@ def comparison_view(
     others = rows.filter(pl.col("role") == "other_la")
     strip = f"Other English LAs ({others.height})"
     order = [*named["name"].to_list(), strip]
-    peer = peer_label(selection)
     drawn = rows.select(
         pl.when(pl.col("role") == "other_la").then(pl.lit(strip)).otherwise("name").alias("row"),
         pl.col("name").alias("area"),
         pl.col(index).round(4).alias("value"),
         pl.col("role")
-        .replace_strict({"selected": "Selected LA", "gm_la": peer, "other_la": "Other LA"})
+        .replace_strict(
+            {"selected": "Selected LA", "gm_la": "Greater Manchester LA", "other_la": "Other LA"}
+        )
         .alias("Role"),
     )
-    domain = [r for r in ("Selected LA", peer, "Other LA") if r in drawn["Role"]]
-    colours = {"Selected LA": "selected", peer: "gm_la", "Other LA": "other_la"}
+    domain = [r for r in ("Selected LA", "Greater Manchester LA", "Other LA") if r in drawn["Role"]]
+    colours = {"Selected LA": "selected", "Greater Manchester LA": "gm_la", "Other LA": "other_la"}
     colour = alt.Color(
         "Role:N",
         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[colours[r]] for r in domain]),
@@ -129,7 +121,10 @@ def comparison_view(
             text=alt.TextValue(f"England LA median {median:.3f}"),
         ),
     )
-    title = f"{label}, {selection.phase} schools, {selection.year}: {peer_title(selection)}"
+    title = (
+        f"{label}, {selection.phase} schools (ever-FSM), {census_label(selection.year)}: GM "
+        "and England's LAs"
+    )
     chart = finish(
         alt.LayerChart(
             layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40
@@ -143,21 +138,20 @@ def comparison_view(
         pl.col("rank").alias(f"rank (1 = most concentrated, of {rows.height})"),
         pl.col("basis"),
         pl.col("schools"),
-        pl.col("pct").round(1).alias("% disadvantaged"),
+        pl.col("pct").round(1).alias("% ever-FSM"),
         *(pl.col(c).round(4) for c in INDEX_LABELS),
     )
     return ChartView(
         view_id="concentration-compare",
         title=title,
         takeaway=comparison_takeaway(rows, selection, index, median),
-        source=f"{CENSUS_SOURCE if basis == 'census' else 'DfE performance tables'}; "
-        f"indices computed by Equity Explorer, {selection.year}.",
+        source=f"{census_source(selection.year)}; indices computed by Equity Explorer.",
         chart=chart,
         table=table_out,
         file_stem=f"{selection.slug()}-segregation-{index}",
         options=(("index", index),),
         caveats=(
-            f"Every LA's index here uses {basis.replace('_', ' ')} counts. "
+            f"Every LA's index here uses {basis.replace('_', ' ')} counts (ever-FSM). "
             f"{label}: {INDEX_WORDS[index]}.",
         ),
     )
@@ -165,30 +159,30 @@ def comparison_view(
 
 def comparison_takeaway(rows: pl.DataFrame, selection: Filters, index: str, median: float) -> str:
     label = INDEX_LABELS[index]
-    gm = rows.filter(is_peer(selection)).sort(index)
+    gm = rows.filter(pl.col("is_gm")).sort(index)
     spread = ""
     if gm.height:
         low, high = gm.row(0, named=True), gm.row(-1, named=True)
         below = gm.filter(pl.col(index) < median).height
         spread = (
-            f"{peer_short(selection)}'s LAs range from {low[index]:.3f} ({low['name']}) to "
-            f"{high[index]:.3f} ({high['name']}); {below} of {gm.height} are below the "
-            f"England LA median of {median:.3f}."
+            f"GM's LAs range from {low[index]:.3f} ({low['name']}) to {high[index]:.3f} "
+            f"({high['name']}); {below} of {gm.height} are below the England LA median of "
+            f"{median:.3f}."
         )
-        spread = spread[0].upper() + spread[1:]  # "The South East's LAs ..." opens a sentence
     mine = rows.filter(pl.col("role") == "selected")
     if selection.is_group or mine.is_empty():
         return f"{label}: {spread}"
     row = mine.row(0, named=True)
     words = (
-        f"about {100 * row[index]:.0f}% of its disadvantaged pupils would have to change "
+        f"about {100 * row[index]:.0f}% of its ever-FSM pupils would have to change "
         "school for an even spread"
         if index == "gorard"
         else f"{INDEX_WORDS[index].split(' (')[0]} is {100 * row[index]:.0f}%"
     )
     position = "more" if row[index] > median else "less"
     return (
-        f"{row['name']}'s {label} is {row[index]:.3f}: {words}. That is {position} "
+        f"{row['name']}'s {label} in the {census_label(selection.year)} is {row[index]:.3f}: "
+        f"{words}. That is {position} "
         f"concentrated than the typical English LA (rank {row['rank']} of {rows.height}, "
         f"1 = most concentrated). {spread}"
     )
@@ -203,10 +197,10 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         mark=alt.MarkDef(type="line", color=ROLE_COLOURS["selected"], strokeWidth=3, point=False),
         encoding=alt.FacetedEncoding(
             x=alt.X("pct_pupils:Q", title="Cumulative % of pupils (schools from lowest share)"),
-            y=alt.Y("pct_disadvantaged:Q", title="Cumulative % of disadvantaged pupils"),
+            y=alt.Y("pct_disadvantaged:Q", title="Cumulative % of ever-FSM pupils"),
             tooltip=[
                 alt.Tooltip("pct_pupils:Q", title="% of pupils", format=".1f"),
-                alt.Tooltip("pct_disadvantaged:Q", title="% of disadvantaged", format=".1f"),
+                alt.Tooltip("pct_disadvantaged:Q", title="% of ever-FSM", format=".1f"),
             ],
         ),
     )
@@ -222,7 +216,10 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
             x=alt.X("x:Q"), y=alt.Y("y:Q"), text=alt.TextValue("even spread")
         ),
     )
-    title = f"Segregation curve: {selection.la_label}, {selection.phase} schools, {selection.year}"
+    title = (
+        f"Segregation curve: {selection.la_label}, {selection.phase} schools, "
+        f"{census_label(selection.year)}"
+    )
     return ChartView(
         view_id="concentration-curve",
         title=title,
@@ -230,25 +227,25 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         source=source_for(basis, selection.year),
         chart=finish(alt.LayerChart(layer=[diagonal, line, note], height=380), title),
         table=drawn.rename(
-            {"pct_pupils": "cumulative % of pupils", "pct_disadvantaged": "cumulative % disadv."}
+            {"pct_pupils": "cumulative % of pupils", "pct_disadvantaged": "cumulative % ever-FSM"}
         ),
         file_stem=f"{selection.slug()}-segregation-curve",
         caveats=(
-            "Schools are ordered from the lowest to the highest share of disadvantaged pupils; "
+            "Schools are ordered from the lowest to the highest share of ever-FSM pupils; "
             "the further the curve sags below the diagonal, the more concentrated they are.",
         ),
     )
 
 
 def curve_takeaway(curve: pl.DataFrame, area: str) -> str:
-    """Where the curve reaches half of disadvantaged pupils, read from the top end."""
+    """Where the curve reaches half of ever-FSM pupils, read from the top end."""
     points = list(curve.select("pct_pupils", "pct_disadvantaged").iter_rows())
     for (x0, y0), (x1, y1) in itertools.pairwise(points):
         if y0 <= 50 <= y1 and y1 > y0:
             x50 = x0 + (50 - y0) * (x1 - x0) / (y1 - y0)
             top = 100 - x50
             return (
-                f"In {area}, half of all disadvantaged pupils attend the schools that teach the "
+                f"In {area}, half of all ever-FSM pupils attend the schools that teach the "
                 f"{top:.0f}% of pupils with the highest shares (with an even spread it would "
                 "be 50%)."
             )
@@ -301,7 +298,7 @@ def distribution_view(
         ),
     )
     phase = "primary" if selection.phase == "primary" else "secondary"
-    title = f"How the share of {noun} varies across {phase} schools, {selection.year}"
+    title = f"How the share of {noun} varies across {phase} schools, {census_label(selection.year)}"
     return ChartView(
         view_id="concentration-distribution",
         title=title,
@@ -349,7 +346,8 @@ def highest_share(schools: pl.DataFrame, selection: Filters, share: str, top: in
         st.dataframe(table.to_pandas(), hide_index=True, width="stretch")
         st.caption(
             f"The {min(top, schools.height)} of {schools.height} schools in "
-            f"{selection.la_label} with the highest share ({selection.year}); every school is "
+            f"{selection.la_label} with the highest share ({census_label(selection.year)}); "
+            "every school is "
             "in the school map's Show data table."
         )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import polars as pl
 import streamlit as st
 
 from components import data, urlstate
@@ -36,9 +37,23 @@ def _sync_url(key: str) -> None:
     urlstate.write(URL_GROUP, {URL_KEY: st.session_state.get(key)})
 
 
+def school_options(filters: Filters) -> dict[str, str]:
+    """URN -> label of every school the page can follow: the area's state-funded schools of
+    the phase in any loaded census, and any school with performance-table results."""
+    census = data.cached(analysis.census_schools, filters.members, filters.phase)
+    results = data.cached(analysis.school_options, filters.members, filters.phase)
+    both = pl.concat(
+        [census.select("urn", "name"), results.select("urn", "name")], how="vertical_relaxed"
+    ).unique("urn", keep="first")
+    ordered = both.sort(pl.col("name").str.to_lowercase(), "urn")
+    return {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
+
+
 def school_picker(filters: Filters) -> str | None:
-    """A searchable selectbox of the area's schools with results; the URL seeds it."""
-    options = data.cached(analysis.school_options, filters.members, filters.phase)
+    """A searchable selectbox of the area's schools; the URL seeds it, and without a link
+    it opens on the area's school with the longest census and destinations series
+    (analysis.default_trend_school), so the page shows a school at once."""
+    labels = school_options(filters)
     key = picker_key(filters)
     context = (filters.la_code, filters.phase)
     url = urlstate.get(URL_KEY)
@@ -49,25 +64,28 @@ def school_picker(filters: Filters) -> str | None:
         # The user moved to another authority or phase: the old school no longer applies.
         urlstate.write(URL_GROUP, {URL_KEY: None})
         url = ""
-    labels = {urn: f"{name} (URN {urn})" for urn, name in options.select("urn", "name").iter_rows()}
     if urlstate.incoming(URL_GROUP, (URL_KEY,)) is not None and url in labels:
         st.session_state[key] = url  # a link from outside: used once
     if url and url not in labels:
         st.warning(_unknown_urn(filters, str(url)), icon=":material/link_off:")
-    if options.is_empty():
+    if not labels:
         return None
+    if st.session_state.get(key) not in labels:
+        default = data.cached(analysis.default_trend_school, filters.members, filters.phase)
+        st.session_state[key] = default if default in labels else next(iter(labels))
     choice = st.selectbox(
-        f"School ({len(labels)} with {filters.key_stage.upper()} results loaded)",
+        f"School ({len(labels)} {filters.phase} schools in the census or with results)",
         list(labels),
-        index=None,
         format_func=lambda urn: labels.get(urn, urn),
         placeholder="Type a school name or URN",
         key=key,
         on_change=_sync_url,
         args=(key,),
-        help="Schools with at least one published headline result in the loaded files.",
+        help="State-funded schools of the phase in any loaded January census, and schools "
+        "with published performance-table results. Without a link the page opens on the "
+        "school with the longest census and destinations series.",
     )
-    return choice
+    return None if choice is None else str(choice)
 
 
 def _unknown_urn(filters: Filters, raw: str) -> str:
@@ -77,7 +95,8 @@ def _unknown_urn(filters: Filters, raw: str) -> str:
     stage = filters.key_stage.upper()
     if found is None:
         return (
-            f"No school with URN {raw} is in the loaded files. Check the number, or load its "
+            f"No school with URN {raw} is in the loaded files, so the area's default school "
+            "is shown. Check the number, or load its "
             "LA's performance tables on the Data and methods page."
         )
     name = plain(found["name"])
@@ -95,3 +114,9 @@ def _unknown_urn(filters: Filters, raw: str) -> str:
 
 def has_schools(filters: Filters) -> bool:
     return not data.cached(analysis.school_options, filters.members, filters.phase).is_empty()
+
+
+def has_results(filters: Filters, urn: str) -> bool:
+    """Has this school performance-table results of the phase loaded?"""
+    options = data.cached(analysis.school_options, filters.members, filters.phase)
+    return urn in set(options["urn"].to_list())

@@ -28,13 +28,22 @@ SCHOOL_KEY, SIZE_KEY, POOL_KEY, CHOSEN_KEY = (
 )
 
 
-URL_KEYS = ("school", "family_size", "pool", "features")
+URL_KEYS = ("school", "family_size", "pool", "features", "weights", "census", "mix")
 
 
 URL_GROUP = "similar"  # urlstate's name for this page's link values
 
 
 FEATURE_KEY = "similar_feature_"
+
+
+WEIGHT_KEY = "similar_weight_"
+
+
+CENSUS_KEY = "similar_census"
+
+
+MIX_KEY = "similar_mix_kinds"
 
 
 CHOSEN_COLOUR = ROLE_COLOURS["selected"]
@@ -60,8 +69,8 @@ ROW_LABELS = {"reading": "Reading", "writing": "Writing", "maths": "Maths"}
 SOURCES = {
     "school_census": "DfE school census, January {year} (england_census.csv)",
     "ks4_provisional": "DfE KS4 provisional results {year} (england_ks4provisional.csv)",
-    "ks4_destinations": "DfE KS4 destination measures (published 2019) for pupils who "
-    "finished KS4 in {year} (england_ks4-pupdest.csv)",
+    "ks4_destinations": "DfE KS4 destination measures for pupils who finished KS4 in {year}, "
+    "pooled (england_ks4-pupdest.csv of each release, the latest release giving a cohort)",
     "school_locations": "DfE KS2 final results {year} (england_ks2final.csv)",
     "performance": "DfE performance tables {year}, split by disadvantage (Hampshire and Surrey "
     "files)",
@@ -76,6 +85,15 @@ class Choice:
     size: int
     pool: str
     features: tuple[str, ...]
+    #: (feature, weight) for each chosen feature, in the features' order.
+    weights: tuple[tuple[str, float], ...] = ()
+    #: The January census the family is built from ("2023/24").
+    census: str = ""
+    #: Primary: let infant, junior, all-through and full primary schools share a family.
+    mix_kinds: bool = False
+
+    def weight_map(self) -> dict[str, float]:
+        return dict(self.weights)
 
 
 def source_line(context: similar.Context, kind: str) -> str:
@@ -85,16 +103,44 @@ def source_line(context: similar.Context, kind: str) -> str:
     return SOURCES[kind].format(year=year)
 
 
-def load_context(selection: Filters) -> similar.Context:
-    """Every school's context for the phase and year, held once per store version and
-    shared, not copied, per rerun (data.shared): it is only read, and unpickling some
-    25,000 rows on every rerun cost more than the page's own work on it."""
-    return data.shared(similar.context_table, selection.phase, selection.year)
+def load_context(selection: Filters, census_year: str | None = None) -> similar.Context:
+    """Every school's context for the phase and year from that census (None: the newest),
+    held once per store version and shared, not copied, per rerun (data.shared): it is
+    only read, and unpickling some 25,000 rows on every rerun cost more than the page's own
+    work on it."""
+    if census_year is None:
+        census_year = census_default()
+    return data.shared(similar.context_table, selection.phase, selection.year, census_year or "")
+
+
+def census_options() -> list[str]:
+    """Census years a family can be built from, newest first."""
+    return data.cached(similar.census_year_options)
+
+
+def census_default() -> str | None:
+    """The newest census in the store (the page's default)."""
+    options = census_options()
+    return options[0] if options else None
+
+
+def census_label(year: str) -> str:
+    """'January 2024 (2023/24)'."""
+    return f"January 20{year[-2:]} ({year})" if year else "no census loaded"
+
+
+def weight_text(weight: float) -> str:
+    """1.0 -> '1', 0.5 -> '0.5', 1.25 -> '1.25': as a link writes it."""
+    return f"{weight:.2f}".rstrip("0").rstrip(".")
 
 
 def pool_where(result: similar.FamilyResult) -> str:
-    """'in Surrey (936)', 'in Greater Manchester (10 LAs)', 'loaded across England'."""
-    return "loaded across England" if result.pool == "england" else f"in {result.pool_label}"
+    """'in Surrey (936)', 'in Greater Manchester (10 LAs)', 'loaded across England', with
+    the primary kind the pool is kept to ('junior schools in Surrey (936)')."""
+    where = "loaded across England" if result.pool == "england" else f"in {result.pool_label}"
+    if result.kind:
+        return f"({similar.PRIMARY_KINDS[result.kind]} only) {where}"
+    return where
 
 
 def status_texts(values: pl.Series, statuses: pl.Series, decimals: int) -> list[str]:

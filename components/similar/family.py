@@ -6,7 +6,7 @@ import polars as pl
 import streamlit as st
 
 from components.filters import Filters
-from components.similar.common import Choice, pool_where, status_texts
+from components.similar.common import Choice, census_label, pool_where, status_texts, weight_text
 from components.tables import csv_bytes, human_size
 from components.text import plain, plural
 from equity.analysis import similar
@@ -87,11 +87,13 @@ def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters
     fam = result.family
     chosen = fam.chosen.row(0, named=True)
     yours = "; ".join(f"{similar.FEATURES[f].short} {_number(chosen[f], f)}" for f in fam.features)
-    st.markdown(f"**{plain(choice.name)}**: {yours}.")
+    st.markdown(f"**{plain(choice.name)}** ({choice_census(choice)}): {yours}.")
+    st.markdown(f"**Weights**: {weights_sentence(fam.weights)}.")
     st.caption(
         "Distance: how far apart two schools are once every feature is put on the same scale "
-        "(standard deviations across the pool); 0 would be identical. 'Least alike on' names "
-        "the feature on which each school differs most from yours."
+        "(standard deviations across the pool) and multiplied by its weight: "
+        "√(Σ weight × difference²); 0 would be identical. 'Least alike on' names the feature "
+        "on which each school differs most from yours."
     )
     table = _family_display(result)
     st.dataframe(table.to_pandas(), hide_index=True, width="stretch", key="similar-family")
@@ -129,3 +131,14 @@ def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
         for outcome in similar.OUTCOMES[phase]
         for group, column in outcome.columns.items()
     )
+
+
+def choice_census(choice: Choice) -> str:
+    """'January 2024 census' for the why-similar line."""
+    return f"{census_label(choice.census)} census" if choice.census else "census"
+
+
+def weights_sentence(weights: dict[str, float]) -> str:
+    """'% ever-FSM × 1, % EAL × 1, % SEN × 1, pupils on roll × 0.5': each feature's weight in
+    the distance, as the page and its link give it."""
+    return ", ".join(f"{similar.FEATURES[f].short} × {weight_text(w)}" for f, w in weights.items())

@@ -3,6 +3,7 @@ references alike), every bad value reported with what is used instead, never rai
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -12,7 +13,16 @@ import streamlit as st
 
 from components import data, urlstate
 from components.filters import Filters
-from components.similar.common import DEFAULT_SCHOOL_TEXT, SIZE_DEFAULT, SIZE_MAX, SIZE_MIN, Choice
+from components.similar.common import (
+    DEFAULT_SCHOOL_TEXT,
+    SIZE_DEFAULT,
+    SIZE_MAX,
+    SIZE_MIN,
+    Choice,
+    census_default,
+    census_options,
+    weight_text,
+)
 from components.text import plain, plural, quoted
 from equity.analysis import similar
 from equity.schema import GREATER_MANCHESTER
@@ -37,6 +47,69 @@ def link_options(choice: Choice) -> tuple[tuple[str, str], ...]:
         ("family_size", str(choice.size)),
         ("pool", choice.pool),
         ("features", ",".join(choice.features)),
+        ("weights", weights_text(choice.weights)),
+        ("census", choice.census.replace("/", "-")),
+        ("mix", "1" if choice.mix_kinds else ""),
+    )
+
+
+def weights_text(weights: tuple[tuple[str, float], ...]) -> str:
+    """'fsm6:1,eal:1,sen:1,pupils:0.5': the weights as a link writes them."""
+    return ",".join(f"{f}:{weight_text(w)}" for f, w in weights)
+
+
+#: A weight in a link: 0 to 5 with at most two decimals, ASCII digits only ("1", "0.5").
+_WEIGHT = re.compile(r"(?:[0-9])(?:\.[0-9]{1,2})?")
+
+
+def parse_weights(text: str) -> tuple[dict[str, float], list[tuple[str, str]]]:
+    """The weights a link gives (feature -> weight) and a notice per bad item; an item that
+    is not `feature:number`, names an unknown feature or gives a number outside 0 to
+    WEIGHT_MAX is dropped (that feature keeps its default weight), never raised."""
+    found: dict[str, float] = {}
+    problems: list[tuple[str, str]] = []
+    for item in [p.strip() for p in text.split(",") if p.strip()][: 2 * len(similar.FEATURES)]:
+        name, _, number = item.partition(":")
+        name, number = name.strip(), number.strip()
+        if name not in similar.FEATURES:
+            problems.append(
+                (
+                    f"The link's weight {quoted(item, 20)} is not for a known feature "
+                    f"(known: {', '.join(similar.FEATURES)})",
+                    "it is dropped",
+                )
+            )
+            continue
+        value = float(number) if _WEIGHT.fullmatch(number) else None
+        if value is None or value > similar.WEIGHT_MAX:
+            problems.append(
+                (
+                    f"The link's weight for {similar.FEATURES[name].short} "
+                    f"{quoted(number, 12)} must be a number from 0 to "
+                    f"{weight_text(similar.WEIGHT_MAX)}",
+                    f"the default weight ({weight_text(similar.DEFAULT_WEIGHTS.get(name, 1.0))})"
+                    " is used",
+                )
+            )
+            continue
+        found[name] = value
+    return found, problems
+
+
+def parse_census(text: str) -> tuple[str | None, tuple[str, str] | None]:
+    """The census year a link asks for ("2023-24" or "2023/24") and a notice when it is not
+    one of the loaded censuses (the newest is used then)."""
+    options = census_options()
+    default = census_default()
+    wanted = text.strip().replace("-", "/")
+    if not wanted:
+        return default, None
+    if wanted in options:
+        return wanted, None
+    return default, (
+        f"The link's census year {quoted(text, 12)} is not a loaded census "
+        f"(loaded: {', '.join(options)})",
+        f"the newest ({default}) is used",
     )
 
 
@@ -53,10 +126,14 @@ def _unknown_school(wanted: str, context: similar.Context, selection: Filters) -
 
 
 def parse_choice(
-    context: similar.Context, selection: Filters, params: Mapping[str, str]
+    context: similar.Context,
+    selection: Filters,
+    params: Mapping[str, str],
+    census: str | None = None,
 ) -> Parsed | None:
     """A choice from plain strings (a link or a story reference), defaults where absent or
-    bad; None when the authority has no school of the phase."""
+    bad; None when the authority has no school of the phase. `census`: the census year
+    already chosen (the page's census picker), else read from `params`."""
     schools = similar.school_options(context, selection.members)
     if schools.is_empty():
         return None
@@ -93,7 +170,24 @@ def parse_choice(
     have = similar.available_features(context, urn)
     features, feature_problems = _link_features(str(params.get("features") or ""), have)
     problems.extend(feature_problems)
-    choice = Choice(urn, name, la_code, size, pool, features)
+    given, weight_problems = parse_weights(str(params.get("weights") or ""))
+    problems.extend(weight_problems)
+    weights = tuple((f, given.get(f, similar.DEFAULT_WEIGHTS.get(f, 1.0))) for f in features)
+    if census is None:
+        census, census_problem = parse_census(str(params.get("census") or ""))
+        if census_problem:
+            problems.append(census_problem)
+    mix_text = str(params.get("mix") or "").strip()
+    if mix_text not in ("", "0", "1"):
+        problems.append(
+            (
+                f"The link's mix {quoted(mix_text, 12)} must be 1 (mix school kinds) or 0",
+                "kinds are kept apart",
+            )
+        )
+    choice = Choice(
+        urn, name, la_code, size, pool, features, weights, census or "", mix_text == "1"
+    )
     return Parsed(choice, tuple(problems), pool_given, schools, default)
 
 
@@ -146,6 +240,9 @@ def permalink(choice: Choice, selection: Filters) -> None:
         "family_size": str(choice.size),
         "pool": choice.pool,
         "features": ",".join(choice.features),
+        "weights": weights_text(choice.weights),
+        "census": choice.census.replace("/", "-"),
+        **({"mix": "1"} if choice.mix_kinds else {}),
     }
     base = (st.context.url or "").split("?")[0] or "similar"
     st.markdown("**Link to this school and its family** (bookmark or share it):")

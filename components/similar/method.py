@@ -7,6 +7,7 @@ import streamlit as st
 
 from components import data
 from components.filters import Filters
+from components.similar.common import census_label
 from equity.analysis import similar
 
 
@@ -15,7 +16,8 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
     perf = sorted(set(context.frame.filter(pl.col("cohort").is_not_null())["la_name"].to_list()))
     stage = "KS4" if context.phase == "secondary" else "KS2"
     lines = [
-        "Context for every school: the January 2019 school census.",
+        f"Context for every school: the {census_label(context.years.get('school_census', ''))} "
+        "school census (choose another above).",
         f"{stage} results split by disadvantage for {selection.year}: "
         + (", ".join(perf) if perf else "none loaded")
         + " (DfE performance tables, 2016/17 to 2018/19 for Hampshire and Surrey).",
@@ -28,9 +30,9 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
         )
     if context.phase == "secondary":
         lines.append(
-            "All England: KS4 provisional results 2018/19 (all pupils), and destinations of "
-            "disadvantaged and other pupils who finished KS4 in "
-            f"{context.years.get('ks4_destinations', 'n/a')}."
+            "All England: KS4 provisional results 2018/19 (all pupils), and sustained "
+            "destinations of disadvantaged and other pupils who finished KS4 in "
+            f"{context.years.get('ks4_destinations', 'n/a')}, pooled over those cohorts."
         )
     else:
         lines.append(
@@ -53,9 +55,15 @@ def _other_performance_years(selection: Filters, stage: str) -> list[str]:
 
 METHOD = """
 **Who can be in a family.** State-funded mainstream schools of the chosen phase in the
-January 2019 school census (special schools, independent schools and schools that had
-closed by then are not). The pool is the school's own LA, the ten Greater Manchester LAs,
-or every loaded school in England.
+chosen January school census (the newest by default; special schools, independent schools
+and schools that had closed by then are not). The pool is the school's own LA, the ten
+Greater Manchester LAs, or every loaded school in England. A primary school is compared
+only with schools of its own kind (full primary, infant, junior or all-through) unless the
+"mix" box is ticked: schools serving other age ranges have different intakes and results.
+The store keeps no age range, so the kind is read from GIAS's phase (all-through), the
+school's name (Junior / Infant; "Junior and Infant" is a full primary), and, for a school
+open when the KS2 file was published, whether it had KS2 results (an infant school has no
+Year 6).
 
 **Features.** From the census: % of pupils ever eligible for free school meals in the last
 six years, % with English as an additional language, % with special educational needs
@@ -65,9 +73,18 @@ A school missing a ticked feature cannot be placed and is left out of the pool (
 says how many and why); nothing is filled in.
 
 **Similarity.** Each feature is standardised across the pool (z = (value − mean) / standard
-deviation), so pupils and percentages weigh the same. The distance between two schools is
-the straight-line (Euclidean) distance between their z-scores; the family is the schools
-with the smallest distances, ties broken by URN. A school is never in its own family.
+deviation), so pupils and percentages are on one scale. The distance between two schools is
+√(Σ weight × (z difference)²): each feature's weight says how much one standard deviation
+of it counts. By default % ever-FSM, % EAL and % SEN weigh 1 and pupils on roll 0.5, so a
+school's size never outweighs its disadvantage; every weight can be changed (0 ignores a
+feature) and is kept in the page's link. The family is the schools with the smallest
+distances, ties broken by URN. A school is never in its own family.
+
+**Outcomes for every secondary.** Disadvantaged and other pupils' sustained education,
+apprenticeship or employment after KS4 (DfE's destination measures) pooled over the
+latest three cohorts: each school's figure is the cohort-weighted mean of its published
+cohorts, with the pupils pooled as its cohort; suppressed cohorts are left out, never read
+as 0.
 
 **Beating the odds.** An ordinary least-squares line predicts a result from context across
 every loaded school of the phase with that result, whichever LA it is in (results split by

@@ -141,7 +141,8 @@ def odds_view(
     spec: similar.OddsSpec,
 ) -> tuple[chart_view.ChartView, OddsFit]:
     """The family's results against expectation (OddsError when the line cannot be fitted)."""
-    fit = _odds_fit(data.store_version(), context.phase, context.year, spec.key, context)
+    census = context.years.get("school_census", "")
+    fit = _odds_fit(data.store_version(), context.phase, context.year, census, spec.key, context)
     members = result.table["urn"].to_list()
     part = fit.table.filter(pl.col("urn").is_in(members))
     verdict = (
@@ -208,12 +209,14 @@ def odds_view(
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _odds_fit(version: str, phase: str, year: str, key: str, _context: similar.Context) -> OddsFit:
-    """similar.odds_for, once per store version, phase, year and outcome: the line is fitted
-    across every loaded school, whichever school is chosen, and the fit is only read.
-    `_context` (not part of the key: Streamlit skips arguments starting with "_") is the
-    context of that phase and year (load_context)."""
-    del version, year  # the key, with phase and key: they fix the context and the outcome
+def _odds_fit(
+    version: str, phase: str, year: str, census: str, key: str, _context: similar.Context
+) -> OddsFit:
+    """similar.odds_for, once per store version, phase, year, census year and outcome: the
+    line is fitted across every loaded school, whichever school is chosen, and the fit is
+    only read. `_context` (not part of the key: Streamlit skips arguments starting with
+    "_") is the context of that phase, year and census (load_context)."""
+    del version, year, census  # the key, with phase and key: they fix context and outcome
     spec = next(s for s in similar.ODDS[phase] if s.key == key)
     return similar.odds_for(_context, spec)
 
@@ -319,7 +322,9 @@ def odds_list(
     result: similar.FamilyResult,
 ) -> None:
     """Schools of the pool whose whole band is above expectation."""
-    pool = similar.pool_frame(context, result.family.school, result.pool)[0]["urn"].to_list()
+    pool = similar.pool_frame(context, result.family.school, result.pool, result.mix_kinds)[0][
+        "urn"
+    ].to_list()
     members = set(result.table["urn"].to_list())
     above = fit.above().filter(pl.col("urn").is_in(list(pool)))
     st.markdown(f"**Schools {plain(pool_where(result))} well above their expected result**")

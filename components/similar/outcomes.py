@@ -101,7 +101,14 @@ def outcome_views(
         for group in outcome.columns:
             ranked = similar.ranked_for(result, outcome, group)
             label = ROW_LABELS.get(group) or PUPIL_GROUP_LABELS[group]
-            parts.append(f"{label.lower()} {_place(ranked, outcome.decimals)}")
+            place = _place(ranked, outcome.decimals)
+            if outcome.kind == "ks4_destinations":  # say how many pupils the pooled figure has
+                pooled = ranked.filter(pl.col("role") == "chosen")["pupils"]
+                if pooled.len() and pooled[0] is not None:
+                    place = f"{place.split(',', 1)[0]} ({int(pooled[0])} pupils pooled)," + (
+                        place.split(",", 1)[1] if "," in place else ""
+                    )
+            parts.append(f"{label.lower()} {place}")
             drawn = ranked.filter(pl.col("value").is_not_null())
             rows.append(
                 drawn.select(
@@ -120,8 +127,11 @@ def outcome_views(
         caveats = ["Each dot is one school of the family; the diamond is this school."]
         if outcome.kind == "ks4_destinations":
             caveats.append(
-                f"Destinations describe pupils who finished KS4 in {year} (in education or work "
-                "in the following year): an older cohort than the 2019 census context."
+                f"Destinations of pupils who finished KS4 in {year}, pooled: each school's "
+                "figure is the mean of its published cohorts weighted by their size, and its "
+                "cohort is the pupils pooled (in the data table). A suppressed cohort is left "
+                "out, never read as 0; 2019/20 and 2020/21 pupils had centre- and teacher-"
+                "assessed grades and went on to their destinations in the pandemic."
             )
         if outcome.kind in ("ks4_provisional", "school_locations"):
             caveats.append("All pupils only: this file has no split by disadvantage.")
@@ -166,16 +176,24 @@ def _ranked_table(ranked: pl.DataFrame, label: str, decimals: int) -> pl.DataFra
 def best_for_disadvantaged(
     result: similar.FamilyResult, context: similar.Context, choice: Choice
 ) -> None:
-    """The family ranked on the first outcome split by disadvantage: the schools to visit."""
-    outcome = next(
-        (
-            o
-            for o in similar.outcomes_with_data(result, context.phase)
-            if "disadvantaged" in o.columns
-        ),
-        None,
-    )
+    """The family ranked on an outcome split by disadvantage: the schools to visit. Pooled
+    sustained destinations first (every secondary has them), then any performance-table
+    outcome loaded for the year, chosen in a select box when there is more than one."""
+    split = [
+        o for o in similar.outcomes_with_data(result, context.phase) if "disadvantaged" in o.columns
+    ]
+    split.sort(key=lambda o: o.kind != "ks4_destinations")
     st.header("Which family schools do best for disadvantaged pupils", anchor=False)
+    outcome = split[0] if split else None
+    if len(split) > 1:
+        labels = {o.key: o.label for o in split}
+        key = st.selectbox(
+            "Rank the family on",
+            list(labels),
+            format_func=labels.__getitem__,
+            key="similar_best_outcome",
+        )
+        outcome = next((o for o in split if o.key == key), split[0])
     if outcome is None:
         stage = "KS2" if context.phase == "primary" else "KS4"
         if choice.la_code in similar.areas_with_results_by_disadvantage(context):

@@ -9,8 +9,10 @@ import streamlit as st
 from components import urlstate
 from components.filters import Filters
 from components.similar.common import (
+    CENSUS_KEY,
     CHOSEN_KEY,
     FEATURE_KEY,
+    MIX_KEY,
     POOL_KEY,
     SCHOOL_KEY,
     SIZE_KEY,
@@ -18,9 +20,18 @@ from components.similar.common import (
     SIZE_MIN,
     URL_GROUP,
     URL_KEYS,
+    WEIGHT_KEY,
     Choice,
+    census_label,
+    census_options,
 )
-from components.similar.link import Parsed, link_options, parse_choice
+from components.similar.link import (
+    Parsed,
+    link_options,
+    parse_census,
+    parse_choice,
+    parse_weights,
+)
 from equity.analysis import similar
 from equity.metrics.families import FamilyError
 from equity.schema import GREATER_MANCHESTER
@@ -33,19 +44,60 @@ def _seed(parsed: Parsed, shown: list[str]) -> None:
     st.session_state[SIZE_KEY] = choice.size
     st.session_state[POOL_KEY] = choice.pool
     st.session_state[CHOSEN_KEY] = parsed.pool_given
+    st.session_state[MIX_KEY] = choice.mix_kinds
+    weights = choice.weight_map()
     for key in shown:
         st.session_state[FEATURE_KEY + key] = key in choice.features
+        st.session_state[WEIGHT_KEY + key] = float(
+            weights.get(key, similar.DEFAULT_WEIGHTS.get(key, 1.0))
+        )
+    given, _ = parse_weights(urlstate.get("weights"))
+    for key, weight in given.items():  # a weight for a feature not ticked is kept too
+        if key in shown:
+            st.session_state[WEIGHT_KEY + key] = weight
 
 
-def controls(selection: Filters, context: similar.Context) -> Choice | None:
-    """School finder, family size, pool and features; None when there is no school."""
+CENSUS_LINK_KEY = "similar_census_link"
+
+
+def census_picker() -> str | None:
+    """Which January census the family is built from (default the newest), seeded from
+    the link's `census` value when it is new to this session; a bad value is a notice."""
+    options = census_options()
+    if not options:
+        return None
+    raw = urlstate.get("census")
+    if CENSUS_KEY not in st.session_state or (raw and raw != st.session_state.get(CENSUS_LINK_KEY)):
+        st.session_state[CENSUS_LINK_KEY] = raw
+        year, problem = parse_census(raw)
+        if problem:
+            st.warning(f"{problem[0]}, so {problem[1]}.", icon=":material/link_off:")
+        st.session_state[CENSUS_KEY] = year
+    if st.session_state.get(CENSUS_KEY) not in options:
+        st.session_state[CENSUS_KEY] = options[0]
+    return str(
+        st.selectbox(
+            "Build the family from the school census of",
+            options,
+            format_func=census_label,
+            key=CENSUS_KEY,
+            help="The January census whose % ever-FSM, % EAL, % SEN and pupils on roll "
+            "describe each school's intake (the newest by default).",
+        )
+    )
+
+
+def controls(selection: Filters, context: similar.Context, census: str) -> Choice | None:
+    """School finder, family size, pool, features and their weights; None when there is no
+    school."""
     params = urlstate.values(URL_KEYS)
     from_link = urlstate.incoming(URL_GROUP, URL_KEYS) is not None
-    parsed = parse_choice(context, selection, params)
+    parsed = parse_choice(context, selection, params, census=census)
     if parsed is None:
         st.info(
             f"No state-funded {selection.phase} schools for {selection.la_label} in the "
-            "January 2019 school census, so there is no school to find a family for."
+            f"{census_label(census)} school census, so there is no school to find a family "
+            "for."
         )
         return None
     schools = parsed.schools
@@ -69,7 +121,7 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
             format_func=lambda u: labels.get(u, u),
             key=SCHOOL_KEY,
             help=f"The {len(urns)} state-funded {selection.phase} schools of "
-            f"{selection.la_label} in the January 2019 census.",
+            f"{selection.la_label} in the {census_label(census)} census.",
         )
     )
     name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
@@ -97,22 +149,53 @@ def controls(selection: Filters, context: similar.Context) -> Choice | None:
             on_change=lambda: st.session_state.update({CHOSEN_KEY: True}),
         )
     )
-    st.markdown("**Compare schools on** (untick a feature to see the family change)")
+    st.markdown(
+        "**Compare schools on** (untick a feature to see the family change) **and how much "
+        "each counts** (its weight: 0 ignores it, 2 counts it twice; size starts at half "
+        "so it never outweighs disadvantage)"
+    )
     for column, key in zip(st.columns(len(shown)), shown, strict=True):
         state = FEATURE_KEY + key
         if key not in have:
             st.session_state[state] = False
         elif state not in st.session_state:
             st.session_state[state] = key in similar.DEFAULT_FEATURES
+        label = similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:]
         column.checkbox(
-            similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:],
+            label,
             key=state,
             disabled=key not in have,
             help=similar.FEATURES[key].label
             + ("" if key in have else ": no published value for this school."),
         )
+        weight_key = WEIGHT_KEY + key
+        if weight_key not in st.session_state:
+            st.session_state[weight_key] = float(similar.DEFAULT_WEIGHTS.get(key, 1.0))
+        column.number_input(
+            f"Weight of {similar.FEATURES[key].short}",
+            min_value=0.0,
+            max_value=similar.WEIGHT_MAX,
+            step=0.25,
+            key=weight_key,
+            disabled=key not in have or not st.session_state.get(state),
+            help="How much one standard deviation of this feature counts in the distance.",
+        )
     features = tuple(k for k in shown if st.session_state.get(FEATURE_KEY + k))
-    choice = Choice(urn, name, la_code, size, pool, features)
+    weights = tuple((k, float(st.session_state[WEIGHT_KEY + k])) for k in features)
+    mix = False
+    if selection.phase == "primary":
+        kind = context.frame.filter(pl.col("urn") == urn)["primary_kind"]
+        mine = similar.PRIMARY_KINDS.get(str(kind[0]), "primary schools") if kind.len() else ""
+        mix = bool(
+            st.checkbox(
+                "Mix infant, junior, all-through and full primary schools in one family",
+                key=MIX_KEY,
+                help=f"Off: this school is compared only with other {mine}, since schools "
+                "serving other age ranges have different intakes and results. Infant schools "
+                "are those named so or with no KS2 results in the loaded files.",
+            )
+        )
+    choice = Choice(urn, name, la_code, size, pool, features, weights, census, mix)
     urlstate.write(URL_GROUP, dict(link_options(choice)))
     return choice
 
@@ -122,7 +205,15 @@ def family(context: similar.Context, choice: Choice) -> similar.FamilyResult | N
         st.warning("Tick at least one feature: a family needs something to compare on.")
         return None
     try:
-        return similar.family_for(context, choice.urn, choice.pool, choice.features, choice.size)
+        return similar.family_for(
+            context,
+            choice.urn,
+            choice.pool,
+            choice.features,
+            choice.size,
+            choice.weight_map(),
+            choice.mix_kinds,
+        )
     except FamilyError as error:
         st.warning(f"No family can be formed: {error}.")
         return None

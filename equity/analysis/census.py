@@ -14,11 +14,14 @@ primary or secondary only) from its establishment number.
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Sequence
 from typing import Final
 
 import polars as pl
 
-from equity.metrics import segregation
+from equity.metrics import segregation, trends
+from equity.schema import year_start
 from equity.store import Store
 
 CENSUS_KIND: Final = "school_census"
@@ -296,8 +299,6 @@ def england_rates(store: Store, phase: str) -> pl.DataFrame:
 def comparable_years(years: list[str]) -> list[str]:
     """The census years whose ever-FSM shares can be compared with each other: all but
     those on the January 2021 basis (equity.metrics.trends, census breaks)."""
-    from equity.metrics import trends
-
     flagged = {
         e.year
         for e in trends.SERIES_BREAKS
@@ -313,7 +314,8 @@ def school_share_changes(store: Store, la_codes: list[str], phase: str) -> pl.Da
     """Each state-funded school of the phase in these LAs: its share of its LA's ever-FSM
     pupils (F_i / sum F) and its own % ever-FSM, in the first and last comparable census
     year it appears in both, and the change: urn, la_code, first_year, last_year,
-    share_first, share_last, share_change, pct_first, pct_last, pct_change. Sorted by the
+    share_first, share_last, share_change, pct_first, pct_last, pct_change, and the counts
+    behind them (ever_fsm_first/last = F_i, pupils_first/last = T_i). Sorted by the
     size of the share's change, largest first (the movers)."""
     years = comparable_years(census_years(store)["academic_year"].unique().to_list())
     parts = []
@@ -338,6 +340,10 @@ def school_share_changes(store: Store, la_codes: list[str], phase: str) -> pl.Da
             pl.col("share").last().alias("share_last"),
             pl.col("pct").first().alias("pct_first"),
             pl.col("pct").last().alias("pct_last"),
+            pl.col("f").first().alias("ever_fsm_first"),
+            pl.col("f").last().alias("ever_fsm_last"),
+            (pl.col("f") + pl.col("n")).first().alias("pupils_first"),
+            (pl.col("f") + pl.col("n")).last().alias("pupils_last"),
         )
         .filter(pl.col("first_year") != pl.col("last_year"))
         .with_columns(
@@ -346,3 +352,156 @@ def school_share_changes(store: Store, la_codes: list[str], phase: str) -> pl.Da
         )
         .sort(pl.col("share_change").abs(), "urn", descending=[True, False])
     )
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def census_label(year: str) -> str:
+    """How a census year is named next to its figures: 2023/24 -> "January 2024 census"
+    (the census is taken in January of the academic year)."""
+    return f"January {year_start(year) + 1} census"
+
+
+def nearest_census_year(census: Sequence[str], year: str) -> str | None:
+    """The census year nearest to `year` (itself when it is one); between two equally near,
+    the later (the more recent census). None when no census is loaded."""
+    if not census:
+        return None
+    if year in census:
+        return year
+    target = year_start(year)
+    return min(census, key=lambda y: (abs(year_start(y) - target), -year_start(y)))
+
+
+def area_series(store: Store, la_codes: Sequence[str], phase: str) -> pl.DataFrame:
+    """The census-basis indices of one area per census year, its LAs' schools pooled (for
+    one LA, the same figures as `segregation_by_la`): academic_year, schools, pupils,
+    ever_fsm, pct_ever_fsm, gorard, dissimilarity, isolation."""
+    parts = []
+    for year in census_years(store)["academic_year"].unique().sort().to_list():
+        counts = census_counts(store, list(la_codes), year, phase)
+        if counts.is_empty():
+            continue
+        parts.append(
+            counts.select(segregation.index_exprs()).with_columns(
+                pl.lit(year).alias("academic_year")
+            )
+        )
+    if not parts:
+        return pl.DataFrame(schema=_AREA_SCHEMA)
+    return (
+        pl.concat(parts)
+        .rename({"disadvantaged": "ever_fsm"})
+        .with_columns((pl.col("ever_fsm") * 100 / pl.col("pupils")).alias("pct_ever_fsm"))
+        .select(list(_AREA_SCHEMA))
+        .cast(_AREA_SCHEMA)  # type: ignore[arg-type]
+    )
+
+
+_AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "academic_year": pl.String(),
+    "schools": pl.UInt32(),
+    "pupils": pl.Float64(),
+    "ever_fsm": pl.Float64(),
+    "pct_ever_fsm": pl.Float64(),
+    "gorard": pl.Float64(),
+    "dissimilarity": pl.Float64(),
+    "isolation": pl.Float64(),
+}
+
+
+def change_span(years: Sequence[str]) -> tuple[str, str] | None:
+    """The first and last comparable census years (the span a change is measured over):
+    both on one ever-FSM basis, so the change never crosses a basis (years on another
+    basis between them, January 2021, are left out, and a chart says so)."""
+    comparable = comparable_years(list(years))
+    return (comparable[0], comparable[-1]) if len(comparable) >= 2 else None
+
+
+def one_year_pairs(years: Sequence[str]) -> list[tuple[str, str]]:
+    """Consecutive census years one year apart with no series break between them: the pairs
+    whose change is the year-to-year noise (2017/18-2018/19 and 2022/23-2023/24 here)."""
+    comparable = comparable_years(list(years))
+    return [
+        (a, b)
+        for a, b in itertools.pairwise(comparable)
+        if year_start(b) - year_start(a) == 1
+        and trends.comparable("census", "census_segregation", a, b)
+    ]
+
+
+def index_changes(series: pl.DataFrame, index: str, first: str, last: str) -> pl.DataFrame:
+    """Each area's change of `index` from `first` to `last`: la_code, first_value,
+    last_value, change, rank (1 = the largest rise; ties share the lower rank). Areas
+    without a value in both years are left out (new or merged LA codes)."""
+    wide = (
+        series.filter(pl.col("academic_year").is_in([first, last]))
+        .select("la_code", "academic_year", pl.col(index).alias("value"))
+        .pivot(on="academic_year", index="la_code", values="value", aggregate_function="first")
+    )
+    if first not in wide.columns or last not in wide.columns:
+        return pl.DataFrame(
+            schema={
+                "la_code": pl.String,
+                "first_value": pl.Float64,
+                "last_value": pl.Float64,
+                "change": pl.Float64,
+                "rank": pl.Int64,
+            }
+        )
+    return (
+        wide.select(
+            "la_code",
+            pl.col(first).cast(pl.Float64).alias("first_value"),
+            pl.col(last).cast(pl.Float64).alias("last_value"),
+        )
+        .drop_nulls()
+        .with_columns((pl.col("last_value") - pl.col("first_value")).alias("change"))
+        .with_columns(pl.col("change").rank("min", descending=True).cast(pl.Int64).alias("rank"))
+        .sort("change", "la_code", descending=[True, False])
+    )
+
+
+def typical_change(
+    series: pl.DataFrame, index: str, pairs: Sequence[tuple[str, str]]
+) -> float | None:
+    """The year-to-year noise of `index`: the median absolute change from one census to the
+    next over every area and every pair in `pairs` (one year apart, one basis). None
+    when no area has both years of any pair."""
+    changes = [index_changes(series, index, a, b)["change"].abs() for a, b in pairs]
+    pooled = pl.concat(changes) if changes else pl.Series("change", [], dtype=pl.Float64)
+    if pooled.is_empty():
+        return None
+    return float(pooled.median())  # type: ignore[arg-type]
+
+
+def school_series(store: Store, la_codes: Sequence[str], phase: str) -> pl.DataFrame:
+    """Every state-funded school of the phase in these LAs, per census year it is counted
+    in: urn, la_code, academic_year, ever_fsm (F_i), pupils (T_i), pct_ever_fsm. A year a
+    school is not counted (closed, not open yet, T_i = 0 or unpublished) has no row: it is
+    missing, never 0."""
+    parts = []
+    for year in census_years(store)["academic_year"].unique().sort().to_list():
+        counts = census_counts(store, list(la_codes), year, phase)
+        parts.append(
+            counts.select(
+                "urn",
+                "la_code",
+                pl.lit(year).alias("academic_year"),
+                pl.col("f").alias("ever_fsm"),
+                (pl.col("f") + pl.col("n")).alias("pupils"),
+                (pl.col("f") * 100 / (pl.col("f") + pl.col("n"))).alias("pct_ever_fsm"),
+            )
+        )
+    schema = {
+        "urn": pl.String,
+        "la_code": pl.String,
+        "academic_year": pl.String,
+        "ever_fsm": pl.Float64,
+        "pupils": pl.Float64,
+        "pct_ever_fsm": pl.Float64,
+    }
+    if not parts:
+        return pl.DataFrame(schema=schema)
+    return pl.concat(parts).cast(schema).sort("urn", "academic_year")  # type: ignore[arg-type]

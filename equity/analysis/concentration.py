@@ -1,14 +1,16 @@
-"""Where disadvantaged pupils concentrate: per-school shares, per-LA segregation, LA figures.
+"""Where ever-FSM pupils concentrate: per-school shares, per-LA segregation over the census
+years, LA figures.
 
-The page answers "how unevenly are disadvantaged pupils spread across this area's schools,
-compared with the rest of Greater Manchester and England, and where are the schools with
-the highest shares?". Every function takes the store and plain values so the UI can cache
-on them, and returns a small frame the page draws as it is.
+The page answers "how unevenly are ever-FSM pupils spread across this area's schools, how has
+that moved since January 2018, compared with the rest of Greater Manchester (or the LA's
+region) and England, and which schools' shares moved most?". Every function takes the store
+and plain values so the UI can cache on them, and returns a small frame the page draws as it
+is.
 
-Two count bases exist (equity.queries.school_counts picks between them): the KS2/KS4
-cohort counts of a performance file, loaded for a few LAs, and the January 2019 school
-census, which covers every LA but only 2018/19. Comparisons across LAs use one basis for
-all of them, so every row says which one it rests on.
+One basis for every figure: the school census (`equity.analysis.census`: F_i = NUMFSMEVER,
+T_i = NORFSMEVER or the denominator implied by PNUMFSMEVER, state-funded schools of the
+phase), five January censuses for every LA. KS2/KS4 cohort counts, loaded for a few LAs only,
+are not mixed in, so a tile, a trend and a ranking never give two values for one index.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from typing import Any, Final
 import polars as pl
 
 from equity import queries
+from equity.analysis import census
 from equity.metrics import segregation
 from equity.metrics.gaps import gap_table
 from equity.queries import CENSUS_TYPES, CountBasis
-from equity.schema import ENGLAND_CODE, GREATER_MANCHESTER, HEADLINE_MEASURES, PHASE_KEY_STAGE
-from equity.store import Store, source_slug
+from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, GREATER_MANCHESTER, HEADLINE_MEASURES
+from equity.store import Store
 
 COORD_DECIMALS: Final = 4  # about 10 m: ample for schools and LA outlines, small payloads
+#: The share the indices rest on: ever-FSM pupils (NUMFSMEVER), not DfE's "disadvantaged".
+EVER_FSM: Final = "ever_fsm"
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ SCHOOL_COLUMNS: Final[dict[str, pl.DataType]] = {
     "n": pl.Float64(),  # the other pupils counted
     "t": pl.Float64(),
     "pct": pl.Float64(),
-    "pupils": pl.Int64(),  # on roll (GIAS / census), for the map's symbol size
+    "pupils": pl.Int64(),  # counted that census year (T_i), for the map's symbol size
     "lat": pl.Float64(),
     "lon": pl.Float64(),
 }
@@ -112,24 +117,36 @@ def _census_share_counts(
 def _counts(
     store: Store, la_codes: list[str], year: str, phase: str, share: str
 ) -> tuple[pl.DataFrame, CountBasis]:
-    if share == "disadvantaged":
-        return queries.school_counts(store, la_codes, year, phase)
+    if share == EVER_FSM:
+        counts = census.census_counts(store, la_codes, year, phase)
+        if counts.is_empty():
+            return counts, CountBasis("none", f"no {census.census_label(year)} is loaded")
+        return counts, CountBasis(
+            "census",
+            f"{census.census_label(year)} ({year}): ever-FSM pupils (NUMFSMEVER; not DfE's "
+            "'disadvantaged', which also counts looked-after children) of "
+            f"{CENSUS_TYPES[phase].lower()} schools; denominator = NORFSMEVER where "
+            "published, else NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0)",
+        )
     spec = SHARES[share]
     counts = _census_share_counts(store, la_codes, year, phase, spec)
     if counts.is_empty():
-        return counts, CountBasis("none", f"no school census for {year} is loaded")
+        return counts, CountBasis("none", f"no {census.census_label(year)} is loaded")
     return counts, CountBasis(
         "census",
-        f"school census {year}: {spec.description}, {CENSUS_TYPES[phase].lower()} schools",
+        f"{census.census_label(year)} ({year}): {spec.description}, "
+        f"{CENSUS_TYPES[phase].lower()} schools",
     )
 
 
 def school_shares(
-    store: Store, la_code: str, year: str, phase: str, share: str = "disadvantaged"
+    store: Store, la_code: str, year: str, phase: str, share: str = EVER_FSM
 ) -> tuple[pl.DataFrame, CountBasis]:
     """One row per school of the area: the group's count and share, with name and place.
 
-    Schools whose counts are not published stay out (a share cannot be shown for them);
+    `year` is a census year. Schools whose counts are not published, or with no pupils,
+    stay out (a share cannot be shown for them: missing, never 0); `pupils` is the year's
+    own count (T_i), never a roll from another year's file;
     schools the location files do not know keep null lat/lon and are listed, not mapped.
     Held per store and arguments: the page's indices and curve start from the same rows.
     """
@@ -143,14 +160,14 @@ def _school_shares(
     counts, basis = _counts(store, queries.member_las(la_code), year, phase, share)
     usable = counts.filter(segregation.usable_rows())
     names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())
-    schools = store.schools().select("urn", "name", "pupils", "lat", "lon")
+    schools = store.schools().select("urn", "name", "lat", "lon")
     table = (
         usable.join(schools, on="urn", how="left")
         .with_columns(
             (pl.col("f") + pl.col("n")).alias("t"),
             (100 * pl.col("f") / (pl.col("f") + pl.col("n"))).alias("pct"),
             pl.col("la_code").replace_strict(names, default=pl.col("la_code")).alias("la_name"),
-            pl.col("pupils").cast(pl.Int64),
+            (pl.col("f") + pl.col("n")).round(0).cast(pl.Int64).alias("pupils"),
         )
         .select(list(SCHOOL_COLUMNS))
         .sort("pct", "urn", descending=[True, False])
@@ -190,45 +207,16 @@ SEGREGATION_COLUMNS: Final = ("gorard", "dissimilarity", "isolation")
 
 
 def segregation_by_la(store: Store, phase: str, year: str) -> pl.DataFrame:
-    """The three indices for every LA with school counts, one `group_by` per basis.
-
-    The census gives every LA in 2018/19; cohort counts exist only where a performance
-    file is loaded. An LA with both has two rows, told apart by `basis`.
-    """
+    """The three census-basis indices for every LA in one census year (`year`), with the
+    LA's name, region and whether it is in Greater Manchester; `basis` is "census"."""
     catalogue = queries.la_catalogue(store)
-    las = catalogue["la_code"].to_list()
-    parts = []
-    for basis, counts in (
-        ("census", queries.census_counts(store, las, year, phase)),
-        (f"{PHASE_KEY_STAGE[phase]}_cohort", queries.cohort_counts(store, las, year, phase)),
-    ):
-        usable = counts.filter(segregation.usable_rows())
-        if usable.is_empty():
-            continue
-        parts.append(
-            usable.group_by("la_code")
-            .agg(segregation.index_exprs())
-            .with_columns(pl.lit(basis).alias("basis"))
-        )
-    schema: dict[str, pl.DataType] = {
-        "la_code": pl.String(),
-        "schools": pl.UInt32(),
-        "pupils": pl.Float64(),
-        "disadvantaged": pl.Float64(),
-        "gorard": pl.Float64(),
-        "dissimilarity": pl.Float64(),
-        "isolation": pl.Float64(),
-        "basis": pl.String(),
-    }
-    table = (
-        pl.concat([p.select(pl.col(k).cast(v) for k, v in schema.items()) for p in parts])
-        if parts
-        else pl.DataFrame(schema=schema)
-    )
+    table = census.segregation_by_la(store, year, phase)
     return (
         table.join(catalogue.select("la_code", "name", "ons_code", "region"), on="la_code")
         .with_columns(
-            (100 * pl.col("disadvantaged") / pl.col("pupils")).alias("pct"),
+            pl.lit("census").alias("basis"),
+            pl.col("ever_fsm").alias("disadvantaged"),
+            pl.col("pct_ever_fsm").alias("pct"),
             pl.col("la_code").is_in(list(GREATER_MANCHESTER)).alias("is_gm"),
         )
         .select(
@@ -266,10 +254,13 @@ INDICATORS: Final[dict[str, str]] = {
 }
 
 
-def la_indicators(store: Store, phase: str, year: str) -> pl.DataFrame:
-    """One row per LA with figures for the year: LAIT's % FSM and % ever-FSM, the gap of
-    its disadvantaged pupils to England's other pupils on the phase's headline measure,
-    and the census Gorard index; `map_note` says why an LA cannot be drawn."""
+def la_indicators(
+    store: Store, phase: str, year: str, census_year: str | None = None
+) -> pl.DataFrame:
+    """One row per LA: LAIT's % FSM and % ever-FSM and the gap of its disadvantaged pupils
+    to England's other pupils on the phase's headline measure for `year`, and the census
+    Gorard index of `census_year` (the nearest census; `year` when not given); `map_note`
+    says why an LA cannot be drawn."""
     catalogue = queries.la_catalogue(store)
     las = catalogue["la_code"].to_list()
     measure = HEADLINE_MEASURES[phase][0]
@@ -288,7 +279,7 @@ def la_indicators(store: Store, phase: str, year: str) -> pl.DataFrame:
             "entity", "academic_year", "measure", "pupil_group", "value"
         )
     ).select(pl.col("entity").alias("la_code"), pl.col("gap_national").alias("gap"))
-    seg = segregation_by_la(store, phase, year).filter(pl.col("basis") == "census")
+    seg = segregation_by_la(store, phase, census_year or year)
     mapped = set(boundaries(store)["ons_code"].to_list())
     table = (
         catalogue.join(level.select("la_code", fsm, fsm6), on="la_code", how="left")
@@ -318,6 +309,167 @@ def la_indicators(store: Store, phase: str, year: str) -> pl.DataFrame:
     )
 
 
+# --------------------------------------------------------------------------- over time
+
+
+def census_years(store: Store) -> list[str]:
+    """The census years loaded, oldest first."""
+    return sorted(set(census.census_years(store)["academic_year"].to_list()))
+
+
+def la_series(store: Store, phase: str) -> pl.DataFrame:
+    """`census.segregation_series` with each LA's name, region and GM flag."""
+    series = census.segregation_series(store, phase)
+    if series.is_empty():
+        return series
+    catalogue = queries.la_catalogue(store).select("la_code", "name", "region")
+    return series.join(catalogue, on="la_code", how="left").with_columns(
+        pl.col("name").fill_null(pl.col("la_code")),
+        pl.col("la_code").is_in(list(GREATER_MANCHESTER)).alias("is_gm"),
+    )
+
+
+def comparator_las(store: Store, la_code: str) -> tuple[str, list[str]]:
+    """(what they are, LA codes): for Greater Manchester or a GM LA the other GM LAs (all
+    ten for GM itself); for any other LA the other LAs of its region."""
+    if la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER:
+        return "Greater Manchester", [c for c in GREATER_MANCHESTER if c != la_code]
+    catalogue = queries.la_catalogue(store)
+    region = catalogue.filter(pl.col("la_code") == la_code)["region"].to_list()
+    if not region or region[0] is None:
+        return "its region", []
+    members = catalogue.filter((pl.col("region") == region[0]) & (pl.col("la_code") != la_code))
+    return str(region[0]), sorted(members["la_code"].to_list())
+
+
+TREND_COLUMNS: Final = (
+    "academic_year",
+    "series",
+    "role",
+    "la_code",
+    "schools",
+    "pupils",
+    "ever_fsm",
+    "pct_ever_fsm",
+    *SEGREGATION_COLUMNS,
+)
+
+
+def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
+    """The three indices per census year for the chosen area (role "selected"; GM's ten LAs
+    pooled as one area), its comparators (role "comparator": the other GM LAs, or its
+    region's LAs) and the England LA median (role "england": the median LA's index each
+    year, not an index of England's schools). Columns: TREND_COLUMNS."""
+    series = la_series(store, phase)
+    if series.is_empty():
+        return pl.DataFrame(schema=dict.fromkeys(TREND_COLUMNS, pl.String))
+    own = census.area_series(store, queries.member_las(la_code), phase).with_columns(
+        pl.lit(
+            queries.la_name(store, la_code) if la_code != GM_GROUP_CODE else "Greater Manchester"
+        ).alias("series"),
+        pl.lit("selected").alias("role"),
+        pl.lit(la_code).alias("la_code"),
+    )
+    _, codes = comparator_las(store, la_code)
+    others = series.filter(pl.col("la_code").is_in(codes)).with_columns(
+        pl.col("name").alias("series"), pl.lit("comparator").alias("role")
+    )
+    median = (
+        series.group_by("academic_year")
+        .agg(
+            pl.len().cast(pl.UInt32).alias("schools"),  # LAs, for the table
+            *(pl.col(c).median() for c in SEGREGATION_COLUMNS),
+        )
+        .with_columns(
+            pl.lit("England LA median").alias("series"),
+            pl.lit("england").alias("role"),
+            pl.lit(ENGLAND_CODE).alias("la_code"),
+            pl.lit(None, dtype=pl.Float64).alias("pupils"),
+            pl.lit(None, dtype=pl.Float64).alias("ever_fsm"),
+            pl.lit(None, dtype=pl.Float64).alias("pct_ever_fsm"),
+        )
+    )
+    parts = [p.select(TREND_COLUMNS) for p in (own, others, median)]
+    schema = parts[0].schema
+    return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
+        "role", "series", "academic_year"
+    )
+
+
+def change_summary(store: Store, phase: str, index: str) -> dict[str, Any]:
+    """What a change in `index` is measured against: the span (first and last comparable
+    census years), the one-year pairs and the noise (`census.typical_change`: the median
+    absolute one-year change over every LA and pair)."""
+    years = census_years(store)
+    span = census.change_span(years)
+    pairs = census.one_year_pairs(years)
+    series = census.segregation_series(store, phase)
+    noise = census.typical_change(series, index, pairs) if not series.is_empty() else None
+    return {
+        "first": span[0] if span else None,
+        "last": span[1] if span else None,
+        "pairs": [list(p) for p in pairs],
+        "noise": noise,
+        "las": series["la_code"].n_unique() if not series.is_empty() else 0,
+    }
+
+
+def change_ranking(store: Store, phase: str, index: str) -> pl.DataFrame:
+    """Every LA's change of `index` from the first to the last comparable census year:
+    la_code, name, region, is_gm, first_value, last_value, change, rank (1 = largest rise).
+    LAs without both years (codes that began or ended in between) are left out."""
+    summary = change_summary(store, phase, index)
+    if summary["first"] is None:
+        return pl.DataFrame()
+    series = la_series(store, phase)
+    changes = census.index_changes(series, index, summary["first"], summary["last"])
+    names = series.select("la_code", "name", "region", "is_gm").unique("la_code")
+    return changes.join(names, on="la_code", how="left").sort(
+        "change", "la_code", descending=[True, False]
+    )
+
+
+def school_lines(store: Store, la_code: str, phase: str) -> pl.DataFrame:
+    """Each state-funded school of the phase in the area, per census year it is counted in
+    (`census.school_series`), with its name: urn, name, la_code, academic_year, ever_fsm,
+    pupils, pct_ever_fsm."""
+    lines = census.school_series(store, queries.member_las(la_code), phase)
+    names = store.schools().select("urn", "name")
+    return lines.join(names, on="urn", how="left").select(
+        "urn",
+        pl.col("name").fill_null(pl.col("urn")),
+        "la_code",
+        "academic_year",
+        "ever_fsm",
+        "pupils",
+        "pct_ever_fsm",
+    )
+
+
+#: Fewer pupils counted than this at either end and a school's % ever-FSM moves by more
+#: than 3 points per pupil: such schools are flagged `small` and listed after the others.
+MOVER_MIN_PUPILS: Final = 30
+
+
+def movers(store: Store, la_code: str, phase: str) -> pl.DataFrame:
+    """`census.school_share_changes` for the area's schools with names and `small` (fewer
+    than MOVER_MIN_PUPILS pupils counted at either end): schools that are not small first,
+    each group by the size of the move of the school's own % ever-FSM (the share of its
+    pupils who are ever-FSM), largest first."""
+    changes = census.school_share_changes(store, queries.member_las(la_code), phase)
+    if changes.is_empty():
+        return changes
+    names = store.schools().select("urn", "name")
+    return (
+        changes.join(names, on="urn", how="left")
+        .with_columns(
+            pl.col("name").fill_null(pl.col("urn")),
+            (pl.min_horizontal("pupils_first", "pupils_last") < MOVER_MIN_PUPILS).alias("small"),
+        )
+        .sort("small", pl.col("pct_change").abs(), "urn", descending=[False, True, False])
+    )
+
+
 # --------------------------------------------------------------------------- boundaries
 
 
@@ -339,13 +491,8 @@ def boundaries(store: Store) -> pl.DataFrame:
     sources = store.manifest().filter(pl.col("kind") == "boundaries")["source"].to_list()
     frames = []
     for source in sources:
-        paths = [
-            layer / "extra" / "boundaries" / f"{source_slug(source)}.parquet"
-            for layer in store.layers
-        ]
-        existing = [p for p in paths if p.is_file()]
-        if existing:
-            frame = pl.read_parquet(existing[-1])
+        frame = store.extra_of("boundaries", source)
+        if frame is not None:
             frames.append(frame.with_columns(pl.lit(frame.height).alias("__areas")))
     schema = {
         "ons_code": pl.String,

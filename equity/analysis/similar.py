@@ -14,12 +14,14 @@ every column here is joined on URN to the census row, which does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Final
 
 import polars as pl
 
 from equity.analysis import census as census_analysis
+from equity.analysis import destinations
 from equity.metrics.families import Family, find_family
 from equity.metrics.odds import OddsFit, beating_the_odds
 from equity.queries import CENSUS_TYPES
@@ -70,10 +72,6 @@ COLUMNS: Final[dict[str, tuple[Column, ...]]] = {
         Column("p8_lower", "ks4_provisional", "ks4_progress8_ci_lower", "all"),
         Column("p8_upper", "ks4_provisional", "ks4_progress8_ci_upper", "all"),
         Column("ks4_pupils", "ks4_provisional", "pupils", "all"),
-        Column("dest_dis", "ks4_destinations", "ks4_sustained_destination_pct", "disadvantaged"),
-        Column("dest_other", "ks4_destinations", "ks4_sustained_destination_pct", "other"),
-        Column("dest_n_dis", "ks4_destinations", "pupils", "disadvantaged"),
-        Column("dest_n_other", "ks4_destinations", "pupils", "other"),
     ),
     "primary": (
         *_COMMON,
@@ -120,6 +118,25 @@ FEATURES: Final[dict[str, Feature]] = {
 #: Fewer pupils than this and one pupil moves a percentage by 10 points or more: flagged.
 SMALL_COHORT: Final = 10
 DEFAULT_FEATURES: Final = ("fsm6", "eal", "sen", "pupils")
+#: Default weights in the family distance (equity.metrics.families): every feature is
+#: standardised first, so a weight is how much one standard deviation of that feature
+#: counts. Size gets half the weight of disadvantage so that a school's number of pupils
+#: never outweighs its intake (two schools of equal size but very different % ever-FSM are
+#: not "similar"); the user can change every weight on the page.
+DEFAULT_WEIGHTS: Final[dict[str, float]] = {
+    "fsm6": 1.0,
+    "eal": 1.0,
+    "sen": 1.0,
+    "pupils": 0.5,
+    "disadvantaged": 1.0,
+    "cohort": 0.5,
+    "prior": 1.0,
+}
+WEIGHT_MAX: Final = 5.0
+#: Destination cohorts pooled for a school's disadvantaged and other pupils' outcome.
+POOLED_COHORTS: Final = 3
+#: Pooled destination columns joined to the context table (not read per year).
+POOLED_COLUMNS: Final = ("dest_dis", "dest_other", "dest_n_dis", "dest_n_other", "dest_cohorts_dis")
 POOLS: Final[dict[str, str]] = {
     "la": "The school's own LA",
     "gm": "Greater Manchester (10 LAs)",
@@ -186,10 +203,23 @@ def _universe(store: Store, phase: str, census_year: str | None) -> pl.DataFrame
     )
 
 
-def context_table(store: Store, phase: str, year: str) -> Context:
-    """One row per candidate school: context features, outcomes and their statuses."""
+def census_year_options(store: Store) -> list[str]:
+    """The census years a family can be built from, newest first."""
+    years = census_analysis.census_years(store)["academic_year"].unique().to_list()
+    return sorted(years, reverse=True)
+
+
+def context_table(store: Store, phase: str, year: str, census_year: str | None = None) -> Context:
+    """One row per candidate school: context features, outcomes and their statuses.
+
+    `census_year`: the January census the context (and the universe of schools) comes
+    from; None takes the page year's census (or the newest before it). Secondary schools
+    also get disadvantaged and other pupils' sustained destinations pooled over the latest
+    `POOLED_COHORTS` cohorts (`_pooled_destinations`)."""
     kinds = {c.kind for c in COLUMNS[phase]}
     years = {k: y for k, y in _kind_years(store, phase, year).items() if k in kinds}
+    if census_year is not None and census_year in census_year_options(store):
+        years["school_census"] = census_year
     stage = "ks4" if phase == "secondary" else "ks2"
     wanted = []
     for column in COLUMNS[phase]:
@@ -241,7 +271,130 @@ def context_table(store: Store, phase: str, year: str) -> Context:
         pl.when(pl.col(f"{c.key}_status") == "value").then(pl.col(c.key)).alias(c.key)
         for c in COLUMNS[phase]
     )
+    if phase == "primary":
+        frame = frame.join(
+            primary_kinds(store, frame, years.get("school_locations")), on="urn", how="left"
+        )
+    if phase == "secondary":
+        pooled, span = _pooled_destinations(store)
+        frame = frame.join(pooled, on="urn", how="left").with_columns(
+            pl.col(f"{c}_status").fill_null("missing")
+            for c in ("dest_dis", "dest_other", "dest_n_dis", "dest_n_other")
+        )
+        if span:
+            years["ks4_destinations"] = span
     return Context(phase=phase, year=year, frame=frame.sort("urn"), years=years)
+
+
+#: Kinds of state-funded primary school a family keeps apart unless the user mixes them:
+#: an infant school (no Year 6) and a junior school (no Reception to Year 2) serve
+#: different age ranges from a full primary, so their intakes and results are not alike.
+PRIMARY_KINDS: Final[dict[str, str]] = {
+    "primary": "primary schools",
+    "infant": "infant schools (or no KS2 results yet)",
+    "junior": "junior schools",
+    "all-through": "all-through schools",
+}
+_INFANT = r"\binfants?'?(\s|$)"
+_JUNIOR = r"\bjuniors?'?(\s|$)"
+
+
+def primary_kinds(store: Store, frame: pl.DataFrame, ks2_year: str | None) -> pl.DataFrame:
+    """urn, primary_kind for the primary context frame. The store keeps no age range, so
+    the kind is read from what it has, in this order: GIAS's phase "all-through";
+    "junior" when the name says Junior and not Infant ("Junior and Infant" schools are full
+    primaries); "infant" when the name says Infant and not Junior, or when a school that was
+    a state-funded primary in the census of the KS2 file's year (`ks2_year`) has no row in
+    that file (no Year 6: infant schools, whose names the census does not give, and
+    primaries too new to have reached Year 6 then); else "primary". A school that opened
+    or took a new URN (an academy conversion) after the KS2 file's year is judged by its
+    name alone, so an unnamed infant school with a new URN counts as a primary."""
+    gias = store.schools().select("urn", pl.col("phase").alias("__gias_phase"))
+    then = (
+        census_analysis.school_types(store, ks2_year)
+        .filter(pl.col("school_type") == CENSUS_TYPES["primary"])
+        .select("urn", pl.lit(True).alias("__open"))
+        .unique("urn")
+        if ks2_year and ks2_year in census_year_options(store)
+        else pl.DataFrame(schema={"urn": pl.String, "__open": pl.Boolean})
+    )
+    name = pl.col("name").str.to_lowercase()
+    infant, junior = name.str.contains(_INFANT), name.str.contains(_JUNIOR)
+    status = [
+        f"{c}_status"
+        for c in ("read_prog", "writ_prog", "mat_prog")
+        if f"{c}_status" in frame.columns
+    ]
+    has_row = pl.any_horizontal(pl.col(c).is_not_null() for c in status) if status else pl.lit(True)
+    no_ks2 = pl.col("__open").fill_null(False) & ~has_row
+    return (
+        frame.select("urn", "name", *status)
+        .join(gias, on="urn", how="left")
+        .join(then, on="urn", how="left")
+        .select(
+            "urn",
+            pl.when(pl.col("__gias_phase") == "all-through")
+            .then(pl.lit("all-through"))
+            .when(junior & ~infant)
+            .then(pl.lit("junior"))
+            .when((infant & ~junior) | no_ks2)
+            .then(pl.lit("infant"))
+            .otherwise(pl.lit("primary"))
+            .alias("primary_kind"),
+        )
+    )
+
+
+def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
+    """Per school, disadvantaged and other pupils' sustained destinations pooled over the
+    latest `POOLED_COHORTS` cohorts (destinations.pooled_disadvantaged: the cohort-weighted
+    mean of the published percentages, suppressed cohorts left out, never read as 0) and
+    the pooled cohort size; the status is "value" when at least one cohort was published,
+    else "suppressed" when every cohort of the group was withheld, else "missing". Returns
+    the frame and the span ("2019/20 to 2021/22")."""
+    pooled = destinations.pooled_disadvantaged(store, POOLED_COHORTS)
+    schema = {
+        "urn": pl.String,
+        **{c: pl.Float64 for c in POOLED_COLUMNS},
+        **{f"{c}_status": pl.String for c in POOLED_COLUMNS},
+    }
+    if pooled.is_empty():
+        return pl.DataFrame(schema=schema), ""
+    cohorts = pooled["cohorts_asked"][0].split(", ")
+    span = f"{cohorts[0]} to {cohorts[-1]}" if len(cohorts) > 1 else cohorts[0]
+    rows = destinations.latest_release(store).filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == destinations.SUSTAINED)
+        & pl.col("academic_year").is_in(cohorts)
+        & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+    )
+    withheld = (
+        rows.group_by(pl.col("entity").alias("urn"), pl.col("pupil_group").alias("group"))
+        .agg((pl.col("status") == "suppressed").all().alias("all_suppressed"))
+        .filter(pl.col("all_suppressed"))
+    )
+    out = None
+    for group, tag in (("disadvantaged", "dis"), ("other", "other")):
+        part = pooled.filter(pl.col("group") == group).select(
+            "urn",
+            pl.col("pooled_pct").alias(f"dest_{tag}"),
+            pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
+            pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+        )
+        hidden = withheld.filter(pl.col("group") == group).select("urn")
+        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+            pl.when(pl.col(f"dest_{tag}").is_not_null())
+            .then(pl.lit("value"))
+            .otherwise(pl.lit("suppressed"))
+            .alias(f"dest_{tag}_status")
+        )
+        keyed = keyed.with_columns(
+            pl.col(f"dest_{tag}_status").alias(f"dest_n_{tag}_status"),
+            pl.col(f"dest_{tag}_status").alias(f"dest_cohorts_{tag}_status"),
+        )
+        out = keyed if out is None else out.join(keyed, on="urn", how="full", coalesce=True)
+    assert out is not None
+    return out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema)), span
 
 
 # --------------------------------------------------------------------------- school lists
@@ -310,14 +463,25 @@ class FamilyResult:
     candidates: int
     #: The chosen school (role "chosen", rank 0) then its family, with names and outcomes.
     table: pl.DataFrame
+    #: The primary kind the pool was kept to (PRIMARY_KINDS), "" when kinds are mixed or
+    #: the phase is secondary.
+    kind: str = ""
+    mix_kinds: bool = False
 
 
-def pool_frame(context: Context, urn: str, pool: str) -> tuple[pl.DataFrame, str]:
-    """The candidate schools for `pool` (the chosen school always among them) and a label."""
+def pool_frame(
+    context: Context, urn: str, pool: str, mix_kinds: bool = False
+) -> tuple[pl.DataFrame, str]:
+    """The candidate schools for `pool` (the chosen school always among them) and a label.
+    A primary pool keeps only schools of the chosen school's kind (PRIMARY_KINDS) unless
+    `mix_kinds`."""
     frame = context.frame
     mine = frame.filter(pl.col("urn") == urn)
     if mine.is_empty():
         raise KeyError(urn)
+    if "primary_kind" in frame.columns and not mix_kinds:
+        kind = mine["primary_kind"][0]
+        frame = frame.filter((pl.col("primary_kind") == kind) | (pl.col("urn") == urn))
     la_code, la_name = mine["la_code"][0], mine["la_name"][0]
     if pool == "la":
         return frame.filter(pl.col("la_code") == la_code), f"{la_name} ({la_code})"
@@ -328,11 +492,20 @@ def pool_frame(context: Context, urn: str, pool: str) -> tuple[pl.DataFrame, str
 
 
 def family_for(
-    context: Context, urn: str, pool: str, features: tuple[str, ...], size: int
+    context: Context,
+    urn: str,
+    pool: str,
+    features: tuple[str, ...],
+    size: int,
+    weights: Mapping[str, float] | None = None,
+    mix_kinds: bool = False,
 ) -> FamilyResult:
-    """Form the family and attach every member's name, LA and outcomes."""
-    candidates, label = pool_frame(context, urn, pool)
-    family = find_family(candidates, urn, features, size)
+    """Form the family (features weighted by `weights`, DEFAULT_WEIGHTS where not given;
+    primary kinds kept apart unless `mix_kinds`) and attach every member's name, LA and
+    outcomes."""
+    candidates, label = pool_frame(context, urn, pool, mix_kinds)
+    chosen = {f: float((weights or {}).get(f, DEFAULT_WEIGHTS.get(f, 1.0))) for f in features}
+    family = find_family(candidates, urn, features, size, weights=chosen)
     scored = pl.concat(
         [
             family.chosen.with_columns(
@@ -348,7 +521,13 @@ def family_for(
     table = scored.join(context.frame.select([*outcome_columns, "urn"]), on="urn", how="left")
     front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
     table = table.select(front + [c for c in table.columns if c not in front]).sort("rank")
-    return FamilyResult(family, pool, label, candidates.height, table)
+    kinds = candidates.filter(pl.col("urn") == urn)
+    kind = (
+        str(kinds["primary_kind"][0])
+        if "primary_kind" in candidates.columns and not mix_kinds
+        else ""
+    )
+    return FamilyResult(family, pool, label, candidates.height, table, kind, mix_kinds)
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -385,7 +564,8 @@ OUTCOMES: Final[dict[str, tuple[Outcome, ...]]] = {
         ),
         Outcome(
             "dest",
-            "Sustained education, apprenticeship or employment after KS4 (%)",
+            "Sustained education, apprenticeship or employment after KS4 (%, latest three "
+            "cohorts pooled)",
             "ks4_destinations",
             {"disadvantaged": "dest_dis", "other": "dest_other"},
             {"disadvantaged": "dest_n_dis", "other": "dest_n_other"},
@@ -470,8 +650,17 @@ class OddsSpec:
     kind: str
 
 
+#: Secondary: pooled destinations first (every secondary has them; a GM school too).
 ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
     "secondary": (
+        OddsSpec(
+            "dest_dis",
+            "Disadvantaged pupils in sustained destinations (%, latest three cohorts pooled)",
+            "dest_dis",
+            ("fsm6", "eal", "sen"),
+            "dest_n_dis",
+            "ks4_destinations",
+        ),
         OddsSpec(
             "a8_dis",
             "Disadvantaged pupils' Attainment 8",
@@ -479,14 +668,6 @@ ODDS: Final[dict[str, tuple[OddsSpec, ...]]] = {
             ("disadvantaged", "prior", "cohort_eal", "sen"),
             "n_dis",
             "performance",
-        ),
-        OddsSpec(
-            "dest_dis",
-            "Disadvantaged pupils in sustained destinations (%)",
-            "dest_dis",
-            ("fsm6", "eal", "sen"),
-            "dest_n_dis",
-            "ks4_destinations",
         ),
         OddsSpec(
             "a8_all",

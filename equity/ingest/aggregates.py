@@ -2,19 +2,21 @@
 
 Questions such as "which years are loaded", "which LAs have KS4 school results" or "how many
 schools per LA, year and file kind" need only a few thousand numbers, but answering them
-from `results/` means scanning every stored row (15 million at national scale). So beside
-each `results/<name>.parquet` the ingest writes, under the same file name:
+from `results/` means scanning every stored row (15 million at national scale). So with
+each source's results the ingest writes three small tables of the same source:
 
-- `summary/<name>.parquet`: rows and published figures (status "value") per entity kind,
+- `summary/`: rows and published figures (status "value") per entity kind,
   LA code, academic year and key stage;
-- `school_years/<name>.parquet`: each school (entity) with its LA code and academic year,
+- `school_years/`: each school (entity) with its LA code and academic year,
   once, for exact distinct-school counts across files and key stages;
-- `published/<name>.parquet`: the file's published rows (DfE's LA, region and England
+- `published/`: the file's published rows (DfE's LA, region and England
   aggregates), a few thousand of its rows, read for every LA figure on every page.
 
-Both are derived from the results file alone, so they are rebuilt from it whenever missing
-or older than it (`Store.summary()` does this in memory for stores written before this
-module existed), and removed with it (same file name in every table).
+All three are derived from the results alone and committed with them in the same
+transaction (equity/store_writer.py); a store written before this module existed has
+none, and `Store.summary()` computes them in memory from its results files instead
+(`fresh` says whether such an old store's summary file is still current).
+This module is a floor under the store: it imports nothing of it.
 """
 
 from __future__ import annotations
@@ -91,18 +93,3 @@ def derived(results: pl.DataFrame) -> dict[str, pl.DataFrame]:
         SCHOOL_YEARS_TABLE: schools,
         PUBLISHED_TABLE: results.filter(pl.col("published")),
     }
-
-
-def refresh(store: Path) -> None:
-    """Write the summaries of every results file in `store` that lacks a fresh one (files
-    written before this module, or by an ingest that stopped half way)."""
-    from equity.store import _write_atomic
-
-    folder = store / "results"
-    if not folder.is_dir():
-        return
-    for results_file in sorted(folder.glob("*.parquet")):
-        if all(fresh(results_file, table) for table in TABLES):
-            continue
-        for table, frame in derived(pl.read_parquet(results_file)).items():
-            _write_atomic(frame, store / table / results_file.name)

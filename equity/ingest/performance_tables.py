@@ -502,6 +502,7 @@ def read_performance(path: Path, year_hint: str | None, key_stage: str) -> Inges
     # Only the ~70 columns used are parsed (of ~500 in a KS4 file): most of the read time.
     as_published = [upper.get(c, c) for c in needed]
     frame = csv_file.read(as_published).rename(renames)
+    del csv_file  # the file's bytes (1x its size) are not needed past this point: free them
     classified = _classify(frame.select(needed), key_stage)
     rejected = (
         classified.filter(pl.col("__reason").is_not_null())
@@ -521,6 +522,10 @@ def read_performance(path: Path, year_hint: str | None, key_stage: str) -> Inges
             "state-funded totals, as LA rows and DfE headlines are"
         )
     kept = valid.filter(pl.col("__kind") != _ENGLAND_ALL)
+    # Only `kept` is needed from here: free the other copies of the rows before the melt,
+    # the ingest's peak of memory (issue 14: peak memory within a few times the file).
+    rows_read = frame.height
+    del frame, classified, valid
     kind = pl.col("__kind")
     results = melt_measures(
         kept,
@@ -542,8 +547,8 @@ def read_performance(path: Path, year_hint: str | None, key_stage: str) -> Inges
     result = IngestResult(
         source=source,
         kind=kind_name,
-        rows_read=frame.height,
-        rows_stored=frame.height - rejected.height,
+        rows_read=rows_read,
+        rows_stored=rows_read - rejected.height,
         results=results,
         schools=_schools(kept, key_stage, source),
         rejected=rejected,

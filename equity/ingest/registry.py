@@ -119,12 +119,15 @@ def read_file(path: Path, year_hint: str | None = None) -> IngestResult:
             problem = binary_problem(handle.read(4096), path.name)
         if problem is not None:
             raise IngestError(problem)
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        _refuse_repeated_columns(path)
     kind = detect(path)
     if kind is None:
         raise IngestError(
             f"{path.name}: not a file kind Equity Explorer knows (expected a DfE performance "
             "table, school census, GIAS extract, LAIT panel or ONS boundary file)"
         )
+    _refuse_other_stage(path, kind)
     hint = year_hint if year_hint is not None else year_hint_for(path)
     with truncated_rows() as ledger:
         result = kind.read(path, hint)
@@ -133,6 +136,38 @@ def read_file(path: Path, year_hint: str | None = None) -> IngestResult:
         result = _with_truncated_row(result, cut)
     result.check_accounting()
     return result
+
+
+_STAGE = re.compile(r"(?i)(?<![a-z0-9])ks([245])(?![0-9])|ks([245])(?=final|prov|[-_ ]|$)")
+
+
+def _stage(text: str) -> str | None:
+    match = _STAGE.search(text)
+    return f"KS{match.group(1) or match.group(2)}" if match else None
+
+
+def _refuse_other_stage(path: Path, kind: FileKind) -> None:
+    """A file whose name names one key stage and whose content is another's (KS2 results
+    saved as ..._ks4final.csv) would silently replace the stored file of that name with
+    other data: refuse it, naming both."""
+    named, found = _stage(path.name), _stage(kind.name)
+    if named and found and named != found:
+        raise IngestError(
+            f"{path.name}: the name says {named} but the content is a {found} file "
+            f"({kind.description}); nothing stored. Rename the file to match its content"
+        )
+
+
+def _refuse_repeated_columns(path: Path) -> None:
+    """A header that names a column twice: a reader would use one of the two silently."""
+    header = read_header(path)
+    counts: dict[str, int] = {}
+    for name in header:
+        counts[name] = counts.get(name, 0) + 1
+    repeated = [name for name, count in counts.items() if name and count > 1]
+    if repeated:
+        names = ", ".join(dict.fromkeys(repeated))
+        raise IngestError(f"{path.name}: the header repeats column(s) {names}; nothing stored")
 
 
 def _with_truncated_row(result: IngestResult, cut: TruncatedRow) -> IngestResult:

@@ -19,10 +19,10 @@ from typing import Final
 
 import polars as pl
 
-from equity.ingest import aggregates
 from equity.ingest.base import IngestError, IngestResult, first_line
 from equity.ingest.registry import IGNORED_NAMES, read_file, year_hint_for, year_in_name
-from equity.store import write_result
+from equity.store_layout import SCRATCH
+from equity.store_writer import Transaction, transaction
 
 #: Limits that keep a hostile or mistaken archive from filling the disk or memory.
 MAX_ZIP_MEMBERS: Final = 500
@@ -37,6 +37,8 @@ class FileOutcome:
     path: str
     result: IngestResult | None = None
     error: str | None = None
+    #: True when the file replaced rows the store already held under the same name.
+    replaced: bool = False
 
     @property
     def ok(self) -> bool:
@@ -71,6 +73,7 @@ class IngestReport:
                     "rows_rejected": result.rejected.height if result else None,
                     "schools": result.schools["urn"].n_unique() if result else None,
                     "suppressed_cells": result.suppressed_cells if result else None,
+                    "replaced": outcome.replaced if result else None,
                     "problem": outcome.error,
                 }
             )
@@ -84,11 +87,12 @@ class IngestReport:
                 lines.append(f"SKIPPED  {outcome.error}")
                 continue
             years = ", ".join(result.academic_years) or "no year"
+            replaced = f" (REPLACES the stored {result.source})" if outcome.replaced else ""
             lines.append(
                 f"OK       {outcome.path}: {result.kind}, {years}; rows read {result.rows_read}, "
                 f"stored {result.rows_stored}, rejected {result.rejected.height}; "
                 f"schools {result.schools['urn'].n_unique()}; "
-                f"suppressed or not published cells {result.suppressed_cells}"
+                f"suppressed or not published cells {result.suppressed_cells}{replaced}"
             )
             reasons = result.rejected.group_by("reason").len().sort("len", descending=True)
             for reason, count in reasons.iter_rows():
@@ -244,26 +248,41 @@ def _expand(path: Path, workdir: Path, root: Path | None = None) -> Iterator[_Fo
 
 
 def ingest_paths(paths: Iterable[Path], store: Path) -> IngestReport:
-    """Read every file under `paths`; write each fully read file to `store`.
+    """Read every file under `paths`; store every fully read file, all in one commit.
 
-    A file that cannot be used (a damaged zip, a foreign CSV) is reported on its own line;
-    the files beside it are still read.
+    A file that cannot be used (a damaged zip, a foreign CSV, a header with no rows) is
+    reported on its own line; the files beside it are still read. The store's writer lock
+    is held from start to end, so concurrent ingests into one store take turns; readers
+    see the store before or after this ingest, never a part of it (equity/store_writer.py).
     """
     report = IngestReport()
-    with tempfile.TemporaryDirectory(prefix="equity-ingest-") as tmp:
-        workdir = Path(tmp)
-        for path in paths:
-            if not path.exists():
-                report.outcomes.append(FileOutcome(str(path), error=f"{path}: no such file"))
-                continue
-            for found in _expand(path, workdir):
-                if found.file is None:
-                    report.outcomes.append(FileOutcome(found.label, error=found.error))
+    try:
+        # Scratch space inside the store: `vacuum` clears what a killed ingest left.
+        with (
+            transaction(store) as tx,
+            tempfile.TemporaryDirectory(prefix=SCRATCH, dir=store) as tmp,
+        ):
+            workdir = Path(tmp)
+            for path in paths:
+                if not path.exists():
+                    report.outcomes.append(FileOutcome(str(path), error=f"{path}: no such file"))
                     continue
-                report.outcomes.append(
-                    _ingest_one(found.file, found.label, found.source, found.hint, store)
-                )
-    aggregates.refresh(store)  # per-source summaries read instead of scans (aggregates.py)
+                for found in _expand(path, workdir):
+                    if found.file is None:
+                        report.outcomes.append(FileOutcome(found.label, error=found.error))
+                        continue
+                    report.outcomes.append(
+                        _ingest_one(found.file, found.label, found.source, found.hint, tx)
+                    )
+    except OSError as exc:  # a full disk, a read-only folder: the store is left as it was
+        why = exc.strerror or first_line(exc)
+        for index, outcome in enumerate(report.outcomes):
+            if outcome.result is not None:
+                name = Path(outcome.path).name
+                problem = f"{name}: read, but not stored in {store} ({why})"
+                report.outcomes[index] = FileOutcome(outcome.path, error=problem)
+        if not report.outcomes:
+            report.outcomes.append(FileOutcome(str(store), error=f"{store}: not writable ({why})"))
     return report
 
 
@@ -293,18 +312,30 @@ def _renamed(result: IngestResult, file_name: str, source: str) -> IngestResult:
     )
 
 
-def _ingest_one(file: Path, label: str, source: str, hint: str | None, store: Path) -> FileOutcome:
+def _ingest_one(
+    file: Path, label: str, source: str, hint: str | None, tx: Transaction
+) -> FileOutcome:
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
             raise IngestError(f"{file.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB")
         result = _renamed(read_file(file, hint), file.name, source)
+        if result.rows_read == 0:
+            kept = (
+                " (the rows stored from it before are kept)"
+                if result.source in tx.catalogue
+                else ""
+            )
+            raise IngestError(
+                f"{file.name}: has no data rows (a header only?): nothing stored{kept}"
+            )
     except IngestError as exc:
         return FileOutcome(label, error=str(exc))
     except (pl.exceptions.PolarsError, ValueError, OSError, UnicodeError) as exc:
         return FileOutcome(label, error=f"{file.name}: could not be read ({first_line(exc)})")
     try:
-        write_result(store, result, sha256_of(file))
-    except OSError as exc:  # a full disk, a read-only folder: the store is left as it was
+        replaced = tx.put(result, sha256_of(file))
+    except OSError as exc:  # a full disk: this file's rows are not stored, the rest go on
         why = exc.strerror or first_line(exc)
-        return FileOutcome(label, error=f"{file.name}: read, but not stored in {store} ({why})")
-    return FileOutcome(label, result=result)
+        problem = f"{file.name}: read, but not stored in {tx.store} ({why})"
+        return FileOutcome(label, error=problem)
+    return FileOutcome(label, result=result, replaced=replaced)

@@ -12,9 +12,13 @@ a page and checked by hand:
    standard deviation (ddof = 0), so a feature measured in pupils weighs the same as one
    measured in percent. A feature every school shares (sd = 0) cannot separate schools and
    gets z = 0.
-3. Distance is Euclidean in z-space; the family is the `size` nearest schools, ties broken
-   by URN so the same question always gets the same answer. The school itself is never in
-   its own family.
+3. Distance is Euclidean in z-space, each feature's squared difference multiplied by its
+   weight (1 unless the caller says otherwise): d = sqrt(sum_f w_f (z_f - z_f*)^2). A
+   weight says how much a feature matters for "similar", in the same units for every
+   feature because each is standardised first; weight 0 keeps the feature's requirement
+   (a school lacking it still leaves the pool) but ignores it in the distance. The family
+   is the `size` nearest schools, ties broken by URN so the same question always gets the
+   same answer. The school itself is never in its own family.
 
 The pool is sorted by URN before any arithmetic, so the answer (to the last bit) does not
 depend on the order rows arrive in.
@@ -22,7 +26,7 @@ depend on the order rows arrive in.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +53,8 @@ class Family:
     excluded: pl.DataFrame
     means: dict[str, float] = field(default_factory=dict)
     sds: dict[str, float] = field(default_factory=dict)
+    #: The weight each feature's squared z difference carries in the distance.
+    weights: dict[str, float] = field(default_factory=dict)
 
     def exclusion_counts(self) -> dict[str, int]:
         """Schools left out per missing feature (a school lacking two counts under both)."""
@@ -65,11 +71,19 @@ def find_family(
     features: Sequence[str],
     size: int = DEFAULT_SIZE,
     id_column: str = "urn",
+    weights: Mapping[str, float] | None = None,
 ) -> Family:
-    """The `size` schools nearest to `school` on the standardised `features`."""
+    """The `size` schools nearest to `school` on the standardised `features`, each weighted
+    by `weights[feature]` (1 where not given; see the module docstring)."""
     chosen_features = tuple(dict.fromkeys(features))
     if not chosen_features:
         raise FamilyError("choose at least one feature to compare schools on")
+    given = dict(weights or {})
+    weight = np.array([float(given.get(f, 1.0)) for f in chosen_features], dtype=np.float64)
+    if not np.all(np.isfinite(weight)) or np.any(weight < 0):
+        raise FamilyError("a feature's weight must be a number of 0 or more")
+    if not np.any(weight > 0):
+        raise FamilyError("give at least one feature a weight above 0")
     if size < 1:
         raise FamilyError("a family needs at least one member")
     ids = schools[id_column].cast(pl.String)
@@ -100,7 +114,7 @@ def find_family(
     z = np.where(sds > 0, (values - means) / safe, 0.0)
     pool_ids = pool[id_column].to_list()
     row = pool_ids.index(str(school))
-    distance = np.sqrt(((z - z[row]) ** 2).sum(axis=1))
+    distance = np.sqrt((weight * (z - z[row]) ** 2).sum(axis=1))
 
     scored = pool.with_columns(
         *(pl.Series(f"z_{f}", z[:, i]) for i, f in enumerate(chosen_features)),
@@ -124,4 +138,5 @@ def find_family(
         excluded=excluded,
         means={f: float(means[i]) for i, f in enumerate(chosen_features)},
         sds={f: float(sds[i]) for i, f in enumerate(chosen_features)},
+        weights={f: float(weight[i]) for i, f in enumerate(chosen_features)},
     )

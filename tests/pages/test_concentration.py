@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import polars as pl
 import pytest
 
 from components import maps
+from equity.analysis import census
 from equity.analysis import concentration as conc
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store, default_store_path
@@ -15,6 +17,7 @@ from tests.pages.conftest import chart_specs, run_page
 
 pytestmark = pytest.mark.page
 PAGE = "pages/concentration.py"
+CENSUS_YEARS = ["2017/18", "2018/19", "2020/21", "2022/23", "2023/24"]
 
 
 def _chart(app: Any, starts: str) -> dict[str, Any]:
@@ -29,14 +32,173 @@ def _decks(app: Any) -> list[dict[str, Any]]:
     return [json.loads(element.proto.json) for element in app.get("deck_gl_json_chart")]
 
 
+def _trend_rows(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The trend chart's own series (area, England median): the rows with a segment."""
+    return [r for r in spec["rows"] if "segment" in r]
+
+
+@pytest.fixture(scope="module")
+def store() -> Store:
+    return Store.open(default_store_path())
+
+
 @pytest.fixture(scope="module")
 def manchester() -> Any:
     return run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": "2018-19"})
 
 
+@pytest.fixture(scope="module")
+def manchester_2024() -> Any:
+    return run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": "2023-24"})
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def test_trend_has_five_censuses_with_the_january_2021_break(manchester_2024: Any) -> None:
+    spec = _chart(
+        manchester_2024,
+        "Gorard segregation index, secondary schools (ever-FSM), "
+        "January 2018 census to January 2024 census: Manchester",
+    )
+    own = [r for r in _trend_rows(spec) if r["series"] == "Manchester"]
+    assert [r["academic_year"] for r in own] == CENSUS_YEARS
+    lines = {r["academic_year"]: r["line"] for r in own}
+    # Joined within a basis, never across it: 2018-2019 | 2021 | 2023-2024.
+    assert lines["2017/18"] == lines["2018/19"]
+    assert lines["2022/23"] == lines["2023/24"]
+    assert len({lines["2018/19"], lines["2020/21"], lines["2022/23"]}) == 3
+    breaks = sorted(r["x0"] for r in spec["rows"] if r.get("kind") == "break")
+    assert breaks == [2019.5, 2021.5]  # before January 2021 and before January 2023
+    england = [r for r in _trend_rows(spec) if r["series"] == "England LA median"]
+    assert len(england) == 5
+
+
+def test_trend_values_are_the_analysis_functions(manchester_2024: Any, store: Store) -> None:
+    spec = _chart(
+        manchester_2024, "Gorard segregation index, secondary schools (ever-FSM), January 2018"
+    )
+    own = {r["academic_year"]: r["value"] for r in _trend_rows(spec) if r["series"] == "Manchester"}
+    for year in CENSUS_YEARS:
+        row = census.segregation_by_la(store, year, "secondary").filter(pl.col("la_code") == "352")
+        assert own[year] == pytest.approx(row["gorard"][0], abs=1e-9)
+    # The other nine GM LAs are the thin context lines.
+    context = {r["series"] for r in spec["rows"] if "line" in r and "segment" not in r}
+    assert context == set(GREATER_MANCHESTER.values()) - {"Manchester"}
+
+
+def test_tile_and_takeaway_give_one_value_per_index(manchester_2024: Any, store: Store) -> None:
+    metrics = {m.label: m.value for m in manchester_2024.metric}
+    expected = census.segregation_by_la(store, "2023/24", "secondary").filter(
+        pl.col("la_code") == "352"
+    )
+    gorard = f"{expected['gorard'][0]:.3f}"
+    assert metrics["Gorard segregation index, January 2024 census"] == gorard
+    assert metrics["Schools counted, January 2024 census"] == str(expected["schools"][0])
+    spec = _chart(
+        manchester_2024, "Gorard segregation index, secondary schools (ever-FSM), January 2018"
+    )
+    takeaway = spec["alt_text"].split(". ", 1)[1]
+    assert f"to {gorard} (January 2024 census)" in takeaway
+    assert "fell" in takeaway and "year-to-year noise" in takeaway
+    summary = conc.change_summary(store, "secondary", "gorard")
+    assert f"({summary['noise']:.3f})" in takeaway
+
+
+def test_ranking_of_every_la_by_change(manchester_2024: Any, store: Store) -> None:
+    spec = _chart(manchester_2024, "Change in the Gorard segregation index")
+    rows = [r for r in spec["rows"] if "area" in r]
+    assert 140 <= len(rows) <= 152
+    drawn = {r["area"]: r for r in rows}
+    assert drawn["Manchester"]["Role"] == "Selected LA"
+    assert {drawn[n]["Role"] for n in GREATER_MANCHESTER.values() if n != "Manchester"} == {
+        "Greater Manchester LA"
+    }
+    ranking = conc.change_ranking(store, "secondary", "gorard")
+    mine = ranking.filter(pl.col("la_code") == "352").row(0, named=True)
+    assert drawn["Manchester"]["change"] == pytest.approx(mine["change"], abs=1e-4)
+    assert drawn["Manchester"]["rank"] == mine["rank"]
+    band = [r for r in spec["rows"] if "high" in r]
+    assert len(band) == 1 and band[0]["high"] == pytest.approx(-band[0]["low"])
+    assert "January 2018 census to January 2024 census" in spec["alt_text"]
+
+
+def test_each_school_over_the_censuses_and_the_movers(manchester_2024: Any) -> None:
+    spec = _chart(manchester_2024, "Each secondary school's % ever-FSM pupils")
+    rate = [r for r in _trend_rows(spec) if r["series"] == "Manchester: all schools"]
+    assert [r["academic_year"] for r in rate] == CENSUS_YEARS
+    schools = {r["series"] for r in spec["rows"] if "line" in r} - {"Manchester: all schools"}
+    assert 30 <= len(schools) <= 45  # every school counted in any census, one line each
+    assert all(0 <= r["value"] <= 100 for r in spec["rows"] if "value" in r)
+    movers = _chart(manchester_2024, "The 10 secondary schools whose % ever-FSM moved most")
+    drawn = movers["rows"]
+    assert len(drawn) == 10
+    assert drawn[0]["label"] == "Our Lady's RC High School"
+    assert (drawn[0]["first_year"], drawn[0]["last_year"]) == ("2017/18", "2023/24")
+    assert drawn[0]["pct_change"] == pytest.approx(-20.2)
+    assert "495 of 806 pupils ever-FSM in the January 2018 census" in movers["alt_text"]
+    frames = {tuple(df.value.columns)[:4]: df.value for df in manchester_2024.dataframe}
+    table = frames[("School", "URN", "LA code", "first census")]
+    assert {"ever-FSM pupils, first", "pupils counted, last"} <= set(table.columns)
+
+
+def test_a_region_is_the_comparison_outside_gm(store: Store) -> None:
+    app = run_page(page=PAGE, params={"la": "850", "phase": "secondary", "year": "2023-24"})
+    spec = _chart(app, "Gorard segregation index, secondary schools (ever-FSM), January 2018")
+    context = {r["series"] for r in spec["rows"] if "line" in r and "segment" not in r}
+    _, codes = conc.comparator_las(store, "850")
+    catalogue = conc.queries.la_catalogue(store)
+    south_east = set(catalogue.filter(pl.col("la_code").is_in(codes))["name"].to_list())
+    assert context and context <= south_east and "Surrey" in context
+    assert not context & set(GREATER_MANCHESTER.values())
+    note = f"Thin grey lines: the other {len(codes)} LAs of South East (hover for names)"
+    assert any(c.value.startswith(f"Note: {note}") for c in app.caption)
+
+
+@pytest.mark.parametrize("year", CENSUS_YEARS)
+def test_every_census_year_draws_charts(year: str) -> None:
+    app = run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": year})
+    label = census.census_label(year)
+    assert not app.info and not app.warning
+    titles = [s["alt_text"] for s in chart_specs(app)]
+    assert any(
+        t.startswith("Gorard segregation index, secondary schools (ever-FSM), January 2018")
+        for t in titles
+    )
+    assert any(
+        t.startswith(f"Segregation curve: Manchester, secondary schools, {label}") for t in titles
+    )
+    assert any(
+        t.startswith("How the share of ever-FSM pupils varies") and label in t for t in titles
+    )
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics[f"Schools counted, {label}"] in {"31", "32"}
+
+
+def test_a_year_without_a_census_shows_the_nearest_and_offers_to_switch() -> None:
+    app = run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": "2021-22"})
+    notice = " ".join(i.value for i in app.info)
+    assert "no school census for 2021/22" in notice and "January 2023 census (2022/23)" in notice
+    spec = _chart(app, "Segregation curve: Manchester, secondary schools, January 2023 census")
+    assert spec["rows"]
+    metrics = {m.label: m.value for m in app.metric}
+    assert "Gorard segregation index, January 2023 census" in metrics
+    switch = app.button(key="concentration_switch_year")
+    assert switch.label == "Show 2022/23 in every page's year filter"
+    switch.click().run()
+    assert app.session_state["filter_year"] == "2022/23"
+    decks = _decks(app)
+    assert decks[-1]["layers"][0]["id"] == "las"  # the LA map keeps 2021/22's LAIT figures
+
+
+# --------------------------------------------------------------------------- one census
+
+
 def test_manchester_is_compared_with_every_gm_la_and_england(manchester: Any) -> None:
     assert manchester.title[0].value == "Where disadvantage concentrates: Manchester"
-    spec = _chart(manchester, "Gorard segregation index, secondary schools, 2018/19")
+    spec = _chart(
+        manchester, "Gorard segregation index, secondary schools (ever-FSM), January 2019 census"
+    )
     rows = [r for r in spec["rows"] if "area" in r]
     drawn = {r["area"]: r for r in rows}
     assert set(GREATER_MANCHESTER.values()) <= set(drawn)
@@ -50,21 +212,25 @@ def test_manchester_is_compared_with_every_gm_la_and_england(manchester: Any) ->
     assert drawn["Manchester"]["value"] == pytest.approx(expected, abs=1e-4)
     median = [r["median"] for r in spec["rows"] if "median" in r]
     assert len(median) == 1 and 0.1 < median[0] < 0.25
-    assert "Manchester's Gorard segregation index is 0.104" in spec["alt_text"]
+    assert (
+        "Manchester's Gorard segregation index in the January 2019 census is 0.104"
+        in spec["alt_text"]
+    )
 
 
 def test_the_page_says_which_counts_it_uses(manchester: Any) -> None:
     captions = [c.value for c in manchester.caption]
     assert any(
-        c.startswith("Counts used: the January 2019 school census (2018/19)") for c in captions
+        c.startswith("Counts used: January 2019 census (2018/19): ever-FSM") for c in captions
     )
-    counts = next(c for c in captions if c.startswith("Counts used"))
-    assert "NUMFSMEVER" not in counts  # DfE's codes are not on the first screen...
-    about = [e for e in manchester.expander if e.label == "About this figure"]
-    assert about and "NUMFSMEVER" in about[0].caption[0].value  # ...but one click away
     metrics = {m.label: m.value for m in manchester.metric}
-    assert metrics["Gorard segregation index"] == "0.104"
-    assert metrics["Schools counted"] == "31"
+    assert metrics["Gorard segregation index, January 2019 census"] == "0.104"
+    assert metrics["Schools counted, January 2019 census"] == "31"
+    about = [e for e in manchester.expander if e.label == "About these indices"]
+    assert about
+    text = " ".join(m.value for m in about[0].markdown)
+    assert "Torbay" in text and "NUMFSMEVER" in text and "NORFSMEVER" in text
+    assert "housing" in text and "not** say whether a school takes fewer poor pupils" in text
 
 
 def test_both_maps_are_drawn_offline_and_small(manchester: Any) -> None:
@@ -94,8 +260,8 @@ def test_highest_share_table_and_distribution(manchester: Any) -> None:
     frames = {tuple(df.value.columns)[:2]: df.value for df in manchester.dataframe}
     highest = frames[("School", "URN")]
     assert highest["School"].iloc[0] == "Newall Green High School"
-    assert highest["% disadvantaged"].iloc[0] == pytest.approx(67.3)
-    spec = _chart(manchester, "How the share of disadvantaged pupils varies")
+    assert highest["% ever-FSM"].iloc[0] == pytest.approx(67.3)
+    spec = _chart(manchester, "How the share of ever-FSM pupils varies")
     bins = [r for r in spec["rows"] if "schools" in r]
     assert sum(r["schools"] for r in bins) == 31
     rate = [r["rate"] for r in spec["rows"] if "rate" in r]
@@ -110,20 +276,31 @@ def test_segregation_curve_has_the_even_spread_diagonal(manchester: Any) -> None
     assert curve[-1]["pct_pupils"] == pytest.approx(100)
 
 
-def test_choosing_another_index_redraws_the_comparison(manchester: Any) -> None:
+def test_choosing_another_index_redraws_the_comparison_and_trend(manchester: Any) -> None:
     manchester.radio(key="concentration_index").set_value("isolation").run()
-    spec = _chart(manchester, "Isolation index, secondary schools")
+    spec = _chart(manchester, "Isolation index, secondary schools (ever-FSM), January 2019")
     drawn = {r["area"]: r["value"] for r in spec["rows"] if "area" in r}
     assert drawn["Manchester"] == pytest.approx(0.5076, abs=1e-4)
+    trend = _chart(manchester, "Isolation index, secondary schools (ever-FSM), January 2018")
+    own = {
+        r["academic_year"]: r["value"] for r in _trend_rows(trend) if r["series"] == "Manchester"
+    }
+    assert own["2018/19"] == pytest.approx(0.5076, abs=1e-4)
+    assert _chart(manchester, "Change in the isolation index")
 
 
 def test_gm_default_compares_all_ten_las() -> None:
-    # No year in the link: 2024/25, so the page draws the nearest census year, 2023/24.
+    # No year in the link opens 2024/25: the page shows the nearest census, January 2024.
     app = run_page(page=PAGE)
-    spec = _chart(app, "Gorard segregation index, secondary schools, 2023/24")
+    spec = _chart(app, "Gorard segregation index, secondary schools (ever-FSM), January 2024")
     gm = {r["area"] for r in spec["rows"] if r.get("Role") == "Greater Manchester LA"}
     assert gm == set(GREATER_MANCHESTER.values())
     assert "Selected LA" not in {r.get("Role") for r in spec["rows"]}
+    trend = _chart(app, "Gorard segregation index, secondary schools (ever-FSM), January 2018")
+    own = {r["series"] for r in _trend_rows(trend)}
+    assert own == {"Greater Manchester", "England LA median"}
+    context = {r["series"] for r in trend["rows"] if "line" in r and "segment" not in r}
+    assert context == set(GREATER_MANCHESTER.values())
     school_map, choropleth = _decks(app)
     assert len(school_map["layers"][1]["data"]["features"]) == 10
     names = {row["name"] for row in school_map["layers"][-1]["data"]}
@@ -131,26 +308,20 @@ def test_gm_default_compares_all_ten_las() -> None:
     assert [layer["id"] for layer in choropleth["layers"]] == ["las", "gm-outline"]
 
 
-def test_a_year_without_school_counts_shows_the_nearest_year_with_a_switch() -> None:
-    # 2024/25 has no census or performance file: the page is drawn at 2023/24 (the nearest
-    # census loaded) and says so, instead of emptying; one click sets the sidebar's year.
-    app = run_page(page=PAGE, params={"la": "352", "phase": "secondary", "year": "2024-25"})
-    notes = [i.value for i in app.info if "nearest year loaded" in i.value]
-    assert notes == [
-        "School-level figures on this page are for 2023/24, the nearest year loaded to "
-        "2024/25 (the sidebar)."
-    ]
-    names = [s["alt_text"] for s in chart_specs(app)]
-    assert any(t.startswith("Gorard segregation index, secondary schools, 2023/24") for t in names)
-    assert len(_decks(app)) == 2  # the school map and the LA map
-    switch = next(b for b in app.button if b.label == "Show 2023/24 on every page")
-    switch.click().run()
-    assert app.session_state["filter_year"] == "2023/24"  # the sidebar widget's state
+def test_gm_primary_school_lines_become_a_band_but_movers_stay() -> None:
+    app = run_page(page=PAGE, params={"la": "GM", "phase": "primary", "year": "2023-24"})
+    spec = _chart(app, "Each primary school's % ever-FSM pupils")
+    band = [r for r in spec["rows"] if "high" in r and "low" in r]
+    assert [r["academic_year"] for r in band] == CENSUS_YEARS
+    assert all(r["low"] <= r["high"] for r in band)
+    assert len(spec["rows"]) < 200  # aggregated before charting, not ~4,000 school-years
+    movers = _chart(app, "The 10 primary schools whose % ever-FSM moved most")
+    assert len(movers["rows"]) == 10
 
 
 def test_other_pupil_groups_are_explained_and_eal_shows_its_share() -> None:
     boys = run_page(page=PAGE, params={"la": "352", "group": "boys"})
-    assert any("every figure here is for disadvantaged pupils" in i.value for i in boys.info)
+    assert any("every figure here is for ever-FSM pupils" in i.value for i in boys.info)
     eal = run_page(page=PAGE, params={"la": "352", "group": "eal", "year": "2018-19"})
     spec = _chart(eal, "How the share of pupils with English as an additional language")
     assert sum(r["schools"] for r in spec["rows"] if "schools" in r) == 32
@@ -161,6 +332,8 @@ def test_charts_and_map_twins_can_join_a_story(manchester: Any) -> None:
     titles = [label.removeprefix("Add “").removesuffix("” to story") for label in buttons]
     assert any(t.startswith("Manchester: secondary schools by share") for t in titles)
     assert any(t.startswith("% ever eligible for FSM") for t in titles)
+    assert any(t.startswith("Change in the") for t in titles)
+    assert any(t.startswith("The 10 secondary schools whose") for t in titles)
     assert not any(b.disabled for b in buttons.values())
 
 
@@ -176,22 +349,15 @@ def test_a_reference_rebuilds_the_same_view() -> None:
         "index": "dissimilarity",
     }
     view = views.build(ref)
-    assert view.title.startswith("Dissimilarity index, secondary schools, 2018/19")
+    assert view.title.startswith("Dissimilarity index, secondary schools (ever-FSM), January 2019")
     row = view.table.filter(view.table["LA code"] == "352").row(0, named=True)
     assert row["dissimilarity"] == pytest.approx(0.1991, abs=1e-4)
+    trend = views.build({**ref, "v": "concentration-trend", "year": "2021/22"})
+    assert trend.title.startswith("Dissimilarity index, secondary schools (ever-FSM), January 2018")
+    assert "Manchester's Dissimilarity index" in trend.takeaway
+    for view_id in ("concentration-change", "concentration-school-lines", "concentration-movers"):
+        assert views.build({**ref, "v": view_id}).view_id == view_id
     choropleth = views.build({**ref, "v": "concentration-choropleth", "indicator": "gorard"})
     assert choropleth.chart.to_dict()["projection"]["type"] == "mercator"
     with pytest.raises(views.ViewError):
         views.build({**ref, "index": "<script>"})
-
-
-def test_an_la_outside_gm_is_compared_with_its_region() -> None:
-    # Hampshire (850): the rest of the South East, never "the rest of Greater Manchester".
-    app = run_page(page=PAGE, params={"la": "850", "phase": "secondary", "year": "2018-19"})
-    words = " ".join(m.value for m in app.markdown)
-    assert "the other South East LAs and England" in words
-    assert "Greater Manchester" not in words
-    spec = _chart(app, "Gorard segregation index, secondary schools, 2018/19")
-    roles = {r.get("Role") for r in spec["rows"]} - {None}  # None: the reference layers
-    assert roles == {"Selected LA", "South East LA", "Other LA"}
-    assert "Greater Manchester" not in spec["alt_text"]

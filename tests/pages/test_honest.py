@@ -15,7 +15,7 @@ SHOWN = {
     "pages/gaps.py": "Shows disadvantaged and other (non-disadvantaged) pupils, not boys",
     "pages/trends.py": "Shows disadvantaged and other (non-disadvantaged) pupils, not boys",
     "pages/similar.py": "Shows disadvantaged, other (non-disadvantaged) and all pupils, not boys",
-    "pages/concentration.py": "every figure here is for disadvantaged pupils",
+    "pages/concentration.py": "every figure here is for ever-FSM pupils",
 }
 
 

@@ -141,6 +141,8 @@ def test_surrey_head_sees_who_does_best_for_disadvantaged_pupils() -> None:
     assert len(published) >= 15
     values = [float(v) for v in published]
     assert values == sorted(values, reverse=True)
+    assert any(m.value.startswith("**Worth a visit** on Sustained education") for m in app.markdown)
+    app.selectbox(key="similar_best_outcome").set_value("a8").run()
     assert any(
         m.value.startswith("**Worth a visit** on Attainment 8 by disadvantage")
         for m in app.markdown
@@ -167,6 +169,8 @@ def test_hampshire_head_is_pointed_to_the_years_with_results_by_disadvantage() -
     notes = " ".join(c.value for c in app.caption)
     assert "For Hampshire, KS4 results by disadvantage are loaded for 2016/17, 2017/18" in notes
     earlier = run_page(page=PAGE, params={"la": "850", "year": "2017-18"})
+    # Pooled destinations are ranked first; the year's A8 by disadvantage is one choice away.
+    earlier.selectbox(key="similar_best_outcome").set_value("a8").run()
     assert any(m.value.startswith("**Worth a visit** on Attainment 8") for m in earlier.markdown)
     odds = next(s for s in chart_specs(earlier) if "against expectation" in s["alt_text"])
     assert odds["rows"]
@@ -201,7 +205,11 @@ def test_primary_opens_on_a_school_with_ks2_results_and_a_weak_line_says_so(la_c
 
 
 def test_surrey_secondary_names_slopes_that_cannot_be_told_from_zero() -> None:
-    app = run_page(page=PAGE, params={"la": "936", "phase": "secondary"})
+    # The performance tables are 2018/19: judged on that year's census (the page's default
+    # census is now the newest, January 2024, where fewer of those URNs survive).
+    params = {"la": "936", "phase": "secondary", "census": "2018-19"}
+    app = run_page(page=PAGE, params=params)
+    app.selectbox(key="similar_odds").set_value("a8_dis").run()  # destinations come first
     captions = " ".join(c.value for c in app.caption)
     assert "fitted by least squares across the 54 loaded schools with the outcome (Surrey 54)" in (
         captions
@@ -278,3 +286,123 @@ def test_a_new_link_wins_over_the_widgets_and_the_widgets_then_own_the_state() -
     assert not app.exception
     assert app.slider(key="similar_size").value == 30
     assert len(_family(app)) == 30
+
+
+# ------------------------------------------------------------- pooled destinations, weights
+CROMPTON = "137294"  # The Crompton House Church of England Academy, Oldham
+
+
+def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None:
+    """Hand-checked from data/sources/performance-downloads/2023-2024/england_ks4-pupdest.csv
+    (URN 137294): disadvantaged pupils 2021/22 COHORT_DIS 26 at 92%; 2020/21
+    (COHORT_DIS_22) 18 at 94%; 2019/20 (COHORT_DIS_21) 24 at 83%. Pooled: 68 pupils,
+    (26 x 92 + 18 x 94 + 24 x 83) / 68 = 6076 / 68 = 89.35%."""
+    app = run_page(page=PAGE, params={"school": CROMPTON})  # the default view: GM, secondary
+    assert app.selectbox(key="similar_school").value == CROMPTON
+    chart = next(s for s in chart_specs(app) if "latest three cohorts pooled" in s["alt_text"])
+    assert "2019/20 to 2021/22" in chart["alt_text"]
+    assert "disadvantaged pupils 89 (68 pupils pooled)" in chart["alt_text"]
+    mine = [r for r in chart["rows"] if r.get("role") == "This school"]
+    dis = next(r for r in mine if r["pupils"] == "Disadvantaged pupils")
+    assert dis["value"] == pytest.approx(89.0)  # drawn to the measure's 0 decimals
+    table = next(
+        d.value
+        for d in app.dataframe
+        if "Cohort" in d.value.columns and "Position in family" in d.value.columns
+    )
+    row = table[(table["Note"] == "this school") & (table["Pupils"] == "Disadvantaged pupils")]
+    assert row["Cohort"].tolist() == [68]
+    family_rows = table[(table["Note"] != "this school") & (table["Result"] != "suppressed")]
+    assert len(family_rows) >= 15 and (family_rows["Cohort"] > 0).all()
+    visit = [m.value for m in app.markdown if m.value.startswith("**Worth a visit**")]
+    assert visit and "2019/20 to 2021/22" in visit[0]
+    odds = next(s for s in chart_specs(app) if "against expectation" in s["alt_text"])
+    assert "89.4 against an expected" in odds["alt_text"]
+
+
+def test_the_weights_are_shown_kept_in_the_link_and_change_the_family() -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON})
+    assert app.number_input(key="similar_weight_pupils").value == 0.5
+    assert app.number_input(key="similar_weight_fsm6").value == 1.0
+    assert any(
+        "pupils on roll × 0.5" in m.value and "% ever-FSM × 1" in m.value for m in app.markdown
+    )
+    assert _one(app.query_params["weights"]) == "fsm6:1,eal:1,sen:1,pupils:0.5"
+
+    def size_gap(family: pd.DataFrame) -> float:
+        column = next(c for c in family.columns if c.startswith("Pupils on roll (yours"))
+        yours = float(column.split("yours ")[1].rstrip(")").replace(",", ""))
+        return float((family[column] - yours).abs().mean())
+
+    before_family = _family(app)
+    before = before_family["URN"].tolist()
+    app.number_input(key="similar_weight_pupils").set_value(5.0).run()
+    assert not app.exception
+    after = _family(app)["URN"].tolist()
+    assert after != before
+    assert _one(app.query_params["weights"]) == "fsm6:1,eal:1,sen:1,pupils:5"
+    # Size now dominates: the family's sizes sit closer to the school's than before.
+    assert size_gap(_family(app)) < size_gap(before_family)
+    linked = run_page(
+        page=PAGE, params={"school": CROMPTON, "weights": "fsm6:1,eal:1,sen:1,pupils:5"}
+    )
+    assert _family(linked)["URN"].tolist() == after
+
+
+@pytest.mark.parametrize("weights", ["fsm6:abc", "fsm6:-1", "fsm6:99", "fsm6:²", "nope:1", "::"])
+def test_a_bad_weight_in_the_link_gets_the_usual_notice(weights: str) -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON, "weights": weights})
+    notices = " ".join(w.value for w in app.warning)
+    assert "The link's weight" in notices, notices
+    assert app.number_input(key="similar_weight_fsm6").value == 1.0
+    assert len(_family(app)) == 20
+
+
+def test_a_census_year_in_the_link_builds_the_family_from_that_census() -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON, "census": "2018-19"})
+    assert app.selectbox(key="similar_census").value == "2018/19"
+    assert any("January 2019 (2018/19) census" in m.value for m in app.markdown)
+    bad = run_page(page=PAGE, params={"school": CROMPTON, "census": "1999-00"})
+    assert any("census year" in w.value for w in bad.warning)
+    assert bad.selectbox(key="similar_census").value == "2023/24"
+
+
+def test_a_junior_school_is_compared_with_junior_schools_unless_kinds_are_mixed() -> None:
+    junior = "124979"  # Shottermill Junior School, Surrey
+    app = run_page(page=PAGE, params={"la": "936", "phase": "primary", "school": junior})
+    assert app.checkbox(key="similar_mix_kinds").value is False
+    names = _family(app)["School"].tolist()
+    assert len(names) == 20
+    assert all("junior" in n.lower() for n in names), names
+    app.checkbox(key="similar_mix_kinds").check().run()
+    assert not app.exception
+    mixed = _family(app)["School"].tolist()
+    assert mixed != names and not all("junior" in n.lower() for n in mixed)
+    assert _one(app.query_params["mix"]) == "1"
+
+
+def test_a_reference_rebuilds_the_pooled_outcome_with_its_weights() -> None:
+    from components import views
+
+    ref = {
+        "v": "similar-dest",
+        "la": "GM",
+        "phase": "secondary",
+        "group": "disadvantaged",
+        "year": "2018/19",
+        "school": CROMPTON,
+        "pool": "gm",
+        "features": "fsm6,eal,sen,pupils",
+        "weights": "fsm6:1,eal:1,sen:1,pupils:0.5",
+        "census": "2023-24",
+    }
+    view = views.build(ref)
+    assert "2019/20 to 2021/22" in view.title
+    mine = view.table.filter(
+        (view.table["Note"] == "this school") & (view.table["Pupils"] == "Disadvantaged pupils")
+    )
+    assert mine["Cohort"].to_list() == [68]
+    heavier = views.build({**ref, "weights": "fsm6:1,eal:1,sen:1,pupils:5"})
+    assert set(heavier.table["School"]) != set(view.table["School"])
+    with pytest.raises(views.ViewError):
+        views.build({**ref, "weights": "pupils:lots"})

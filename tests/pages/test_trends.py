@@ -77,7 +77,9 @@ def test_picking_a_school_puts_it_in_the_url() -> None:
 def test_unknown_urn_in_the_url_is_explained(urn: str, expected: str) -> None:
     app = run_page(PAGE, {**SURREY, "school": urn})
     assert any(expected in w.value for w in app.warning), [w.value for w in app.warning]
-    assert app.selectbox(key="trends_school_936_secondary").value is None
+    # The page opens on the area's default school instead (it used to show none).
+    chosen = app.selectbox(key="trends_school_936_secondary").value
+    assert chosen is not None and chosen != urn
 
 
 def test_movers_follow_the_cohort_rule() -> None:
@@ -116,3 +118,94 @@ def test_primary_school_in_hampshire() -> None:
         "2017/18",
         "2018/19",
     }
+
+
+# ------------------------------------------------------------------ census and destinations
+# Hand-checked against data/sources/performance-downloads: The Crompton House Church of
+# England Academy (Oldham, URN 137294), 2023-2024/england_census.csv: NUMFSM 286, NOR 1884,
+# NUMFSMEVER 294, NORFSMEVER 1614, PNUMFSMEVER 18.2%; 2023-2024/england_ks4-pupdest.csv
+# (cohort 2021/22): COHORT_DIS 26, OVERALL_DESTPER_DIS 92%, COHORT_NONDIS 201, 98%.
+DEFAULT_GM_SCHOOL = "137294"
+CENSUS_YEARS = {"2017/18", "2018/19", "2020/21", "2022/23", "2023/24"}
+COHORTS = {f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2022)}
+
+
+def _drawn(chart: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["series"], r["academic_year"]): r for r in chart["rows"] if "segment" in r}
+
+
+def test_default_view_draws_a_gm_school_over_five_censuses_and_seven_cohorts() -> None:
+    app = run_page(PAGE)
+    assert app.selectbox(key="trends_school_GM_secondary").value == DEFAULT_GM_SCHOOL
+    census = _chart(app, "The Crompton House Church of England Academy: % ever-FSM and % FSM")
+    drawn = _drawn(census)
+    school = {y for (s, y) in drawn if s == "This school: % ever-FSM"}
+    assert school == CENSUS_YEARS
+    assert drawn[("This school: % ever-FSM", "2023/24")]["value"] == pytest.approx(18.2)
+    assert drawn[("This school: % ever-FSM", "2023/24")]["pupils"] == 1614
+    assert drawn[("This school: % FSM", "2023/24")]["value"] == pytest.approx(15.2)  # 286/1884
+    assert {y for (s, y) in drawn if s == "Oldham: % ever-FSM"} == CENSUS_YEARS
+    assert {y for (s, y) in drawn if s == "England: % ever-FSM"} == CENSUS_YEARS
+    # The January 2021 basis is a break: 2020/21 shares no line with 2018/19 or 2022/23.
+    seg = {y: drawn[("This school: % ever-FSM", y)]["segment"] for y in CENSUS_YEARS}
+    assert len({seg["2018/19"], seg["2020/21"], seg["2022/23"]}) == 3
+    breaks = [r for r in census["rows"] if r.get("kind") == "break"]
+    assert {r["x0"] for r in breaks} == {2019.5, 2021.5}
+
+    dest = _chart(app, "The Crompton House Church of England Academy: pupils in sustained")
+    drawn = _drawn(dest)
+    for series in ("This school: disadvantaged pupils", "This school: other pupils"):
+        assert {y for (s, y) in drawn if s == series} == COHORTS
+    latest = drawn[("This school: disadvantaged pupils", "2021/22")]
+    assert (latest["value"], latest["pupils"]) == (pytest.approx(92.0), 26)
+    assert drawn[("This school: other pupils", "2021/22")]["pupils"] == 201
+    assert {y for (s, y) in drawn if s == "Oldham: disadvantaged pupils"} == COHORTS
+    assert {y for (s, y) in drawn if s == "England: other pupils"} == COHORTS
+    assert "26 disadvantaged pupils who finished KS4 in 2021/22, 92%" in dest["alt_text"]
+
+
+def test_suppressed_cohorts_carry_their_status() -> None:
+    # Atherton Community School (Wigan): the 2019/20 cohort is "SUPP" in
+    # 2023-2024/england_ks4-pupdest.csv (COHORT_DIS_21 32, OVERALL_DESTPER_DIS_21 SUPP).
+    app = run_page(PAGE, {"la": "359", "phase": "secondary", "school": "138233"})
+    dest = _chart(app, "Atherton Community School: pupils in sustained")
+    withheld = [r for r in dest["rows"] if r.get("shown") == "suppressed"]
+    assert ("This school: disadvantaged pupils", "2019/20") in {
+        (r["series"], r["academic_year"]) for r in withheld
+    }
+    drawn = _drawn(dest)
+    for row in withheld:
+        assert (row["series"], row["academic_year"]) not in drawn  # no point, never 0
+    table = next(t.value for t in app.dataframe if "cohort size" in t.value.columns)
+    mine = table[table["series"] == "This school: disadvantaged pupils"]
+    assert len(mine) == 7
+    assert "suppressed" in set(mine["shown"])
+    assert mine[mine["shown"] == "suppressed"]["value"].isna().all()
+
+
+def test_movers_lists_give_years_and_pupil_counts() -> None:
+    app = run_page(PAGE, {"la": "352", "phase": "secondary"})
+    census = _chart(app, "Manchester: schools whose % ever-FSM moved most")
+    rows = [r for r in census["rows"] if "change" in r]
+    assert len(rows) == 20
+    assert all(r["pupils_first"] > 0 and r["pupils_last"] > 0 for r in rows)
+    dest = _chart(app, "Manchester: schools whose disadvantaged pupils' sustained destinations")
+    rows = [r for r in dest["rows"] if "change" in r]
+    assert all(r["pupils_first"] >= 10 and r["pupils_last"] >= 10 for r in rows)
+    assert all(r["change"] == pytest.approx(r["value_last"] - r["value_first"]) for r in rows)
+
+
+def test_references_rebuild_the_census_and_destinations_views() -> None:
+    from components import views
+
+    ref = {"la": "353", "phase": "secondary", "group": "disadvantaged", "year": "2018/19"}
+    census = views.build({**ref, "v": "school_trends-census", "urn": DEFAULT_GM_SCHOOL})
+    school = census.table.filter(census.table["series"] == "This school: % ever-FSM")
+    assert set(school["academic_year"]) == CENSUS_YEARS
+    dest = views.build({**ref, "v": "school_trends-destinations"})  # no urn: the default
+    mine = dest.table.filter(dest.table["series"] == "This school: disadvantaged pupils")
+    assert set(mine["cohort"]) == COHORTS
+    movers = views.build({**ref, "v": "school_trends-destination_movers"})
+    assert movers.title.startswith("Oldham: schools whose disadvantaged pupils")
+    with pytest.raises(views.ViewError):
+        views.build({**ref, "v": "school_trends-census", "urn": "<script>"})

@@ -9,6 +9,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from equity.analysis import census as census_analysis
 from equity.analysis import concentration as conc
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store
@@ -109,24 +110,25 @@ def test_every_la_has_indices_in_the_unit_interval(by_la: pl.DataFrame) -> None:
         assert row["gorard"] == pytest.approx((1 - row["pct"] / 100) * row["dissimilarity"])
 
 
-def test_each_row_states_its_basis(by_la: pl.DataFrame) -> None:
-    assert set(by_la["basis"].to_list()) == {"census", "ks4_cohort"}
-    # Surrey has a 2018/19 KS4 performance file as well as the census: two rows.
-    surrey = by_la.filter(pl.col("la_code") == "936")
-    assert sorted(surrey["basis"].to_list()) == ["census", "ks4_cohort"]
+def test_every_row_rests_on_the_census_even_where_a_performance_table_is_loaded(
+    by_la: pl.DataFrame,
+) -> None:
+    """One basis per series: Surrey has a 2018/19 KS4 performance file as well as the
+    census, but the page's indices are census-basis for every LA (one row each), so a tile,
+    the trend and the ranking never give two values for one index."""
+    assert set(by_la["basis"].to_list()) == {"census"}
+    assert by_la.filter(pl.col("la_code") == "936").height == 1
+    assert by_la["la_code"].is_unique().all()
     assert conc.comparison_basis(by_la) == "census"
 
 
-def test_other_years_have_cohort_counts_only_where_files_are_loaded(store: Store) -> None:
+def test_every_census_year_has_every_la_and_other_years_none(store: Store) -> None:
     earlier = conc.segregation_by_la(store, "primary", "2017/18")
-    # KS2 cohort counts where a 2017/18 performance file is loaded (Hampshire, Surrey); every
-    # other LA from the January 2018 census, now embedded.
-    cohort = earlier.filter(pl.col("basis") == "ks2_cohort")
-    assert set(cohort["la_code"].to_list()) == {"850", "936"}
-    assert set(earlier["basis"].to_list()) == {"ks2_cohort", "census"}
+    assert set(earlier["basis"].to_list()) == {"census"}
+    assert {"850", "936", "352"} <= set(earlier["la_code"].to_list())
     assert earlier.height > 140
     table, basis = conc.school_shares(store, "352", "2021/22", "secondary")
-    assert table.is_empty() and basis.kind == "none"
+    assert table.is_empty() and basis.kind == "none"  # no January 2022 census is loaded
 
 
 def test_gm_pools_its_ten_las(store: Store, by_la: pl.DataFrame) -> None:
@@ -197,3 +199,55 @@ def test_boundaries_one_per_code_rounded_with_the_national_trafford(store: Store
 
     for text in bounds["geometry"].to_list()[:20]:
         assert decimals(json.loads(text)["coordinates"]) <= conc.COORD_DECIMALS
+
+
+# --------------------------------------------------------------------------- over time
+
+
+def test_comparators_are_gm_for_gm_and_the_region_elsewhere(store: Store) -> None:
+    group, codes = conc.comparator_las(store, "352")
+    assert group == "Greater Manchester" and set(codes) == set(GREATER_MANCHESTER) - {"352"}
+    assert set(conc.comparator_las(store, "GM")[1]) == set(GREATER_MANCHESTER)
+    region, hampshire = conc.comparator_las(store, "850")
+    assert region == "South East"
+    assert "936" in hampshire and "850" not in hampshire and "352" not in hampshire
+    assert 15 <= len(hampshire) <= 20
+
+
+def test_trend_has_the_area_its_comparators_and_the_england_median(store: Store) -> None:
+    frame = conc.trend(store, "850", "secondary")
+    assert set(frame["role"].to_list()) == {"selected", "comparator", "england"}
+    own = frame.filter(pl.col("role") == "selected")
+    assert own["series"].unique().to_list() == ["Hampshire"]
+    assert own["academic_year"].to_list() == ["2017/18", "2018/19", "2020/21", "2022/23", "2023/24"]
+    _, codes = conc.comparator_las(store, "850")
+    drawn = set(frame.filter(pl.col("role") == "comparator")["la_code"].to_list())
+    assert drawn <= set(codes) and len(drawn) >= 15
+    for row in frame.filter(pl.col("role") == "england").iter_rows(named=True):
+        every = census_analysis.segregation_by_la(store, row["academic_year"], "secondary")
+        assert row["gorard"] == pytest.approx(every["gorard"].median())
+        assert row["schools"] == every.height  # the number of LAs behind the median
+
+
+def test_change_ranking_measures_january_2018_to_january_2024(store: Store) -> None:
+    ranking = conc.change_ranking(store, "secondary", "gorard")
+    assert 140 <= ranking.height <= 152
+    own = census_analysis.area_series(store, ["352"], "secondary")
+    values = dict(own.select("academic_year", "gorard").iter_rows())
+    row = ranking.filter(pl.col("la_code") == "352").row(0, named=True)
+    assert row["change"] == pytest.approx(values["2023/24"] - values["2017/18"])
+    assert row["rank"] == 1 + ranking.filter(pl.col("change") > row["change"]).height
+    summary = conc.change_summary(store, "secondary", "gorard")
+    assert (summary["first"], summary["last"]) == ("2017/18", "2023/24")
+    assert 0 < summary["noise"] < 0.02
+
+
+def test_movers_put_schools_with_few_pupils_last(store: Store) -> None:
+    movers = conc.movers(store, "GM", "primary")
+    small = movers["small"].to_list()
+    assert small == sorted(small)  # False (not small) first
+    assert movers.filter(pl.col("small")).height >= 1
+    flagged = movers.filter(pl.col("small"))
+    assert flagged.select(pl.min_horizontal("pupils_first", "pupils_last") < 30).to_series().all()
+    big = movers.filter(~pl.col("small"))["pct_change"].abs().to_list()
+    assert big == sorted(big, reverse=True)

@@ -297,11 +297,30 @@ def test_summaries_written_at_ingest_match_a_scan_of_the_results(tiny: Store) ->
 def test_summaries_are_recomputed_when_missing_or_stale(tiny: Store, tmp_path: Path) -> None:
     import shutil
 
+    from equity.store import source_slug
+
+    # The store in the layout before Delta tables (one Parquet file per source and table,
+    # a manifest.parquet), as written before the summaries existed (no summary files) and
+    # with published files older than their results files (no longer trusted).
     copy = tmp_path / "store"
-    shutil.copytree(tiny.layers[0], copy)
-    shutil.rmtree(copy / "summary")  # a store written before the summaries existed
-    for stale in (copy / "published").glob("*.parquet"):
-        os.utime(stale, ns=(1, 1))  # older than its results file: no longer trusted
+    for source, files in tiny.catalogue().select("source", "files").iter_rows():
+        for relative in files:
+            table = relative.rsplit("/", 1)[0]
+            if table == "summary":
+                continue
+            (copy / table).mkdir(parents=True, exist_ok=True)
+            target = copy / table / f"{source_slug(source)}.parquet"
+            shutil.copy(tiny.layers[0] / relative, target)
+            if table == "published":
+                os.utime(target, ns=(1, 1))
+    tiny.manifest().write_parquet(copy / "manifest.parquet")
+    assert (
+        not Store.open(copy)
+        .catalogue()["files"]
+        .list.eval(pl.element().str.starts_with("published/"))
+        .list.any()
+        .any()
+    )
     _assert_summaries_match(Store.open(copy))
 
 

@@ -130,10 +130,13 @@ def test_the_odds_line_is_fitted_once_per_phase_year_and_outcome(
     monkeypatch.setattr(similar, "odds_for", counted)
     odds._odds_fit.clear()
     version = data.store_version()
-    first = odds._odds_fit(version, "secondary", "2018/19", "a8_dis", secondary)
-    again = odds._odds_fit(version, "secondary", "2018/19", "a8_dis", secondary)
+    first = odds._odds_fit(version, "secondary", "2018/19", "2018/19", "a8_dis", secondary)
+    again = odds._odds_fit(version, "secondary", "2018/19", "2018/19", "a8_dis", secondary)
     assert again is first
     assert fits == ["a8_dis"]
+    # Another census year is another context: fitted again (its own cache entry).
+    odds._odds_fit(version, "secondary", "2018/19", "2023/24", "a8_dis", secondary)
+    assert fits == ["a8_dis", "a8_dis"]
     odds._odds_fit.clear()
 
 

@@ -94,3 +94,94 @@ def test_area_trend_without_school_files(store: Store) -> None:
     england = _row(frame, level="england", group="disadvantaged", academic_year="2018/19")
     assert england["value"] == pytest.approx(-0.45)
     assert "2024/25" not in set(frame["academic_year"])  # Progress 8 stops after 2023/24
+
+
+# ------------------------------------------------------------- census and destinations trends
+# Hand-checked against data/sources/performance-downloads (each year's england_census.csv
+# and england_ks4-pupdest.csv).
+CROMPTON = "137294"  # The Crompton House Church of England Academy, Oldham (353)
+
+
+def test_census_trend_has_five_censuses_with_their_denominators(store: Store) -> None:
+    frame = school_trends.school_census_trend(store, CROMPTON, "secondary")
+    school = frame.filter(pl.col("level") == "school")
+    ever = school.filter(pl.col("measure") == "pct_ever_fsm")
+    assert ever["academic_year"].to_list() == [
+        "2017/18",
+        "2018/19",
+        "2020/21",
+        "2022/23",
+        "2023/24",
+    ]
+    # 2023-2024: NUMFSMEVER 294, NORFSMEVER 1614, PNUMFSMEVER 18.2%; NUMFSM 286, NOR 1884.
+    jan24 = _row(frame, level="school", measure="pct_ever_fsm", academic_year="2023/24")
+    assert (jan24["value"], jan24["pupils"]) == (pytest.approx(18.2), 1614)
+    fsm = _row(frame, level="school", measure="pct_fsm", academic_year="2023/24")
+    assert (fsm["value"], fsm["pupils"]) == (pytest.approx(15.2), 1884)  # 286 / 1884
+    assert set(frame["series"]) >= {"Oldham: % ever-FSM", "England: % FSM"}
+    assert "disadvantaged" not in " ".join(frame["series"].to_list())  # one basis: ever-FSM
+
+
+def test_census_area_rates_are_sums_over_the_phase_schools(store: Store) -> None:
+    from equity.analysis import census
+
+    rates = school_trends.census_area_rates(store, "2023/24", "secondary")
+    england = _row(rates, entity="970", measure="pct_ever_fsm")
+    published = census.england_rates(store, "secondary").filter(
+        pl.col("academic_year") == "2023/24"
+    )
+    assert england["value"] == pytest.approx(published["pct_ever_fsm"][0])
+    oldham = census.census_counts(store, ["353"], "2023/24", "secondary")
+    f, t = oldham["f"].sum(), (oldham["f"] + oldham["n"]).sum()
+    assert _row(rates, entity="353", measure="pct_ever_fsm")["value"] == pytest.approx(100 * f / t)
+
+
+def test_destinations_trend_has_seven_cohorts_and_keeps_suppression(store: Store) -> None:
+    frame = school_trends.school_destinations_trend(store, CROMPTON)
+    school = frame.filter(pl.col("level") == "school")
+    cohorts = [f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2022)]
+    for group in ("disadvantaged", "other"):
+        assert school.filter(pl.col("group") == group)["academic_year"].to_list() == cohorts
+    # 2023-2024 release, own cohort 2021/22: COHORT_DIS 26 at 92%, COHORT_NONDIS 201 at 98%.
+    dis = _row(frame, level="school", group="disadvantaged", academic_year="2021/22")
+    assert (dis["value"], dis["pupils"]) == (pytest.approx(92.0), 26)
+    other = _row(frame, level="school", group="other", academic_year="2021/22")
+    assert (other["value"], other["pupils"]) == (pytest.approx(98.0), 201)
+    # Atherton Community School (Wigan), 2023-2024 release: COHORT_DIS_21 (the 2019/20
+    # cohort) 32, OVERALL_DESTPER_DIS_21 SUPP: a status, no value, never 0.
+    atherton = school_trends.school_destinations_trend(store, "138233")
+    cell = _row(atherton, level="school", group="disadvantaged", academic_year="2019/20")
+    assert (cell["value"], cell["status"], cell["pupils"]) == (None, "suppressed", 32)
+
+
+def test_census_movers_compare_one_basis_with_counts(store: Store) -> None:
+    movers = school_trends.census_movers(store, ("352",), "secondary")
+    # Our Lady's RC High School: 2017-2018 NUMFSMEVER 495, PNUMFSMEVER 61.4% (T implied
+    # 495 x 100 / 61.4 = 806.2, stored as 806); 2023-2024 NUMFSMEVER 412, NORFSMEVER 999.
+    row = _row(movers, urn="105576")
+    assert (row["first_year"], row["last_year"]) == ("2017/18", "2023/24")
+    assert (row["pupils_first"], row["pupils_last"]) == (806, 999)
+    assert row["value_first"] == pytest.approx(100 * 495 / 806)
+    assert row["change"] == pytest.approx(100 * 412 / 999 - 100 * 495 / 806)
+    assert "2020/21" not in set(movers["first_year"]) | set(movers["last_year"])
+    assert movers["change"].abs().to_list() == sorted(movers["change"].abs(), reverse=True)
+
+
+def test_destination_movers_need_ten_pupils_at_both_ends(store: Store) -> None:
+    movers = school_trends.destination_movers(store, ("352",))
+    # Manchester Academy: 2017-2018 release COHORT_DIS 123 at 88% (2015/16); 2023-2024
+    # release COHORT_DIS 158 at 75% (2021/22).
+    row = _row(movers, urn="134224")
+    assert (row["first_year"], row["value_first"], row["pupils_first"]) == ("2015/16", 88.0, 123)
+    assert (row["last_year"], row["value_last"], row["pupils_last"]) == ("2021/22", 75.0, 158)
+    assert row["change"] == pytest.approx(-13.0)
+    assert (movers["pupils_first"] >= 10).all() and (movers["pupils_last"] >= 10).all()
+
+
+def test_default_trend_school_shows_the_whole_series(store: Store) -> None:
+    from equity.schema import GREATER_MANCHESTER
+
+    urn = school_trends.default_trend_school(store, tuple(GREATER_MANCHESTER), "secondary")
+    assert urn == CROMPTON
+    schools = school_trends.census_schools(store, tuple(GREATER_MANCHESTER), "secondary")
+    assert _row(schools, urn=urn)["census_years"] == 5

@@ -49,7 +49,8 @@ def test_manchester_secondary_has_a_twenty_school_gm_family(
     assert chosen["role"] == "chosen" and chosen["distance"] == 0
     assert chosen["fsm6"] is not None and chosen["a8_all"] is not None
     assert members["dest_dis"].drop_nulls().len() >= 15
-    assert secondary.years["ks4_destinations"] == "2018/19"
+    # Destinations are pooled over the latest three cohorts (not the page's year's).
+    assert secondary.years["ks4_destinations"] == "2019/20 to 2021/22"
 
 
 def test_england_pool_reaches_beyond_gm(secondary: similar.Context) -> None:
@@ -83,18 +84,34 @@ def test_surrey_family_has_disadvantaged_attainment8(secondary: similar.Context)
     assert with_prior.family.exclusion_counts()["prior"] > 3000
 
 
-def test_suppressed_outcomes_stay_null_with_their_status(secondary: similar.Context) -> None:
+def test_suppressed_outcomes_stay_null_with_their_status(
+    store: Store, secondary: similar.Context
+) -> None:
     frame = secondary.frame
-    # The 2018/19 cohort (the page's year) from its latest release: 390 of the census's
-    # secondary schools have disadvantaged pupils' destinations suppressed (SUPP in
-    # 2022-2023's OVERALL_DESTPER_DIS_20, or in 2020-2021's OVERALL_DESTPER_DIS for schools
-    # the later release does not list; counted from the CSVs).
+    # Pooled over 2019/20-2021/22: a school's pooled figure is "suppressed" only when every
+    # one of its disadvantaged cohorts there is SUPP in the latest release giving it
+    # (counted here from the release rows, independently of the pooling code).
+    from equity.analysis import destinations
+
+    rows = destinations.latest_release(store).filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == destinations.SUSTAINED)
+        & (pl.col("pupil_group") == "disadvantaged")
+        & pl.col("academic_year").is_in(["2019/20", "2020/21", "2021/22"])
+    )
+    all_supp = set(
+        rows.group_by("entity")
+        .agg((pl.col("status") == "suppressed").all().alias("every"))
+        .filter(pl.col("every"))["entity"]
+        .to_list()
+    )
     hidden = frame.filter(pl.col("dest_dis_status") == "suppressed")
-    assert hidden.height == 390
+    assert set(hidden["urn"].to_list()) == all_supp & set(frame["urn"].to_list())
+    assert hidden.height > 0
     assert hidden["dest_dis"].null_count() == hidden.height
     spec = next(s for s in similar.ODDS["secondary"] if s.key == "dest_dis")
     fit = similar.odds_for(secondary, spec)
-    assert fit.excluded["dest_dis suppressed"] == 390
+    assert fit.excluded["dest_dis suppressed"] == hidden.height
     assert not set(hidden["urn"].to_list()) & set(fit.table["urn"].to_list())
 
 
@@ -153,3 +170,72 @@ def test_primary_expectation_is_fitted_across_both_las_and_is_weak(store: Store)
     assert fit.n_schools > 300
     assert fit.r_squared < 0.1
     assert fit.weak_reasons()[0].startswith("the context measures explain 2%")
+
+
+# ------------------------------------------------- census year, pooled destinations, kinds
+CROMPTON = "137294"  # The Crompton House Church of England Academy, Oldham
+
+
+@pytest.fixture(scope="module")
+def latest(store: Store) -> similar.Context:
+    return similar.context_table(store, "secondary", "2018/19", "2023/24")
+
+
+def test_the_census_year_asked_for_is_the_context(store: Store, latest: similar.Context) -> None:
+    assert similar.census_year_options(store)[0] == "2023/24"
+    assert latest.years["school_census"] == "2023/24"
+    # 2023-2024/england_census.csv: NUMFSMEVER 294 of NORFSMEVER 1614 = 18.2%, NOR 1884.
+    row = latest.frame.filter(pl.col("urn") == CROMPTON).row(0, named=True)
+    assert (row["fsm6"], row["pupils"]) == (pytest.approx(18.2), 1884)
+    older = similar.context_table(store, "secondary", "2018/19", "2018/19")
+    assert older.years["school_census"] == "2018/19"
+    # An unknown census year falls back to the page year's census, never raises.
+    assert similar.context_table(store, "secondary", "2018/19", "1999/00").years[
+        "school_census"
+    ] == ("2018/19")
+
+
+def test_destinations_are_pooled_over_the_latest_three_cohorts(latest: similar.Context) -> None:
+    """performance-downloads/2023-2024/england_ks4-pupdest.csv, URN 137294, disadvantaged:
+    2021/22 26 pupils at 92%, 2020/21 (suffix _22) 18 at 94%, 2019/20 (_21) 24 at 83%:
+    68 pupils, (26 x 92 + 18 x 94 + 24 x 83) / 68 = 6076 / 68 = 89.353%."""
+    assert latest.years["ks4_destinations"] == "2019/20 to 2021/22"
+    row = latest.frame.filter(pl.col("urn") == CROMPTON).row(0, named=True)
+    assert row["dest_dis"] == pytest.approx(6076 / 68)
+    assert (row["dest_n_dis"], row["dest_cohorts_dis"], row["dest_dis_status"]) == (
+        68,
+        3,
+        "value",
+    )
+    # Other pupils: 201 at 98%, 202 at 98%, 198 at 98% -> 601 pupils at 98%.
+    assert (row["dest_other"], row["dest_n_other"]) == (pytest.approx(98.0), 601)
+
+
+def test_size_weighs_half_of_disadvantage_by_default(latest: similar.Context) -> None:
+    result = similar.family_for(latest, CROMPTON, "gm", similar.DEFAULT_FEATURES, 20)
+    assert result.family.weights == {"fsm6": 1.0, "eal": 1.0, "sen": 1.0, "pupils": 0.5}
+    chosen = result.family.chosen.row(0, named=True)
+    first = result.family.members.row(0, named=True)
+    by_hand = sum(
+        w * (first[f"z_{f}"] - chosen[f"z_{f}"]) ** 2 for f, w in result.family.weights.items()
+    )
+    assert first["distance"] == pytest.approx(by_hand**0.5)
+    heavier = similar.family_for(
+        latest, CROMPTON, "gm", similar.DEFAULT_FEATURES, 20, {"pupils": 4.0}
+    )
+    assert heavier.table["urn"].to_list() != result.table["urn"].to_list()
+
+
+def test_primary_kinds_are_kept_apart_unless_mixed(store: Store) -> None:
+    primary = similar.context_table(store, "primary", "2018/19", "2023/24")
+    kinds = dict(primary.frame.select("urn", "primary_kind").iter_rows())
+    assert kinds["124979"] == "junior"  # Shottermill Junior School
+    assert kinds["124952"] == "infant"  # Trumps Green Infant School
+    assert kinds["101508"] == "primary"  # Northview Junior and Infant School: a full primary
+    kept = similar.family_for(primary, "124979", "la", similar.DEFAULT_FEATURES, 20)
+    assert kept.kind == "junior"
+    assert {kinds[u] for u in kept.table["urn"].to_list()} == {"junior"}
+    mixed = similar.family_for(
+        primary, "124979", "la", similar.DEFAULT_FEATURES, 20, mix_kinds=True
+    )
+    assert mixed.kind == "" and len({kinds[u] for u in mixed.table["urn"].to_list()}) > 1

@@ -1,17 +1,25 @@
-"""Smoke tests for the benchmark suite: the store generator's shape at a tiny scale and the
-ratio/target arithmetic. No timing is asserted anywhere here."""
+"""Smoke tests for the benchmark suite: the store generator's shape at a tiny scale, the
+ratio/target arithmetic, the load verdicts and capacity search on hand-made samples, and
+the websocket load client against the empty app for a few seconds. No timing is asserted
+anywhere here."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from benchmarks import storegen
-from benchmarks.__main__ import la_labels
-from benchmarks.apptest_bench import la_sequences
-from benchmarks.browser_bench import slope
+from benchmarks import load_bench, storegen
+from benchmarks.__main__ import la_labels, load_codes
+from benchmarks.apptest_bench import EMPTY_APP, la_sequences
+from benchmarks.browser_bench import Server, free_port, slope
 from benchmarks.pages import Page, app_pages
 from benchmarks.report import Metric, Target, table
 from equity.ingest import aggregates
@@ -56,6 +64,9 @@ def test_tiny_store_has_every_la_and_year(tiny_store: Path) -> None:
         results.filter(
             (pl.col("entity_kind") == "school")
             & pl.col("kind").is_in(["ks2_performance", "ks4_performance", "school_census"])
+            # The real censuses cover every LA and more years: the scale's cells are checked.
+            & pl.col("academic_year").is_in(list(TINY.years))
+            & pl.col("la_code").is_in(list(TINY.la_codes))
         )
         .group_by("kind", "la_code", "academic_year")
         .agg(pl.col("entity").n_unique().alias("schools"))
@@ -91,10 +102,12 @@ def test_tiny_store_has_every_la_and_year(tiny_store: Path) -> None:
 def test_tiny_store_has_fresh_summaries_for_every_results_file(tiny_store: Path) -> None:
     """The benchmark store is built by the app's own ingest, so it carries the per-source
     summaries (equity/ingest/aggregates.py) that pages read instead of scanning results."""
-    results = sorted((tiny_store / "results").glob("*.parquet"))
-    assert results
+    catalogue = Store.open(tiny_store).catalogue()
+    tables = [{f.rsplit("/", 1)[0] for f in files} for files in catalogue["files"].to_list()]
+    with_results = [held for held in tables if "results" in held]
+    assert with_results
     for name in aggregates.TABLES:
-        assert all(aggregates.fresh(path, name) for path in results), name
+        assert all(name in held for held in with_results), name
 
 
 def test_scales() -> None:
@@ -194,3 +207,146 @@ def test_la_labels_from_the_authority_options() -> None:
         "302": "Barnet (302)",
         "352": "Manchester (352)",
     }
+
+
+# --------------------------------------------------------------------------- load (open model)
+
+
+def test_percentile_interpolates_like_numpy() -> None:
+    values = [float(v) for v in range(1, 21)]  # 1..20
+    # (20 - 1) * 0.95 = 18.05 -> between the 19th (19) and 20th (20) values.
+    assert load_bench.percentile(values, 95) == pytest.approx(19.05)
+    assert load_bench.percentile(values, 50) == pytest.approx(10.5)
+    assert load_bench.percentile([7.0], 95) == 7.0
+    assert load_bench.percentile([], 95) is None
+
+
+def test_step_verdict_on_hand_made_samples() -> None:
+    def step(times: list[float], errors: int = 0, rss: tuple[float, float] = (300, 320)) -> Any:
+        results = [load_bench.SessionResult(offset_s=i, total_ms=t) for i, t in enumerate(times)]
+        results += [load_bench.SessionResult(offset_s=0, error="timeout: ") for _ in range(errors)]
+        return load_bench.summarise_step(2.0, results, 400.0, rss[0], rss[1], 10.0, 60.0)
+
+    # 20 sessions of 400..1,350 ms: p95 = 1,302.5 ms <= 2.5 x 400 = 1,000? No: fails.
+    slow = step([400.0 + 50 * i for i in range(20)])
+    assert slow.p95_ms == pytest.approx(400 + 50 * 18.05)
+    assert not slow.passed and "p95" in slow.why()
+    # 20 sessions of 400..970 ms: p95 = 941.5 ms <= 1,000 ms, RSS +6.7%: passes.
+    fine = step([400.0 + 30 * i for i in range(20)])
+    assert fine.p95_ms == pytest.approx(400 + 30 * 18.05)
+    assert fine.passed and fine.why() == "pass"
+    # The same with one error, or memory not back within 10%, fails.
+    assert not step([400.0 + 30 * i for i in range(20)], errors=1).passed
+    leaky = step([400.0 + 30 * i for i in range(20)], rss=(300, 331))  # +10.3%
+    assert not leaky.passed and "RSS" in leaky.why()
+    assert step([500.0] * 5, rss=(300, 330)).passed  # exactly +10% is within
+    assert not step([]).passed  # nothing finished is no pass
+
+
+def test_capacity_search_finds_the_highest_passing_rate() -> None:
+    """A server that copes up to 3.2 sessions/s: up from the start while steps pass, then
+    bisection between the best pass and the lowest failure."""
+    tried: list[float] = []
+
+    def copes(rate: float) -> bool:
+        tried.append(rate)
+        return rate <= 3.2
+
+    capacity, steps = load_bench.search_capacity(copes, 2.0, 4)
+    # 2.0 pass -> 3.0 pass -> 4.5 fail -> 3.75 fail.
+    assert tried == pytest.approx([2.0, 3.0, 4.5, 3.75])
+    assert capacity == pytest.approx(3.0)
+    assert [ok for _, ok in steps] == [True, True, False, False]
+    # Starting too high: halve, then bisect up.
+    tried.clear()
+    capacity, _ = load_bench.search_capacity(copes, 8.0, 4)
+    assert tried == pytest.approx([8.0, 4.0, 2.0, 3.0])
+    assert capacity == pytest.approx(3.0)
+    # Nothing passes: capacity 0.
+    assert load_bench.search_capacity(lambda _: False, 1.0, 3)[0] == 0.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    threshold=st.floats(0.05, 100),
+    start=st.floats(0.05, 100),
+    probes=st.integers(1, 8),
+)
+def test_capacity_is_the_best_rate_that_passed(threshold: float, start: float, probes: int) -> None:
+    """Against any server that copes up to a threshold: never more steps than probes, every
+    rate tried positive, and the capacity is the highest rate that passed (0 if none),
+    so never above the threshold."""
+    capacity, steps = load_bench.search_capacity(lambda r: r <= threshold, start, probes)
+    assert 1 <= len(steps) <= probes
+    assert all(rate > 0 for rate, _ in steps)
+    assert all(ok == (rate <= threshold) for rate, ok in steps)
+    assert capacity == max((rate for rate, ok in steps if ok), default=0.0)
+    assert capacity <= threshold
+
+
+@given(st.lists(st.floats(0, 1e6), min_size=1, max_size=50), st.floats(0, 100), st.floats(0, 100))
+def test_percentile_lies_within_the_samples_and_grows_with_q(
+    values: list[float], q1: float, q2: float
+) -> None:
+    low, high = sorted((q1, q2))
+    p_low, p_high = load_bench.percentile(values, low), load_bench.percentile(values, high)
+    assert p_low is not None and p_high is not None
+    ulp = 1e-9 * max(values)  # interpolation rounds; a few ulps either way are not a bug
+    assert min(values) - ulp <= p_low <= p_high + ulp
+    assert p_high <= max(values) + ulp
+
+
+def test_cpu_limit_and_plans() -> None:
+    # 2 cores, 0.25 CPU s per session -> 8 sessions/s if concurrency cost nothing.
+    assert load_bench.cpu_limit(2, 0.25) == pytest.approx(8.0)
+    assert load_bench.cpu_limit(2, 0.0) == float("inf")
+    plans = load_bench.plans(["350", "352", "936"], 4)
+    assert [p.first for p in plans] == ["la=350", "la=352", "la=936", "la=350"]
+    assert plans[2].changes == ("350", "352")
+    options = ["Greater Manchester (10 LAs)", "Bolton (350)", "Manchester (352)"]
+    assert load_bench.option_for(options, "352") == "Manchester (352)"
+    assert load_bench.option_for(["LA 351", "LA 352"], "352") == "LA 352"
+    with pytest.raises(LookupError):
+        load_bench.option_for(options, "999")
+
+
+def test_cpu_seconds_reads_this_process() -> None:
+    before = load_bench.cpu_seconds(os.getpid())
+    deadline = time.process_time() + 0.2
+    while time.process_time() < deadline:  # bounded busy loop: 0.2 s of CPU
+        pass
+    assert load_bench.cpu_seconds(os.getpid()) - before >= 0.1
+
+
+def test_load_client_against_the_empty_app() -> None:
+    """A few seconds of real sessions over the websocket protocol: the page view and two
+    Authority changes each finish; an open-model step and its verdict come out whole."""
+    settings = load_bench.LoadSettings(
+        codes=["350", "352", "936"], duration_s=1.5, probes=1, session_ttl_s=1.0
+    )
+    with Server(EMPTY_APP, args=("--server.disconnectedSessionTTL=1",)).start() as server:
+        server.wait_healthy()
+        one = load_bench.OneProcess(server)
+        assert load_bench.warm(one, settings) == []
+        base = load_bench.baseline(one, settings)
+        assert base.errors == [] and len(base.times_ms) == 3
+        assert all(len(runs) == 3 for runs in base.runs_ms)  # page view + 2 changes
+        assert base.cpu_per_session_s > 0
+        step = load_bench.run_step(one, 2.0, settings, base.median_ms)
+    assert step.sessions == 3  # due at 0, 0.5 and 1.0 s
+    assert step.errors == 0 and step.p95_ms is not None
+    assert step.rss_start_mb > 0 and step.rss_end_mb > 0 and step.cpu_s > 0
+
+
+def test_a_session_reports_a_missing_server_as_an_error() -> None:
+    result = asyncio.run(
+        load_bench.run_session(
+            f"http://127.0.0.1:{free_port()}", load_bench.Plan("la=352", ()), load_bench.Wire()
+        )
+    )
+    assert result.total_ms is None and result.error
+
+
+def test_load_codes_start_with_greater_manchester() -> None:
+    codes = load_codes(storegen.scale_for("quick"))
+    assert len(codes) == 6 and set(codes) <= set(storegen.GREATER_MANCHESTER)

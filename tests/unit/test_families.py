@@ -161,3 +161,34 @@ def test_family_properties(
     shuffled = find_family(frame[order], urn, features, size)
     assert shuffled.members.equals(members)
     assert shuffled.chosen.equals(family.chosen)
+
+
+def test_weights_scale_each_features_squared_difference() -> None:
+    """From the worked example: school 100003 (z 0, 0) to 100002 (z -0.707107, -1.118034)
+    with weights x 1, y 0.25: sqrt(1 x 0.5 + 0.25 x 1.25) = sqrt(0.8125) = 0.901388; to
+    100004 (0.707107, 1.118034) the same; to 100001 (-1.414214, -1.118034):
+    sqrt(2 + 0.3125) = 1.520691."""
+    schools = pl.DataFrame(
+        {
+            "urn": ["100001", "100002", "100003", "100004", "100005"],
+            "x": [0.0, 2.0, 4.0, 6.0, 8.0],
+            "y": [10.0, 10.0, 20.0, 30.0, 30.0],
+        }
+    )
+    family = find_family(schools, "100003", ["x", "y"], size=4, weights={"x": 1.0, "y": 0.25})
+    distances = dict(zip(family.members["urn"], family.members["distance"], strict=True))
+    assert distances["100002"] == pytest.approx(math.sqrt(0.8125), abs=1e-6)
+    assert distances["100004"] == pytest.approx(math.sqrt(0.8125), abs=1e-6)
+    assert distances["100001"] == pytest.approx(math.sqrt(2 + 0.3125), abs=1e-6)
+    assert family.weights == {"x": 1.0, "y": 0.25}
+    # Weight 0 on y: only x counts, so 100002 and 100004 tie at 0.707107 (URN breaks it).
+    only_x = find_family(schools, "100003", ["x", "y"], size=2, weights={"y": 0.0})
+    assert only_x.members["urn"].to_list() == ["100002", "100004"]
+    assert only_x.members["distance"].to_list() == pytest.approx([0.707107] * 2, abs=1e-6)
+
+
+@pytest.mark.parametrize("weights", [{"x": -1.0}, {"x": float("nan")}, {"x": 0.0, "y": 0.0}])
+def test_bad_weights_are_refused(weights: dict[str, float]) -> None:
+    schools = pl.DataFrame({"urn": ["1", "2", "3"], "x": [1.0, 2.0, 3.0], "y": [1.0, 5.0, 2.0]})
+    with pytest.raises(FamilyError):
+        find_family(schools, "1", ["x", "y"], size=2, weights=weights)

@@ -24,7 +24,9 @@ from equity.store import (
     read_manifest,
     remove_source,
     source_slug,
+    vacuum,
 )
+from equity.store_layout import MIRROR
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4final.csv"
@@ -98,8 +100,12 @@ def test_removing_a_source_removes_every_table_and_its_manifest_row(tmp_path: Pa
     assert read_manifest(store)["source"].to_list() == [TINY_KS2.name]
     assert opened.results().filter(pl.col("source") == TINY_KS4.name).collect().is_empty()
     assert opened.rejected().is_empty()
-    assert not list(store.glob(f"**/{source_slug(TINY_KS4.name)}.parquet"))
-    assert len(list(store.glob(f"**/{source_slug(TINY_KS2.name)}.parquet"))) >= 2
+    listed = [f for files in opened.catalogue()["files"].to_list() for f in files]
+    assert not [f for f in listed if source_slug(TINY_KS4.name) in f]
+    # Its files stay on disk for readers of the older version until a vacuum.
+    vacuum(store, retention_hours=0)
+    assert not list(store.glob(f"**/{source_slug(TINY_KS4.name)}-*.parquet"))
+    assert len(list(store.glob(f"**/{source_slug(TINY_KS2.name)}-*.parquet"))) >= 2
 
 
 # --------------------------------------------------------------------------- failures
@@ -175,22 +181,43 @@ def test_source_slugs_are_unique_stable_and_safe() -> None:
     assert source_slug("2018-2019_936_ks4final.csv").startswith("2018-2019_936_ks4final.csv-")
 
 
-def test_a_store_written_before_slugs_were_hashed_is_still_read_and_replaced(
-    tmp_path: Path,
+def legacy_copy(store: Path, target: Path, *, hashed: bool = True) -> None:
+    """`store` rewritten in the layout used before Delta tables: one Parquet file per source
+    and table, named by its slug (or, `hashed=False`, by the older unhashed name), and a
+    manifest.parquet."""
+    opened = Store.open(store)
+    for source, files in opened.catalogue().select("source", "files").iter_rows():
+        name = source_slug(source) if hashed else source
+        for relative in files:
+            table = relative.rsplit("/", 1)[0]
+            (target / table).mkdir(parents=True, exist_ok=True)
+            shutil.copy(store / relative, target / table / f"{name}.parquet")
+    opened.manifest().write_parquet(target / MIRROR)
+
+
+@pytest.mark.parametrize("hashed", [True, False])
+def test_a_store_in_the_old_layout_is_read_and_converted_on_the_next_write(
+    tmp_path: Path, hashed: bool
 ) -> None:
     store = tmp_path / "store"
     ingest_paths([TINY_KS4, TINY_KS2], store)
-    for source in (TINY_KS4.name, TINY_KS2.name):  # rename files to the old, unhashed names
-        for path in store.glob(f"**/{source_slug(source)}.parquet"):
-            path.rename(path.with_name(f"{source}.parquet"))
-    opened = Store.open(store)
+    old = tmp_path / "old"
+    legacy_copy(store, old, hashed=hashed)
+    opened = Store.open(old)
     counts = dict(opened.results().group_by("source").len().collect().iter_rows())
     assert set(counts) == {TINY_KS4.name, TINY_KS2.name}
     assert opened.rejected().height == 2
-    ingest_paths([TINY_KS4], store)  # re-ingest replaces the old-named files
-    assert not list(store.glob(f"**/{TINY_KS4.name}.parquet"))
-    again = dict(Store.open(store).results().group_by("source").len().collect().iter_rows())
-    assert again == counts
+    assert opened.summary().sort(pl.all()).equals(Store.open(store).summary().sort(pl.all()))
+    ingest_paths([TINY_KS4], old)  # re-ingest converts it; the old KS4 files are dropped
+    assert (old / "catalogue" / "_delta_log").is_dir()
+    again = Store.open(old)
+    assert dict(again.results().group_by("source").len().collect().iter_rows()) == counts
+    assert again.history()["source"].to_list() == [TINY_KS4.name]
+    vacuum(old, retention_hours=0)
+    assert not list(
+        old.glob(f"results/{source_slug(TINY_KS4.name) if hashed else TINY_KS4.name}.parquet")
+    )
+    assert len(list(old.glob("results/*.parquet"))) == 2
 
 
 # --------------------------------------------------------------------------- layers
@@ -376,26 +403,21 @@ def test_copying_a_store_keeps_it_readable(tmp_path: Path) -> None:
 
 
 def test_the_summaries_are_written_with_their_results_file(tmp_path: Path) -> None:
-    """Written in the same step as the results (not by a second scan), fresh, and equal to
-    what a store without them computes from the results."""
+    """Committed with the results (not by a second scan), and equal to what a store without
+    them computes from the results."""
     from equity.ingest import aggregates
 
     store = tmp_path / "store"
     ingest_paths([TINY_KS4, TINY_KS2], store)
-    results = sorted((store / "results").glob("*.parquet"))
-    assert len(results) == 2
-    written = {
-        table: [aggregates.fresh(path, table) for path in results] for table in aggregates.TABLES
-    }
-    assert all(path is not None for paths in written.values() for path in paths)
-    mtimes = {p: p.stat().st_mtime_ns for paths in written.values() for p in paths if p}
-    aggregates.refresh(store)  # nothing stale: nothing rewritten
-    assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
-
     opened = Store.open(store)
+    for files in opened.catalogue()["files"].to_list():
+        tables = {f.rsplit("/", 1)[0] for f in files}
+        assert set(aggregates.TABLES) <= tables
     summary, published = opened.summary().sort(pl.all()), opened.published().sort(pl.all())
+    old = tmp_path / "old"
+    legacy_copy(store, old)
     for table in aggregates.TABLES:
-        shutil.rmtree(store / table)
-    computed = Store(opened.layers, stamp="summaries removed")  # not the cached instance
+        shutil.rmtree(old / table)
+    computed = Store.open(old)
     assert computed.summary().sort(pl.all()).equals(summary)
     assert computed.published().sort(pl.all()).equals(published)

@@ -1,0 +1,517 @@
+"""Writing the store: one transaction per ingest, writers in turn, recovery and vacuum.
+
+Why this shape (see `equity/store_layout.py` for the layout):
+
+- One ingest = one logical commit. `Transaction` writes each file's rows as new Parquet
+  files as soon as the file is read (so a large batch never sits in memory), and commits
+  at the end: every changed data table (one Delta commit each), then the catalogue.
+  Readers follow the catalogue only, so they see the store before or after, never between.
+- Writers take turns: a transaction holds an exclusive `fcntl.flock` on `<store>/.lock`
+  from start to end, whether the other writer is a thread or another process. Readers
+  never lock.
+- A killed writer leaves files nobody lists and perhaps data-table commits the catalogue
+  does not record. The next transaction (and `vacuum`) first puts each data table back in
+  line with the catalogue; `vacuum` then deletes unlisted files and scratch files.
+- Each commit's metadata records the ingest (source, kind, sha256, rows, time, whether it
+  replaced a stored copy): `history()` lists it from the catalogue's Delta history.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import polars as pl
+
+if TYPE_CHECKING:  # deltalake loads only when writing: readers never need it
+    from deltalake import DeltaTable
+    from deltalake import Schema as DeltaSchema
+    from deltalake.transaction import AddAction
+
+from equity.ingest import aggregates
+from equity.ingest.base import IngestResult
+from equity.store_layout import (
+    CATALOGUE,
+    CATALOGUE_SCHEMA,
+    CORE_TABLES,
+    LOCK,
+    MANIFEST_SCHEMA,
+    META_KEY,
+    MIRROR,
+    delta_tables,
+    layer_key,
+    log_version,
+    read_catalogue,
+    recorded_versions,
+    source_slug,
+    table_of,
+    write_atomic,
+)
+
+#: Test hook: `EQUITY_STORE_FAULT=<point>` kills the writing process (SIGKILL, no clean-up)
+#: when it reaches that point of a commit, so tests can prove what a crash leaves.
+FAULT_ENV: Final = "EQUITY_STORE_FAULT"
+FAULT_POINTS: Final = ("files-written", "table-committed", "tables-committed", "catalogue")
+
+
+def _fault(point: str) -> None:
+    if os.environ.get(FAULT_ENV) == point:
+        os.kill(os.getpid(), 9)
+
+
+@contextmanager
+def store_lock(store: Path) -> Iterator[None]:
+    """Hold the store's writer lock (blocking until the writer before has finished).
+
+    `flock` locks belong to the open file, so two threads of one process exclude each
+    other as two processes do. (Windows, which has no fcntl: msvcrt's byte lock.)
+    """
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / LOCK, "a+b") as handle:
+        if sys.platform == "win32":  # pragma: no cover - Linux and macOS run the tests
+            import msvcrt
+
+            while True:
+                try:
+                    handle.seek(0)
+                    msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                    break
+                except OSError:  # LK_LOCK gives up after ten seconds: keep waiting
+                    continue
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            return
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+@dataclass
+class _Written:
+    """A data file written by this transaction, not yet committed."""
+
+    relative: str  # path relative to the store
+    size: int
+    mtime_ms: int
+    rows: int
+
+
+@dataclass
+class Transaction:
+    """Changes to one store, applied together by `commit` (see the module docstring).
+
+    Use through `transaction(store)`; `put` and `remove` may be called any number of
+    times; nothing is visible to readers until the context exits without an exception.
+    """
+
+    store: Path
+    operation: str = "ingest"
+    catalogue: dict[str, dict[str, object]] = field(default_factory=dict)
+    written: list[_Written] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
+    #: Table -> file names the catalogue listed when the transaction began (after recovery,
+    #: what each Delta table holds): only tables whose listing changes get a commit.
+    before: dict[str, set[str]] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ changes
+
+    def put(self, result: IngestResult, sha256: str) -> bool:
+        """Stage `result` as the store's whole content from `result.source`; True when it
+        replaces a stored copy of that source."""
+        slug = source_slug(result.source)
+        tables: dict[str, pl.DataFrame] = {}
+        for name, schema in CORE_TABLES.items():
+            frame = getattr(result, name)
+            if frame.height:
+                tables[name] = _conform(frame, schema)
+        for name, frame in result.extra.items():
+            if frame.height:
+                tables[f"extra/{name}"] = _conform(frame, None)
+        if result.results.height:
+            # Written with the results so that every results file has its summaries.
+            tables.update(aggregates.derived(tables["results"]))
+        mark = len(self.written)
+        try:
+            files = [self._write(frame, table, slug) for table, frame in tables.items()]
+        except BaseException:  # a full disk half way: this file's rows are not staged
+            for written in self.written[mark:]:
+                (self.store / written.relative).unlink(missing_ok=True)
+            del self.written[mark:]
+            raise
+        replaced = result.source in self.catalogue
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.catalogue[result.source] = {
+            "source": result.source,
+            "kind": result.kind,
+            "sha256": sha256,
+            "rows_read": result.rows_read,
+            "rows_stored": result.rows_stored,
+            "rows_rejected": result.rejected.height,
+            "suppressed_cells": result.suppressed_cells,
+            "academic_years": result.academic_years,
+            "la_codes": result.la_codes,
+            "notes": list(result.notes),
+            "ingested_at": now,
+            "files": files,
+        }
+        self.events.append(
+            {
+                "action": "replace" if replaced else "add",
+                "source": result.source,
+                "kind": result.kind,
+                "sha256": sha256,
+                "rows_read": result.rows_read,
+                "rows_stored": result.rows_stored,
+                "at": now,
+            }
+        )
+        return replaced
+
+    def remove(self, source: str) -> bool:
+        """Stage the removal of everything stored from `source`; False if there is none."""
+        if self.catalogue.pop(source, None) is None:
+            return False
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        self.events.append({"action": "remove", "source": source, "at": now})
+        return True
+
+    def _write(self, frame: pl.DataFrame, table: str, slug: str) -> str:
+        relative = f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
+        path = self.store / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("wb") as out:
+                frame.write_parquet(out, compression="zstd", statistics=True)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        os.chmod(path, 0o644)
+        info = path.stat()
+        self.written.append(
+            _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
+        )
+        return relative
+
+    # ------------------------------------------------------------------ commit
+
+    def commit(self) -> None:
+        """Commit the changed data tables, then the catalogue, then the mirror."""
+        if not self.events:
+            return
+        _fault("files-written")
+        wanted = _listing(self.catalogue.values())
+        versions = recorded_versions(self.store)
+        known = {w.relative: w for w in self.written}
+        meta = {META_KEY: json.dumps({"operation": self.operation, "events": self.events})}
+        names = set(wanted) | set(self.before)
+        changed = {
+            t
+            for t in names
+            if wanted.get(t, set()) != self.before.get(t, set())
+            or (wanted.get(t) and t not in versions)  # an old-layout store's first commit
+        }
+        for table in sorted(changed):
+            version = _sync_table(self.store, table, wanted.get(table, set()), known, meta)
+            if version is not None:
+                versions[table] = version
+            _fault("table-committed")
+        _fault("tables-committed")
+        frame = _catalogue_frame(self.catalogue.values())
+        _commit_catalogue(self.store, frame, versions, self.operation, self.events)
+        _fault("catalogue")
+        write_atomic(frame.select(list(MANIFEST_SCHEMA)), self.store / MIRROR)
+        for written in self.written:  # a file read twice in one batch: the first copy
+            table = table_of(written.relative)
+            if written.relative[len(table) + 1 :] not in wanted.get(table, set()):
+                (self.store / written.relative).unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Delete the files this transaction wrote (nothing refers to them)."""
+        for written in self.written:
+            (self.store / written.relative).unlink(missing_ok=True)
+        self.written.clear()
+
+
+@contextmanager
+def transaction(store: Path, operation: str = "ingest") -> Iterator[Transaction]:
+    """A `Transaction` on `store`, holding its writer lock throughout; committed when the
+    block ends normally, discarded when it raises. A store folder this call had to create
+    is removed again when nothing was committed (a failed first ingest leaves no store)."""
+    created = not store.exists()
+    # Loads deltalake while the files are read (a cold CLI run paid ~0.3 s for it at the
+    # commit). Joined before returning: a thread still inside delta-rs when the interpreter
+    # exits can crash it.
+    warm = threading.Thread(target=_warm_up, args=(store,))
+    warm.start()
+    try:
+        with store_lock(store):
+            recover(store)
+            current = read_catalogue(store)
+            tx = Transaction(store, operation)
+            tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
+            tx.before = _listing(tx.catalogue.values())
+            try:
+                yield tx
+            except BaseException:
+                tx.discard()
+                _drop_if_unused(store, created)
+                raise
+            tx.commit()
+            if not tx.events:
+                _drop_if_unused(store, created)
+    finally:
+        warm.join()
+
+
+def _warm_up(store: Path) -> None:
+    """Import deltalake and start delta-rs's runtime, off the main thread."""
+    try:
+        from deltalake import DeltaTable
+
+        DeltaTable.is_deltatable(str(store / CATALOGUE))
+    except Exception:  # noqa: BLE001 - only a head start: the commit imports them anyway
+        return
+
+
+def _drop_if_unused(store: Path, created: bool) -> None:
+    """Remove a store folder this writer created and left holding nothing but its lock."""
+    if created and {p.name for p in store.iterdir()} <= {LOCK}:
+        shutil.rmtree(store, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType] | None) -> pl.DataFrame:
+    """`frame` with the table's columns and types (a Delta table has one schema), or for an
+    extra table with its own columns, columns of no type written as text."""
+    if schema is not None:
+        missing = [pl.lit(None, dtype=t).alias(c) for c, t in schema.items() if c not in frame]
+        return frame.with_columns(missing).select(pl.col(c).cast(t) for c, t in schema.items())
+    nulls = [c for c, t in frame.schema.items() if t == pl.Null]
+    return frame.with_columns(pl.col(nulls).cast(pl.String)) if nulls else frame
+
+
+def _listing(rows: object) -> dict[str, set[str]]:
+    """Table -> the file names (relative to the table folder) the catalogue rows list."""
+    out: dict[str, set[str]] = {}
+    for row in rows:  # type: ignore[attr-defined]
+        for relative in row["files"] or []:
+            table = table_of(relative)
+            out.setdefault(table, set()).add(relative[len(table) + 1 :])
+    return out
+
+
+def _catalogue_frame(rows: object) -> pl.DataFrame:
+    frame = pl.DataFrame(list(rows), schema=CATALOGUE_SCHEMA)  # type: ignore[call-overload]
+    return frame.sort("source")
+
+
+def active_files(table_path: Path, delta: DeltaTable | None = None) -> set[str]:
+    """The table's active file names (relative to its folder); `delta` if already loaded."""
+    from deltalake import DeltaTable
+
+    if delta is None:
+        if log_version(table_path) is None:
+            return set()
+        delta = DeltaTable(str(table_path))
+    actions = delta.get_add_actions(flatten=True)
+    return {str(p) for p in actions.column("path").to_pylist()}
+
+
+def _delta_schema(path: Path) -> DeltaSchema:
+    """The Delta schema of a Parquet file, through arro3 (deltalake's own Arrow binding):
+    pyarrow is never loaded, which keeps some 40 MB off every ingest's peak memory."""
+    from arro3.core import Table
+    from deltalake import Schema
+
+    # A column of no type (all null, in a store written before Delta) is declared text:
+    # Delta has no null type.
+    schema = {
+        n: pl.String() if t == pl.Null else t for n, t in pl.read_parquet_schema(path).items()
+    }
+    return Schema.from_arrow(Table.from_arrow(pl.DataFrame(schema=schema)).schema)
+
+
+def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: str) -> AddAction:
+    from deltalake.transaction import AddAction
+
+    written = known.get(f"{table}/{name}")
+    if written is None:  # a file already there (adopted from an old store, or re-added)
+        path = table_path / name
+        info = path.stat()
+        rows = int(pl.scan_parquet(path).select(pl.len()).collect().item())
+        written = _Written(f"{table}/{name}", info.st_size, int(info.st_mtime * 1000), rows)
+    stats = json.dumps({"numRecords": written.rows})
+    return AddAction(name, written.size, {}, written.mtime_ms, True, stats)
+
+
+def _sync_table(
+    store: Path,
+    table: str,
+    wanted: set[str],
+    known: dict[str, _Written],
+    meta: dict[str, str],
+) -> int | None:
+    """Commit what makes `table`'s active files equal `wanted`; its version after (None
+    when the table does not exist and nothing is wanted)."""
+    from deltalake import DeltaTable
+    from deltalake.transaction import CommitProperties, RemoveAction, create_table_with_add_actions
+
+    path = store / table
+    version = log_version(path)
+    delta = DeltaTable(str(path)) if version is not None else None
+    active = active_files(path, delta) if delta is not None else set()
+    if active == wanted:
+        return version
+    adds = [_add_action(path, name, known, table) for name in sorted(wanted - active)]
+    now = int(time.time() * 1000)
+    removes = [RemoveAction(name, True, now) for name in sorted(active - wanted)]
+    properties = CommitProperties(custom_metadata=meta)
+    if delta is None:
+        schema = _delta_schema(path / sorted(wanted)[0])
+        create_table_with_add_actions(
+            str(path),
+            schema,
+            adds,
+            mode="error",
+            commit_properties=properties,
+        )
+    else:
+        delta.create_write_transaction(
+            [*adds, *removes],
+            "append",
+            delta.schema(),
+            commit_properties=properties,
+        )
+    return log_version(path)
+
+
+def _commit_catalogue(
+    store: Path,
+    frame: pl.DataFrame,
+    versions: dict[str, int],
+    operation: str,
+    events: list[dict[str, object]],
+) -> None:
+    from deltalake import DeltaTable
+    from deltalake.transaction import (
+        AddAction,
+        CommitProperties,
+        RemoveAction,
+        create_table_with_add_actions,
+    )
+
+    path = store / CATALOGUE
+    path.mkdir(parents=True, exist_ok=True)
+    name = f"catalogue-{uuid.uuid4().hex[:12]}.parquet"
+    with (path / name).open("wb") as out:
+        frame.write_parquet(out, compression="zstd", statistics=True)
+        out.flush()
+        os.fsync(out.fileno())
+    os.chmod(path / name, 0o644)
+    info = (path / name).stat()
+    add = AddAction(
+        name, info.st_size, {}, int(info.st_mtime * 1000), True,
+        json.dumps({"numRecords": frame.height}),
+    )  # fmt: skip
+    payload = {"operation": operation, "tables": versions, "events": events}
+    properties = CommitProperties(custom_metadata={META_KEY: json.dumps(payload)})
+    if log_version(path) is None:
+        schema = _delta_schema(path / name)
+        create_table_with_add_actions(
+            str(path), schema, [add], mode="error", commit_properties=properties
+        )
+        return
+    delta = DeltaTable(str(path))
+    now = int(time.time() * 1000)
+    removes = [RemoveAction(p, True, now) for p in sorted(active_files(path, delta))]
+    delta.create_write_transaction(
+        [add, *removes],
+        "append",
+        delta.schema(),
+        commit_properties=properties,
+    )
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def recover(store: Path) -> list[str]:
+    """Put every data table back in line with the catalogue (call with the lock held).
+
+    A table whose version differs from what the latest catalogue commit records was
+    committed by a writer that died before its catalogue commit: it gets a commit that
+    makes its active files those the catalogue lists. Returns the tables repaired.
+    """
+    if layer_key(store) is None:
+        return []
+    versions = recorded_versions(store)
+    wanted = _listing(read_catalogue(store).iter_rows(named=True))
+    repaired = []
+    meta = {META_KEY: json.dumps({"operation": "recover", "events": []})}
+    for table in delta_tables(store):
+        if log_version(store / table) == versions.get(table):
+            continue
+        if _sync_table(store, table, wanted.get(table, set()), {}, meta) is not None:
+            repaired.append(table)
+    if repaired:
+        for table in repaired:
+            versions[table] = log_version(store / table)  # type: ignore[assignment]
+        frame = read_catalogue(store)
+        _commit_catalogue(store, frame, versions, "recover", [])
+        write_atomic(frame.select(list(MANIFEST_SCHEMA)), store / MIRROR)
+    return repaired
+
+
+# --------------------------------------------------------------------------- public writes
+
+
+def write_result(store: Path, result: IngestResult, sha256: str) -> bool:
+    """Replace everything `store` holds from `result.source` with this result, in one
+    commit; True when a stored copy was replaced."""
+    with transaction(store) as tx:
+        return tx.put(result, sha256)
+
+
+def remove_source(store: Path, source: str, *, keep_manifest: bool = False) -> None:
+    """Remove a source's rows from every table and its catalogue row, in one commit.
+
+    (`keep_manifest` is accepted for callers of the old store and has no effect: a source
+    is listed exactly when its rows are stored.)
+    """
+    del keep_manifest
+    with transaction(store, "remove") as tx:
+        tx.remove(source)
+
+
+__all__ = [
+    "CATALOGUE_SCHEMA",
+    "FAULT_ENV",
+    "Transaction",
+    "recover",
+    "remove_source",
+    "store_lock",
+    "transaction",
+    "write_result",
+]
