@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.concentration.common import INDEX_LABELS, INDEX_WORDS, PageData, number
+from components.concentration.common import INDEX_LABELS, INDEX_WORDS, PageData, compared, number
 from components.filters import Filters
 from equity.analysis.census import census_label
 from equity.schema import PUPIL_GROUP_LABELS
@@ -23,8 +23,8 @@ def intro(selection: Filters) -> None:
     st.markdown(
         "Are ever-FSM pupils (eligible for free school meals at any time in the last six "
         "years) spread evenly across the area's schools, or concentrated in a few? Has that "
-        "changed since January 2018, how does it compare with the rest of Greater Manchester "
-        "(or the LA's region) and England, and which schools' shares moved most?"
+        f"changed since January 2018, how does it compare with {compared(selection).rest_phrase} "
+        "and England, and which schools' shares moved most?"
     )
     group = selection.pupil_group
     if group == "eal":

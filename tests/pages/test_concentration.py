@@ -361,3 +361,15 @@ def test_a_reference_rebuilds_the_same_view() -> None:
     assert choropleth.chart.to_dict()["projection"]["type"] == "mercator"
     with pytest.raises(views.ViewError):
         views.build({**ref, "index": "<script>"})
+
+
+def test_an_la_outside_gm_is_compared_with_its_region() -> None:
+    # Hampshire (850): the other South East LAs, never "the rest of Greater Manchester".
+    app = run_page(page=PAGE, params={"la": "850", "phase": "secondary", "year": "2018-19"})
+    words = " ".join(m.value for m in app.markdown)
+    assert "the other South East LAs and England" in words
+    assert "Greater Manchester" not in words
+    for spec in chart_specs(app):
+        roles = {r.get("Role") for r in spec["rows"]} - {None}
+        assert "Greater Manchester LA" not in roles, spec["alt_text"][:80]
+        assert "GM's LAs" not in spec["alt_text"]
