@@ -301,6 +301,12 @@ def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _domain_end(x_scale: Any) -> float:
+    """The right end of the year axis (the scale's domain, as trend_chart sets it)."""
+    domain = x_scale.get("domain") if isinstance(x_scale, dict) else None
+    return float(domain[1]) if domain else float("inf")
+
+
 def _annotation_layers(
     marks: pl.DataFrame, x_scale: alt.Scale, x_axis: alt.Axis, presentation: bool = False
 ) -> list[alt.Chart]:
@@ -346,9 +352,18 @@ def _annotation_layers(
             {"calculate": "(datum.x0 + datum.x1) / 2", "as": "mid"},
         ]
         layers.append(centred)
-        layers.append(  # a break's label sits just right of its rule
+        # A break's label sits just right of its rule, or just left of it when the rule is
+        # in the chart's last two years (there it ran past the right edge at 1024 px).
+        last = f"datum.x0 >= {_domain_end(x_scale)} - 2.5"
+        layers.append(
             layer(
-                mark("text", color=TEXT, baseline="top", align="left", dx=5),
+                mark(
+                    "text",
+                    color=TEXT,
+                    baseline="top",
+                    align=alt.expr(f"{last} ? 'right' : 'left'"),
+                    dx=alt.expr(f"{last} ? -5 : 5"),
+                ),
                 alt.FacetedEncoding(x=x0, y=y, text=text),
                 row,
                 "datum.kind == 'break'",
