@@ -154,8 +154,8 @@ def headline(summary: dict[str, Any], selection: Filters, census_year: str) -> N
     cols[1].metric(
         f"Ever-FSM pupils, {when}",
         "no data" if pct is None else f"{pct:.1f}%",
-        help="The area's overall ever-FSM rate (NUMFSMEVER / its denominator), all schools "
-        "counted.",
+        help="The area's overall share of pupils ever eligible for free school meals, out of "
+        "the pupils counted for free school meals, every school counted (pupil-weighted).",
     )
     for col, key in zip(cols[2:], ("gorard", "dissimilarity", "isolation"), strict=True):
         col.metric(
