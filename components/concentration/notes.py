@@ -89,6 +89,9 @@ def basis_note(page: PageData) -> None:
         )
         return
     st.caption(f"Counts used: {page.basis.description}.")
+    if page.basis.codes:  # DfE's column names: one click away, not on the first screen
+        with st.expander("About this figure", expanded=False):
+            st.caption(page.basis.codes)
 
 
 def about_indices(noise: float | None, pairs: list[list[str]]) -> None:

@@ -220,9 +220,11 @@ def test_manchester_is_compared_with_every_gm_la_and_england(manchester: Any) ->
 
 def test_the_page_says_which_counts_it_uses(manchester: Any) -> None:
     captions = [c.value for c in manchester.caption]
-    assert any(
-        c.startswith("Counts used: January 2019 census (2018/19): ever-FSM") for c in captions
-    )
+    counts = next(c for c in captions if c.startswith("Counts used: January 2019 census"))
+    assert "pupils ever eligible for free school meals" in counts
+    assert "NUMFSMEVER" not in counts  # DfE's codes one click away, not on the first screen
+    codes = [e for e in manchester.expander if e.label == "About this figure"]
+    assert codes and "NUMFSMEVER" in codes[0].caption[0].value
     metrics = {m.label: m.value for m in manchester.metric}
     assert metrics["Gorard segregation index, January 2019 census"] == "0.104"
     assert metrics["Schools counted, January 2019 census"] == "31"
