@@ -65,8 +65,7 @@ def render(view: ChartView, *, height: int | None = None) -> None:
             height=height if height is not None else "content",
             alt=accessible_name(view),
         )
-        for caveat in view.caveats:
-            st.caption(f"Note: {caveat}")
+        notes(view.caveats)
         st.caption(f"Source: {view.source}")
         with st.expander("Show data", expanded=False):
             st.dataframe(view.table.to_pandas(), hide_index=True, width="stretch")
@@ -80,6 +79,21 @@ def render(view: ChartView, *, height: int | None = None) -> None:
                 on_click="ignore",
             )
         actions(view, ref)
+
+
+#: Notes shown under a chart; the rest go into one "About this figure" expander, so a time
+#: chart with six series-break notes does not push its source and data a screen down.
+MAX_NOTES = 3
+
+
+def notes(caveats: tuple[str, ...] | list[str]) -> None:
+    """At most MAX_NOTES notes under the chart, any more in "About this figure"."""
+    for caveat in caveats[:MAX_NOTES]:
+        st.caption(f"Note: {caveat}")
+    if len(caveats) > MAX_NOTES:
+        with st.expander("About this figure", expanded=False):
+            for caveat in caveats[MAX_NOTES:]:
+                st.caption(caveat)
 
 
 def show(view: ViewOrNote) -> None:

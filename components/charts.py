@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 import altair as alt
 import polars as pl
 
-from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
+from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
 from equity.schema import PUPIL_GROUP_LABELS
 
 #: Every chart type `st.altair_chart` and vl-convert accept.
@@ -80,6 +80,21 @@ def with_properties(chart: C, **properties: Any) -> C:
     return cast(C, clone)
 
 
+#: Height of one bar (one pupil group of one area) in group_bars, in screen type.
+SCREEN_BAR = 23
+#: The Vega parameter holding group_bars' value-label size (views.present raises it).
+LABEL_SIZE = "label_size"
+
+
+def wrapped(title: str, width: int = 36) -> str | list[str]:
+    """A long axis title as lines (Vega draws a list as one line each): a one-line title
+    wider than a chart at 1024 px ran past its edge."""
+    import textwrap
+
+    lines = textwrap.wrap(title, width)
+    return lines if len(lines) > 1 else title
+
+
 def group_bars(
     frame: pl.DataFrame,
     *,
@@ -87,6 +102,7 @@ def group_bars(
     value_title: str,
     area_order: list[str],
     presentation: bool = False,
+    decimals: int = 1,
 ) -> AnyChart:
     """Disadvantaged vs other pupils side by side for a few areas.
 
@@ -108,7 +124,7 @@ def group_bars(
     tooltip = [
         alt.Tooltip("area:N", title="Area"),
         alt.Tooltip("pupils:N", title="Pupils"),
-        alt.Tooltip("value:Q", title=value_title, format=".1f"),
+        alt.Tooltip("value:Q", title=value_title, format=f".{decimals}f"),
     ]
     bars = alt.Chart(
         mark=alt.MarkDef(type="bar"),
@@ -132,13 +148,20 @@ def group_bars(
             align=alt.expr(f"{negative} ? 'right' : 'left'"),
             dx=alt.expr(f"{negative} ? -{LABEL_GAP} : {LABEL_GAP}"),
             baseline="middle",
+            # Never taller than its bar: on a presentation slide (LABEL_SIZE raised to the
+            # slide's type, views.present) rows fitted to the screen are thinner than the
+            # type, and full-size labels lay on the neighbouring bar.
+            fontSize=alt.expr(f"min({LABEL_SIZE}, bandwidth('yOffset') * 0.95)"),
+            # ...and left out where that would be under 11 px (a crowded slide): the axis and
+            # the data table still give the values; unreadable labels would not.
+            opacity=alt.expr("bandwidth('yOffset') * 0.95 < 11 ? 0 : 1"),
         ),
         encoding=alt.FacetedEncoding(
             y=y,
             yOffset=y_offset,
             x=x,
             tooltip=tooltip,
-            text=alt.Text("value:Q", format=".1f"),
+            text=alt.Text("value:Q", format=f".{decimals}f"),
             color=alt.ColorValue(TEXT),
         ),
     )
@@ -151,8 +174,14 @@ def group_bars(
                 transform=[alt.AggregateTransform(aggregate=[_count("rows")])],
             )
         )
-    height = max(160, 46 * len(area_order))
-    chart = alt.LayerChart(data=values(drawn), layer=layers, height=height)
+    per_area = len(groups) * SCREEN_BAR
+    height = max(160, per_area * len(area_order))
+    chart = alt.LayerChart(
+        data=values(drawn),
+        layer=layers,
+        height=height,
+        params=[alt.VariableParameter(name=LABEL_SIZE, value=BASE_FONT)],
+    )
     return finish(chart, title, presentation)
 
 

@@ -15,6 +15,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from components import data, urlstate
 from components.text import quoted
+from equity.analysis.comparators import latest_published_year
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
@@ -28,8 +29,9 @@ from equity.schema import (
 DEFAULT_LA = GM_GROUP_CODE
 DEFAULT_PHASE = "secondary"
 DEFAULT_GROUP = "disadvantaged"
-#: The latest year with school-level data for every GM LA (the January 2019 census and
-#: the 2018/19 results); LA-level figures run to 2024/25 and the year filter offers them.
+#: Only when the store has no published LA figure at all: the default year is otherwise the
+#: latest with published LA figures for the phase (`comparators.latest_published_year`,
+#: 2024/25 in the embedded data), so the app opens on the newest figures, not 2018/19.
 DEFAULT_YEAR = "2018/19"
 STATE_KEY = "equity_filters"
 READY_KEY = "equity_filters_ready"
@@ -115,6 +117,15 @@ def _from_url(link: dict[str, str], name: str, options: list[str], default: str)
     return default
 
 
+def default_year_for(phase: str, years: list[str]) -> str:
+    """The latest year with published LA figures for the phase, if the year filter offers
+    it; else the newest year offered."""
+    latest = data.cached(latest_published_year, phase)
+    if latest in years:
+        return latest
+    return DEFAULT_YEAR if DEFAULT_YEAR in years else years[0]
+
+
 def _initialise(la_options: dict[str, str], years: list[str]) -> None:
     """Seed the widgets: from the link on the first run of a session and whenever the URL
     holds filter values this session has not seen (urlstate's rule); defaults otherwise."""
@@ -122,9 +133,10 @@ def _initialise(la_options: dict[str, str], years: list[str]) -> None:
     if st.session_state.get(READY_KEY) and link is None:
         return
     link = link or {}
-    default_year = DEFAULT_YEAR if DEFAULT_YEAR in years else years[0]
     st.session_state["filter_la"] = _from_url(link, "la", list(la_options), DEFAULT_LA)
-    st.session_state["filter_phase"] = _from_url(link, "phase", list(PHASE_LABELS), DEFAULT_PHASE)
+    phase = _from_url(link, "phase", list(PHASE_LABELS), DEFAULT_PHASE)
+    st.session_state["filter_phase"] = phase
+    default_year = default_year_for(phase, years)
     group = _from_url(link, "group", list(FILTER_PUPIL_GROUPS), DEFAULT_GROUP)
     st.session_state["filter_group"] = group
     st.session_state["filter_year"] = _from_url(link, "year", years, default_year)

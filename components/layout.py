@@ -20,6 +20,13 @@ import streamlit as st
 #: #828180 on white, 3.9:1, under WCAG 2.2's 4.5:1 for text of this size (axe
 #: color-contrast, serious, on every page with a caption). Instead: GOV.UK's secondary text
 #: colour #505A5F at full opacity, 7.1:1 on white and 6.7:1 on the sidebar's #F8F8F7.
+#: Nothing cut off: Streamlit 1.67 draws metric values and labels, sidebar page links and
+#: widget labels on one line with an ellipsis, so "Gap to other pupils nationally" or
+#: "Where disadvantage concentrates" lost their ends in four columns at 1024 px or in the
+#: sidebar. They wrap instead, and metric values scale with the window
+#: (tests/browser/test_layout.py measures scrollWidth against clientWidth on every page).
+#: Presentation mode hides the chart toolbar: it sat over the end of the takeaway in large
+#: type, and a slide's downloads live on the story page anyway.
 _CHROME = """
 <style>
 .stApp [data-testid="stSkipToContent"]:focus,
@@ -32,6 +39,26 @@ _CHROME = """
 .stApp [data-testid="stCaptionContainer"] p {
   color: #505A5F; opacity: 1;
 }
+.stApp [data-testid="stMetricLabel"],
+.stApp [data-testid="stMetricLabel"] *,
+.stApp [data-testid="stMetricValue"],
+.stApp [data-testid="stMetricValue"] *,
+.stApp [data-testid="stSidebarNavLink"] *,
+.stApp [data-testid="stWidgetLabel"] *,
+.stApp [data-testid="stCheckbox"] label *,
+.stApp [data-testid="stRadio"] label *,
+.stApp [data-testid="stExpander"] summary *,
+.stApp [data-testid="stTable"] td, .stApp [data-testid="stTable"] th {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: break-word;
+}
+.stApp [data-testid="stMetricLabel"] { height: auto; min-height: 1.5rem; }
+.stApp [data-testid="stMetricLabel"] * { hyphens: auto; }
+.stApp [data-testid="stMetricValue"] {
+  height: auto; font-size: clamp(1.35rem, 1rem + 1vw, 2rem); line-height: 1.2;
+}
+.stApp [data-testid="stSidebarNavLink"] { height: auto; min-height: 2rem; }
+.stApp .st-key-equity-presentation [data-testid="stElementToolbar"] { display: none; }
 </style>
 """
 

@@ -382,7 +382,7 @@ def choropleth_deck(
             "gm-outline",
             features(bounds.filter(pl.col("ons_code").is_in(list(gm_codes)))),
             GM_LINE,
-            3,
+            1,  # thin: at England scale a 3 px line covered small LAs' own colours
         ),
     ]
     chosen = list(selected_codes)
@@ -392,7 +392,7 @@ def choropleth_deck(
                 "selected-outline",
                 features(bounds.filter(pl.col("ons_code").is_in(chosen))),
                 SELECTED_LINE,
-                3,
+                2,
             )
         )
     box = outlines.bbox(bounds) or (-6.0, 49.9, 2.0, 55.9)

@@ -10,18 +10,12 @@ import streamlit as st
 
 from components import chart_view, charts, data, views
 from components.filters import Filters
-from components.text import LAIT_SOURCE, fmt, shown_decimals
+from components.text import LAIT_SOURCE, fmt_gap, fmt_tile, shown_decimals
 from equity import kinds
+from equity.analysis.comparators import nearest_year
+from equity.analysis.groups import year_note
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
-
-
-def _fmt(value: float | None, measure: str, *, gap: bool = False) -> str:
-    """A headline figure as text.fmt writes it; a gap without the unit sign (its label says
-    what it is)."""
-    if value is None or not gap:
-        return fmt(value, measure)
-    return f"{value:.{shown_decimals(measure)}f}"
 
 
 def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
@@ -31,41 +25,59 @@ def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[s
 
 
 def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
-    """One computed sentence: where disadvantaged pupils stand against the two comparators."""
+    """One computed sentence: where disadvantaged pupils stand against the two comparators,
+    every number at the precision its tile shows (text.fmt / fmt_gap)."""
     spec = MEASURES[measure]
-    unit = "percentage points" if spec.unit == "%" else "points"
     if row is None or row.get("disadvantaged") is None:
         return f"No published {spec.label} for disadvantaged pupils in {area} this year."
     dis = float(row["disadvantaged"])
-    parts = [f"In {area}, disadvantaged pupils scored {_fmt(dis, measure)} on {spec.label}"]
+    parts = [f"In {area}, disadvantaged pupils scored {fmt_tile(dis, measure)} on {spec.label}"]
     gap_nat = row.get("gap_national")
     if gap_nat is not None:
         direction = "below" if float(gap_nat) > 0 else "above"
-        parts.append(f", {abs(float(gap_nat)):.1f} {unit} {direction} other pupils nationally")
+        parts.append(
+            f", {fmt_gap(abs(float(gap_nat)), measure)} {direction} other pupils nationally"
+        )
     gap_within = row.get("gap_within")
     if gap_within is not None:
         parts.append(
-            f"; the gap to other pupils in the same area was {float(gap_within):.1f} {unit}"
+            f"; the gap to other pupils in the same area was {fmt_gap(float(gap_within), measure)}"
         )
     return "".join(parts) + "."
+
+
+def shown_year(table: pl.DataFrame, filters: Filters, measure: str) -> str:
+    """The chosen year if the area has this measure's disadvantaged figure then, else the
+    nearest year it has (Progress 8 stops at 2023/24: no KS2 tests in 2020 and 2021)."""
+    entity = GM_MEAN_LABEL if filters.is_group else filters.la_code
+    years = table.filter(
+        (pl.col("entity") == entity)
+        & (pl.col("measure") == measure)
+        & pl.col("disadvantaged").is_not_null()
+    )["academic_year"].to_list()
+    return nearest_year(years, filters.year) or filters.year
 
 
 def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
     for measure in _measures(filters):
         spec = MEASURES[measure]
-        row = _selected_row(table, filters, measure)
-        st.markdown(f"**{spec.label}**")
+        year = shown_year(table, filters, measure)
+        row = _selected_row(table.filter(pl.col("academic_year") == year), filters, measure)
+        st.markdown(f"**{spec.label}, {year}**")
+        note = year_note(filters.year, year, f"{spec.label} figures")
+        if note:
+            st.caption(note)
         cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", _fmt(_get(row, "disadvantaged"), measure))
-        cols[1].metric("Other pupils", _fmt(_get(row, "other"), measure))
+        cols[0].metric("Disadvantaged pupils", fmt_tile(_get(row, "disadvantaged"), measure))
+        cols[1].metric("Other pupils", fmt_tile(_get(row, "other"), measure))
         cols[2].metric(
             "Gap within the area",
-            _fmt(_get(row, "gap_within"), measure, gap=True),
+            fmt_gap(_get(row, "gap_within"), measure),
             help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
         )
         cols[3].metric(
             "Gap to other pupils nationally",
-            _fmt(_get(row, "gap_national"), measure, gap=True),
+            fmt_gap(_get(row, "gap_national"), measure),
             help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
         )
 
@@ -81,9 +93,10 @@ def _measures(filters: Filters) -> tuple[str, ...]:
 
 def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.ChartView]:
     out = []
-    year_rows = table.filter(pl.col("academic_year") == filters.year)
     for measure in _measures(filters):
         spec = MEASURES[measure]
+        year = shown_year(table, filters, measure)
+        year_rows = table.filter(pl.col("academic_year") == year)
         # For the GM group the ten LAs are the "selected" rows; a single LA gets its region.
         roles = ["selected", "gm_mean", "region", "england"]
         part = year_rows.filter((pl.col("measure") == measure) & pl.col("role").is_in(roles))
@@ -99,9 +112,11 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
             .sort(["__rank", "area"])["area"]
             .to_list()
         )
-        title = f"{spec.label}: disadvantaged and other pupils, {filters.year}"
-        row = _selected_row(table.filter(pl.col("academic_year") == filters.year), filters, measure)
-        area = "Greater Manchester (mean of 10 LAs)" if filters.is_group else filters.la_label
+        title = f"{spec.label}: disadvantaged and other pupils, {year}"
+        row = _selected_row(year_rows, filters, measure)
+        area = (
+            "Greater Manchester (mean of 10 LA figures)" if filters.is_group else filters.la_label
+        )
         table_out = part.select(
             "area", "disadvantaged", "other", "gap_within", "gap_national"
         ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
@@ -110,19 +125,33 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
                 view_id=f"overview-{measure}",
                 title=title,
                 takeaway=takeaway(row, area, measure),
-                source=f"{LAIT_SOURCE}; academic year {filters.year}.",
+                source=f"{LAIT_SOURCE}; academic year {year}.",
                 chart=views.chart(
                     charts.group_bars,
                     long.select("area", "group", "value"),
                     title=title,
                     value_title=spec.label,
                     area_order=order,
+                    decimals=shown_decimals(measure),
                 ),
                 table=table_out,
                 file_stem=f"{filters.slug()}-{measure}",
             )
         )
     return out
+
+
+#: A school-level file kind in plain words.
+KIND_WORDS = {
+    "ks2_performance": "KS2 results",
+    "ks4_performance": "KS4 results",
+    "ks4_provisional": "KS4 provisional results",
+    "ks4_destinations": "destinations after KS4",
+    "school_census": "school census",
+    "school_absence": "absence",
+    "gias": "school register",
+    "school_list": "school list",
+}
 
 
 def coverage_note(filters: Filters) -> None:
@@ -137,19 +166,27 @@ def coverage_note(filters: Filters) -> None:
             for c in coverage.filter(pl.col("kind") == results_kind)["la_code"].to_list()
         }
     )
-    census_las = coverage.filter(pl.col("kind") == kinds.SCHOOL_CENSUS)["la_code"].n_unique()
+    census = coverage.filter(pl.col("kind") == kinds.SCHOOL_CENSUS)
+    census_las = census["la_code"].n_unique()
+    census_years = sorted(set(census["academic_year"].to_list()))
+    census_span = (
+        f"{census_years[0]} to {census_years[-1]}"
+        if len(census_years) > 1
+        else (census_years[0] if census_years else "none loaded")
+    )
     mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
     st.subheader("School-level data loaded", anchor=False)
     st.markdown(
         f"- **{stage.upper()} results split by disadvantage** (DfE performance tables): "
         + (", ".join(with_results) if with_results else "none loaded")
         + ".\n"
-        f"- **School census (January 2019)**: % ever-FSM, EAL and SEN for every school in "
-        f"{census_las} LAs.\n"
+        f"- **School census ({census_span})**: the share of pupils ever eligible for free "
+        f"school meals, with English as an additional language and with special needs, for "
+        f"every school in {census_las} LAs.\n"
         f"- **{filters.la_label}**: "
         + (
             ", ".join(
-                f"{kind.replace('_', ' ')} {year} ({schools} schools)"
+                f"{KIND_WORDS.get(kind, kind.replace('_', ' '))} {year} ({schools} schools)"
                 for kind, year, schools in mine.group_by("kind", "academic_year")
                 .agg(pl.col("schools").sum())
                 .sort("academic_year", "kind")

@@ -13,7 +13,7 @@ from typing import Final
 
 from equity.schema import MEASURES
 
-LAIT_SOURCE: Final = "DfE Local Authority Interactive Tool (LAIT), Open Government Licence v3.0"
+LAIT_SOURCE: Final = "DfE Local Authority Interactive Tool, Open Government Licence v3.0"
 PT_SOURCE: Final = (
     "DfE school performance tables (Compare school performance), Open Government Licence"
 )
@@ -106,6 +106,16 @@ def fmt(value: float | None, measure: str) -> str:
         return "not published"
     suffix = "%" if MEASURES[measure].unit == "%" else ""
     return f"{value:.{shown_decimals(measure)}f}{suffix}"
+
+
+def fmt_tile(value: float | None, measure: str) -> str:
+    """A group's figure on a tile, with its unit: '35.7 points', '-0.61 points',
+    '61.0% of pupils'; 'not published' when there is none."""
+    if value is None:
+        return "not published"
+    if MEASURES[measure].unit == "%":
+        return f"{fmt(value, measure)} of pupils"
+    return f"{fmt(value, measure)} points"
 
 
 def fmt_gap(value: float | None, measure: str) -> str:

@@ -54,6 +54,9 @@ def vega_config(presentation: bool = False) -> dict[str, Any]:
             "titleColor": TEXT,
             "gridColor": "#E5E5E5",
             "labelLimit": 320,
+            # Room between tick labels and the axis title: Vega places the title from its
+            # own text metrics, which at presentation size put it over the tick labels.
+            "titlePadding": size // 2 + 2,
         },
         "legend": {
             "labelFontSize": size,
@@ -61,6 +64,9 @@ def vega_config(presentation: bool = False) -> dict[str, Any]:
             "labelColor": TEXT,
             "titleColor": TEXT,
             "labelLimit": 320,
+            # One entry per line: Vega does not wrap a legend, so a row of five long
+            # entries under a chart ran past its right edge at 1024 px and was cut off.
+            "columns": 1,
         },
         "header": {
             "labelFontSize": size,

@@ -173,8 +173,10 @@ def trend_chart(
         "values": [year_start(y) for y in span],
     }
     x = alt.X("year:Q", scale=x_scale, axis=x_axis)
+    # One entry a line: entries such as "GM (mean of 10 LAs): disadvantaged pupils" in
+    # three columns ran past the chart's right edge at 1024 px (Vega does not wrap them).
     legend: Any = {
-        "columns": min(3, max(1, len(order))),
+        "columns": 1,
         "orient": "bottom",
         "symbolSize": 400,
         "symbolType": "stroke",
@@ -232,22 +234,29 @@ def trend_chart(
             ),
         )
     )
-    layers.append(
-        alt.Chart(
-            data,
-            mark=mark("point", filled=True, size=70, opacity=1),
-            encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
-            transform=[{"filter": "datum.flag == null"}],
+    # Each point layer only when it has points: a layer filtered to nothing makes Vega log
+    # "Infinite extent for field value" (KS2 has no flagged years).
+    flags = values["flag"] if "flag" in values.columns else pl.Series([None] * values.height)
+    if flags.is_null().any():
+        layers.append(
+            alt.Chart(
+                data,
+                mark=mark("point", filled=True, size=70, opacity=1),
+                encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+                transform=[{"filter": "datum.flag == null"}],
+            )
         )
-    )
-    layers.append(
-        alt.Chart(
-            data,
-            mark=mark("point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1),
-            encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
-            transform=[{"filter": "datum.flag != null"}],
+    if flags.is_not_null().any():
+        layers.append(
+            alt.Chart(
+                data,
+                mark=mark(
+                    "point", filled=False, size=110, strokeWidth=2.5, shape="diamond", opacity=1
+                ),
+                encoding=alt.FacetedEncoding(x=x, y=y, color=colour, tooltip=tooltip),
+                transform=[{"filter": "datum.flag != null"}],
+            )
         )
-    )
     hidden = _withheld(drawn, marks)
     if hidden.height:
         layers.append(
@@ -290,6 +299,12 @@ def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
         "series",
         pl.col("status").str.replace("_", " ").alias("shown"),
     )
+
+
+def _domain_end(x_scale: Any) -> float:
+    """The right end of the year axis (the scale's domain, as trend_chart sets it)."""
+    domain = x_scale.get("domain") if isinstance(x_scale, dict) else None
+    return float(domain[1]) if domain else float("inf")
 
 
 def _annotation_layers(
@@ -337,9 +352,18 @@ def _annotation_layers(
             {"calculate": "(datum.x0 + datum.x1) / 2", "as": "mid"},
         ]
         layers.append(centred)
-        layers.append(  # a break's label sits just right of its rule
+        # A break's label sits just right of its rule, or just left of it when the rule is
+        # in the chart's last two years (there it ran past the right edge at 1024 px).
+        last = f"datum.x0 >= {_domain_end(x_scale)} - 2.5"
+        layers.append(
             layer(
-                mark("text", color=TEXT, baseline="top", align="left", dx=5),
+                mark(
+                    "text",
+                    color=TEXT,
+                    baseline="top",
+                    align=alt.expr(f"{last} ? 'right' : 'left'"),
+                    dx=alt.expr(f"{last} ? -5 : 5"),
+                ),
                 alt.FacetedEncoding(x=x0, y=y, text=text),
                 row,
                 "datum.kind == 'break'",

@@ -39,9 +39,9 @@ from typing import Any, Final, cast
 import altair as alt
 
 from components import chart_view, data
-from components.charts import AnyChart
+from components.charts import LABEL_SIZE, AnyChart
 from components.filters import Filters, selection
-from components.theme import vega_config
+from components.theme import PRESENTATION_FONT, vega_config
 from equity.schema import (
     FILTER_PUPIL_GROUPS,
     GM_GROUP_CODE,
@@ -201,6 +201,15 @@ def present(view: chart_view.ChartView, *, keep_title: bool = True) -> chart_vie
     for part in ("axis", "legend"):  # long area names stay whole at the larger size
         config[part]["labelLimit"] = max(640, int(config[part].get("labelLimit", 0)))
     chart.config = alt.Config.from_dict(config)
+    params: list[Any] = [] if chart.params is alt.Undefined else list(cast(Any, chart.params))
+    if any(getattr(p, "name", None) == LABEL_SIZE for p in params):
+        # Bar value labels at slide size, still capped by their bar's height (charts.group_bars)
+        chart.params = [
+            alt.VariableParameter(name=LABEL_SIZE, value=PRESENTATION_FONT)
+            if getattr(p, "name", None) == LABEL_SIZE
+            else p
+            for p in params
+        ]
     if not keep_title:
         chart.title = alt.Undefined
     return replace(view, chart=chart)

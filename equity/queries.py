@@ -24,6 +24,7 @@ from equity.schema import (
     GREATER_MANCHESTER,
     HEADLINE_MEASURES,
     PHASE_KEY_STAGE,
+    is_gm,
     parse_academic_year,
     year_start,
 )
@@ -254,8 +255,19 @@ def _published_value(value: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class CountBasis:
+    """Which pupil counts a figure rests on.
+
+    `description` is plain English for the first screen; `codes` names DfE's columns and
+    the arithmetic, for an "About this figure" expander, the Data and methods page and the
+    CLI (whose `basis_detail` joins the two)."""
+
     kind: str  # "ks2_cohort" | "ks4_cohort" | "census" | "none"
     description: str
+    codes: str = ""
+
+    @property
+    def detail(self) -> str:
+        return f"{self.description}; {self.codes}" if self.codes else self.description
 
 
 def cohort_counts(store: Store, la_codes: list[str], year: str, phase: str) -> pl.DataFrame:
@@ -370,23 +382,28 @@ def school_counts(
         column = "TNotFSM6CLA1A" if phase == "primary" else "TNOTFSM6CLA1A"
         return cohorts, CountBasis(
             f"{PHASE_KEY_STAGE[phase]}_cohort",
-            f"{stage} cohort counts from the performance tables: disadvantaged = TFSM6CLA1A, "
-            f"other = {column}, every mainstream and special school row of the LA",
+            f"each school's {stage} pupils in {year}, disadvantaged and other, from DfE's "
+            "school performance tables (every mainstream and special school of the LA)",
+            f"performance-table columns: disadvantaged = TFSM6CLA1A, other = {column}",
         )
     census = census_counts(store, la_codes, year, phase)
     if not census.is_empty():
-        partial = ""
+        partial, partial_codes = "", ""
         if missing and len(missing) < len(set(la_codes)):
             partial = (
-                f"; KS cohort counts not used: no {kind.split('_')[0].upper()} performance "
-                f"file for {', '.join(missing)} in {year}, and one basis is used for all LAs"
+                f"; the {kind.split('_')[0].upper()} performance tables are not loaded for "
+                f"every LA here in {year}, so the census is used for all of them alike"
             )
+            partial_codes = f"; no {kind} file for {', '.join(missing)} in {year}"
         return census, CountBasis(
             "census",
-            f"school census {year} (January {year_start(year) + 1}): ever-FSM pupils "
-            f"(NUMFSMEVER, not DfE's 'disadvantaged') of {CENSUS_TYPES[phase].lower()} "
-            "schools; denominator = NORFSMEVER where published, else NUMFSMEVER x 100 / "
-            f"PNUMFSMEVER (NOR where PNUMFSMEVER is 0){partial}",
+            f"the January {year_start(year) + 1} school census ({year}): pupils ever eligible "
+            f"for free school meals in the last six years in each "
+            f"{CENSUS_TYPES[phase].lower()} school, out of the pupils counted for free school "
+            f"meals{partial}",
+            "census columns: ever-FSM pupils = NUMFSMEVER (not DfE's 'disadvantaged', which "
+            "adds looked-after children); denominator = NORFSMEVER where published, else "
+            f"NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0){partial_codes}",
         )
     return counts_empty(), CountBasis("none", "no school-level counts loaded for this selection")
 
@@ -425,7 +442,7 @@ def indicators(store: Store, la: str, year: str, phase: str) -> dict[str, Any]:
         seg = {
             **segregation.indices(usable),
             "basis": basis.kind,
-            "basis_detail": basis.description,
+            "basis_detail": basis.detail,
         }
     return {
         "la": la_code,
@@ -494,34 +511,48 @@ def headline_gaps(
     store: Store, la_code: str, phase: str, years: list[str] | None = None
 ) -> pl.DataFrame:
     """Published disadvantaged/other figures and both gaps for the chosen area and its
-    comparators (England, the LA's region, every GM LA and the GM mean)."""
+    comparators, which follow the area (equity.analysis.comparators): for Greater
+    Manchester or one of its LAs, every GM LA and the GM mean (of the ten LA figures: LAIT
+    publishes no cohort sizes to weight by), plus the North West for a member LA; for any
+    other LA, its region. England always."""
     from equity.metrics.gaps import gap_table, group_mean
 
     members = member_las(la_code)
-    entities = sorted({*members, *GREATER_MANCHESTER, ENGLAND_CODE})
+    in_gm = is_gm(la_code)
+    entities = sorted({*members, *(GREATER_MANCHESTER if in_gm else ()), ENGLAND_CODE})
     region = region_code_of(store, la_code) if la_code != GM_GROUP_CODE else None
     if region:
         entities.append(region)
     rows = published_rows(store, entities, list(HEADLINE_MEASURES[phase]), years)
     table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
-    gm = group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_LABEL)
+    if in_gm:
+        table = pl.concat([table, group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_LABEL)])
     names = dict(store.areas().select("la_code", "name").iter_rows())
     names[GM_MEAN_LABEL] = GM_MEAN_LABEL
-    return pl.concat([table, gm]).with_columns(
+    return table.with_columns(
         pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
-        area_role(la_code, region).alias("role"),
+        area_role(la_code, region, gm_comparators=in_gm).alias("role"),
     )
 
 
-def area_role(la_code: str, region: str | None, *, group_members: str = "selected") -> pl.Expr:
+def area_role(
+    la_code: str,
+    region: str | None,
+    *,
+    group_members: str = "selected",
+    gm_comparators: bool = True,
+) -> pl.Expr:
     """The one rule that labels each row's `entity` beside the chosen area (`la_code`):
     "selected" for its LAs, then "england", "region" (`region`, its region's code),
     "gm_mean" (the GM mean row), "gm_la" for another GM LA and "other_la" for the rest.
 
     When the chosen area is the GM group its ten LAs take `group_members`: the comparison
     tables show them as the selection, the LA ranking (which draws the group as its mean)
-    as "gm_la". Charts colour and order rows by these words (components/theme.py)."""
+    as "gm_la". Comparators follow the area: outside Greater Manchester
+    (`gm_comparators=False`) a GM LA is just another LA ("other_la"). Charts colour and
+    order rows by these words (components/theme.py)."""
     chosen = group_members if la_code == GM_GROUP_CODE else "selected"
+    gm_role = "gm_la" if gm_comparators else "other_la"
     return (
         pl.when(pl.col("entity").is_in(member_las(la_code)))
         .then(pl.lit(chosen))
@@ -532,7 +563,7 @@ def area_role(la_code: str, region: str | None, *, group_members: str = "selecte
         .when(pl.col("entity") == GM_MEAN_LABEL)
         .then(pl.lit("gm_mean"))
         .when(pl.col("entity").is_in(list(GREATER_MANCHESTER)))
-        .then(pl.lit("gm_la"))
+        .then(pl.lit(gm_role))
         .otherwise(pl.lit("other_la"))
     )
 

@@ -166,6 +166,13 @@ GREATER_MANCHESTER: Final[dict[str, str]] = {
     "359": "Wigan",
 }
 GM_GROUP_CODE: Final = "GM"
+
+
+def is_gm(la_code: str) -> bool:
+    """Greater Manchester (the group) or one of its ten LAs: whose comparators are GM's."""
+    return la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER
+
+
 GM_GROUP_LABEL: Final = "Greater Manchester (10 LAs)"
 ENGLAND_CODE: Final = "970"  # LAIT's code for England
 

@@ -3,7 +3,7 @@ over time and school by school."""
 
 import streamlit as st
 
-from components import chart_panel, data, filters, widgets
+from components import chart_panel, data, filters, notices, widgets
 from components.gaps import headline, ranking, schools, trend, two_ways
 
 selection = filters.current()
@@ -16,6 +16,13 @@ st.markdown(
 )
 st.header(f"The gap in {selection.year}", anchor=False)
 measure = widgets.measure_picker(selection, key="gaps_measure")
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other"),
+    "a disadvantage gap compares disadvantaged pupils with other pupils (the ranking below "
+    "can show the chosen group's own figure where DfE publishes it)",
+    offer=("disadvantaged", "other"),
+)
 headline.headline(selection)
 chart_panel.show(two_ways.gap_view(selection, measure))
 

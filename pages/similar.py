@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import chart_panel, filters
+from components import chart_panel, filters, notices
 from components.charts import chart_height
 from components.similar import common, family, link, method, odds, outcomes, widgets
 
@@ -12,6 +12,23 @@ st.markdown(
     "Compare a school with the schools most like it in intake (ever-FSM, English as an "
     "additional language, special needs and size, each with a weight you can change), not "
     "with the whole LA, and see which of them do best for disadvantaged pupils."
+)
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other", "all"),
+    "schools' results here are compared for disadvantaged, other and all pupils",
+    offer=("disadvantaged", "other", "all"),
+)
+selection = (
+    notices.at_nearest_year(
+        selection,
+        notices.school_level_years(
+            selection, (f"{selection.key_stage}_performance",), anywhere=True
+        ),
+        "School results split by disadvantage",
+        "similar",
+    )
+    or selection
 )
 census = widgets.census_picker()
 context = common.load_context(selection, census)

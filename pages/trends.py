@@ -4,7 +4,7 @@ that moved most."""
 
 import streamlit as st
 
-from components import chart_panel, data, filters, widgets
+from components import chart_panel, data, filters, notices, widgets
 from components.school_trends import area, intake, intake_movers, movers, picker
 from components.school_trends import school as one_school
 
@@ -18,6 +18,13 @@ st.markdown(
     "breaks; suppressed figures stay suppressed."
 )
 st.header("One school over time", anchor=False)
+notices.pupil_group(
+    selection,
+    ("disadvantaged", "other"),
+    "this page follows each school's share of pupils eligible for free school meals and its "
+    "disadvantaged and other pupils' results and destinations",
+    offer=("disadvantaged", "other"),
+)
 school = picker.school_picker(selection)
 if school is None:
     st.info(

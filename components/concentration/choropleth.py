@@ -8,7 +8,13 @@ import polars as pl
 import streamlit as st
 
 from components import map_twins, maps, views
-from components.concentration.common import BOUNDARY_SOURCE, census_source
+from components.concentration.common import (
+    BOUNDARY_SOURCE,
+    census_source,
+    compared,
+    is_peer,
+    peer_short,
+)
 from components.filters import Filters
 from components.overview import LAIT_SOURCE
 from equity.analysis.census import census_label
@@ -63,7 +69,7 @@ def choropleth(
     ]
     mapped = mapped.with_columns(pl.Series("tip", tips, dtype=pl.String))
     low, high = maps.value_range(mapped["value"].to_list())
-    gm_codes = rows.filter(pl.col("is_gm"))["ons_code"].drop_nulls().to_list()
+    gm_codes = rows.filter(is_peer(selection))["ons_code"].drop_nulls().to_list()
     chosen = [] if selection.is_group else list(selection.members)
     selected = rows.filter(pl.col("la_code").is_in(chosen))
     title = f"{label}: every LA in England" + ("" if indicator == "gorard" else f", {year}")
@@ -77,7 +83,9 @@ def choropleth(
     ).sort(label, descending=True, nulls_last=True)
     unmapped = rows.filter(pl.col("map_note").is_not_null())
     caveats = [
-        "Greater Manchester is outlined in orange"
+        f"{compared(selection).group_label} "
+        + ("is" if compared(selection).is_gm else "are")
+        + " outlined in orange"
         + ("" if selection.is_group else f", {selection.la_label} in black")
         + "; grey means no published figure."
     ]
@@ -134,7 +142,7 @@ def choropleth_takeaway(
         return f"No LA has a published figure for {year}."
     median = float(valued["value"].median())  # type: ignore[arg-type]
     ranked = valued.with_columns(pl.col("value").rank("min", descending=True).alias("rank"))
-    gm = ranked.filter(pl.col("is_gm")).sort("value")
+    gm = ranked.filter(is_peer(selection)).sort("value")
 
     def fmt(value: float) -> str:
         return f"{value:.{decimals}f}{unit}"
@@ -153,7 +161,7 @@ def choropleth_takeaway(
     if gm.height:
         low, high = gm.row(0, named=True), gm.row(-1, named=True)
         parts.append(
-            f"GM's LAs range from {fmt(low['value'])} ({low['name']}) to "
+            f"{peer_short(selection)}'s LAs range from {fmt(low['value'])} ({low['name']}) to "
             f"{fmt(high['value'])} ({high['name']}); the England LA median is "
             f"{fmt(median)}."
         )

@@ -18,6 +18,7 @@ from components import data, views
 from components.filters import Filters
 from equity.analysis import concentration as analysis
 from equity.analysis.census import census_label, nearest_census_year
+from equity.analysis.comparators import Comparators, comparators
 from equity.queries import CountBasis
 
 BOUNDARY_SOURCE: Final = (
@@ -148,3 +149,28 @@ def option_of(
     if value not in allowed:
         raise views.ViewError(f"unknown {key} {value[:24]!r}: use one of {', '.join(allowed)}")
     return value
+
+
+def compared(selection: Filters) -> Comparators:
+    """Who the selection is compared with: GM's LAs for GM and its members, otherwise the
+    LAs of its own region (equity.analysis.comparators)."""
+    return data.cached(comparators, selection.la_code)
+
+
+def is_peer(selection: Filters) -> pl.Expr:
+    """True for the comparator LAs' rows (a table with `la_code`)."""
+    return pl.col("la_code").is_in(list(compared(selection).peers))
+
+
+def peer_label(selection: Filters) -> str:
+    """'Greater Manchester LA' or 'South East LA': the legend's word for a comparator."""
+    return f"{compared(selection).group_name} LA"
+
+
+def peer_short(selection: Filters) -> str:
+    """'GM' or 'The South East': whose LAs a takeaway's range is about (opens a sentence)."""
+    found = compared(selection)
+    if found.is_gm:
+        return "GM"
+    words = found.compared_with.removesuffix(" and England")
+    return words[0].upper() + words[1:]

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from components.concentration.common import INDEX_LABELS, INDEX_WORDS, PageData, number
+from components.concentration.common import INDEX_LABELS, INDEX_WORDS, PageData, compared, number
 from components.filters import Filters
 from equity.analysis.census import census_label
 from equity.schema import PUPIL_GROUP_LABELS
@@ -23,8 +23,8 @@ def intro(selection: Filters) -> None:
     st.markdown(
         "Are ever-FSM pupils (eligible for free school meals at any time in the last six "
         "years) spread evenly across the area's schools, or concentrated in a few? Has that "
-        "changed since January 2018, how does it compare with the rest of Greater Manchester "
-        "(or the LA's region) and England, and which schools' shares moved most?"
+        f"changed since January 2018, how does it compare with {compared(selection).rest_phrase} "
+        "and England, and which schools' shares moved most?"
     )
     group = selection.pupil_group
     if group == "eal":
@@ -89,6 +89,9 @@ def basis_note(page: PageData) -> None:
         )
         return
     st.caption(f"Counts used: {page.basis.description}.")
+    if page.basis.codes:  # DfE's column names: one click away, not on the first screen
+        with st.expander("About this figure", expanded=False):
+            st.caption(page.basis.codes)
 
 
 def about_indices(noise: float | None, pairs: list[list[str]]) -> None:
@@ -154,8 +157,8 @@ def headline(summary: dict[str, Any], selection: Filters, census_year: str) -> N
     cols[1].metric(
         f"Ever-FSM pupils, {when}",
         "no data" if pct is None else f"{pct:.1f}%",
-        help="The area's overall ever-FSM rate (NUMFSMEVER / its denominator), all schools "
-        "counted.",
+        help="The area's overall share of pupils ever eligible for free school meals, out of "
+        "the pupils counted for free school meals, every school counted (pupil-weighted).",
     )
     for col, key in zip(cols[2:], ("gorard", "dissimilarity", "isolation"), strict=True):
         col.metric(

@@ -14,7 +14,7 @@ import polars as pl
 
 from components import data, views
 from components.chart_view import ChartView, ViewOrNote
-from components.charts import AnyChart, finish, mark, values, with_properties
+from components.charts import AnyChart, finish, mark, values, with_properties, wrapped
 from components.concentration.common import census_source
 from components.concentration.trend import with_context
 from components.filters import Filters
@@ -278,7 +278,10 @@ def movers_view(selection: Filters) -> ViewOrNote:
         alt.Chart(
             mark=mark("rule", strokeWidth=2.5),
             encoding=alt.FacetedEncoding(
-                y=y, x=alt.X("pct_first:Q", title=x_title), x2=alt.X2("pct_last:Q"), color=colour
+                y=y,
+                x=alt.X("pct_first:Q", title=wrapped(x_title)),
+                x2=alt.X2("pct_last:Q"),
+                color=colour,
             ),
         ),
         alt.Chart(

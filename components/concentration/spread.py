@@ -18,6 +18,10 @@ from components.concentration.common import (
     INDEX_WORDS,
     PageData,
     census_source,
+    compared,
+    is_peer,
+    peer_label,
+    peer_short,
     share_text,
     source_for,
 )
@@ -36,7 +40,7 @@ def comparison_rows(table: pl.DataFrame, selection: Filters, index: str) -> pl.D
         .with_columns(
             pl.when(pl.col("la_code").is_in(list(chosen)) & ~pl.lit(selection.is_group))
             .then(pl.lit("selected"))
-            .when(pl.col("is_gm"))
+            .when(is_peer(selection))
             .then(pl.lit("gm_la"))
             .otherwise(pl.lit("other_la"))
             .alias("role"),
@@ -58,18 +62,17 @@ def comparison_view(
     others = rows.filter(pl.col("role") == "other_la")
     strip = f"Other English LAs ({others.height})"
     order = [*named["name"].to_list(), strip]
+    peer = peer_label(selection)
     drawn = rows.select(
         pl.when(pl.col("role") == "other_la").then(pl.lit(strip)).otherwise("name").alias("row"),
         pl.col("name").alias("area"),
         pl.col(index).round(4).alias("value"),
         pl.col("role")
-        .replace_strict(
-            {"selected": "Selected LA", "gm_la": "Greater Manchester LA", "other_la": "Other LA"}
-        )
+        .replace_strict({"selected": "Selected LA", "gm_la": peer, "other_la": "Other LA"})
         .alias("Role"),
     )
-    domain = [r for r in ("Selected LA", "Greater Manchester LA", "Other LA") if r in drawn["Role"]]
-    colours = {"Selected LA": "selected", "Greater Manchester LA": "gm_la", "Other LA": "other_la"}
+    domain = [r for r in ("Selected LA", peer, "Other LA") if r in drawn["Role"]]
+    colours = {"Selected LA": "selected", peer: "gm_la", "Other LA": "other_la"}
     colour = alt.Color(
         "Role:N",
         scale=alt.Scale(domain=domain, range=[ROLE_COLOURS[colours[r]] for r in domain]),
@@ -122,7 +125,8 @@ def comparison_view(
         ),
     )
     title = (
-        f"{label}, {selection.phase} schools (ever-FSM), {census_label(selection.year)}: GM "
+        f"{label}, {selection.phase} schools (ever-FSM), {census_label(selection.year)}: "
+        f"{'GM' if compared(selection).is_gm else compared(selection).group_name} "
         "and England's LAs"
     )
     chart = finish(
@@ -159,15 +163,15 @@ def comparison_view(
 
 def comparison_takeaway(rows: pl.DataFrame, selection: Filters, index: str, median: float) -> str:
     label = INDEX_LABELS[index]
-    gm = rows.filter(pl.col("is_gm")).sort(index)
+    gm = rows.filter(is_peer(selection)).sort(index)
     spread = ""
     if gm.height:
         low, high = gm.row(0, named=True), gm.row(-1, named=True)
         below = gm.filter(pl.col(index) < median).height
         spread = (
-            f"GM's LAs range from {low[index]:.3f} ({low['name']}) to {high[index]:.3f} "
-            f"({high['name']}); {below} of {gm.height} are below the England LA median of "
-            f"{median:.3f}."
+            f"{peer_short(selection)}'s LAs range from {low[index]:.3f} ({low['name']}) to "
+            f"{high[index]:.3f} ({high['name']}); {below} of {gm.height} are below the "
+            f"England LA median of {median:.3f}."
         )
     mine = rows.filter(pl.col("role") == "selected")
     if selection.is_group or mine.is_empty():

@@ -12,7 +12,14 @@ import polars as pl
 from components import data, views
 from components.chart_view import ChartView, ViewOrNote
 from components.charts import AnyChart, finish, mark, values, with_properties
-from components.concentration.common import INDEX_LABELS, INDEX_WORDS, census_source
+from components.concentration.common import (
+    INDEX_LABELS,
+    INDEX_WORDS,
+    census_source,
+    is_peer,
+    peer_label,
+    peer_short,
+)
 from components.filters import Filters
 from components.theme import ROLE_COLOURS, TEXT
 from components.trend_chart import marker_notes, span_years, trend_chart
@@ -222,8 +229,8 @@ def ranking_rows(ranking: pl.DataFrame, selection: Filters) -> pl.DataFrame:
     return ranking.with_columns(
         pl.when(pl.col("la_code").is_in(chosen))
         .then(pl.lit("Selected LA"))
-        .when(pl.col("is_gm"))
-        .then(pl.lit("Greater Manchester LA"))
+        .when(is_peer(selection))
+        .then(pl.lit(peer_label(selection)))
         .otherwise(pl.lit("Other LA"))
         .alias("Role")
     )
@@ -251,8 +258,9 @@ def ranking_view(selection: Filters, index: str) -> ViewOrNote:
         "rank",
         "Role",
     )
-    domain = [r for r in ("Selected LA", "Greater Manchester LA", "Other LA") if r in drawn["Role"]]
-    roles = {"Selected LA": "selected", "Greater Manchester LA": "gm_la", "Other LA": "other_la"}
+    peer = peer_label(selection)
+    domain = [r for r in ("Selected LA", peer, "Other LA") if r in drawn["Role"]]
+    roles = {"Selected LA": "selected", peer: "gm_la", "Other LA": "other_la"}
     colour = alt.Color(
         "Role:N",
         scale={"domain": domain, "range": [ROLE_COLOURS[roles[r]] for r in domain]},
@@ -372,11 +380,11 @@ def ranking_takeaway(
             f"{row['name']}: {row['change']:+.3f}, rank {row['rank']} of {rows.height} "
             f"(1 = largest rise). " + text
         )
-    gm = rows.filter(pl.col("is_gm")).sort("change")
+    gm = rows.filter(is_peer(selection)).sort("change")
     if gm.height:
         low, high = gm.row(0, named=True), gm.row(-1, named=True)
         text += (
-            f" GM's LAs range from {low['change']:+.3f} ({low['name']}) to "
+            f" {peer_short(selection)}'s LAs range from {low['change']:+.3f} ({low['name']}) to "
             f"{high['change']:+.3f} ({high['name']})."
         )
     return text

@@ -11,8 +11,8 @@ import streamlit as st
 from components import data
 from components.filters import Filters
 from components.text import (
-    fmt,
     fmt_gap,
+    fmt_tile,
     short_label,
 )
 from equity.analysis import gaps as analysis
@@ -30,8 +30,8 @@ def headline(filters: Filters) -> None:
             st.info(why_missing(filters, measure), icon=":material/info:")
             continue
         cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", fmt(row["disadvantaged"], measure))
-        cols[1].metric("Other pupils", fmt(row["other"], measure))
+        cols[0].metric("Disadvantaged pupils", fmt_tile(row["disadvantaged"], measure))
+        cols[1].metric("Other pupils", fmt_tile(row["other"], measure))
         cols[2].metric(
             "Gap within the area",
             fmt_gap(row["gap_within"], measure),

@@ -37,6 +37,9 @@ METRIC_LABELS = {
 }
 
 
+#: The ranking's plot height (px) and how far above their bar the upper names start (px).
+PLOT_HEIGHT = 380
+LIFT = 84
 REF_DASHES = {"england": [6, 3], "region": [2, 2], "gm_mean": [8, 3, 2, 3]}
 
 
@@ -67,7 +70,8 @@ def metric_picker(filters: Filters) -> str:
     if group not in analysis.LA_GROUPS:
         label = PUPIL_GROUP_LABELS[group]
         st.caption(
-            f"LAIT publishes LA figures for all, disadvantaged and other pupils (and FSM / not "
+            f"DfE's Local Authority Interactive Tool publishes LA figures for all, disadvantaged "
+            f"and other pupils (and pupils eligible for free school meals or not), "
             f"FSM), not for the group chosen in the sidebar ({label.lower()}): the LA "
             f"comparison and trend use disadvantaged and other pupils. The school table below "
             f"shows {label.lower()} where the performance tables publish it."
@@ -132,7 +136,8 @@ def ranking_view(filters: Filters, measure: str, metric: str) -> ViewOrNote:
         view_id=f"gaps-ranking-{measure}",
         title=title,
         takeaway=ranking_takeaway(drawn, refs, filters, measure, metric),
-        source=f"{LAIT_SOURCE}; LA figures (entity kind 'la') for academic year {filters.year}.",
+        source=f"{LAIT_SOURCE}; every local authority's published figures, "
+        f"academic year {filters.year}.",
         chart=views.chart(_ranked_chart, drawn, refs, title, axis_title(metric, measure)),
         table=table,
         file_stem=f"{filters.slug()}-la-ranking-{measure}-{metric}",
@@ -205,7 +210,6 @@ def _ranked_chart(
     room = 0.45 if named == "gm_la" else 0.2  # for the names above the bars
     headroom = max(top, 0.0) + room * (max(top, 0.0) - bottom)
     y = alt.Y("value:Q", title=value_title, scale={"domain": [bottom, headroom], "nice": True})
-    data = bars_data.to_pandas()
     bars = alt.Chart(
         mark=mark("bar"),
         encoding=alt.FacetedEncoding(
@@ -227,19 +231,32 @@ def _ranked_chart(
             ],
         ),
     )
+    # The upper names start LIFT px above their bar; a thin leader joins each to its bar, so
+    # no name floats unattached. Its top in data units: LIFT less a gap, over the plot's
+    # pixels per unit (the nice domain is at least this span, so the leader stops short).
+    span = max(headroom - bottom, 1e-9)
+    leader_top = pl.col("value") + (LIFT - 8) * span / PLOT_HEIGHT
+    data = bars_data.with_columns(
+        pl.when(pl.col("slot") == 1).then(leader_top.round(3)).alias("leader")
+    ).to_pandas()
+    leaders = alt.Chart(
+        mark=mark("rule", color=TEXT, strokeWidth=0.75),
+        encoding=alt.FacetedEncoding(x=x, y=y, y2=alt.Y2("leader:Q")),
+        transform=[{"filter": "datum.slot == 1"}],
+    )
     names = [  # neighbours' names at two heights so they do not overprint
         alt.Chart(
             mark=mark(
-                "text", angle=270, align="left", baseline="middle", dx=4 + 84 * slot, color=TEXT
+                "text", angle=270, align="left", baseline="middle", dx=4 + LIFT * slot, color=TEXT
             ),
             encoding=alt.FacetedEncoding(x=x, y=y, text=alt.Text("area:N")),
             transform=[{"filter": f"datum.slot == {slot}"}],
         )
         for slot in (0, 1)
     ]
-    layers: list[Any] = [bars, *names]
+    layers: list[Any] = [bars, leaders, *names]
     if not refs.height:
-        return finish(alt.LayerChart(data=data, layer=layers, height=380), title)
+        return finish(alt.LayerChart(data=data, layer=layers, height=PLOT_HEIGHT), title)
     order = {"england": 0, "region": 1, "gm_mean": 2}
     ref_data = refs.sort(pl.col("role").replace_strict(order, default=9)).select(
         "area",
@@ -270,6 +287,6 @@ def _ranked_chart(
     chart = alt.LayerChart(
         layer=[alt.LayerChart(data=data, layer=layers), alt.LayerChart(data=ref, layer=lines)],
         resolve={"scale": {"color": "independent"}},
-        height=380,
+        height=PLOT_HEIGHT,
     )
     return finish(chart, title)

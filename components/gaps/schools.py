@@ -74,17 +74,16 @@ def school_section(filters: Filters, measure: str) -> None:
         hide_index=True,
         width="stretch",
     )
-    unlisted = frame.height - listed.height
+    unlisted = data.cached(
+        analysis.unlisted_summary_of, filters.members, filters.phase, year, measure
+    )
     notes = [
         f"Small cohort: fewer than {analysis.SMALL_COHORT} disadvantaged pupils, so one pupil "
         "moves the school's figure a lot. Suppressed: DfE withheld the figure to protect "
         "individuals; it is never shown as 0 or worked out from other cells."
     ]
-    if unlisted:
-        notes.append(
-            f"{unlisted} further schools (mostly independent and non-maintained special schools) "
-            "have no results split by disadvantage published and are not listed."
-        )
+    if unlisted:  # worked out from the data (equity.analysis.gaps.unlisted_summary)
+        notes.append(unlisted)
     for note in notes:
         st.caption(note)
     st.download_button(

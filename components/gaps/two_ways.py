@@ -70,8 +70,8 @@ def gap_view(filters: Filters, measure: str) -> ViewOrNote:
 
 
 GM_MEAN_NOTE = (
-    "GM mean: the unweighted mean of the ten Greater Manchester LAs' published figures (LAIT "
-    "gives no cohort sizes to weight by)."
+    "GM mean: the mean of the ten Greater Manchester LAs' published figures, not weighted by "
+    "pupils (DfE's Local Authority Interactive Tool publishes no pupil counts to weight by)."
 )
 
 

@@ -105,7 +105,7 @@ def census_view(filters: Filters, urn: str) -> ViewOrNote:
         caveats.append(f"{name} is not in the {', '.join(missing)} census under URN {urn}.")
     caveats.append(
         "Ever-FSM counts pupils eligible for free school meals at any time in the last six "
-        "years (NUMFSMEVER); it is not DfE's 'disadvantaged' (which adds looked-after "
+        "years; it is not DfE's 'disadvantaged' (which adds looked-after "
         "children), so it is never joined with the destinations' disadvantaged pupils below."
     )
     caveats.extend(caveats_for("census", years, "pct_ever_fsm"))

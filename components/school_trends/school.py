@@ -19,6 +19,7 @@ from components.text import (
     axis_label,
     fmt,
     fmt_gap,
+    plural,
     short_label,
     shown_decimals,
 )
@@ -26,6 +27,7 @@ from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
 from components.trend_chart import marker_notes, trend_chart
 from equity.analysis import gaps as gap_analysis
 from equity.analysis import school_trends as analysis
+from equity.analysis.gaps import SMALL_COHORT
 from equity.metrics.trends import caveats_for
 
 
@@ -159,6 +161,12 @@ def school_takeaway(frame: pl.DataFrame, name: str, measure: str) -> str:
         f"In {latest}, {dis['pupils'] or 'an unstated number of'} disadvantaged pupils at {name} "
         f"averaged {fmt(dis['value'], measure)} on {short_label(measure)}"
     )
+    if dis["pupils"] is not None and dis["pupils"] < SMALL_COHORT:
+        # The caution belongs in the sentence itself: a tooltip or table flag is missed.
+        text += (
+            f" (only {plural(int(dis['pupils']), 'pupil')}: with a cohort under "
+            f"{SMALL_COHORT} one pupil moves this figure a lot, so read it with caution)"
+        )
     gaps = []
     if other and other["value"] is not None:
         gaps.append(_versus(other["value"] - dis["value"], measure, "the school's other pupils"))

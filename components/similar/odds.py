@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view, data
-from components.charts import AnyChart, finish, mark
+from components.charts import AnyChart, finish, mark, wrapped
 from components.similar.common import (
     CHOSEN_COLOUR,
     DECORATION,
@@ -42,7 +42,7 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
         mark=mark("rule", strokeWidth=2, color=FAMILY_COLOUR),
         encoding=alt.FacetedEncoding(
             y=y,
-            x=alt.X("lower:Q", title=f"Result minus expected ({unit})"),
+            x=alt.X("lower:Q", title=wrapped(f"Result minus expected ({unit})")),
             x2=alt.X2("upper:Q"),
         ),
     )
@@ -58,10 +58,11 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
                 scale={"domain": verdicts, "range": colours},
                 legend={"orient": "bottom"},
             ),
-            shape=alt.Shape(
+            shape=alt.Shape(  # one legend with the colour (see outcomes._dot_chart)
                 "verdict:N",
+                title=None,
                 scale={"domain": verdicts, "range": ["triangle-up", "circle", "triangle-down"]},
-                legend=None,
+                legend={"orient": "bottom"},
             ),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),
@@ -85,7 +86,13 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
         encoding=alt.FacetedEncoding(x=alt.XDatum(0)),
     )
     height = DECORATION + max(120, 26 * frame.height)
-    return finish(alt.LayerChart(layer=[bands, dots, ring, zero], height=height), title)
+    # Room under a two-line axis title (Vega's padding default of 5 px clipped its descenders).
+    chart = alt.LayerChart(
+        layer=[bands, dots, ring, zero],
+        height=height,
+        padding={"left": 5, "right": 5, "top": 5, "bottom": 10},
+    )
+    return finish(chart, title)
 
 
 def _equation(fit: OddsFit, spec: similar.OddsSpec) -> str:

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view
-from components.charts import AnyChart, finish, mark
+from components.charts import AnyChart, finish, mark, wrapped
 from components.filters import Filters
 from components.similar.common import (
     CHOSEN_COLOUR,
@@ -37,11 +37,14 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
     groups = frame["pupils"].n_unique()
     # One constructor (as in charts.group_bars): chained calls copy and re-validate. Mark,
     # scales and legend as plain Vega-Lite JSON (see charts.mark): checked once, in to_dict.
+    sized = frame.with_columns(
+        pl.when(pl.col("role") == roles[1]).then(360).otherwise(90).alias("dot_size")
+    )
     chart = alt.Chart(
-        frame.to_pandas(),
+        sized.to_pandas(),
         mark=mark("point", filled=True, opacity=0.85),
         encoding=alt.FacetedEncoding(
-            x=alt.X("value:Q", title=value_title, scale={"zero": False}),
+            x=alt.X("value:Q", title=wrapped(value_title), scale={"zero": False}),
             y=alt.Y("pupils:N", title=None),
             color=alt.Color(
                 "role:N",
@@ -49,10 +52,18 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
                 scale={"domain": roles, "range": [FAMILY_COLOUR, CHOSEN_COLOUR]},
                 legend={"orient": "bottom"},
             ),
+            # Shape shares the colour's field and legend, so Vega merges the two into one
+            # legend (a shape legend switched off beside it logged "Conflicting legend
+            # property"); the size is a number per row drawn as given (scale None), not a
+            # size scale on a nominal field ("Channel size should not be used with an
+            # unsorted discrete field").
             shape=alt.Shape(
-                "role:N", scale={"domain": roles, "range": ["circle", "diamond"]}, legend=None
+                "role:N",
+                title=None,
+                scale={"domain": roles, "range": ["circle", "diamond"]},
+                legend={"orient": "bottom"},
             ),
-            size=alt.Size("role:N", scale={"domain": roles, "range": [90, 360]}, legend=None),
+            size=alt.Size("dot_size:Q", scale=None, legend=None),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),
                 alt.Tooltip("pupils:N", title="Pupils"),

@@ -123,9 +123,11 @@ def _counts(
             return counts, CountBasis("none", f"no {census.census_label(year)} is loaded")
         return counts, CountBasis(
             "census",
-            f"{census.census_label(year)} ({year}): ever-FSM pupils (NUMFSMEVER; not DfE's "
-            "'disadvantaged', which also counts looked-after children) of "
-            f"{CENSUS_TYPES[phase].lower()} schools; denominator = NORFSMEVER where "
+            f"{census.census_label(year)} ({year}): pupils ever eligible for free school meals "
+            "in the last six years (not DfE's 'disadvantaged', which also counts looked-after "
+            f"children) in each {CENSUS_TYPES[phase].lower()} school, out of the pupils "
+            "counted for free school meals",
+            "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NORFSMEVER where "
             "published, else NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0)",
         )
     spec = SHARES[share]

@@ -23,6 +23,7 @@ from equity.schema import (
     GREATER_MANCHESTER,
     HEADLINE_MEASURES,
     PHASE_KEY_STAGE,
+    is_gm,
 )
 from equity.store import Store
 
@@ -51,10 +52,12 @@ def area_region(store: Store, la_code: str) -> str | None:
 def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFrame:
     """Disadvantaged, other and both gaps for the area and its comparators in one year.
 
-    Rows: the selected LA (or the GM mean for the group), the GM mean, the region, England.
+    Rows: the selected LA (or the GM mean for the group), the GM mean (GM and its LAs
+    only: comparators follow the area), the region, England.
     """
     table = _headline(store, la_code, phase).filter(pl.col("academic_year") == year)
     roles = ["gm_mean", "england"] if la_code == GM_GROUP_CODE else ["selected", "gm_mean"]
+    # headline_gaps has no GM rows for an LA outside GM, so "gm_mean" matches nothing there.
     keep = table.filter(pl.col("role").is_in([*roles, "region", "england"]))
     if la_code == GM_GROUP_CODE:
         region = _region_rows(store, NORTH_WEST, phase, year)
@@ -82,8 +85,15 @@ def _region_rows(store: Store, region: str, phase: str, year: str) -> pl.DataFra
     rows = queries.published_rows(store, [region, ENGLAND_CODE], measures, [year], LA_GROUPS)
     table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
     return table.filter(pl.col("entity") == region).with_columns(
-        pl.lit(queries.la_name(store, region)).alias("area"), pl.lit("region").alias("role")
+        pl.lit(_area_name(store, region)).alias("area"), pl.lit("region").alias("role")
     )
+
+
+def _area_name(store: Store, code: str) -> str:
+    """Any area's name (LA, region or England) from the areas table; `queries.la_name`
+    knows LAs only, and a region named "LA 981" on screen says nothing."""
+    match = store.areas().filter(pl.col("la_code") == code)
+    return str(match["name"][0]) if match.height else queries.la_name(store, code)
 
 
 def las_in_year(store: Store, year: str) -> list[str]:
@@ -115,7 +125,7 @@ def la_ranking(
     store: Store, la_code: str, phase: str, year: str, measure: str, group: str
 ) -> pl.DataFrame:
     """Every LA of that year with its published figures and gaps, plus England, the region
-    and the GM mean as reference rows.
+    and (for GM and its LAs only) the GM mean as reference rows.
 
     Columns: entity, area, role (selected, gm_la, other_la, england, region, gm_mean),
     disadvantaged, other, all, group_value (the chosen group when LAIT publishes it),
@@ -123,11 +133,14 @@ def la_ranking(
     """
     del phase  # the measure fixes the key stage; kept so the cache key names the phase
     region = area_region(store, la_code)
-    role = queries.area_role(la_code, region, group_members="gm_la")
+    in_gm = is_gm(la_code)
+    role = queries.area_role(la_code, region, group_members="gm_la", gm_comparators=in_gm)
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
+    rows = _ranking_rows(store, year, measure, region)
+    if not in_gm:  # comparators follow the area: no GM reference line outside GM
+        rows = rows.filter(pl.col("entity") != GM_MEAN_SERIES)
     return (
-        _ranking_rows(store, year, measure, region)
-        .with_columns(
+        rows.with_columns(
             role.alias("role"),
             group_value.alias("group_value"),
             pl.lit(year).alias("academic_year"),
@@ -175,14 +188,15 @@ def _ranking_rows(store: Store, year: str, measure: str, region: str | None) -> 
 
 
 def gap_trend(store: Store, la_code: str, phase: str, measure: str, group: str) -> pl.DataFrame:
-    """Every published year of the area, the GM mean, the region (outside GM) and England.
+    """Every published year of the area, the GM mean (inside GM), the region (outside GM)
+    and England.
 
     Columns: academic_year, series, role, disadvantaged, other, group_value, gap_within,
     gap_national. Years with no figure stay as rows with nulls, so gaps show as gaps.
     """
     table = _headline(store, la_code, phase).filter(pl.col("measure") == measure)
-    in_gm = la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER
-    roles = ["gm_mean", "england"] + ([] if in_gm else ["region"])
+    in_gm = is_gm(la_code)
+    roles = ["england"] + (["gm_mean"] if in_gm else ["region"])
     if la_code != GM_GROUP_CODE:
         roles.append("selected")
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
@@ -332,3 +346,49 @@ def school_results(
         )
         .sort("school", "urn")
     )
+
+
+#: How a school's missing split reads: DfE left the cells blank, or marked them.
+_UNLISTED_STATUS: Final = {
+    "missing": "blank cells in DfE's file",
+    "not_published": "cells marked not published (NP) by DfE",
+}
+
+
+def unlisted_summary(store: Store, frame: pl.DataFrame) -> str | None:
+    """Why the schools of `school_results` without a split (has_split False) are not listed,
+    worked out from the data: how many, what DfE's file has for them and their school types
+    (from the loaded school lists). None when every school is listed.
+
+    Computed rather than assumed: "mostly independent schools" was once said of four
+    academies and a community school whose rows were blank."""
+    unlisted = frame.filter(~pl.col("has_split"))
+    if unlisted.is_empty():
+        return None
+    statuses = unlisted.group_by("disadvantaged_status").len().sort("len", descending=True)
+    how = "; ".join(
+        f"{count} with {_UNLISTED_STATUS.get(status, status.replace('_', ' ') + ' cells')}"
+        for status, count in statuses.iter_rows()
+    )
+    types = (
+        unlisted.join(store.schools().select("urn", "school_type"), on="urn", how="left")
+        .with_columns(pl.col("school_type").fill_null("type not in the loaded files"))
+        .group_by("school_type")
+        .len()
+        .sort(["len", "school_type"], descending=[True, False])
+    )
+    by_type = ", ".join(f"{kind} {count}" for kind, count in types.iter_rows())
+    noun = "school is" if unlisted.height == 1 else "schools are"
+    return (
+        f"{unlisted.height} further {noun} not listed: DfE's file has no results split by "
+        f"disadvantage for them ({how}). By school type: {by_type}."
+    )
+
+
+def unlisted_summary_of(
+    store: Store, la_codes: tuple[str, ...], phase: str, year: str, measure: str
+) -> str | None:
+    """`unlisted_summary` of the schools `school_results` gives for these LAs and year (the
+    filter's group does not change which schools have a disadvantage split)."""
+    frame = school_results(store, la_codes, phase, year, measure, "disadvantaged")
+    return unlisted_summary(store, frame)

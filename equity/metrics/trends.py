@@ -180,8 +180,8 @@ SERIES_BREAKS: Final[tuple[SeriesBreak, ...]] = (
         "2020/21",
         "census",
         "break",
-        "In the January 2021 census the ever-FSM share (PNUMFSMEVER) is a share of all pupils "
-        "on roll (NOR), not of the pupils counted for FSM as in 2018, 2019, 2023 and 2024: "
+        "In the January 2021 census the ever-FSM share is a share of all pupils on roll, not "
+        "of the pupils counted for free school meals as in 2018, 2019, 2023 and 2024: "
         "2020/21 is not joined to the years either side.",
         "Ever-FSM of all pupils (Jan 2021)",
         measures=CENSUS_EVER_FSM_SERIES,

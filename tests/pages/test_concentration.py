@@ -220,9 +220,11 @@ def test_manchester_is_compared_with_every_gm_la_and_england(manchester: Any) ->
 
 def test_the_page_says_which_counts_it_uses(manchester: Any) -> None:
     captions = [c.value for c in manchester.caption]
-    assert any(
-        c.startswith("Counts used: January 2019 census (2018/19): ever-FSM") for c in captions
-    )
+    counts = next(c for c in captions if c.startswith("Counts used: January 2019 census"))
+    assert "pupils ever eligible for free school meals" in counts
+    assert "NUMFSMEVER" not in counts  # DfE's codes one click away, not on the first screen
+    codes = [e for e in manchester.expander if e.label == "About this figure"]
+    assert codes and "NUMFSMEVER" in codes[0].caption[0].value
     metrics = {m.label: m.value for m in manchester.metric}
     assert metrics["Gorard segregation index, January 2019 census"] == "0.104"
     assert metrics["Schools counted, January 2019 census"] == "31"
@@ -290,8 +292,9 @@ def test_choosing_another_index_redraws_the_comparison_and_trend(manchester: Any
 
 
 def test_gm_default_compares_all_ten_las() -> None:
+    # No year in the link opens 2024/25: the page shows the nearest census, January 2024.
     app = run_page(page=PAGE)
-    spec = _chart(app, "Gorard segregation index, secondary schools (ever-FSM), January 2019")
+    spec = _chart(app, "Gorard segregation index, secondary schools (ever-FSM), January 2024")
     gm = {r["area"] for r in spec["rows"] if r.get("Role") == "Greater Manchester LA"}
     assert gm == set(GREATER_MANCHESTER.values())
     assert "Selected LA" not in {r.get("Role") for r in spec["rows"]}
@@ -321,7 +324,7 @@ def test_gm_primary_school_lines_become_a_band_but_movers_stay() -> None:
 def test_other_pupil_groups_are_explained_and_eal_shows_its_share() -> None:
     boys = run_page(page=PAGE, params={"la": "352", "group": "boys"})
     assert any("every figure here is for ever-FSM pupils" in i.value for i in boys.info)
-    eal = run_page(page=PAGE, params={"la": "352", "group": "eal"})
+    eal = run_page(page=PAGE, params={"la": "352", "group": "eal", "year": "2018-19"})
     spec = _chart(eal, "How the share of pupils with English as an additional language")
     assert sum(r["schools"] for r in spec["rows"] if "schools" in r) == 32
 
@@ -360,3 +363,15 @@ def test_a_reference_rebuilds_the_same_view() -> None:
     assert choropleth.chart.to_dict()["projection"]["type"] == "mercator"
     with pytest.raises(views.ViewError):
         views.build({**ref, "index": "<script>"})
+
+
+def test_an_la_outside_gm_is_compared_with_its_region() -> None:
+    # Hampshire (850): the other South East LAs, never "the rest of Greater Manchester".
+    app = run_page(page=PAGE, params={"la": "850", "phase": "secondary", "year": "2018-19"})
+    words = " ".join(m.value for m in app.markdown)
+    assert "the other South East LAs and England" in words
+    assert "Greater Manchester" not in words
+    for spec in chart_specs(app):
+        roles = {r.get("Role") for r in spec["rows"]} - {None}
+        assert "Greater Manchester LA" not in roles, spec["alt_text"][:80]
+        assert "GM's LAs" not in spec["alt_text"]

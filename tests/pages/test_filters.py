@@ -58,7 +58,7 @@ def test_filter_changes_are_written_to_the_url() -> None:
     rerun_default_page(app)
     assert _param(app, "la") == "352"
     assert _param(app, "phase") == "primary"
-    assert app.title[0].value == "Equity overview: Manchester"
+    assert app.title[0].value == "Equity overview: Manchester, 2024/25"  # the latest year
 
 
 def test_filters_persist_across_pages() -> None:
@@ -66,5 +66,5 @@ def test_filters_persist_across_pages() -> None:
     app.switch_page("pages/data.py").run()
     assert app.session_state["equity_filters"].la_code == "355"
     app.switch_page("pages/overview.py").run()
-    assert app.title[0].value == "Equity overview: Salford"
+    assert app.title[0].value == "Equity overview: Salford, 2024/25"
     assert app.metric[0].label == "Disadvantaged pupils"

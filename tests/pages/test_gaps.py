@@ -42,8 +42,8 @@ def test_manchester_headline_and_ranking(sources: Path) -> None:
     metrics = [(m.label, m.value) for m in app.metric]
     # LAIT 2019: Manchester disadvantaged 37.6, other 48.9; England other 50.3.
     assert metrics[:4] == [
-        ("Disadvantaged pupils", "37.6"),
-        ("Other pupils", "48.9"),
+        ("Disadvantaged pupils", "37.6 points"),
+        ("Other pupils", "48.9 points"),
         ("Gap within the area", "11.3 points"),
         ("Gap to other pupils nationally", "12.7 points"),
     ]

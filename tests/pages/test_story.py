@@ -83,7 +83,7 @@ def test_presentation_shows_one_chart_and_its_takeaway_in_large_type() -> None:
     manchester = drawn[("Manchester", "disadvantaged")]
     # The takeaway is computed from the figure the chart draws.
     takeaway = next(v for v in _markdown(app) if v.startswith("In Manchester"))
-    assert f"scored {manchester:.1f} on KS4 Attainment 8 score" in takeaway
+    assert f"scored {manchester:.1f} points on KS4 Attainment 8 score" in takeaway
     assert f"# {plain(STORY.slides[0].title)}" in _markdown(app)
     assert "Pause on the orange bars" in " ".join(_markdown(app))
     assert any("Open Government Licence v3" in v for v in _markdown(app))
@@ -146,7 +146,11 @@ def test_an_empty_story_presents_the_current_pages_charts() -> None:
 def test_add_to_story_then_edit_reorder_and_download() -> None:
     app = run_page(params={"la": "352"})
     labels = [b.label for b in app.button]
-    assert "Add “KS4 Attainment 8 score: disadvantaged and other pupils, 2018/19” to story" in (
+    # The default year is the latest published (2024/25); Progress 8 stops at 2023/24.
+    assert "Add “KS4 Attainment 8 score: disadvantaged and other pupils, 2024/25” to story" in (
+        labels
+    )
+    assert "Add “KS4 Progress 8 score: disadvantaged and other pupils, 2023/24” to story" in (
         labels
     )
     app.button(key="story-add-overview-ks4_attainment8").click().run()

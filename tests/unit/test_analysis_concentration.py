@@ -75,7 +75,9 @@ def test_school_shares_carry_names_places_and_the_raw_rate(
     store: Store, census: pd.DataFrame
 ) -> None:
     table, basis = conc.school_shares(store, "352", "2018/19", "secondary")
-    assert basis.kind == "census" and "NUMFSMEVER" in basis.description
+    assert basis.kind == "census" and "NUMFSMEVER" in basis.codes
+    assert "ever eligible for free school meals" in basis.description
+    assert "NUMFSMEVER" not in basis.description  # DfE's codes stay off the first screen
     assert table["pct"].to_list() == sorted(table["pct"].to_list(), reverse=True)
     top = table.row(0, named=True)
     # Newall Green High School: 374 ever-FSM of round(374 x 100 / 67.3) = 556 pupils.

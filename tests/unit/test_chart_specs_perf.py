@@ -135,13 +135,13 @@ CASES: dict[str, Callable[[], charts.AnyChart]] = {
 SPEC_SHA256 = {
     "dumbbell_with_england": "56d5f1ef481f880a8156469fae078ab547dfaa3206a974cb017d1d95526b75fb",
     "dumbbell_without_england": "c90df70f2c6b951ffa0ad36aec7d54e57b806ec6061e00999a3e2247cf1c6aa4",
-    "ranking_selected_la": "5a1d1f0926dbd7b84c1b96b0c60241fc7c208596c3d46ca5298f3ba3db46280d",
-    "ranking_gm": "51d59c345b4cc28e19c04c70321d0205759d71ad5a2720cd4ac3bab95aced0c6",
-    "ranking_no_references": "2d66f6b24e9176d5de8133da1c33516eefeb5da997d39ead71cb3d2e022534b3",
+    "ranking_selected_la": "568f938581d2947b1279c5125e8896ad792db389bc4cb0976a953991e065a143",
+    "ranking_gm": "080e9a79c1065414b5e1a1356e84c9908af9f5e45a1d8f9194537a96a4c42783",
+    "ranking_no_references": "4033eca85e5dc61f36d634d1ef9a36daf885392b0170f5cd123032f20acb8039",
     "schools_with_england": "5d2641ebe440a3ec32e020b7cbb4039436fe105e494498a82f65da4994437684",
     "schools_without_england": "304e61d6b267da6b88423f525eba2647ee0f686f315b56ec535cc1dee825b127",
-    "family_dots": "7d6c0dbd39d46a2d58c9407564daba497b04de856493e3f35d3d8cb05fa6e90f",
-    "odds": "f217bd138d8737cd0e0acc1c2d0c7d35a5048c43d72082303a66546ddce62e95",
+    "family_dots": "8717010bb7ec535b6efe053adeec0c0f68c3712bb4e6a4194ad66a730f0e523b",
+    "odds": "715761b70c51e458f26997865fec93f58d5da46dee2225bb7d034eadc6a1c6b6",
 }
 
 

@@ -69,7 +69,10 @@ def test_a_group_with_one_member_missing_its_ks4_file_uses_the_census_for_all(
         "200004": (20, 80),
     }
     _, detail = school_counts(Store.open(store), ["350", "351"], YEAR, "secondary")
-    assert "no KS4 performance file for 351 in 2018/19" in detail.description
+    # Plain words on screen; the missing file and DfE's column names in the detail.
+    assert "not loaded for every LA here in 2018/19" in detail.description
+    assert "NUMFSMEVER" not in detail.description
+    assert "no ks4_performance file for 351 in 2018/19" in detail.codes
     # The member that has its file still uses it on its own.
     alone, basis_alone = counts_of(store, ["350"])
     assert basis_alone == "ks4_cohort"

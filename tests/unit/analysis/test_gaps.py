@@ -87,6 +87,20 @@ def test_gap_trend_keeps_gap_years_as_nulls(store: Store) -> None:
     assert set(frame["role"]) == {"selected", "gm_mean", "england"}  # no region inside GM
 
 
+def test_comparators_follow_an_la_outside_greater_manchester(store: Store) -> None:
+    # Hampshire (850) is compared with the South East and England, never with GM.
+    summary = gaps.area_summary(store, "850", "secondary", "2018/19")
+    assert set(summary["role"]) == {"selected", "region", "england"}
+    assert set(summary["area"]) == {"Hampshire", "South East", "England"}
+    ranking = gaps.la_ranking(store, "850", "secondary", "2018/19", "ks4_attainment8", "all")
+    assert not ranking.filter(pl.col("role").is_in(["gm_la", "gm_mean"])).height
+    # 154 LAs of 2018/19 (150 published, 4 not: see above) less Hampshire itself.
+    assert ranking.filter(pl.col("role") == "other_la").height == 153
+    trend = gaps.gap_trend(store, "850", "secondary", "ks4_attainment8", "disadvantaged")
+    assert set(trend["role"]) == {"selected", "region", "england"}
+    assert "GM (mean of 10 LAs)" not in set(trend["series"])
+
+
 def test_surrey_school_results_by_hand(store: Store) -> None:
     frame = gaps.school_results(store, ("936",), "secondary", "2016/17", "ks4_attainment8", "boys")
     # Reigate School (125257), 2016/17: disadvantaged 35.1 (50 pupils), other 50.9 (187).
@@ -118,3 +132,18 @@ def test_school_years_only_where_files_are_loaded(store: Store) -> None:
     assert gaps.school_years(store, ("936",), "secondary") == ["2016/17", "2017/18", "2018/19"]
     assert gaps.school_years(store, ("350",), "secondary") == []
     assert gaps.england_other(store, "ks4_attainment8", "2016/17") == pytest.approx(49.9)
+
+
+def test_unlisted_schools_are_explained_from_the_data(store: Store) -> None:
+    # Hampshire KS2 2018/19: five schools have blank disadvantage cells; by GIAS type three
+    # sponsor-led academies, one free school and one community school (not independents).
+    frame = gaps.school_results(
+        store, ("850",), "primary", "2018/19", "ks2_rwm_expected_pct", "disadvantaged"
+    )
+    text = gaps.unlisted_summary(store, frame)
+    assert text is not None
+    assert text.startswith("5 further schools are not listed")
+    assert "(5 with blank cells in DfE's file)" in text
+    assert "Academy sponsor led 3" in text and "Community school 1" in text
+    assert "independent" not in text
+    assert gaps.unlisted_summary(store, frame.filter(pl.col("has_split"))) is None
