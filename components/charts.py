@@ -272,3 +272,21 @@ def chart_height(chart: AnyChart) -> int | None:
     layered or offset charts (they collapse to a line unless the height is passed on)."""
     height = getattr(chart, "height", None)
     return int(height) if isinstance(height, int | float) else None
+
+
+def small_cohort_fill(threshold: int) -> alt.Fill:
+    """Filled dots for schools with `threshold` or more disadvantaged pupils, hollow ones
+    below it: the one legend every school scatter uses, so "small cohort" looks the same
+    on every page (rows carry the matching words in a `cohort` column)."""
+    return alt.Fill(
+        "cohort:N",
+        title=None,
+        scale={
+            "domain": [
+                f"{threshold} or more disadvantaged pupils",
+                f"Fewer than {threshold} disadvantaged pupils",
+            ],
+            "range": [GROUP_COLOURS["disadvantaged"], "#FFFFFF"],
+        },
+        legend={"orient": "bottom"},
+    )

@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark
+from components.charts import AnyChart, mark, small_cohort_fill
 from components.filters import Filters
 from components.tables import status_text
 from components.theme import GROUP_COLOURS, SUPPRESSED_COLOUR
@@ -197,18 +197,7 @@ def _dots(drawn: pl.DataFrame, title: str) -> AnyChart:
             ),
             y=alt.Y("gap_within:Q", title="Gap within the school (percentage points)"),
             color=alt.ColorValue(GROUP_COLOURS["disadvantaged"]),
-            fill=alt.Fill(
-                "cohort:N",
-                title=None,
-                scale={
-                    "domain": [
-                        f"{SMALL} or more disadvantaged pupils",
-                        f"Fewer than {SMALL} disadvantaged pupils",
-                    ],
-                    "range": [GROUP_COLOURS["disadvantaged"], "#FFFFFF"],
-                },
-                legend={"orient": "bottom"},
-            ),
+            fill=small_cohort_fill(SMALL),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),
                 alt.Tooltip("urn:N", title="URN"),

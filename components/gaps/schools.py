@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark
+from components.charts import AnyChart, mark, small_cohort_fill
 from components.filters import Filters
 from components.gaps.school_destinations import destination_section
 from components.tables import csv_bytes, status_text
@@ -215,18 +215,7 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
             x=alt.X("other:Q", title=f"Other pupils: {label}", scale=scale),
             y=alt.Y("disadvantaged:Q", title=f"Disadvantaged pupils: {label}", scale=scale),
             color=alt.ColorValue(GROUP_COLOURS["disadvantaged"]),
-            fill=alt.Fill(
-                "cohort:N",
-                title=None,
-                scale={
-                    "domain": [
-                        f"{analysis.SMALL_COHORT} or more disadvantaged pupils",
-                        f"Fewer than {analysis.SMALL_COHORT} disadvantaged pupils",
-                    ],
-                    "range": [GROUP_COLOURS["disadvantaged"], "#FFFFFF"],
-                },
-                legend={"orient": "bottom"},
-            ),
+            fill=small_cohort_fill(analysis.SMALL_COHORT),
             tooltip=[
                 alt.Tooltip("school:N", title="School"),
                 alt.Tooltip("urn:N", title="URN"),

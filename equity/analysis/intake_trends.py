@@ -20,7 +20,7 @@ import polars as pl
 
 from equity import queries
 from equity.analysis import destinations
-from equity.analysis.school_trends import MIN_COHORT, SCHOOL, group_label
+from equity.analysis.school_trends import MIN_COHORT, SCHOOL, area_series, group_label
 from equity.schema import ENGLAND_CODE
 from equity.store import Store
 
@@ -321,17 +321,7 @@ def school_destinations_trend(store: Store, urn: str) -> pl.DataFrame:
     )
     comparators = areas.select(
         "academic_year",
-        pl.concat_str(
-            pl.when(pl.col("entity") == ENGLAND_CODE)
-            .then(pl.lit("England"))
-            .otherwise(pl.lit(la_name)),
-            pl.lit(": "),
-            group_label("pupil_group"),
-        ).alias("series"),
-        pl.when(pl.col("entity") == ENGLAND_CODE)
-        .then(pl.lit("england"))
-        .otherwise(pl.lit("la"))
-        .alias("level"),
+        *area_series(la_name),
         pl.lit(destinations.SUSTAINED).alias("measure"),
         pl.col("pupil_group").alias("group"),
         pl.when(pl.col("status") == "value").then(pl.col("value")).alias("value"),

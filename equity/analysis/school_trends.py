@@ -144,17 +144,7 @@ def school_series(store: Store, urn: str, phase: str, measure: str) -> pl.DataFr
     la_name = queries.la_name(store, la_code)
     comparators = published.select(
         "academic_year",
-        pl.concat_str(
-            pl.when(pl.col("entity") == ENGLAND_CODE)
-            .then(pl.lit("England"))
-            .otherwise(pl.lit(la_name)),
-            pl.lit(": "),
-            group_label("pupil_group"),
-        ).alias("series"),
-        pl.when(pl.col("entity") == ENGLAND_CODE)
-        .then(pl.lit("england"))
-        .otherwise(pl.lit("la"))
-        .alias("level"),
+        *area_series(la_name),
         pl.col("pupil_group").alias("group"),
         "value",
         "status",
@@ -163,6 +153,19 @@ def school_series(store: Store, urn: str, phase: str, measure: str) -> pl.DataFr
     return pl.concat([school, comparators], how="vertical_relaxed").sort(
         "level", "series", "academic_year"
     )
+
+
+def area_series(la_name: str) -> tuple[pl.Expr, pl.Expr]:
+    """(series, level) of an LA or England comparator row: "Manchester: other pupils" and
+    "la" / "england", the words every school trend chart's legend and line style read."""
+    is_england = pl.col("entity") == ENGLAND_CODE
+    series = pl.concat_str(
+        pl.when(is_england).then(pl.lit("England")).otherwise(pl.lit(la_name)),
+        pl.lit(": "),
+        group_label("pupil_group"),
+    ).alias("series")
+    level = pl.when(is_england).then(pl.lit("england")).otherwise(pl.lit("la")).alias("level")
+    return series, level
 
 
 def group_label(column: str) -> pl.Expr:

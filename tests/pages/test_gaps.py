@@ -149,17 +149,25 @@ DEST_TITLE = "Sustained destinations after KS4: gap within each"
 
 
 def test_default_view_shows_gm_school_destinations() -> None:
-    """Issue 17: at the default view (GM, secondary, no URL parameters) the school section
-    has school-level content: every GM state-funded mainstream school's destinations."""
+    """Issue 17: at the default view (GM, secondary, no URL parameters: the latest year,
+    2024/25) the school section has school-level content: every GM state-funded mainstream
+    school's destinations, for the latest cohort at or before that year (2021/22)."""
     app = run_page(PAGE)
     chart = _chart(app, DEST_TITLE)
-    assert "Greater Manchester" in chart["alt_text"] and "cohort 2018/19" in chart["alt_text"]
+    assert "Greater Manchester" in chart["alt_text"] and "cohort 2021/22" in chart["alt_text"]
     schools = [r for r in chart["rows"] if "urn" in r]
     assert len(schools) >= 100
     assert len({r["urn"] for r in schools}) == len(schools)  # one point per school
     assert {r["la_code"] for r in schools} == {str(c) for c in range(350, 360)}
     for r in schools:
         assert r["gap_within"] == pytest.approx(r["other"] - r["disadvantaged"])
+
+
+def test_suppressed_school_destinations_stay_suppressed() -> None:
+    app = run_page(PAGE, {"year": "2018-19"})
+    chart = _chart(app, DEST_TITLE)
+    assert "cohort 2018/19" in chart["alt_text"]
+    schools = [r for r in chart["rows"] if "urn" in r]
     assert "106270" not in {r["urn"] for r in schools}  # suppressed: in the table only
     table = next(
         t.value for t in app.dataframe if "Disadvantaged: % sustained" in t.value.columns
