@@ -12,7 +12,7 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from components import export, story, views
+from components import export, story, vega, views
 from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
 from components.charts import AnyChart, with_properties, without
 from components.tables import csv_bytes, human_size
@@ -58,12 +58,10 @@ def render(view: ChartView, *, height: int | None = None) -> None:
         st.subheader(view.title, anchor=False)
         st.markdown(f"**{view.takeaway}**")
         chart = on_page(view)
-        st.altair_chart(
+        vega.draw(
             chart if height is not None else fit_width(chart),
-            theme=None,  # the registered Altair theme (components.theme), not Streamlit's
-            width="stretch",
             height=height if height is not None else "content",
-            alt=accessible_name(view),
+            alt_text=accessible_name(view),
         )
         notes(view.caveats)
         st.caption(f"Source: {view.source}")

@@ -25,7 +25,7 @@ import pydeck as pdk
 import streamlit as st
 from pydeck.bindings.json_tools import default_serialize
 
-from components import chart_panel, chart_view
+from components import chart_panel, chart_view, vega
 from components.charts import AnyChart
 from components.tables import csv_bytes, human_size
 from components.text import plain
@@ -448,13 +448,7 @@ def render(panel: MapPanel) -> None:
             "Show data.",
         )
         if panel.legend is not None:
-            st.altair_chart(
-                panel.legend,
-                width="stretch",
-                height=LEGEND_BAR + 56,
-                theme=None,
-                alt="Colour key for the map",
-            )
+            vega.draw(panel.legend, height=LEGEND_BAR + 56, alt_text="Colour key for the map")
         for caveat in panel.caveats:
             st.caption(f"Note: {plain(caveat)}")
         st.caption(f"Source: {panel.source}")

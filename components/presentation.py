@@ -12,7 +12,7 @@ import math
 
 import streamlit as st
 
-from components import chart_view, export, urlstate, views
+from components import chart_view, export, urlstate, vega, views
 from components.story import Item
 from components.text import plain
 
@@ -162,12 +162,10 @@ def _slide(item: Item, index: int, total: int) -> chart_view.ChartView | None:
     view = views.present(item.view, keep_title=item.custom_title)
     with st.container(key="equity-takeaway"):
         st.markdown(plain(view.takeaway))
-    st.altair_chart(
+    vega.draw(
         view.chart,
-        theme=None,
-        width="stretch",
         height=slide_chart_height(item.heading, view.takeaway),
-        alt=f"{view.title}. {view.takeaway}",
+        alt_text=f"{view.title}. {view.takeaway}",
     )
     return view
 
