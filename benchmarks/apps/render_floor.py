@@ -2,8 +2,8 @@
 
 BENCH_PROFILE points at the profiles the AppTest phase recorded (benchmarks/apptest_bench.py);
 `?page=<stem>` picks one. The floor draws the same elements in the same order and grouping
-as that page: every Altair chart (rebuilt once from the page's own Vega-Lite spec and data,
-then serialised by st.altair_chart on every rerun, as the page's are), every pydeck map
+as that page: every chart (the page's own Vega-Lite spec and data, handed to
+st.vega_lite_chart on every rerun as JSON, as components/vega.py hands the page's), every pydeck map
 (its JSON re-serialised on every rerun), every table with the same rows, the metrics,
 widgets, download buttons of the same size and text of the same length. No store, no
 queries, no aggregation: what is left is the cost of drawing the page, which no page can
@@ -13,25 +13,16 @@ element, so that the browser redraws them all, as it does after a real filter ch
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import pydeck as pdk
 import streamlit as st
-
-_CHART_CLASSES: dict[str, Any] = {
-    "layer": alt.LayerChart,
-    "hconcat": alt.HConcatChart,
-    "vconcat": alt.VConcatChart,
-    "concat": alt.ConcatChart,
-    "facet": alt.FacetChart,
-    "repeat": alt.RepeatChart,
-}
 
 
 class RecordedDeck(pdk.Deck):
@@ -43,14 +34,6 @@ class RecordedDeck(pdk.Deck):
 
     def to_json(self) -> str:
         return json.dumps(self._content)
-
-
-def altair_chart(spec: dict[str, Any]) -> Any:
-    cls = next((c for key, c in _CHART_CLASSES.items() if key in spec), alt.Chart)
-    try:
-        return cls.from_dict(spec)
-    except Exception:  # noqa: BLE001 - a spec Altair will not validate is still drawable
-        return cls.from_dict(spec, validate=False)
 
 
 @st.cache_resource(show_spinner=False)
@@ -73,8 +56,7 @@ def prepared(path: str, mtime: float, page: str, variant: int) -> list[dict[str,
         item = dict(entry)
         kind = entry["kind"]
         if kind == "vega_lite_chart":
-            spec = {**entry["spec"], "description": f"render floor, variant {variant}"}
-            item["object"] = altair_chart(spec)
+            item["object"] = {**entry["spec"], "description": f"render floor, variant {variant}"}
         elif kind == "deck_gl_json_chart":
             tooltip = json.loads(entry["tooltip"]) if entry.get("tooltip") else None
             content = json.loads(entry["json"])
@@ -98,7 +80,8 @@ def prepared(path: str, mtime: float, page: str, variant: int) -> list[dict[str,
 def draw(item: dict[str, Any], index: int) -> None:
     kind = item["kind"]
     if kind == "vega_lite_chart":
-        st.altair_chart(item["object"], width="stretch")
+        # A copy per rerun: Streamlit moves the datasets out of the spec it is given.
+        st.vega_lite_chart(spec=copy.deepcopy(item["object"]), width="stretch", theme=None)
     elif kind == "deck_gl_json_chart":
         content, tooltip = item["object"]
         st.pydeck_chart(RecordedDeck(content, tooltip))
