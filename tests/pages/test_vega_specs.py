@@ -13,7 +13,11 @@ import json
 from typing import Any
 
 import altair as alt
+import polars as pl
+import pyarrow as pa
 import pytest
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema
 
 from app import PAGES
 from components import sections, vega
@@ -28,12 +32,12 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     drawn: list[dict[str, Any]] = []
     unchecked = vega.spec
 
-    def spec(chart: Any) -> dict[str, Any] | None:
+    def spec(chart: Any) -> dict[str, Any]:
         compiled = unchecked(chart)
-        if compiled is not None:
-            validated = chart.to_dict()  # raises alt.SchemaValidationError when invalid
-            assert compiled == validated
-            drawn.append(compiled)
+        chart.to_dict()  # Altair's own check: raises alt.SchemaValidationError when invalid
+        without_data = {k: v for k, v in compiled.items() if k != "datasets"}
+        validate_jsonschema(without_data, load_schema())  # what the browser is sent
+        drawn.append(compiled)
         return compiled
 
     monkeypatch.setattr(vega, "spec", spec)
@@ -64,12 +68,16 @@ def _drawing(spec: dict[str, Any]) -> str:
     return json.dumps(parts, sort_keys=True)
 
 
-def test_a_chart_over_altairs_inline_row_limit_is_drawn_through_altair() -> None:
-    """Over 5,000 rows Altair refuses to inline data: vega.spec says so with None, and
-    vega.draw falls back to st.altair_chart (which sends the rows as Arrow)."""
-    many = alt.Data(values=[{"x": i} for i in range(10)])
-    assert vega.spec(alt.Chart(many).mark_point().encode(x="x:Q")) is not None
-    import pandas as pd
-
-    big = pd.DataFrame({"x": range(5_001)})
-    assert vega.spec(alt.Chart(big).mark_point().encode(x="x:Q")) is None
+def test_a_chart_over_altairs_inline_row_limit_keeps_every_row() -> None:
+    """Altair's inline path refuses frames over 5,000 rows; vega.spec sends them as Arrow,
+    every row, under one name per distinct frame, and leaves the chart itself unchanged."""
+    frame = pl.DataFrame({"x": range(5_001), "y": range(5_001)})
+    chart = alt.Chart(frame).mark_point().encode(x="x:Q", y="y:Q")
+    layered = chart + chart.mark_line()
+    compiled = vega.spec(layered)
+    (payload,) = compiled["datasets"].values()
+    assert pa.ipc.open_stream(payload).read_all().num_rows == 5_001
+    parts = [compiled, *compiled["layer"]]
+    names = {part["data"]["name"] for part in parts if "data" in part}
+    assert names == set(compiled["datasets"])
+    assert any(d is frame for d in (layered.data, layered.layer[0].data))  # chart unchanged
