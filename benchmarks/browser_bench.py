@@ -78,10 +78,16 @@ class Server:
     """`streamlit run SCRIPT` on a free port; the Popen pid is the server process."""
 
     def __init__(
-        self, script: Path, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+        self,
+        script: Path,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+        cpus: frozenset[int] | None = None,
     ) -> None:
         self.script = script
         self.args = args
+        #: CPUs the server (and every thread it starts) may run on; None = any.
+        self.cpus = cpus
         self.port = free_port()
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen[bytes] | None = None
@@ -110,9 +116,19 @@ class Server:
         self.started_at = time.perf_counter()
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=self._pin if self.cpus else None,
             )
         return self
+
+    def _pin(self) -> None:
+        """In the child before exec: every thread it starts inherits these CPUs."""
+        assert self.cpus
+        os.sched_setaffinity(0, self.cpus)
 
     def wait_healthy(self, timeout: float = 120) -> None:
         deadline = time.perf_counter() + timeout

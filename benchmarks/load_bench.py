@@ -41,6 +41,7 @@ from benchmarks.load_client import option_for as option_for
 from benchmarks.load_client import plans as plans
 from benchmarks.load_client import run_session as run_session
 from benchmarks.load_client import sequential as sequential
+from benchmarks.load_client import split_cpus as split_cpus
 from benchmarks.load_client import usable_cores as usable_cores
 from benchmarks.load_verdicts import MEMORY_TOLERANCE as MEMORY_TOLERANCE
 from benchmarks.load_verdicts import P95_FACTOR as P95_FACTOR

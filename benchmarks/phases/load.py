@@ -1,10 +1,17 @@
 """Load as an open model over Streamlit's websocket protocol: one process's capacity
 against its CPU limit, and replicas behind nginx against one process.
 
+The server under test and the load generator (the websocket client and Chromium) run on
+separate CPUs (load_client.split_cpus: on 2 cores, one each), so the CPU limit counts the
+cores the server can use and the generator's own work never delays the server. Replica i
+runs on CPU i (round robin): on 2 cores the second replica shares its core with the
+generator, which this row's ratio therefore understates.
+
 A phase of `python3 -m benchmarks` (benchmarks/__main__.py runs them in turn)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +43,9 @@ def run_load(
 ) -> tuple[list[Metric], dict[str, Any]]:
     """Capacity of one process against its CPU limit, then of replicas behind nginx
     against one process, with one Chromium session timed during every step."""
-    from playwright.sync_api import sync_playwright
-
-    from benchmarks import load_bench, replicas
-    from benchmarks.browser_bench import Server, Session, launch
+    from benchmarks import load_bench
 
     ttl = 5.0
-    args = (f"--server.disconnectedSessionTTL={ttl:g}",)
     settings = load_bench.LoadSettings(
         codes=codes,
         duration_s=seconds,
@@ -50,10 +53,44 @@ def run_load(
         baseline_sessions=2 * len(codes),
         session_ttl_s=ttl,
     )
-    cores = load_bench.usable_cores()
+    split = load_bench.split_cpus()
+    server_cpus, client_cpus = split if split else (None, None)
+    cores = len(server_cpus) if server_cpus else load_bench.usable_cores()
+    every_cpu = sorted(os.sched_getaffinity(0))
     expect = expectation(profile)
-    detail: dict[str, Any] = {"codes": codes, "cores": cores, "seconds": seconds}
+    detail: dict[str, Any] = {
+        "codes": codes,
+        "cores": cores,
+        "seconds": seconds,
+        "server_cpus": sorted(server_cpus or every_cpu),
+        "client_cpus": sorted(client_cpus or every_cpu),
+    }
+    if client_cpus:  # this thread, and the client threads and Chromium it starts
+        os.sched_setaffinity(0, client_cpus)
+    try:
+        return _measure(env, codes, labels, expect, settings, cores, server_cpus, workdir, detail)
+    finally:
+        os.sched_setaffinity(0, every_cpu)
 
+
+def _measure(
+    env: dict[str, str],
+    codes: list[str],
+    labels: dict[str, str],
+    expect: Any,
+    settings: Any,
+    cores: int,
+    server_cpus: frozenset[int] | None,
+    workdir: Path,
+    detail: dict[str, Any],
+) -> tuple[list[Metric], dict[str, Any]]:
+    from playwright.sync_api import sync_playwright
+
+    from benchmarks import load_bench, replicas
+    from benchmarks.browser_bench import Server, Session, launch
+
+    every_cpu = sorted(os.sched_getaffinity(0) | set(detail["server_cpus"]))
+    args = (f"--server.disconnectedSessionTTL={settings.session_ttl_s:g}",)
     with sync_playwright() as playwright:
         browser = launch(playwright)
 
@@ -79,7 +116,7 @@ def run_load(
 
         try:
             # ---- one process
-            with Server(ROOT / "app.py", env, args).start() as server:
+            with Server(ROOT / "app.py", env, args, cpus=server_cpus).start() as server:
                 server.wait_healthy()
                 one = load_bench.OneProcess(server)
                 warm_errors = load_bench.warm(one, settings)
@@ -113,7 +150,15 @@ def run_load(
             if not replicas.nginx_available():
                 error_n = "nginx not installed (apt-get install nginx)"
             else:
-                servers = [Server(ROOT / "app.py", env, args) for _ in range(REPLICAS)]
+                servers = [
+                    Server(
+                        ROOT / "app.py",
+                        env,
+                        args,
+                        cpus=frozenset({every_cpu[i % len(every_cpu)]}) if server_cpus else None,
+                    )
+                    for i in range(REPLICAS)
+                ]
                 try:
                     for each in servers:
                         each.start()
@@ -172,7 +217,7 @@ def run_load(
             value=capacity,
             unit="sessions/s",
             floor=limit,
-            floor_name=f"CPU limit ({cores} cores / {base.cpu_per_session_s:.3f} CPU s)",
+            floor_name=f"CPU limit ({cores} server core(s) / {base.cpu_per_session_s:.3f} CPU s)",
             target=CAPACITY_TARGET,
             detail=f"single session {base.median_ms:,.0f} ms; tried {tried(steps)}",
             error=one_error,

@@ -352,3 +352,22 @@ def test_a_session_reports_a_missing_server_as_an_error() -> None:
 def test_load_codes_start_with_greater_manchester() -> None:
     codes = load_codes(storegen.scale_for("quick"))
     assert len(codes) == 6 and set(codes) <= set(storegen.GREATER_MANCHESTER)
+
+
+@pytest.mark.parametrize(
+    ("cpus", "expected"),
+    [
+        ({0, 1}, (frozenset({0}), frozenset({1}))),
+        ({4, 2, 7, 1}, (frozenset({1, 2}), frozenset({4, 7}))),
+        ({0, 1, 2}, (frozenset({0}), frozenset({1, 2}))),
+        ({3}, None),
+    ],
+)
+def test_the_load_generator_gets_cpus_of_its_own(
+    monkeypatch: pytest.MonkeyPatch, cpus: set[int], expected: object
+) -> None:
+    """The server under test and the load client never share a CPU (one CPU: no split)."""
+    from benchmarks import load_client
+
+    monkeypatch.setattr(load_client.os, "sched_getaffinity", lambda _pid: cpus)
+    assert load_client.split_cpus() == expected
