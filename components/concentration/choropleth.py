@@ -32,6 +32,7 @@ def indicator_picker() -> str:
             default=DEFAULT_INDICATOR,
             format_func=lambda k: INDICATORS[k],
             key="concentration_indicator",
+            persist_state="page",  # kept while another tab is open
         )
         or DEFAULT_INDICATOR
     )

@@ -1,5 +1,6 @@
 """What the Concentration page's parts share: sources, the share shown for the pupil group,
-number format, and the page's data (`PageData`, loaded once per rerun).
+number format, and the page's data (`PageData`, each frame loaded once per rerun, when a
+section asks for it).
 
 Every figure on the page rests on the school census (ever-FSM pupils, `equity.analysis.
 census`), so each carries its census's name ("January 2024 census"), never the year filter's
@@ -8,6 +9,7 @@ year when that has no census of its own: the page then shows the nearest census 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -25,6 +27,12 @@ BOUNDARY_SOURCE: Final = (
     "ONS Counties and Unitary Authorities (December 2022) boundaries; contains OS data "
     "© Crown copyright and database right 2022"
 )
+
+#: The page's sections, one tab each (components/sections.py), in the words a reader uses;
+#: the first is what a first visit draws. A link opens another with `?section=<label>`.
+SECTIONS: Final = ("Over time", "Ranking of LAs", "Schools", "Map of schools", "Map of England")
+SCHOOL_MAP_TAB: Final = SECTIONS[3]
+LA_MAP_TAB: Final = SECTIONS[4]
 
 INDEX_LABELS: Final = {
     "gorard": "Gorard segregation index",
@@ -85,12 +93,16 @@ def number(value: float | None, fmt: str = ".3f") -> str:
 
 @dataclass(frozen=True)
 class PageData:
-    """Every frame the page draws, fetched once per rerun through the cache.
+    """Every frame the page draws, fetched through the cache when first asked for.
 
     `census_year` is the census the school views show: the year filter's year when it has
     a census, else the nearest (None when no census is loaded); `shown` is the selection
-    with that year, for every view built on the census."""
+    with that year, for every view built on the census. The school rows and the area's
+    indices feed the tiles above the page's tabs, so they are loaded at once; the every-LA
+    tables and the boundaries only when a tab that draws them asks (a closed tab's data is
+    never loaded: a first visit pays for its first screen only)."""
 
+    selection: Filters
     share: str
     census_year: str | None
     census_years: tuple[str, ...]
@@ -98,10 +110,32 @@ class PageData:
     schools: pl.DataFrame
     basis: CountBasis
     summary: dict[str, Any]
-    by_la: pl.DataFrame
-    comparison: str | None
-    la_table: pl.DataFrame
-    bounds: pl.DataFrame
+
+    @functools.cached_property
+    def by_la(self) -> pl.DataFrame:
+        """The per-LA indices in the census shown (empty when no census is loaded)."""
+        if self.census_year is None:
+            return pl.DataFrame()
+        return data.cached(analysis.segregation_by_la, self.selection.phase, self.census_year)
+
+    @functools.cached_property
+    def comparison(self) -> str | None:
+        return analysis.comparison_basis(self.by_la)
+
+    @functools.cached_property
+    def la_table(self) -> pl.DataFrame:
+        """LAIT's LA figures for the year filter's year and the census shown (the LA map)."""
+        selection = self.selection
+        return data.cached(
+            analysis.la_indicators,
+            selection.phase,
+            selection.year,
+            self.census_year or selection.year,
+        )
+
+    @functools.cached_property
+    def bounds(self) -> pl.DataFrame:
+        return data.cached(analysis.boundaries)
 
     def compared(self) -> pl.DataFrame:
         """The per-LA indices on the one basis every LA shares."""
@@ -119,12 +153,8 @@ def load(selection: Filters) -> PageData:
     args = (selection.la_code, shown.year, selection.phase)
     share = share_key(selection)
     schools, basis = data.cached(analysis.school_shares, *args, share)
-    by_la = (
-        data.cached(analysis.segregation_by_la, selection.phase, census_year)
-        if census_year
-        else pl.DataFrame()
-    )
     return PageData(
+        selection=selection,
         share=share,
         census_year=census_year,
         census_years=years,
@@ -132,12 +162,6 @@ def load(selection: Filters) -> PageData:
         schools=schools,
         basis=basis,
         summary=data.cached(analysis.area_indices, *args),
-        by_la=by_la,
-        comparison=analysis.comparison_basis(by_la),
-        la_table=data.cached(
-            analysis.la_indicators, selection.phase, selection.year, census_year or selection.year
-        ),
-        bounds=data.cached(analysis.boundaries),
     )
 
 

@@ -8,10 +8,23 @@ from typing import Any
 
 import streamlit as st
 
-from components.concentration.common import INDEX_LABELS, INDEX_WORDS, PageData, compared, number
+from components.concentration.common import (
+    INDEX_LABELS,
+    INDEX_WORDS,
+    LA_MAP_TAB,
+    PageData,
+    compared,
+    number,
+)
 from components.filters import Filters
 from equity.analysis.census import census_label
 from equity.schema import PUPIL_GROUP_LABELS
+
+#: What the school map's tab says when the census has no school of the selection to map.
+NO_SCHOOL_MAP = (
+    "No school-level counts for this selection in the census shown, so there are no schools "
+    "to map; the LA map shows the published LA figures."
+)
 
 #: The sidebar's year widget (components/filters.py, `st.selectbox(..., key=...)`): the
 #: switch button sets it before the rerun, so the router's filters and the URL follow.
@@ -65,7 +78,7 @@ def year_notice(selection: Filters, page: PageData) -> None:
     st.info(
         f"There is no school census for {selection.year}: the school figures below are from "
         f"the {shown} ({page.census_year}), the nearest loaded (censuses loaded: {loaded}). "
-        f"The LA map at the foot of the page keeps {selection.year}'s published LA figures.",
+        f"The LA map (the {LA_MAP_TAB} tab) keeps {selection.year}'s published LA figures.",
         icon=":material/event:",
     )
     st.button(
@@ -84,7 +97,7 @@ def basis_note(page: PageData) -> None:
             f"No school-level counts for this selection in the {census_label(page.shown.year)}"
             f": the census lists no state-funded {page.shown.phase} schools with ever-FSM "
             "figures under this LA code (LA codes made after that census have none). The LA "
-            "map below shows the published LA figures.",
+            f"map (the {LA_MAP_TAB} tab) shows the published LA figures.",
             icon=":material/info:",
         )
         return

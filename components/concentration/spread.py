@@ -16,6 +16,7 @@ from components.charts import finish, values
 from components.concentration.common import (
     INDEX_LABELS,
     INDEX_WORDS,
+    SCHOOL_MAP_TAB,
     PageData,
     census_source,
     compared,
@@ -352,7 +353,7 @@ def highest_share(schools: pl.DataFrame, selection: Filters, share: str, top: in
             f"The {min(top, schools.height)} of {schools.height} schools in "
             f"{selection.la_label} with the highest share ({census_label(selection.year)}); "
             "every school is "
-            "in the school map's Show data table."
+            f"in the school map's Show data table (the {SCHOOL_MAP_TAB} tab)."
         )
 
 
@@ -363,6 +364,7 @@ def index_picker() -> str:
         format_func=INDEX_LABELS.get,
         horizontal=True,
         key="concentration_index",
+        persist_state="page",  # drawn in two tabs: the choice outlives a visit to another
     )
     return chosen or "gorard"
 

@@ -3,7 +3,7 @@ gap two ways, for the selected area and year, or why a year has none."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 import streamlit as st
@@ -18,6 +18,11 @@ from components.text import (
 from equity.analysis import gaps as analysis
 from equity.metrics.trends import entries_for
 from equity.schema import HEADLINE_MEASURES, MEASURES
+
+#: The page's sections, one tab each (components/sections.py), in the words a reader uses;
+#: the first is what a first visit draws. A link opens another with `?section=<label>`.
+SECTIONS: Final = ("The gap", "Ranking of LAs", "Over time", "Schools")
+TREND_TAB: Final = SECTIONS[2]
 
 
 def headline(filters: Filters) -> None:
@@ -61,7 +66,7 @@ def why_missing(filters: Filters, measure: str, *, again: bool = False) -> str:
     if again:
         return (
             f"No {short_label(measure)} figures to compare for {filters.year}; the trend "
-            "below shows the years that have them."
+            f"(the {TREND_TAB} tab) shows the years that have them."
         )
     if reasons:
         return " ".join(reasons)

@@ -13,7 +13,7 @@ from components import chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart, mark
 from components.filters import Filters
-from components.gaps.headline import why_missing
+from components.gaps.headline import SECTIONS, why_missing
 from components.gaps.two_ways import GM_MEAN_NOTE
 from components.text import (
     LAIT_SOURCE,
@@ -66,15 +66,16 @@ def metric_picker(filters: Filters) -> str:
         format_func=labels.get,
         horizontal=True,
         key=f"gaps_metric_{group}",
+        persist_state="page",  # drawn in two tabs: the choice outlives a visit to another
     )
     if group not in analysis.LA_GROUPS:
         label = PUPIL_GROUP_LABELS[group]
         st.caption(
             f"DfE's Local Authority Interactive Tool publishes LA figures for all, disadvantaged "
             f"and other pupils (and pupils eligible for free school meals or not), "
-            f"FSM), not for the group chosen in the sidebar ({label.lower()}): the LA "
-            f"comparison and trend use disadvantaged and other pupils. The school table below "
-            f"shows {label.lower()} where the performance tables publish it."
+            f"not for the group chosen in the sidebar ({label.lower()}): the LA "
+            f"comparison and trend use disadvantaged and other pupils. The school table (the "
+            f"{SECTIONS[3]} tab) shows {label.lower()} where the performance tables publish it."
         )
     return choice or options[default]
 

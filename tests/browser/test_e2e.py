@@ -249,3 +249,58 @@ def test_deep_link_on_a_fresh_server(
             context.close()
     finally:
         stop_server(server)
+
+
+#: Vega-Lite charts as the page draws them (a chart, or a map's colour key).
+VEGA = '[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"]'
+DECK = '[data-testid="stDeckGlJsonChart"]'
+
+
+def selected_tab(page: Page) -> str:
+    return page.locator('[role="tab"][aria-selected="true"]').inner_text().strip()
+
+
+@pytest.mark.parametrize(
+    ("stem", "first", "keyboard", "clicked", "drawn"),
+    [
+        ("concentration", 1, ("Ranking of LAs", 2), "Map of England", DECK),
+        ("gaps", 1, ("Ranking of LAs", 1), "Over time", VEGA),
+    ],
+)
+def test_sections_open_from_the_keyboard_a_click_and_a_link(
+    page: Page,
+    app_server: AppServer,
+    stem: str,
+    first: int,
+    keyboard: tuple[str, int],
+    clicked: str,
+    drawn: str,
+) -> None:
+    """Issue 16: a first visit draws the first tab only; the others open from the keyboard
+    (arrow keys on the tab list) or a click, the open one goes into the link, and the link
+    opens it again."""
+    app_page = next(p for p in PAGE_LIST if p.stem == stem)
+    open_app(page, app_server.url(app_page, PERMALINK))
+    assert page.locator(VEGA).count() == first
+    assert not page.locator(DECK).count()
+    label, charts = keyboard
+    runs = run_count(page)
+    page.get_by_role("tab", selected=True).focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_query(page, "section", label)
+    wait_for_app(page, after_runs=runs)
+    assert selected_tab(page) == label
+    assert page.locator(VEGA).count() == charts
+    assert_page_ok(page, f"{stem}: {label} opened from the keyboard")
+    runs = run_count(page)
+    page.get_by_role("tab", name=clicked).click()
+    wait_for_query(page, "section", clicked)
+    wait_for_app(page, after_runs=runs)
+    assert page.locator(drawn).count() >= 1
+    link = page.url
+    page.goto("about:blank")
+    open_app(page, link)
+    assert selected_tab(page) == clicked
+    assert page.locator(drawn).count() >= 1
+    assert_page_ok(page, f"{stem}: {clicked} opened from its link")
+    assert_console_clean(page, stem)

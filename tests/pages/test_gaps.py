@@ -9,12 +9,14 @@ from typing import Any
 import polars as pl
 import pytest
 
+from components.gaps.headline import SECTIONS
 from equity.schema import year_start
 from tests.pages.conftest import chart_specs, run_page
 
 pytestmark = pytest.mark.page
 PAGE = "pages/gaps.py"
 LA_ROLES = {"selected", "gm_la", "other_la"}
+THE_GAP, RANKING, OVER_TIME, SCHOOLS = SECTIONS
 
 
 def _chart(app: Any, title: str) -> dict[str, Any]:
@@ -22,6 +24,14 @@ def _chart(app: Any, title: str) -> dict[str, Any]:
     found = [s for s in chart_specs(app) if title in s["alt_text"].split(". ", 1)[0]]
     assert len(found) == 1, [s["alt_text"][:80] for s in chart_specs(app)]
     return found[0]
+
+
+def _open(app: Any, section: str) -> Any:
+    """The same page with another tab open, as its link (`?section=`) opens it."""
+    app.query_params["section"] = section
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
 
 
 def _lait_las_with_gap(sources: Path, end_year: str) -> int:
@@ -37,7 +47,7 @@ def _lait_las_with_gap(sources: Path, end_year: str) -> int:
 
 
 def test_manchester_headline_and_ranking(sources: Path) -> None:
-    app = run_page(PAGE, {"la": "352", "phase": "secondary", "year": "2018-19"})
+    app = run_page(PAGE, {"la": "352", "phase": "secondary", "year": "2018-19", "section": RANKING})
     assert app.title[0].value == "Attainment gaps: Manchester"
     metrics = [(m.label, m.value) for m in app.metric]
     # LAIT 2019: Manchester disadvantaged 37.6, other 48.9; England other 50.3.
@@ -62,7 +72,7 @@ def test_manchester_headline_and_ranking(sources: Path) -> None:
 
 
 def test_ranking_has_every_la_in_2022_23(sources: Path) -> None:
-    app = run_page(PAGE, {"la": "GM", "phase": "secondary", "year": "2022-23"})
+    app = run_page(PAGE, {"la": "GM", "phase": "secondary", "year": "2022-23", "section": RANKING})
     ranking = _chart(app, "Attainment 8, gap to other pupils nationally: 152 LAs")
     las = [r for r in ranking["rows"] if r.get("role") in LA_ROLES]
     assert len(las) == _lait_las_with_gap(sources, "2023") == 152
@@ -76,7 +86,7 @@ def _segments(rows: list[dict[str, Any]], series: str) -> dict[str, int]:
 
 
 def test_ks2_trend_never_joins_across_the_covid_years() -> None:
-    app = run_page(PAGE, {"la": "352", "phase": "primary", "year": "2018-19"})
+    app = run_page(PAGE, {"la": "352", "phase": "primary", "year": "2018-19", "section": OVER_TIME})
     trend = _chart(app, "gap to other pupils nationally, 2015/16 to 2024/25")
     rows = [r for r in trend["rows"] if "segment" in r]
     manchester = _segments(rows, "Manchester")
@@ -92,7 +102,9 @@ def test_ks2_trend_never_joins_across_the_covid_years() -> None:
 
 
 def test_ks4_trend_flags_pandemic_years() -> None:
-    app = run_page(PAGE, {"la": "352", "phase": "secondary", "year": "2018-19"})
+    app = run_page(
+        PAGE, {"la": "352", "phase": "secondary", "year": "2018-19", "section": OVER_TIME}
+    )
     trend = _chart(app, "Attainment 8, gap to other pupils nationally, 2015/16 to 2024/25")
     rows = [r for r in trend["rows"] if "segment" in r]
     manchester = _segments(rows, "Manchester")
@@ -107,7 +119,7 @@ def test_ks4_trend_flags_pandemic_years() -> None:
 
 
 def test_surrey_school_table_shows_suppressed_cells_as_words() -> None:
-    app = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2016-17"})
+    app = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2016-17", "section": SCHOOLS})
     tables = [t.value for t in app.dataframe if "School" in t.value.columns]
     assert tables, "the school table is missing"
     schools = tables[0].set_index("URN")
@@ -123,7 +135,7 @@ def test_surrey_school_table_shows_suppressed_cells_as_words() -> None:
 
 
 def test_bolton_secondary_says_no_school_files() -> None:
-    app = run_page(PAGE, {"la": "350", "phase": "secondary", "year": "2018-19"})
+    app = run_page(PAGE, {"la": "350", "phase": "secondary", "year": "2018-19", "section": SCHOOLS})
     messages = [i.value for i in app.info]
     assert (
         "No school-level KS4 results for Bolton are loaded: download them from DfE's Compare "
@@ -133,15 +145,20 @@ def test_bolton_secondary_says_no_school_files() -> None:
 
 def test_pupil_group_filter_acts() -> None:
     everyone = run_page(
-        PAGE, {"la": "352", "phase": "secondary", "year": "2018-19", "group": "all"}
+        PAGE,
+        {"la": "352", "phase": "secondary", "year": "2018-19", "group": "all", "section": RANKING},
     )
     ranking = _chart(everyone, "All pupils: Attainment 8: 150 LAs")
     manchester = [r for r in ranking["rows"] if r.get("area") == "Manchester"]
     assert manchester[0]["value"] == pytest.approx(43.3)  # LAIT AVG_Attain8_Score, 2019
-    boys = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2016-17", "group": "boys"})
+    boys = run_page(
+        PAGE,
+        {"la": "936", "phase": "secondary", "year": "2016-17", "group": "boys", "section": RANKING},
+    )
     captions = " ".join(c.value for c in boys.caption)
     assert "not for the group chosen in the sidebar (boys)" in captions
-    table = next(t.value for t in boys.dataframe if "School" in t.value.columns)
+    assert "The school table (the Schools tab) shows boys" in captions
+    table = next(t.value for t in _open(boys, SCHOOLS).dataframe if "School" in t.value.columns)
     assert table.set_index("URN").loc["125257", "Boys: Attainment 8"] == "43.9"
 
 
@@ -152,7 +169,7 @@ def test_default_view_shows_gm_school_destinations() -> None:
     """Issue 17: at the default view (GM, secondary, no URL parameters: the latest year,
     2024/25) the school section has school-level content: every GM state-funded mainstream
     school's destinations, for the latest cohort at or before that year (2021/22)."""
-    app = run_page(PAGE)
+    app = run_page(PAGE, {"section": SCHOOLS})
     chart = _chart(app, DEST_TITLE)
     assert "Greater Manchester" in chart["alt_text"] and "cohort 2021/22" in chart["alt_text"]
     schools = [r for r in chart["rows"] if "urn" in r]
@@ -164,7 +181,7 @@ def test_default_view_shows_gm_school_destinations() -> None:
 
 
 def test_suppressed_school_destinations_stay_suppressed() -> None:
-    app = run_page(PAGE, {"year": "2018-19"})
+    app = run_page(PAGE, {"year": "2018-19", "section": SCHOOLS})
     chart = _chart(app, DEST_TITLE)
     assert "cohort 2018/19" in chart["alt_text"]
     schools = [r for r in chart["rows"] if "urn" in r]
@@ -181,7 +198,7 @@ def test_suppressed_school_destinations_stay_suppressed() -> None:
 
 
 def test_manchester_school_destinations_are_manchester_only() -> None:
-    app = run_page(PAGE, {"la": "352", "year": "2024-25"})
+    app = run_page(PAGE, {"la": "352", "year": "2024-25", "section": SCHOOLS})
     chart = _chart(app, DEST_TITLE)
     schools = [r for r in chart["rows"] if "urn" in r]
     assert {r["la_code"] for r in schools} == {"352"}
@@ -193,7 +210,7 @@ def test_manchester_school_destinations_are_manchester_only() -> None:
 
 
 def test_pandemic_cohort_school_destinations_are_flagged() -> None:
-    app = run_page(PAGE, {"year": "2020-21"})
+    app = run_page(PAGE, {"year": "2020-21", "section": SCHOOLS})
     chart = _chart(app, DEST_TITLE)
     assert "cohort 2020/21" in chart["alt_text"]
     notes = " ".join(c.value for c in app.caption)
@@ -208,3 +225,70 @@ def test_school_destinations_rebuild_for_a_story() -> None:
     ref = {"v": "gaps-school-destinations", "la": "GM", "phase": "secondary"}
     view = views.build({**ref, "group": "disadvantaged", "year": "2018/19"})
     assert view.title.endswith("cohort 2018/19") and view.table.height >= 100
+
+
+# --------------------------------------------------------------------------- tabs (issue 16)
+
+MANCHESTER_2019 = {"la": "352", "phase": "secondary", "year": "2018-19"}
+
+
+def test_a_first_visit_draws_the_tiles_and_the_gap_only() -> None:
+    """The first screen: title, tiles and the area's gap; the ranking, trend and schools
+    wait in their tabs (their code does not run, so their charts are not drawn)."""
+    app = run_page(PAGE, MANCHESTER_2019)
+    assert [t.label for t in app.tabs] == list(SECTIONS)
+    drawn = [s["alt_text"].split(". ", 1)[0] for s in chart_specs(app)]
+    assert drawn == ["Attainment 8: the gap two ways, 2018/19"]
+    assert not app.dataframe or all("School" not in t.value.columns for t in app.dataframe)
+    assert [m.label for m in app.metric][:4] == [
+        "Disadvantaged pupils",
+        "Other pupils",
+        "Gap within the area",
+        "Gap to other pupils nationally",
+    ]
+    # The intro says what the first chart shows.
+    assert "Measured **within the area**" in app.markdown[0].value
+
+
+def test_the_gap_tab_draws_the_areas_two_dots() -> None:
+    gap = _chart(run_page(PAGE, MANCHESTER_2019), "Attainment 8: the gap two ways, 2018/19")
+    # LAIT 2019: Manchester disadvantaged 37.6, other 48.9 (the tiles' figures).
+    drawn = {(r["area"], r["pupils"]): r["value"] for r in gap["rows"] if "pupils" in r}
+    assert drawn[("Manchester", "Disadvantaged pupils")] == pytest.approx(37.6)
+    assert drawn[("Manchester", "Other (non-disadvantaged) pupils")] == pytest.approx(48.9)
+    assert drawn[("England", "Other (non-disadvantaged) pupils")] == pytest.approx(50.3)
+
+
+@pytest.mark.parametrize(
+    ("section", "title"),
+    [
+        (RANKING, "Attainment 8, gap to other pupils nationally: 150 LAs"),
+        (OVER_TIME, "Attainment 8, gap to other pupils nationally, 2015/16 to 2024/25"),
+        (SCHOOLS, DEST_TITLE),
+    ],
+)
+def test_each_tab_opened_through_its_link_draws_its_own_charts(section: str, title: str) -> None:
+    app = run_page(PAGE, {**MANCHESTER_2019, "section": section})
+    assert app.query_params["section"] == [section] or app.query_params["section"] == section
+    chart = _chart(app, title)
+    assert not [s for s in chart_specs(app) if "the gap two ways" in s["alt_text"]]
+    manchester = [r for r in chart["rows"] if r.get("area") == "Manchester"]
+    if section == RANKING:
+        assert manchester[0]["value"] == pytest.approx(50.3 - 37.6)
+    if section == OVER_TIME:
+        own = {
+            r["academic_year"]: r["value"] for r in chart["rows"] if r.get("series") == "Manchester"
+        }
+        assert own["2018/19"] == pytest.approx(50.3 - 37.6)
+    if section == SCHOOLS:
+        schools = [r for r in chart["rows"] if "urn" in r]
+        assert schools and {r["la_code"] for r in schools} == {"352"}
+
+
+def test_the_ranking_choice_carries_to_the_trend() -> None:
+    app = run_page(PAGE, {**MANCHESTER_2019, "section": RANKING})
+    app.radio(key="gaps_metric_disadvantaged").set_value("gap_within").run()
+    assert _chart(app, "Attainment 8, gap within the area: ")
+    _open(app, OVER_TIME)
+    assert app.radio(key="gaps_metric_disadvantaged").value == "gap_within"
+    assert _chart(app, "Attainment 8, gap within the area, 2015/16 to 2024/25")

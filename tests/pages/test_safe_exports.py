@@ -1,10 +1,10 @@
 """Every CSV the app offers is safe to open in a spreadsheet (issue 14, formula injection).
 
 A session uploads Surrey's real KS4 file (it shadows the built-in copy for that session
-only) with school names rewritten as spreadsheet formulas, then opens every page for Surrey.
-Every payload handed to a download button with a CSV type is captured where Streamlit stores
-it (its media file storage) and read back as a spreadsheet would: no cell may start with
-=, +, -, @, tab or CR unless it is a number.
+only) with school names rewritten as spreadsheet formulas, then opens every page for Surrey,
+and every tab of each. Every payload handed to a download button with a CSV type is
+captured where Streamlit stores it (its media file storage) and read back as a spreadsheet
+would: no cell may start with =, +, -, @, tab or CR unless it is a number.
 """
 
 from __future__ import annotations
@@ -105,6 +105,12 @@ def test_every_csv_download_neutralises_formula_text(
         app.switch_page(page.path)
         app.run()
         assert not app.exception, (page.path, [e.value for e in app.exception])
+        # Sections in tabs draw (and offer their downloads) only when opened: open each
+        # one as its link does (`?section=`), the first being open already.
+        for label in [tab.label for tab in app.tabs][1:]:
+            app.query_params["section"] = label
+            app.run()
+            assert not app.exception, (page.path, label, [e.value for e in app.exception])
 
     assert len(captured) >= 10, [name for name, _ in captured]
     hostile_cells = []
