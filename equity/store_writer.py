@@ -147,7 +147,7 @@ class Transaction:
                 tables[f"extra/{name}"] = _conform(frame, None)
         if result.results.height:
             # Written with the results so that every results file has its summaries.
-            tables.update(aggregates.derived(tables["results"]))
+            tables.update(aggregates.derived(tables["results"], result.kind))
         mark = len(self.written)
         try:
             files = [self._write(frame, table, slug) for table, frame in tables.items()]

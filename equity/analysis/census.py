@@ -16,13 +16,15 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 import polars as pl
 
 from equity import kinds
+from equity.ingest import aggregates
 from equity.metrics import segregation, trends
-from equity.schema import year_start
+from equity.schema import RESULTS_SCHEMA, SCHOOLS_SCHEMA, year_start
 from equity.store import Store
 
 CENSUS_KIND: Final = kinds.SCHOOL_CENSUS
@@ -31,6 +33,7 @@ CENSUS_TYPES: Final[dict[str, str]] = {
     "secondary": "State-funded secondary",
 }
 _COUNT_SCHEMA: Final = {"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
+_CENSUS_ROWS_SCHEMA: Final = {**RESULTS_SCHEMA, "kind": pl.String()}
 
 
 def census_years(store: Store) -> pl.DataFrame:
@@ -71,6 +74,23 @@ def _gias_types() -> pl.Expr:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _typing_rows(store: Store) -> pl.DataFrame:
+    """The `schools` rows of the census and GIAS files (what `school_types` places schools
+    from), read once per store; only those sources' files are opened, in the store's
+    (source, file) order."""
+    wanted = set(store.manifest().filter(pl.col("kind").is_in([CENSUS_KIND, kinds.GIAS]))["source"])
+    files = [path for path, source in store._file_sources("schools") if source in wanted]
+    columns = ["urn", "la_code", "school_type", "source", "phase", "is_state_funded", "is_special"]
+    if not files:
+        return pl.DataFrame(schema={c: SCHOOLS_SCHEMA[c] for c in columns})
+    return (
+        pl.scan_parquet(files, schema=SCHOOLS_SCHEMA, missing_columns="insert")
+        .select(columns)
+        .collect()
+    )
+
+
 @functools.lru_cache(maxsize=16)
 def school_types(store: Store, year: str) -> pl.DataFrame:
     """urn, la_code, school_type, placed_from for every school of that year's census.
@@ -82,9 +102,7 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     """
     files = census_years(store)
     own = files.filter(pl.col("academic_year") == year)["source"].to_list()
-    schools = store.scan("schools").select(
-        "urn", "la_code", "school_type", "source", "phase", "is_state_funded", "is_special"
-    )
+    schools = _typing_rows(store).lazy()
     listed = (
         schools.filter(pl.col("source").is_in(own))
         .select("urn", "la_code", "school_type", _own_phase_type().alias("__estab"))
@@ -161,39 +179,71 @@ def placement_notes(store: Store) -> list[str]:
     return notes
 
 
+_WIDE_COLUMNS: Final = (
+    "entity",
+    "la_code",
+    "ever_fsm",
+    "ever_fsm_base",
+    "nor",
+    "pct_ever_fsm",
+    "pct_ever_fsm_status",
+    "pct_fsm",
+    "pct_fsm_status",
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _wide_all(store: Store) -> pl.DataFrame:
+    """`aggregates.census_wide` of every census year (one row per year and school): read
+    from the `census_wide` table written at ingest where the year's only census file has
+    one, else computed from that year's census results (a store written before the table
+    existed, or two files for one year), in one scan for all such years."""
+    files = census_years(store)
+    written: dict[str, list[Path]] = {}
+    for path, source in store._file_sources(aggregates.CENSUS_TABLE):
+        written.setdefault(source, []).append(path)
+    frames = [aggregates.census_wide(pl.LazyFrame(schema=_CENSUS_ROWS_SCHEMA))]
+    stale: list[str] = []
+    for year, sources in files.group_by("academic_year").agg("source").sort("academic_year").rows():
+        if len(sources) == 1 and sources[0] in written:
+            frames.append(
+                pl.read_parquet(written[sources[0]])
+                .filter(pl.col("academic_year") == year)
+                .select(list(aggregates.CENSUS_WIDE_SCHEMA))
+            )
+        else:
+            stale.extend(f"{source}\x00{year}" for source in sources)
+    if stale:
+        years = sorted({pair.split("\x00")[1] for pair in stale})
+        rows = store.results_of([CENSUS_KIND], years).filter(
+            (pl.col("source") + "\x00" + pl.col("academic_year")).is_in(stale)
+        )
+        frames.append(aggregates.census_wide(rows))
+    return pl.concat(frames)
+
+
 @functools.lru_cache(maxsize=8)
 def _wide(store: Store, year: str) -> pl.DataFrame:
     """One row per school of the year's census: la_code, ever-FSM count, its denominator,
     NOR, % ever-FSM, % FSM and their statuses."""
-    sources = census_years(store).filter(pl.col("academic_year") == year)["source"].to_list()
-    rows = (
-        store.results_of([CENSUS_KIND], [year])
+    return _wide_all(store).filter(pl.col("academic_year") == year).select(_WIDE_COLUMNS)
+
+
+def fsm_rows(store: Store, year: str) -> pl.DataFrame:
+    """urn, value, pupils of each school whose % FSM is published in that year's census with
+    pupils on roll (> 0): the rows a pupil-weighted % FSM is taken over."""
+    return (
+        _wide_all(store)
         .filter(
-            pl.col("source").is_in(sources)
-            & (pl.col("academic_year") == year)
-            & (pl.col("entity_kind") == "school")
-            & (
-                ((pl.col("measure") == "pupils") & pl.col("pupil_group").is_in(["all", "fsm6"]))
-                | (pl.col("measure").is_in(["pct_ever_fsm", "pct_fsm"]))
-            )
+            (pl.col("academic_year") == year)
+            & (pl.col("pct_fsm_status") == "value")
+            & (pl.col("pct_fsm_pupils") > 0)
         )
-        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
-        .collect()
-    )
-    key = pl.col("measure") + "|" + pl.col("pupil_group")
-
-    def pick(name: str, field: str) -> pl.Expr:
-        return pl.col(field).filter(key == name).first()
-
-    return rows.group_by("entity", maintain_order=True).agg(
-        pl.col("la_code").first(),
-        pick("pupils|fsm6", "value").alias("ever_fsm"),
-        pick("pct_ever_fsm|all", "pupils").cast(pl.Float64).alias("ever_fsm_base"),
-        pick("pupils|all", "value").alias("nor"),
-        pick("pct_ever_fsm|all", "value").alias("pct_ever_fsm"),
-        pick("pct_ever_fsm|all", "status").alias("pct_ever_fsm_status"),
-        pick("pct_fsm|all", "value").alias("pct_fsm"),
-        pick("pct_fsm|all", "status").alias("pct_fsm_status"),
+        .select(
+            pl.col("entity").alias("urn"),
+            pl.col("pct_fsm").alias("value"),
+            pl.col("pct_fsm_pupils").alias("pupils"),
+        )
     )
 
 

@@ -1,0 +1,133 @@
+"""The census figures written at ingest (`census_wide/`, equity.ingest.aggregates) equal what
+equity.analysis.census computed from the results before the table existed.
+
+`_reference_wide` is that computation as it was (the year's census rows, one group per
+school, each figure the first row of its measure and pupil group); `_reference_fsm` the % FSM
+rows School trends weighted. Stores here are cut from the real census files (a few hundred
+schools of each): two years with one file each (read from the written table), and a year
+with two files (computed from the results, as for a store written before the table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from equity import kinds
+from equity.analysis import census
+from equity.ingest import aggregates
+from equity.ingest.runner import ingest_paths
+from equity.store import EMBEDDED_SOURCES, Store
+
+CENSUS = EMBEDDED_SOURCES / "performance-downloads"
+
+
+def _reference_wide(store: Store, year: str) -> pl.DataFrame:
+    sources = census.census_years(store).filter(pl.col("academic_year") == year)["source"]
+    rows = (
+        store.results_of([census.CENSUS_KIND], [year])
+        .filter(
+            pl.col("source").is_in(sources.to_list())
+            & (pl.col("academic_year") == year)
+            & (pl.col("entity_kind") == "school")
+            & (
+                ((pl.col("measure") == "pupils") & pl.col("pupil_group").is_in(["all", "fsm6"]))
+                | (pl.col("measure").is_in(["pct_ever_fsm", "pct_fsm"]))
+            )
+        )
+        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+    key = pl.col("measure") + "|" + pl.col("pupil_group")
+
+    def pick(name: str, field: str) -> pl.Expr:
+        return pl.col(field).filter(key == name).first()
+
+    return rows.group_by("entity", maintain_order=True).agg(
+        pl.col("la_code").first(),
+        pick("pupils|fsm6", "value").alias("ever_fsm"),
+        pick("pct_ever_fsm|all", "pupils").cast(pl.Float64).alias("ever_fsm_base"),
+        pick("pupils|all", "value").alias("nor"),
+        pick("pct_ever_fsm|all", "value").alias("pct_ever_fsm"),
+        pick("pct_ever_fsm|all", "status").alias("pct_ever_fsm_status"),
+        pick("pct_fsm|all", "value").alias("pct_fsm"),
+        pick("pct_fsm|all", "status").alias("pct_fsm_status"),
+    )
+
+
+def _reference_fsm(store: Store, year: str) -> pl.DataFrame:
+    return (
+        store.results_of([census.CENSUS_KIND])
+        .filter(
+            (pl.col("academic_year") == year)
+            & (pl.col("entity_kind") == "school")
+            & (pl.col("measure") == "pct_fsm")
+            & (pl.col("status") == "value")
+            & (pl.col("pupils") > 0)
+        )
+        .select(pl.col("entity").alias("urn"), "value", "pupils")
+        .collect()
+        .unique("urn")
+        .sort("urn")
+    )
+
+
+def _cut(source: Path, target: Path, first: int, last: int) -> Path:
+    lines = source.read_text(encoding="utf-8-sig").splitlines()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join([lines[0], *lines[first:last]]) + "\n", encoding="utf-8")
+    return target
+
+
+@pytest.fixture(scope="module")
+def cut_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    root = tmp_path_factory.mktemp("census")
+    for y in ("2022-2023", "2023-2024"):
+        _cut(CENSUS / y / "england_census.csv", root / "src" / y / "england_census.csv", 1, 400)
+    report = ingest_paths([root / "src"], root / "store")
+    assert len(report.ingested) == 2 and not report.failures
+    return Store.open(root / "store")
+
+
+def test_the_census_kind_is_the_one_aggregates_names() -> None:
+    assert aggregates.CENSUS_KIND == kinds.SCHOOL_CENSUS
+
+
+def test_each_census_file_has_its_wide_table(cut_store: Store) -> None:
+    held = {source for _, source in cut_store._file_sources(aggregates.CENSUS_TABLE)}
+    assert held == set(census.census_years(cut_store)["source"])
+    written = cut_store.scan(aggregates.CENSUS_TABLE).collect()
+    assert written.schema == pl.Schema(aggregates.CENSUS_WIDE_SCHEMA)
+    assert written.height > 300  # one row per school and year
+
+
+@pytest.mark.parametrize("year", ["2022/23", "2023/24"])
+def test_the_written_figures_equal_the_results(cut_store: Store, year: str) -> None:
+    wide = census._wide(cut_store, year)
+    assert wide.height > 300
+    assert wide.equals(_reference_wide(cut_store, year))
+    assert census.fsm_rows(cut_store, year).sort("urn").equals(_reference_fsm(cut_store, year))
+    # Withheld cells stay withheld: a school with a status other than "value" has no value.
+    hidden = wide.filter(pl.col("pct_ever_fsm_status") != "value")
+    assert hidden["pct_ever_fsm"].is_null().all()
+
+
+def test_a_year_with_two_files_is_computed_from_its_results(tmp_path: Path) -> None:
+    year = "2023-2024"
+    source = CENSUS / year / "england_census.csv"
+    _cut(source, tmp_path / "src" / year / "england_census.csv", 1, 200)
+    _cut(source, tmp_path / "src" / year / "more" / "england_census.csv", 150, 400)
+    report = ingest_paths([tmp_path / "src"], tmp_path / "store")
+    assert len(report.ingested) == 2 and not report.failures
+    store = Store.open(tmp_path / "store")
+    assert census.census_years(store)["academic_year"].to_list() == ["2023/24", "2023/24"]
+    wide = census._wide(store, "2023/24")
+    assert wide.equals(_reference_wide(store, "2023/24"))
+    assert wide["entity"].is_unique().all() and wide.height > 350  # overlap counted once
+
+
+def test_a_store_without_census_files_has_no_rows(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "none")
+    assert census._wide(store, "2023/24").is_empty()
+    assert census.fsm_rows(store, "2023/24").is_empty()
