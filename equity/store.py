@@ -19,8 +19,8 @@ from typing import Final
 
 import polars as pl
 
+from equity import school_merge
 from equity.ingest import aggregates
-from equity.kinds import school_priority
 from equity.schema import AREAS_SCHEMA, REJECTED_SCHEMA, RESULTS_SCHEMA, SCHOOLS_SCHEMA, empty_frame
 from equity.store_layout import (
     CATALOGUE_SCHEMA,
@@ -69,10 +69,7 @@ _CORE_TABLES: Final[dict[str, dict[str, pl.DataType]]] = {
     "rejected": REJECTED_SCHEMA,
 }
 
-#: Which kind's description of a school wins when several files describe it (low first):
-#: GIAS is the register of schools; performance tables name the school as results show it;
-#: the census knows every school but has no names; trimmed national files add coordinates.
-SCHOOL_SOURCE_PRIORITY: Final[dict[str, int]] = school_priority()
+SCHOOL_SOURCE_PRIORITY: Final = school_merge.SCHOOL_SOURCE_PRIORITY
 
 
 def default_store_path() -> Path:
@@ -267,64 +264,15 @@ def _merged_areas(store: Store) -> pl.DataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _merged_schools(store: Store) -> pl.DataFrame:
-    """One row per URN, each field from the most authoritative file that has it.
-
-    Files are ranked by their source (the kind's SCHOOL_SOURCE_PRIORITY, then the latest
-    year the source lists, then source and file name) and read in that order, so the
-    first non-null value of a field within a URN is the winner: the ranking is worked out
-    once per source (a few dozen rows), not once per school row (some 400,000 at national
-    scale), and the rows need no sort.
-    """
-    files = store._file_sources("schools")
-    if not files:
-        return empty_frame(SCHOOLS_SCHEMA)
-    ranks = _school_source_ranks(store)
-    # Two stable sorts: latest year first, then by rank (ties keep (source, file) order).
-    by_year = sorted(files, key=lambda pair: ranks.get(pair[1], (9, ""))[1], reverse=True)
-    ordered = sorted(by_year, key=lambda pair: ranks.get(pair[1], (9, ""))[0])
-    raw = pl.scan_parquet(
-        [path for path, _ in ordered],
-        schema=SCHOOLS_SCHEMA,
-        missing_columns="insert",
-        extra_columns="ignore",
-    ).collect()
-    if raw.is_empty():
-        return empty_frame(SCHOOLS_SCHEMA)
-    fields = [c for c in SCHOOLS_SCHEMA if c not in {"urn", "source"}]
-    names = sorted({source for _, source in ordered})
-    if len(names) > 63:  # too many for one bit each: join the names per URN (slower)
-        sources = pl.col("source").unique().sort().str.join("; ").alias("source")
-    else:
-        bits = {name: 1 << index for index, name in enumerate(names)}
-        sources = (
-            pl.col("source")
-            .replace_strict(bits, return_dtype=pl.Int64)
-            .bitwise_or()
-            .alias("__sources")
-        )
-    merged = raw.group_by("urn").agg(*(pl.col(c).first(ignore_nulls=True) for c in fields), sources)
-    if "__sources" in merged.columns:
-        # Each URN's set of sources as a bit mask; the few distinct sets are named once.
-        masks = merged["__sources"].drop_nulls().unique().to_list()
-        joined = {mask: "; ".join(n for n in names if mask & bits[n]) for mask in masks}
-        merged = merged.with_columns(
-            pl.col("__sources").replace_strict(joined, return_dtype=pl.String).alias("source")
-        )
-    return merged.select(list(SCHOOLS_SCHEMA)).sort("urn")
-
-
-def _school_source_ranks(store: Store) -> dict[str, tuple[int, str]]:
-    """source -> (its kind's school priority, 9 when it has none; the latest academic year
-    it lists, "" when none): the order in which files describe a school (low rank first,
-    then latest year first)."""
-    ranked = store.manifest().select(
-        "source",
-        pl.col("kind")
-        .replace_strict(SCHOOL_SOURCE_PRIORITY, default=9, return_dtype=pl.Int64)
-        .alias("rank"),
-        pl.col("academic_years").list.max().fill_null("").alias("year"),
+    """One row per URN, each field from the most authoritative file that has it
+    (equity/school_merge.py): a one-folder store reads the copy its last commit wrote."""
+    if len(store.layers) == 1 and store.keys and store.keys[0].startswith("v"):
+        written = school_merge.read_merged(store.layers[0], store.keys[0])
+        if written is not None:
+            return written
+    return school_merge.merge(
+        store._file_sources("schools"), school_merge.source_ranks(store.manifest())
     )
-    return {source: (rank, year) for source, rank, year in ranked.iter_rows()}
 
 
 # --------------------------------------------------------------------------- narrow reads

@@ -117,19 +117,25 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     unplaced = listed.filter(pl.col("school_type").is_null())
     if unplaced.is_empty():
         return listed.drop("__estab")
-    later = files.filter(pl.col("academic_year") > year)
-    candidates = (
-        schools.filter(pl.col("source").is_in(later["source"].to_list()))
-        .filter(pl.col("school_type").is_not_null())
-        .join(later.lazy(), on="source")
-        .sort("academic_year")
-        .group_by("urn", maintain_order=True)
-        .agg(
-            pl.col("school_type").first().alias("__type"),
-            (pl.lit("census ") + pl.col("academic_year").first()).alias("__from"),
-        )
-        .collect()
+    # Each URN's type in the nearest later census that gives one: the later files' typed
+    # rows stacked nearest year first, the first row per URN kept.
+    later = files.filter(pl.col("academic_year") > year).sort("academic_year", maintain_order=True)
+    typed = _typing_rows(store).filter(
+        pl.col("source").is_in(later["source"].to_list()) & pl.col("school_type").is_not_null()
     )
+    candidates = pl.concat(
+        [
+            pl.DataFrame(schema={"urn": pl.String, "__type": pl.String, "__from": pl.String}),
+            *(
+                typed.filter(pl.col("source") == source).select(
+                    "urn",
+                    pl.col("school_type").alias("__type"),
+                    pl.lit(f"census {later_year}").alias("__from"),
+                )
+                for source, later_year in later.iter_rows()
+            ),
+        ]
+    ).unique("urn", keep="first", maintain_order=True)
     gias_sources = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
     gias = (
         schools.filter(pl.col("source").is_in(gias_sources))

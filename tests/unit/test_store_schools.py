@@ -13,6 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from equity import school_merge
 from equity.ingest.runner import ingest_paths
 from equity.schema import SCHOOLS_SCHEMA, empty_frame
 from equity.store import EMBEDDED_STORE, SCHOOL_SOURCE_PRIORITY, Store
@@ -87,3 +88,27 @@ def test_the_register_wins_over_a_later_census(layered: Store) -> None:
 
 def test_an_empty_store_has_no_schools(tmp_path: Path) -> None:
     assert Store.open(tmp_path / "none").schools().equals(empty_frame(SCHOOLS_SCHEMA))
+
+
+def test_a_commit_writes_the_merged_schools_a_one_folder_store_reads(
+    tmp_path: Path, test_data: Path
+) -> None:
+    store = tmp_path / "store"
+    ingest_paths([test_data / "gias" / "20230915_gias_tiny.csv"], store)
+    ingest_paths(
+        [
+            test_data / "performance_tables" / "2018-2019_999_ks4final.csv",
+            test_data / "trafford" / "schools_and_colleges_tiny.csv",
+        ],
+        store,
+    )
+    opened = Store.open(store)
+    written = list((store / school_merge.MERGED_DIR).glob("*.parquet"))
+    assert written == [school_merge.merged_path(store, opened.keys[0])]  # older copy gone
+    read = school_merge.read_merged(store, opened.keys[0])
+    assert read is not None and read.height > 3
+    assert read.equals(_reference(opened))
+    assert opened.schools().equals(read)
+    # Without the copy (a store written before it existed) the same frame is computed.
+    written[0].unlink()
+    assert Store.open(store).schools().equals(read)
