@@ -100,57 +100,62 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     (the file's establishment number in a state-funded primary or secondary range), or
     null: not placed.
     """
+    return (
+        _types_all(store)
+        .filter(pl.col("academic_year") == year)
+        .select("urn", "la_code", "school_type", "placed_from")
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _types_all(store: Store) -> pl.DataFrame:
+    """`school_types` of every census year at once (academic_year first), from one read of
+    the census and GIAS school rows: each census's own rows (the first per URN), the
+    nearest later census typing a URN its own file leaves untyped, then GIAS, then the
+    establishment number."""
     files = census_years(store)
-    own = files.filter(pl.col("academic_year") == year)["source"].to_list()
-    schools = _typing_rows(store).lazy()
-    listed = (
-        schools.filter(pl.col("source").is_in(own))
-        .select("urn", "la_code", "school_type", _own_phase_type().alias("__estab"))
-        .unique("urn", keep="first")
-        .collect()
-        .with_columns(
-            pl.when(pl.col("school_type").is_not_null())
-            .then(pl.lit(f"census {year}"))
-            .alias("placed_from")
+    rows = _typing_rows(store)
+    census_rows = rows.join(files, on="source", how="inner", maintain_order="left")
+    keys = ["academic_year", "urn"]
+    listed = census_rows.select(
+        *keys, "la_code", "school_type", _own_phase_type().alias("__estab")
+    ).unique(keys, keep="first", maintain_order=True)
+    # Each untyped URN's type in the nearest later census that gives one (its first typed
+    # row there; files of one year in source order).
+    typed = (
+        census_rows.filter(pl.col("school_type").is_not_null())
+        .select("urn", pl.col("academic_year").alias("__later"), pl.col("school_type"))
+        .unique(["__later", "urn"], keep="first", maintain_order=True)
+    )
+    later = (
+        listed.filter(pl.col("school_type").is_null())
+        .select(keys)
+        .join(typed, on="urn", how="inner")
+        .filter(pl.col("__later") > pl.col("academic_year"))
+        .sort("__later", maintain_order=True)
+        .unique(keys, keep="first", maintain_order=True)
+        .select(
+            *keys,
+            pl.col("school_type").alias("__type"),
+            (pl.lit("census ") + pl.col("__later")).alias("__from"),
         )
     )
-    unplaced = listed.filter(pl.col("school_type").is_null())
-    if unplaced.is_empty():
-        return listed.drop("__estab")
-    # Each URN's type in the nearest later census that gives one: the later files' typed
-    # rows stacked nearest year first, the first row per URN kept.
-    later = files.filter(pl.col("academic_year") > year).sort("academic_year", maintain_order=True)
-    typed = _typing_rows(store).filter(
-        pl.col("source").is_in(later["source"].to_list()) & pl.col("school_type").is_not_null()
-    )
-    candidates = pl.concat(
-        [
-            pl.DataFrame(schema={"urn": pl.String, "__type": pl.String, "__from": pl.String}),
-            *(
-                typed.filter(pl.col("source") == source).select(
-                    "urn",
-                    pl.col("school_type").alias("__type"),
-                    pl.lit(f"census {later_year}").alias("__from"),
-                )
-                for source, later_year in later.iter_rows()
-            ),
-        ]
-    ).unique("urn", keep="first", maintain_order=True)
     gias_sources = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
     gias = (
-        schools.filter(pl.col("source").is_in(gias_sources))
+        rows.filter(pl.col("source").is_in(gias_sources))
         .select("urn", _gias_types().alias("__gias"))
         .drop_nulls("__gias")
-        .unique("urn", keep="first")
-        .collect()
+        .unique("urn", keep="first", maintain_order=True)
     )
-    placed = listed.join(candidates, on="urn", how="left").join(gias, on="urn", how="left")
+    placed = listed.join(later, on=keys, how="left", maintain_order="left").join(
+        gias, on="urn", how="left", maintain_order="left"
+    )
     return placed.select(
-        "urn",
+        *keys,
         "la_code",
         pl.coalesce("school_type", "__type", "__gias", "__estab").alias("school_type"),
-        pl.when(pl.col("placed_from").is_not_null())
-        .then(pl.col("placed_from"))
+        pl.when(pl.col("school_type").is_not_null())
+        .then(pl.lit("census ") + pl.col("academic_year"))
         .when(pl.col("__type").is_not_null())
         .then(pl.col("__from"))
         .when(pl.col("__gias").is_not_null())

@@ -131,3 +131,69 @@ def test_a_store_without_census_files_has_no_rows(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "none")
     assert census._wide(store, "2023/24").is_empty()
     assert census.fsm_rows(store, "2023/24").is_empty()
+
+
+def _reference_types(store: Store, year: str) -> pl.DataFrame:
+    """school_types as it was: one year at a time from a scan of every schools file."""
+    files = census.census_years(store)
+    own = files.filter(pl.col("academic_year") == year)["source"].to_list()
+    schools = store.scan("schools").select(
+        "urn", "la_code", "school_type", "source", "phase", "is_state_funded", "is_special"
+    )
+    listed = (
+        schools.filter(pl.col("source").is_in(own))
+        .select("urn", "la_code", "school_type", census._own_phase_type().alias("__estab"))
+        .unique("urn", keep="first")
+        .collect()
+        .with_columns(
+            pl.when(pl.col("school_type").is_not_null())
+            .then(pl.lit(f"census {year}"))
+            .alias("placed_from")
+        )
+    )
+    later = files.filter(pl.col("academic_year") > year)
+    candidates = (
+        schools.filter(pl.col("source").is_in(later["source"].to_list()))
+        .filter(pl.col("school_type").is_not_null())
+        .join(later.lazy(), on="source")
+        .sort("academic_year")
+        .group_by("urn", maintain_order=True)
+        .agg(
+            pl.col("school_type").first().alias("__type"),
+            (pl.lit("census ") + pl.col("academic_year").first()).alias("__from"),
+        )
+        .collect()
+    )
+    gias_sources = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
+    gias = (
+        schools.filter(pl.col("source").is_in(gias_sources))
+        .select("urn", census._gias_types().alias("__gias"))
+        .drop_nulls("__gias")
+        .unique("urn", keep="first")
+        .collect()
+    )
+    placed = listed.join(candidates, on="urn", how="left").join(gias, on="urn", how="left")
+    return placed.select(
+        "urn",
+        "la_code",
+        pl.coalesce("school_type", "__type", "__gias", "__estab").alias("school_type"),
+        pl.when(pl.col("placed_from").is_not_null())
+        .then(pl.col("placed_from"))
+        .when(pl.col("__type").is_not_null())
+        .then(pl.col("__from"))
+        .when(pl.col("__gias").is_not_null())
+        .then(pl.lit("gias"))
+        .when(pl.col("__estab").is_not_null())
+        .then(pl.lit("estab number"))
+        .alias("placed_from"),
+    )
+
+
+@pytest.mark.parametrize("year", ["2017/18", "2022/23"])
+def test_school_types_equal_the_one_year_placement(embedded: Store, year: str) -> None:
+    """All census years placed at once give each year's placement as it was (January 2018
+    has no SCHOOLTYPE: placed from later censuses, GIAS and establishment numbers)."""
+    types = census.school_types(embedded, year).sort("urn")
+    assert types.equals(_reference_types(embedded, year).sort("urn"))
+    if year == "2017/18":
+        assert types["placed_from"].str.starts_with("census 20").sum() > 20000
