@@ -7,7 +7,9 @@ each commit to a store folder also writes that folder's merged table,
 `.merged/schools-<catalogue version>.parquet` (a dot folder: not a Delta table, left alone
 by vacuum), and a store of one folder reads it. A store of several folders (a user's layer
 over the built-in one), or a folder written before this file existed, merges in memory
-with the same function, so both give the same frame.
+with the same function, so both give the same frame. The commit writes the census school
+types of every census year the same way (`.merged/census-types-<version>.parquet`,
+`equity.census_types.place`), read by `equity.analysis.census`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Final
 
 import polars as pl
 
+from equity import census_types, kinds
 from equity.kinds import school_priority
 from equity.schema import SCHOOLS_SCHEMA, empty_frame
 
@@ -102,9 +105,23 @@ def read_merged(layer: Path, key: str) -> pl.DataFrame | None:
         return None
 
 
+def types_path(layer: Path, key: str) -> Path:
+    """Where the census school types (`equity.census_types.place`) of `layer` at catalogue
+    version `key` are written."""
+    return layer / MERGED_DIR / f"census-types-{key}.parquet"
+
+
+def read_types(layer: Path, key: str) -> pl.DataFrame | None:
+    """The census school types written for `layer` at version `key`, or None."""
+    try:
+        return pl.read_parquet(types_path(layer, key)).select(list(census_types.TYPES_SCHEMA))
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+
+
 def write_merged(layer: Path, key: str, catalogue: pl.DataFrame) -> None:
-    """Write `layer`'s merged schools for catalogue version `key` (`catalogue`: that
-    version's rows, with files), then delete the copies of older versions."""
+    """Write `layer`'s merged schools and census school types for catalogue version `key`
+    (`catalogue`: that version's rows, with files), then delete older versions' copies."""
     from equity.store_layout import table_of, write_atomic
 
     pairs = sorted(
@@ -118,6 +135,18 @@ def write_merged(layer: Path, key: str, catalogue: pl.DataFrame) -> None:
     )
     target = merged_path(layer, key)
     write_atomic(merge(pairs, source_ranks(catalogue)), target)
-    for old in target.parent.glob("schools-*.parquet"):
-        if old != target:
+    wanted = census_types.typing_sources(catalogue)
+    typing = [path for path, source in pairs if source in wanted]
+    rows = (
+        pl.scan_parquet(typing, schema=SCHOOLS_SCHEMA, missing_columns="insert")
+        .select(census_types.TYPING_COLUMNS)
+        .collect()
+        if typing
+        else census_types.empty_rows()
+    )
+    gias = catalogue.filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
+    types = types_path(layer, key)
+    write_atomic(census_types.place(rows, census_types.census_files(catalogue), gias), types)
+    for old in target.parent.glob("*.parquet"):
+        if old not in (target, types):
             old.unlink(missing_ok=True)

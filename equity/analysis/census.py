@@ -21,57 +21,25 @@ from typing import Final
 
 import polars as pl
 
-from equity import kinds
+from equity import census_types, kinds, school_merge
 from equity.ingest import aggregates
 from equity.metrics import segregation, trends
 from equity.schema import RESULTS_SCHEMA, SCHOOLS_SCHEMA, year_start
 from equity.store import Store
 
-CENSUS_KIND: Final = kinds.SCHOOL_CENSUS
-CENSUS_TYPES: Final[dict[str, str]] = {
-    "primary": "State-funded primary",
-    "secondary": "State-funded secondary",
-}
+CENSUS_KIND: Final = census_types.CENSUS_KIND
+CENSUS_TYPES: Final = census_types.CENSUS_TYPES
 _COUNT_SCHEMA: Final = {"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
 _CENSUS_ROWS_SCHEMA: Final = {**RESULTS_SCHEMA, "kind": pl.String()}
 
 
 def census_years(store: Store) -> pl.DataFrame:
     """source, academic_year of every census file in the store (one year per file)."""
-    return (
-        store.manifest()
-        .filter(pl.col("kind") == CENSUS_KIND)
-        .select("source", pl.col("academic_years").alias("academic_year"))
-        .explode("academic_year")
-        .drop_nulls("academic_year")
-        .sort("academic_year", "source")
-    )
+    return census_types.census_files(store.manifest())
 
 
-def _own_phase_type() -> pl.Expr:
-    """A typeless census's own guess: the phase its reader took from the establishment
-    number (state-funded primary or secondary ranges only; `equity.ingest.census`)."""
-    own = pl.col("school_type").is_null() & pl.col("is_state_funded").fill_null(False)
-    return (
-        pl.when(own & (pl.col("phase") == "primary"))
-        .then(pl.lit(CENSUS_TYPES["primary"]))
-        .when(own & (pl.col("phase") == "secondary"))
-        .then(pl.lit(CENSUS_TYPES["secondary"]))
-        .otherwise(None)
-    )
-
-
-def _gias_types() -> pl.Expr:
-    """A GIAS row's type in the census's words, for mainstream state-funded schools only."""
-    phase = pl.col("phase")
-    mainstream = pl.col("is_state_funded").fill_null(False) & ~pl.col("is_special").fill_null(False)
-    return (
-        pl.when(mainstream & (phase == "primary"))
-        .then(pl.lit(CENSUS_TYPES["primary"]))
-        .when(mainstream & (phase == "secondary"))
-        .then(pl.lit(CENSUS_TYPES["secondary"]))
-        .otherwise(None)
-    )
+_own_phase_type = census_types.own_phase_type
+_gias_types = census_types.gias_types
 
 
 @functools.lru_cache(maxsize=4)
@@ -79,14 +47,13 @@ def _typing_rows(store: Store) -> pl.DataFrame:
     """The `schools` rows of the census and GIAS files (what `school_types` places schools
     from), read once per store; only those sources' files are opened, in the store's
     (source, file) order."""
-    wanted = set(store.manifest().filter(pl.col("kind").is_in([CENSUS_KIND, kinds.GIAS]))["source"])
+    wanted = census_types.typing_sources(store.manifest())
     files = [path for path, source in store._file_sources("schools") if source in wanted]
-    columns = ["urn", "la_code", "school_type", "source", "phase", "is_state_funded", "is_special"]
     if not files:
-        return pl.DataFrame(schema={c: SCHOOLS_SCHEMA[c] for c in columns})
+        return census_types.empty_rows()
     return (
         pl.scan_parquet(files, schema=SCHOOLS_SCHEMA, missing_columns="insert")
-        .select(columns)
+        .select(census_types.TYPING_COLUMNS)
         .collect()
     )
 
@@ -109,61 +76,15 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
 
 @functools.lru_cache(maxsize=4)
 def _types_all(store: Store) -> pl.DataFrame:
-    """`school_types` of every census year at once (academic_year first), from one read of
-    the census and GIAS school rows: each census's own rows (the first per URN), the
-    nearest later census typing a URN its own file leaves untyped, then GIAS, then the
-    establishment number."""
-    files = census_years(store)
-    rows = _typing_rows(store)
-    census_rows = rows.join(files, on="source", how="inner", maintain_order="left")
-    keys = ["academic_year", "urn"]
-    listed = census_rows.select(
-        *keys, "la_code", "school_type", _own_phase_type().alias("__estab")
-    ).unique(keys, keep="first", maintain_order=True)
-    # Each untyped URN's type in the nearest later census that gives one (its first typed
-    # row there; files of one year in source order).
-    typed = (
-        census_rows.filter(pl.col("school_type").is_not_null())
-        .select("urn", pl.col("academic_year").alias("__later"), pl.col("school_type"))
-        .unique(["__later", "urn"], keep="first", maintain_order=True)
-    )
-    later = (
-        listed.filter(pl.col("school_type").is_null())
-        .select(keys)
-        .join(typed, on="urn", how="inner")
-        .filter(pl.col("__later") > pl.col("academic_year"))
-        .sort("__later", maintain_order=True)
-        .unique(keys, keep="first", maintain_order=True)
-        .select(
-            *keys,
-            pl.col("school_type").alias("__type"),
-            (pl.lit("census ") + pl.col("__later")).alias("__from"),
-        )
-    )
-    gias_sources = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
-    gias = (
-        rows.filter(pl.col("source").is_in(gias_sources))
-        .select("urn", _gias_types().alias("__gias"))
-        .drop_nulls("__gias")
-        .unique("urn", keep="first", maintain_order=True)
-    )
-    placed = listed.join(later, on=keys, how="left", maintain_order="left").join(
-        gias, on="urn", how="left", maintain_order="left"
-    )
-    return placed.select(
-        *keys,
-        "la_code",
-        pl.coalesce("school_type", "__type", "__gias", "__estab").alias("school_type"),
-        pl.when(pl.col("school_type").is_not_null())
-        .then(pl.lit("census ") + pl.col("academic_year"))
-        .when(pl.col("__type").is_not_null())
-        .then(pl.col("__from"))
-        .when(pl.col("__gias").is_not_null())
-        .then(pl.lit("gias"))
-        .when(pl.col("__estab").is_not_null())
-        .then(pl.lit("estab number"))
-        .alias("placed_from"),
-    )
+    """`school_types` of every census year at once (academic_year first;
+    `equity.census_types.place`): a one-folder store reads the copy its last commit wrote
+    (equity/school_merge.py), others place the schools from one read of their rows."""
+    if len(store.layers) == 1 and store.keys and store.keys[0].startswith("v"):
+        written = school_merge.read_types(store.layers[0], store.keys[0])
+        if written is not None:
+            return written
+    gias = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
+    return census_types.place(_typing_rows(store), census_years(store), gias)
 
 
 def placement_notes(store: Store) -> list[str]:

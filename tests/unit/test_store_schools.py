@@ -103,7 +103,7 @@ def test_a_commit_writes_the_merged_schools_a_one_folder_store_reads(
         store,
     )
     opened = Store.open(store)
-    written = list((store / school_merge.MERGED_DIR).glob("*.parquet"))
+    written = list((store / school_merge.MERGED_DIR).glob("schools-*.parquet"))
     assert written == [school_merge.merged_path(store, opened.keys[0])]  # older copy gone
     read = school_merge.read_merged(store, opened.keys[0])
     assert read is not None and read.height > 3

@@ -156,7 +156,10 @@ def test_a_kill_at_each_point_of_a_commit_leaves_before_or_after_never_a_mix(
     on_disk = {p.relative_to(store).as_posix() for p in store.rglob("*.parquet")}
     # Beside the tables: the merged schools of the latest version only (equity/school_merge).
     merged = {f for f in on_disk if f.startswith(f"{school_merge.MERGED_DIR}/")}
-    assert merged == {f"{school_merge.MERGED_DIR}/schools-{layer_key(store)}.parquet"}
+    assert merged == {
+        school_merge.merged_path(Path(), str(layer_key(store))).as_posix(),
+        school_merge.types_path(Path(), str(layer_key(store))).as_posix(),
+    }
     assert on_disk - {"manifest.parquet"} - merged - {f for f in on_disk if "_delta_log" in f} == (
         listed | {f for f in on_disk if f.startswith("catalogue/")}
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from equity import kinds
+from equity import census_types, kinds, school_merge
 from equity.analysis import census
 from equity.ingest import aggregates
 from equity.ingest.runner import ingest_paths
@@ -197,3 +197,17 @@ def test_school_types_equal_the_one_year_placement(embedded: Store, year: str) -
     assert types.equals(_reference_types(embedded, year).sort("urn"))
     if year == "2017/18":
         assert types["placed_from"].str.starts_with("census 20").sum() > 20000
+
+
+def test_a_commit_writes_the_placement_a_one_folder_store_reads(cut_store: Store) -> None:
+    layer, key = cut_store.layers[0], cut_store.keys[0]
+    written = school_merge.read_types(layer, key)
+    assert written is not None and written.height > 700  # ~400 schools in each of 2 years
+    gias = cut_store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
+    computed = census_types.place(
+        census._typing_rows(cut_store), census.census_years(cut_store), gias
+    )
+    assert written.equals(computed)
+    for year in ("2022/23", "2023/24"):
+        types = census.school_types(cut_store, year).sort("urn")
+        assert types.equals(_reference_types(cut_store, year).sort("urn"))
