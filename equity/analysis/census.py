@@ -161,6 +161,34 @@ def _wide(store: Store, year: str) -> pl.DataFrame:
     return _wide_all(store).filter(pl.col("academic_year") == year).select(_WIDE_COLUMNS)
 
 
+#: (measure, value, status, pupils columns of `_wide_all`) of `school_rates`.
+_RATES: Final = (
+    ("pct_ever_fsm", "pct_ever_fsm", "pct_ever_fsm_status", "ever_fsm_base"),
+    ("pct_fsm", "pct_fsm", "pct_fsm_status", "pct_fsm_pupils"),
+)
+
+
+def school_rates(store: Store, urn: str) -> pl.DataFrame:
+    """One school's census % ever-FSM and % FSM rows (pupil group "all") in every census
+    year that has them, as the results hold them: la_code, academic_year, measure, value,
+    status, pupils (the share's denominator). From the per-year figures read once per store
+    (`_wide_all`), not a scan of every census file; a withheld cell keeps its status."""
+    wide = _wide_all(store).filter(pl.col("entity") == urn)
+    return pl.concat(
+        [
+            wide.select(
+                "la_code",
+                "academic_year",
+                pl.lit(measure).alias("measure"),
+                pl.col(value).alias("value"),
+                pl.col(status).alias("status"),
+                pl.col(pupils).cast(pl.Int64).alias("pupils"),
+            ).filter(pl.col("status").is_not_null())
+            for measure, value, status, pupils in _RATES
+        ]
+    )
+
+
 def fsm_rows(store: Store, year: str) -> pl.DataFrame:
     """urn, value, pupils of each school whose % FSM is published in that year's census with
     pupils on roll (> 0): the rows a pupil-weighted % FSM is taken over."""

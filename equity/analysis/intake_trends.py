@@ -203,18 +203,7 @@ def school_census_trend(store: Store, urn: str, phase: str) -> pl.DataFrame:
     its status and no value; a school with no pupils has no share (never 0%)."""
     from equity.analysis import census as census_analysis
 
-    rows = (
-        store.results_of([census_analysis.CENSUS_KIND])
-        .filter(
-            (pl.col("entity") == urn)
-            & (pl.col("entity_kind") == "school")
-            & pl.col("measure").is_in(list(CENSUS_MEASURES))
-            & (pl.col("pupil_group") == "all")
-        )
-        .select("la_code", "academic_year", "measure", "value", "status", "pupils")
-        .collect()
-        .unique(["academic_year", "measure"], keep="first")
-    )
+    rows = census_analysis.school_rates(store, urn)
     if rows.is_empty():
         return pl.DataFrame(schema=_TREND_SCHEMA)
     la_code = str(rows.sort("academic_year")["la_code"][-1])

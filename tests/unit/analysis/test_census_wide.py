@@ -211,3 +211,24 @@ def test_a_commit_writes_the_placement_a_one_folder_store_reads(cut_store: Store
     for year in ("2022/23", "2023/24"):
         types = census.school_types(cut_store, year).sort("urn")
         assert types.equals(_reference_types(cut_store, year).sort("urn"))
+
+
+def test_one_schools_rates_equal_its_census_rows(cut_store: Store) -> None:
+    """`school_rates` (from the per-year figures) gives the rows a scan of the census
+    results gave School trends, withheld cells with their status and no value."""
+    urns = census._wide(cut_store, "2023/24")["entity"].to_list()[:60]
+    assert urns
+    for urn in urns:
+        scanned = (
+            cut_store.results_of([census.CENSUS_KIND])
+            .filter(
+                (pl.col("entity") == urn)
+                & (pl.col("entity_kind") == "school")
+                & pl.col("measure").is_in(["pct_ever_fsm", "pct_fsm"])
+                & (pl.col("pupil_group") == "all")
+            )
+            .select("la_code", "academic_year", "measure", "value", "status", "pupils")
+            .collect()
+            .unique(["academic_year", "measure"], keep="first")
+        )
+        assert census.school_rates(cut_store, urn).sort(pl.all()).equals(scanned.sort(pl.all()))
