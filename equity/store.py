@@ -19,8 +19,8 @@ from typing import Final
 
 import polars as pl
 
+from equity import school_merge
 from equity.ingest import aggregates
-from equity.kinds import school_priority
 from equity.schema import AREAS_SCHEMA, REJECTED_SCHEMA, RESULTS_SCHEMA, SCHOOLS_SCHEMA, empty_frame
 from equity.store_layout import (
     CATALOGUE_SCHEMA,
@@ -69,10 +69,7 @@ _CORE_TABLES: Final[dict[str, dict[str, pl.DataType]]] = {
     "rejected": REJECTED_SCHEMA,
 }
 
-#: Which kind's description of a school wins when several files describe it (low first):
-#: GIAS is the register of schools; performance tables name the school as results show it;
-#: the census knows every school but has no names; trimmed national files add coordinates.
-SCHOOL_SOURCE_PRIORITY: Final[dict[str, int]] = school_priority()
+SCHOOL_SOURCE_PRIORITY: Final = school_merge.SCHOOL_SOURCE_PRIORITY
 
 
 def default_store_path() -> Path:
@@ -267,30 +264,14 @@ def _merged_areas(store: Store) -> pl.DataFrame:
 
 @functools.lru_cache(maxsize=8)
 def _merged_schools(store: Store) -> pl.DataFrame:
-    """One row per URN, each field from the most authoritative file that has it."""
-    raw = store.scan("schools", SCHOOLS_SCHEMA).collect()
-    if raw.is_empty():
-        return empty_frame(SCHOOLS_SCHEMA)
-    kinds = store.manifest().select("source", "kind", "academic_years")
-    ranked = (
-        raw.join(kinds, on="source", how="left")
-        .with_columns(
-            pl.col("kind")
-            .replace_strict(SCHOOL_SOURCE_PRIORITY, default=9, return_dtype=pl.Int64)
-            .alias("__rank"),
-            pl.col("academic_years").list.max().fill_null("").alias("__year"),
-        )
-        .sort(["__rank", "__year"], descending=[False, True])
-    )
-    fields = [c for c in SCHOOLS_SCHEMA if c not in {"urn", "source"}]
-    return (
-        ranked.group_by("urn", maintain_order=True)
-        .agg(
-            *(pl.col(c).drop_nulls().first() for c in fields),
-            pl.col("source").unique().sort().str.join("; ").alias("source"),
-        )
-        .select(list(SCHOOLS_SCHEMA))
-        .sort("urn")
+    """One row per URN, each field from the most authoritative file that has it
+    (equity/school_merge.py): a one-folder store reads the copy its last commit wrote."""
+    if len(store.layers) == 1 and store.keys and store.keys[0].startswith("v"):
+        written = school_merge.read_merged(store.layers[0], store.keys[0])
+        if written is not None:
+            return written
+    return school_merge.merge(
+        store._file_sources("schools"), school_merge.source_ranks(store.manifest())
     )
 
 

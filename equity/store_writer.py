@@ -18,6 +18,7 @@ Why this shape (see `equity/store_layout.py` for the layout):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -39,6 +40,7 @@ if TYPE_CHECKING:  # deltalake loads only when writing: readers never need it
     from deltalake import Schema as DeltaSchema
     from deltalake.transaction import AddAction
 
+from equity import school_merge
 from equity.ingest import aggregates
 from equity.ingest.base import IngestResult
 from equity.store_layout import (
@@ -147,7 +149,7 @@ class Transaction:
                 tables[f"extra/{name}"] = _conform(frame, None)
         if result.results.height:
             # Written with the results so that every results file has its summaries.
-            tables.update(aggregates.derived(tables["results"]))
+            tables.update(aggregates.derived(tables["results"], result.kind))
         mark = len(self.written)
         try:
             files = [self._write(frame, table, slug) for table, frame in tables.items()]
@@ -240,6 +242,11 @@ class Transaction:
         _commit_catalogue(self.store, frame, versions, self.operation, self.events)
         _fault("catalogue")
         write_atomic(frame.select(list(MANIFEST_SCHEMA)), self.store / MIRROR)
+        key = layer_key(self.store)
+        if key is not None:
+            # A read-ahead only: without it readers merge the schools themselves.
+            with contextlib.suppress(OSError, pl.exceptions.PolarsError):
+                school_merge.write_merged(self.store, key, frame)
         for written in self.written:  # a file read twice in one batch: the first copy
             table = table_of(written.relative)
             if written.relative[len(table) + 1 :] not in wanted.get(table, set()):

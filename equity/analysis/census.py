@@ -16,58 +16,45 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
 import polars as pl
 
-from equity import kinds
+from equity import census_types, kinds, school_merge
+from equity.ingest import aggregates
 from equity.metrics import segregation, trends
-from equity.schema import year_start
+from equity.schema import RESULTS_SCHEMA, SCHOOLS_SCHEMA, year_start
 from equity.store import Store
 
-CENSUS_KIND: Final = kinds.SCHOOL_CENSUS
-CENSUS_TYPES: Final[dict[str, str]] = {
-    "primary": "State-funded primary",
-    "secondary": "State-funded secondary",
-}
+CENSUS_KIND: Final = census_types.CENSUS_KIND
+CENSUS_TYPES: Final = census_types.CENSUS_TYPES
 _COUNT_SCHEMA: Final = {"urn": pl.String, "la_code": pl.String, "f": pl.Float64, "n": pl.Float64}
+_CENSUS_ROWS_SCHEMA: Final = {**RESULTS_SCHEMA, "kind": pl.String()}
 
 
 def census_years(store: Store) -> pl.DataFrame:
     """source, academic_year of every census file in the store (one year per file)."""
+    return census_types.census_files(store.manifest())
+
+
+_own_phase_type = census_types.own_phase_type
+_gias_types = census_types.gias_types
+
+
+@functools.lru_cache(maxsize=4)
+def _typing_rows(store: Store) -> pl.DataFrame:
+    """The `schools` rows of the census and GIAS files (what `school_types` places schools
+    from), read once per store; only those sources' files are opened, in the store's
+    (source, file) order."""
+    wanted = census_types.typing_sources(store.manifest())
+    files = [path for path, source in store._file_sources("schools") if source in wanted]
+    if not files:
+        return census_types.empty_rows()
     return (
-        store.manifest()
-        .filter(pl.col("kind") == CENSUS_KIND)
-        .select("source", pl.col("academic_years").alias("academic_year"))
-        .explode("academic_year")
-        .drop_nulls("academic_year")
-        .sort("academic_year", "source")
-    )
-
-
-def _own_phase_type() -> pl.Expr:
-    """A typeless census's own guess: the phase its reader took from the establishment
-    number (state-funded primary or secondary ranges only; `equity.ingest.census`)."""
-    own = pl.col("school_type").is_null() & pl.col("is_state_funded").fill_null(False)
-    return (
-        pl.when(own & (pl.col("phase") == "primary"))
-        .then(pl.lit(CENSUS_TYPES["primary"]))
-        .when(own & (pl.col("phase") == "secondary"))
-        .then(pl.lit(CENSUS_TYPES["secondary"]))
-        .otherwise(None)
-    )
-
-
-def _gias_types() -> pl.Expr:
-    """A GIAS row's type in the census's words, for mainstream state-funded schools only."""
-    phase = pl.col("phase")
-    mainstream = pl.col("is_state_funded").fill_null(False) & ~pl.col("is_special").fill_null(False)
-    return (
-        pl.when(mainstream & (phase == "primary"))
-        .then(pl.lit(CENSUS_TYPES["primary"]))
-        .when(mainstream & (phase == "secondary"))
-        .then(pl.lit(CENSUS_TYPES["secondary"]))
-        .otherwise(None)
+        pl.scan_parquet(files, schema=SCHOOLS_SCHEMA, missing_columns="insert")
+        .select(census_types.TYPING_COLUMNS)
+        .collect()
     )
 
 
@@ -80,61 +67,24 @@ def school_types(store: Store, year: str) -> pl.DataFrame:
     (the file's establishment number in a state-funded primary or secondary range), or
     null: not placed.
     """
-    files = census_years(store)
-    own = files.filter(pl.col("academic_year") == year)["source"].to_list()
-    schools = store.scan("schools").select(
-        "urn", "la_code", "school_type", "source", "phase", "is_state_funded", "is_special"
+    return (
+        _types_all(store)
+        .filter(pl.col("academic_year") == year)
+        .select("urn", "la_code", "school_type", "placed_from")
     )
-    listed = (
-        schools.filter(pl.col("source").is_in(own))
-        .select("urn", "la_code", "school_type", _own_phase_type().alias("__estab"))
-        .unique("urn", keep="first")
-        .collect()
-        .with_columns(
-            pl.when(pl.col("school_type").is_not_null())
-            .then(pl.lit(f"census {year}"))
-            .alias("placed_from")
-        )
-    )
-    unplaced = listed.filter(pl.col("school_type").is_null())
-    if unplaced.is_empty():
-        return listed.drop("__estab")
-    later = files.filter(pl.col("academic_year") > year)
-    candidates = (
-        schools.filter(pl.col("source").is_in(later["source"].to_list()))
-        .filter(pl.col("school_type").is_not_null())
-        .join(later.lazy(), on="source")
-        .sort("academic_year")
-        .group_by("urn", maintain_order=True)
-        .agg(
-            pl.col("school_type").first().alias("__type"),
-            (pl.lit("census ") + pl.col("academic_year").first()).alias("__from"),
-        )
-        .collect()
-    )
-    gias_sources = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
-    gias = (
-        schools.filter(pl.col("source").is_in(gias_sources))
-        .select("urn", _gias_types().alias("__gias"))
-        .drop_nulls("__gias")
-        .unique("urn", keep="first")
-        .collect()
-    )
-    placed = listed.join(candidates, on="urn", how="left").join(gias, on="urn", how="left")
-    return placed.select(
-        "urn",
-        "la_code",
-        pl.coalesce("school_type", "__type", "__gias", "__estab").alias("school_type"),
-        pl.when(pl.col("placed_from").is_not_null())
-        .then(pl.col("placed_from"))
-        .when(pl.col("__type").is_not_null())
-        .then(pl.col("__from"))
-        .when(pl.col("__gias").is_not_null())
-        .then(pl.lit("gias"))
-        .when(pl.col("__estab").is_not_null())
-        .then(pl.lit("estab number"))
-        .alias("placed_from"),
-    )
+
+
+@functools.lru_cache(maxsize=4)
+def _types_all(store: Store) -> pl.DataFrame:
+    """`school_types` of every census year at once (academic_year first;
+    `equity.census_types.place`): a one-folder store reads the copy its last commit wrote
+    (equity/school_merge.py), others place the schools from one read of their rows."""
+    if len(store.layers) == 1 and store.keys and store.keys[0].startswith("v"):
+        written = school_merge.read_types(store.layers[0], store.keys[0])
+        if written is not None:
+            return written
+    gias = store.manifest().filter(pl.col("kind") == kinds.GIAS)["source"].to_list()
+    return census_types.place(_typing_rows(store), census_years(store), gias)
 
 
 def placement_notes(store: Store) -> list[str]:
@@ -161,39 +111,99 @@ def placement_notes(store: Store) -> list[str]:
     return notes
 
 
+_WIDE_COLUMNS: Final = (
+    "entity",
+    "la_code",
+    "ever_fsm",
+    "ever_fsm_base",
+    "nor",
+    "pct_ever_fsm",
+    "pct_ever_fsm_status",
+    "pct_fsm",
+    "pct_fsm_status",
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _wide_all(store: Store) -> pl.DataFrame:
+    """`aggregates.census_wide` of every census year (one row per year and school): read
+    from the `census_wide` table written at ingest where the year's only census file has
+    one, else computed from that year's census results (a store written before the table
+    existed, or two files for one year), in one scan for all such years."""
+    files = census_years(store)
+    written: dict[str, list[Path]] = {}
+    for path, source in store._file_sources(aggregates.CENSUS_TABLE):
+        written.setdefault(source, []).append(path)
+    frames = [aggregates.census_wide(pl.LazyFrame(schema=_CENSUS_ROWS_SCHEMA))]
+    stale: list[str] = []
+    for year, sources in files.group_by("academic_year").agg("source").sort("academic_year").rows():
+        if len(sources) == 1 and sources[0] in written:
+            frames.append(
+                pl.read_parquet(written[sources[0]])
+                .filter(pl.col("academic_year") == year)
+                .select(list(aggregates.CENSUS_WIDE_SCHEMA))
+            )
+        else:
+            stale.extend(f"{source}\x00{year}" for source in sources)
+    if stale:
+        years = sorted({pair.split("\x00")[1] for pair in stale})
+        rows = store.results_of([CENSUS_KIND], years).filter(
+            (pl.col("source") + "\x00" + pl.col("academic_year")).is_in(stale)
+        )
+        frames.append(aggregates.census_wide(rows))
+    return pl.concat(frames)
+
+
 @functools.lru_cache(maxsize=8)
 def _wide(store: Store, year: str) -> pl.DataFrame:
     """One row per school of the year's census: la_code, ever-FSM count, its denominator,
     NOR, % ever-FSM, % FSM and their statuses."""
-    sources = census_years(store).filter(pl.col("academic_year") == year)["source"].to_list()
-    rows = (
-        store.results_of([CENSUS_KIND], [year])
-        .filter(
-            pl.col("source").is_in(sources)
-            & (pl.col("academic_year") == year)
-            & (pl.col("entity_kind") == "school")
-            & (
-                ((pl.col("measure") == "pupils") & pl.col("pupil_group").is_in(["all", "fsm6"]))
-                | (pl.col("measure").is_in(["pct_ever_fsm", "pct_fsm"]))
-            )
-        )
-        .select("entity", "la_code", "measure", "pupil_group", "value", "pupils", "status")
-        .collect()
+    return _wide_all(store).filter(pl.col("academic_year") == year).select(_WIDE_COLUMNS)
+
+
+#: (measure, value, status, pupils columns of `_wide_all`) of `school_rates`.
+_RATES: Final = (
+    ("pct_ever_fsm", "pct_ever_fsm", "pct_ever_fsm_status", "ever_fsm_base"),
+    ("pct_fsm", "pct_fsm", "pct_fsm_status", "pct_fsm_pupils"),
+)
+
+
+def school_rates(store: Store, urn: str) -> pl.DataFrame:
+    """One school's census % ever-FSM and % FSM rows (pupil group "all") in every census
+    year that has them, as the results hold them: la_code, academic_year, measure, value,
+    status, pupils (the share's denominator). From the per-year figures read once per store
+    (`_wide_all`), not a scan of every census file; a withheld cell keeps its status."""
+    wide = _wide_all(store).filter(pl.col("entity") == urn)
+    return pl.concat(
+        [
+            wide.select(
+                "la_code",
+                "academic_year",
+                pl.lit(measure).alias("measure"),
+                pl.col(value).alias("value"),
+                pl.col(status).alias("status"),
+                pl.col(pupils).cast(pl.Int64).alias("pupils"),
+            ).filter(pl.col("status").is_not_null())
+            for measure, value, status, pupils in _RATES
+        ]
     )
-    key = pl.col("measure") + "|" + pl.col("pupil_group")
 
-    def pick(name: str, field: str) -> pl.Expr:
-        return pl.col(field).filter(key == name).first()
 
-    return rows.group_by("entity", maintain_order=True).agg(
-        pl.col("la_code").first(),
-        pick("pupils|fsm6", "value").alias("ever_fsm"),
-        pick("pct_ever_fsm|all", "pupils").cast(pl.Float64).alias("ever_fsm_base"),
-        pick("pupils|all", "value").alias("nor"),
-        pick("pct_ever_fsm|all", "value").alias("pct_ever_fsm"),
-        pick("pct_ever_fsm|all", "status").alias("pct_ever_fsm_status"),
-        pick("pct_fsm|all", "value").alias("pct_fsm"),
-        pick("pct_fsm|all", "status").alias("pct_fsm_status"),
+def fsm_rows(store: Store, year: str) -> pl.DataFrame:
+    """urn, value, pupils of each school whose % FSM is published in that year's census with
+    pupils on roll (> 0): the rows a pupil-weighted % FSM is taken over."""
+    return (
+        _wide_all(store)
+        .filter(
+            (pl.col("academic_year") == year)
+            & (pl.col("pct_fsm_status") == "value")
+            & (pl.col("pct_fsm_pupils") > 0)
+        )
+        .select(
+            pl.col("entity").alias("urn"),
+            pl.col("pct_fsm").alias("value"),
+            pl.col("pct_fsm_pupils").alias("pupils"),
+        )
     )
 
 

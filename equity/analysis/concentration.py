@@ -475,21 +475,18 @@ def movers(store: Store, la_code: str, phase: str) -> pl.DataFrame:
 # --------------------------------------------------------------------------- boundaries
 
 
-def _round_coords(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, COORD_DECIMALS)
-    if isinstance(value, list):
-        return [_round_coords(v) for v in value]
-    return value
-
-
 def boundaries(store: Store) -> pl.DataFrame:
     """One outline per ONS code, coordinates rounded to 4 dp (about 10 m).
 
     Where files overlap (the national CTYUA file and Trafford's own outline), the file
     with the most areas wins: one generalisation for the whole country keeps neighbouring
-    outlines consistent.
+    outlines consistent. Worked out once per store (`la_indicators` needs its codes too).
     """
+    return _boundaries(store)
+
+
+@functools.lru_cache(maxsize=4)
+def _boundaries(store: Store) -> pl.DataFrame:
     sources = store.manifest().filter(pl.col("kind") == kinds.BOUNDARIES)["source"].to_list()
     frames = []
     for source in sources:
@@ -523,6 +520,12 @@ def boundaries(store: Store) -> pl.DataFrame:
     )
 
 
+def _round_float(text: str) -> float:
+    return round(float(text), COORD_DECIMALS)
+
+
 def _rounded_geometry(text: str) -> dict[str, Any]:
-    geometry = json.loads(text)
-    return {"type": geometry["type"], "coordinates": _round_coords(geometry["coordinates"])}
+    """The geometry's type and coordinates, every float rounded as it is parsed (integers
+    stay as they are, as `_round_coords` leaves them)."""
+    geometry = json.loads(text, parse_float=_round_float)
+    return {"type": geometry["type"], "coordinates": geometry["coordinates"]}

@@ -171,20 +171,7 @@ def census_area_rates(store: Store, year: str, phase: str) -> pl.DataFrame:
     types = census_analysis.school_types(store, year).filter(
         pl.col("school_type") == census_analysis.CENSUS_TYPES[phase]
     )
-    fsm = (
-        store.results_of([census_analysis.CENSUS_KIND])
-        .filter(
-            (pl.col("academic_year") == year)
-            & (pl.col("entity_kind") == "school")
-            & (pl.col("measure") == "pct_fsm")
-            & (pl.col("status") == "value")
-            & (pl.col("pupils") > 0)
-        )
-        .select(pl.col("entity").alias("urn"), "value", "pupils")
-        .collect()
-        .unique("urn")
-        .join(types.select("urn", "la_code"), on="urn")
-    )
+    fsm = census_analysis.fsm_rows(store, year).join(types.select("urn", "la_code"), on="urn")
     count = pl.col("value") * pl.col("pupils") / 100
     la_fsm = fsm.group_by(pl.col("la_code").alias("entity")).agg(
         pl.lit("pct_fsm").alias("measure"),
@@ -216,18 +203,7 @@ def school_census_trend(store: Store, urn: str, phase: str) -> pl.DataFrame:
     its status and no value; a school with no pupils has no share (never 0%)."""
     from equity.analysis import census as census_analysis
 
-    rows = (
-        store.results_of([census_analysis.CENSUS_KIND])
-        .filter(
-            (pl.col("entity") == urn)
-            & (pl.col("entity_kind") == "school")
-            & pl.col("measure").is_in(list(CENSUS_MEASURES))
-            & (pl.col("pupil_group") == "all")
-        )
-        .select("la_code", "academic_year", "measure", "value", "status", "pupils")
-        .collect()
-        .unique(["academic_year", "measure"], keep="first")
-    )
+    rows = census_analysis.school_rates(store, urn)
     if rows.is_empty():
         return pl.DataFrame(schema=_TREND_SCHEMA)
     la_code = str(rows.sort("academic_year")["la_code"][-1])

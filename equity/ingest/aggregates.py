@@ -16,6 +16,10 @@ All three are derived from the results alone and committed with them in the same
 transaction (equity/store_writer.py); a store written before this module existed has
 none, and `Store.summary()` computes them in memory from its results files instead
 (`fresh` says whether such an old store's summary file is still current).
+A school census file also gets `census_wide/`: one row per school and census year with the
+ever-FSM count, its denominator, NOR, % ever-FSM and % FSM (`census_wide`), the figures
+every census-basis index starts from (equity/analysis/census.py), so a page reads some
+25,000 rows per census instead of picking them out of its 300,000 result rows.
 This module is a floor under the store: it imports nothing of it.
 """
 
@@ -30,6 +34,10 @@ SUMMARY_TABLE: Final = "summary"
 SCHOOL_YEARS_TABLE: Final = "school_years"
 PUBLISHED_TABLE: Final = "published"
 TABLES: Final = (SUMMARY_TABLE, SCHOOL_YEARS_TABLE, PUBLISHED_TABLE)
+#: Written for school census files only (not one of TABLES, which every results file has).
+CENSUS_TABLE: Final = "census_wide"
+#: The file kind whose results get a CENSUS_TABLE (equity.kinds.SCHOOL_CENSUS).
+CENSUS_KIND: Final = "school_census"
 
 SUMMARY_SCHEMA: Final[dict[str, pl.DataType]] = {
     "source": pl.String(),
@@ -46,6 +54,63 @@ SCHOOL_YEARS_SCHEMA: Final[dict[str, pl.DataType]] = {
     "academic_year": pl.String(),
     "entity": pl.String(),
 }
+
+
+CENSUS_WIDE_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "academic_year": pl.String(),
+    "entity": pl.String(),
+    "la_code": pl.String(),
+    "ever_fsm": pl.Float64(),  # value of pupils|fsm6 (NUMFSMEVER)
+    "ever_fsm_base": pl.Float64(),  # pupils of pct_ever_fsm|all (the ever-FSM denominator)
+    "nor": pl.Float64(),  # value of pupils|all
+    "pct_ever_fsm": pl.Float64(),
+    "pct_ever_fsm_status": pl.String(),
+    "pct_fsm": pl.Float64(),
+    "pct_fsm_status": pl.String(),
+    "pct_fsm_pupils": pl.Int64(),  # pupils of pct_fsm|all (NOR, its denominator)
+}
+
+#: (measure, pupil group) -> {result column: wide column}: what `census_wide` picks.
+_CENSUS_PICKS: Final[dict[tuple[str, str], dict[str, str]]] = {
+    ("pupils", "fsm6"): {"value": "ever_fsm"},
+    ("pct_ever_fsm", "all"): {
+        "pupils": "ever_fsm_base",
+        "value": "pct_ever_fsm",
+        "status": "pct_ever_fsm_status",
+    },
+    ("pupils", "all"): {"value": "nor"},
+    ("pct_fsm", "all"): {
+        "value": "pct_fsm",
+        "status": "pct_fsm_status",
+        "pupils": "pct_fsm_pupils",
+    },
+}
+
+
+def census_wide(results: pl.LazyFrame) -> pl.DataFrame:
+    """One row per (academic_year, school entity) of census result rows (CENSUS_WIDE_SCHEMA),
+    in the order each first appears: la_code from its first row, each figure from the first
+    row of its (measure, pupil group); a school without such a row has null there (missing,
+    never 0). Written at ingest per census file; computed the same way from the results of
+    a store written before it existed."""
+    keys = ["academic_year", "entity"]
+    wanted = pl.lit(False)
+    for measure, group in _CENSUS_PICKS:
+        wanted = wanted | ((pl.col("measure") == measure) & (pl.col("pupil_group") == group))
+    rows = (
+        results.filter((pl.col("entity_kind") == "school") & wanted)
+        .select(*keys, "la_code", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+    wide = rows.select(*keys, "la_code").unique(keys, keep="first", maintain_order=True)
+    for (measure, group), columns in _CENSUS_PICKS.items():
+        picked = (
+            rows.filter((pl.col("measure") == measure) & (pl.col("pupil_group") == group))
+            .unique(keys, keep="first", maintain_order=True)
+            .select(*keys, *(pl.col(field).alias(name) for field, name in columns.items()))
+        )
+        wide = wide.join(picked, on=keys, how="left", maintain_order="left")
+    return wide.select(list(CENSUS_WIDE_SCHEMA)).cast(dict(CENSUS_WIDE_SCHEMA))  # type: ignore[arg-type]
 
 
 def summarise(results: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -84,12 +149,16 @@ def fresh(results_file: Path, table: str) -> Path | None:
     return None
 
 
-def derived(results: pl.DataFrame) -> dict[str, pl.DataFrame]:
+def derived(results: pl.DataFrame, kind: str | None = None) -> dict[str, pl.DataFrame]:
     """The three tables of one results file, by table name (empty ones included: an empty
-    file still says "nothing published here" and keeps the summary fresh)."""
+    file still says "nothing published here" and keeps the summary fresh), and for a
+    school census file (`kind`) its CENSUS_TABLE."""
     summary, schools = summarise(results.lazy())
-    return {
+    tables = {
         SUMMARY_TABLE: summary,
         SCHOOL_YEARS_TABLE: schools,
         PUBLISHED_TABLE: results.filter(pl.col("published")),
     }
+    if kind == CENSUS_KIND:
+        tables[CENSUS_TABLE] = census_wide(results.lazy())
+    return tables

@@ -19,9 +19,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from equity import school_merge
 from equity.ingest.registry import read_file
 from equity.ingest.runner import ingest_paths
 from equity.store import Store, read_manifest, vacuum, write_result
+from equity.store_layout import layer_key
 from equity.store_writer import FAULT_ENV, FAULT_POINTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,7 +154,13 @@ def test_a_kill_at_each_point_of_a_commit_leaves_before_or_after_never_a_mix(
     listed = listed_or_active(store)
     vacuum(store, retention_hours=0)
     on_disk = {p.relative_to(store).as_posix() for p in store.rglob("*.parquet")}
-    assert on_disk - {"manifest.parquet"} - {f for f in on_disk if "_delta_log" in f} == (
+    # Beside the tables: the merged schools of the latest version only (equity/school_merge).
+    merged = {f for f in on_disk if f.startswith(f"{school_merge.MERGED_DIR}/")}
+    assert merged == {
+        school_merge.merged_path(Path(), str(layer_key(store))).as_posix(),
+        school_merge.types_path(Path(), str(layer_key(store))).as_posix(),
+    }
+    assert on_disk - {"manifest.parquet"} - merged - {f for f in on_disk if "_delta_log" in f} == (
         listed | {f for f in on_disk if f.startswith("catalogue/")}
     )
     assert not [p for p in store.rglob("*") if p.name.startswith(".tmp-") or p.suffix == ".tmp"]
@@ -212,6 +220,7 @@ def test_vacuum_removes_what_killed_writers_left(
         for p in store.rglob("*.parquet")
         if p.parent.name != "_delta_log"
         and p.parent.name != "catalogue"
+        and p.parent.name != school_merge.MERGED_DIR  # the latest version's, not an orphan
         and p.name != "manifest.parquet"
     } - listed
     assert orphans  # the killed writer's files
