@@ -21,6 +21,7 @@ import altair as alt
 import streamlit as st
 from streamlit import dataframe_util
 
+from components import vega_arrow
 from components.charts import AnyChart
 
 #: Where a compound chart keeps its parts (each may carry its own data).
@@ -41,7 +42,16 @@ def draw(
     chart: AnyChart, *, height: int | Literal["stretch", "content"] = "content", alt_text: str
 ) -> None:
     """Draw the chart at the page's width (our theme, not Streamlit's), named by `alt_text`."""
-    st.vega_lite_chart(spec=spec(chart), theme=None, width="stretch", height=height, alt=alt_text)
+    # Rows inline in the spec (charts.values) as Arrow written by polars: Streamlit would
+    # convert them through pandas, the largest import on a cold start's way to the first
+    # chart (components/vega_arrow.py).
+    st.vega_lite_chart(
+        spec=vega_arrow.with_arrow_datasets(spec(chart)),
+        theme=None,
+        width="stretch",
+        height=height,
+        alt=alt_text,
+    )
 
 
 def _named(chart: Any, datasets: dict[str, bytes]) -> Any:

@@ -1,0 +1,79 @@
+"""What a fresh server imports before the Overview's first chart (issue 16, cold start).
+
+The first screen should not wait on what it does not draw: pandas and pyarrow (Streamlit's
+route for chart rows; components/vega_arrow.py writes them with polars instead), nor the
+exports' and maps' libraries (pptx, vl_convert, pyproj, pydeck, deltalake), which only a
+download, a map page or an ingest needs. Imports are per process, so this runs the
+Overview in a fresh interpreter (AppTest, the app as `streamlit run` starts it) and records
+the modules loaded when the first chart is sent and when the run ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.pages.conftest import APP, ROOT
+
+pytestmark = pytest.mark.page
+
+#: Never imported by the Overview's first run.
+NEVER = ("pptx", "vl_convert", "pyproj", "pydeck", "deltalake", "shapely")
+#: Not imported before the first chart is sent (the data table below it may need them).
+NOT_BEFORE_FIRST_CHART = ("pandas", "pyarrow", *NEVER)
+
+_PROBE = """
+import json, sys
+import streamlit
+from streamlit.testing.v1 import AppTest
+
+watched = {watched!r}
+seen = {{}}
+
+def noting(draw):
+    def first_chart(*args, **kwargs):
+        out = draw(*args, **kwargs)  # the chart's data are converted in the call
+        seen.setdefault("first_chart", sorted(m for m in watched if m in sys.modules))
+        return out
+    return first_chart
+
+# The app draws through `st.vega_lite_chart` (components/vega.py) or `st.altair_chart`.
+streamlit.vega_lite_chart = noting(streamlit.vega_lite_chart)
+streamlit.altair_chart = noting(streamlit.altair_chart)
+before = sorted(m for m in watched if m in sys.modules)
+app = AppTest.from_file({app!r}, default_timeout=300)
+app.run()
+print(json.dumps({{
+    "before": before,
+    "first_chart": seen.get("first_chart"),
+    "end": sorted(m for m in watched if m in sys.modules),
+    "exceptions": [e.value for e in app.exception],
+    "charts": len(app.get("vega_lite_chart")),
+}}))
+"""
+
+
+def test_overview_first_run_leaves_heavy_imports_off_the_first_paint() -> None:
+    code = _PROBE.format(watched=list(NOT_BEFORE_FIRST_CHART), app=APP)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["exceptions"] == []
+    assert seen["charts"] >= 1 and seen["first_chart"] is not None
+    # Testing machinery itself must not have loaded them, or the check means nothing.
+    assert seen["before"] == [], seen["before"]
+    assert seen["first_chart"] == [], f"imported before the first chart: {seen['first_chart']}"
+    assert not set(seen["end"]) & set(NEVER), seen["end"]

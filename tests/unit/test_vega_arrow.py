@@ -1,0 +1,116 @@
+"""Chart rows as Arrow written by polars (components/vega_arrow.py): the same table Streamlit
+would send, nulls kept as nulls, anything not a plain table left for Streamlit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit import dataframe_util
+
+from components import charts, vega, vega_arrow
+
+
+def _decode(payload: bytes) -> pa.Table:
+    return pa.ipc.open_stream(payload).read_all()
+
+
+ROWS: list[dict[str, Any]] = [
+    {"area": "Manchester", "pupils": "Disadvantaged pupils", "value": 34.5, "n": 12},
+    {"area": "Manchester", "pupils": "Other pupils", "value": None, "n": None},  # suppressed
+    {"area": "England", "pupils": "Other pupils", "value": -0.25, "n": 300},
+]
+
+
+def test_rows_decode_to_the_same_rows_nulls_kept() -> None:
+    payload = vega_arrow.arrow_bytes(ROWS)
+    assert payload is not None
+    table = _decode(payload)
+    assert table.to_pylist() == ROWS
+    # A suppressed cell is a null, never 0 or NaN.
+    assert table.column("value").null_count == 1
+    assert table.column("n").to_pylist()[1] is None
+
+
+def test_same_schema_as_streamlits_polars_path() -> None:
+    """What Streamlit sends for a polars frame (its frontend reads that for every polars
+    chart): large strings, float64, int64."""
+    ours = _decode(vega_arrow.arrow_bytes(ROWS) or b"")
+    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(pl.DataFrame(ROWS)))
+    assert ours.schema.equals(theirs.schema, check_metadata=False)
+    assert ours.schema.field("area").type == pa.large_string()
+    assert ours.to_pylist() == theirs.to_pylist()
+
+
+def test_same_values_as_streamlits_pandas_path() -> None:
+    """Streamlit's conversion of the rows (through pandas) gives the same values."""
+    ours = _decode(vega_arrow.arrow_bytes(ROWS) or b"").to_pylist()
+    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(ROWS)).to_pylist()
+    assert ours == theirs  # 12 == 12.0: pandas widens a nullable int column to float
+
+
+def test_not_a_plain_table_is_left_alone() -> None:
+    assert vega_arrow.arrow_bytes([]) is None
+    assert vega_arrow.arrow_bytes([{"a": [1, 2]}]) is None  # nested values
+    assert vega_arrow.arrow_bytes([{"a": {"b": 1}}]) is None
+    assert vega_arrow.arrow_bytes([{"a": "x"}, {"a": 1}]) is None  # no common type
+    mixed = vega_arrow.arrow_bytes([{"a": 1}, {"a": 2.5}])  # ints and floats: floats
+    assert mixed is not None and _decode(mixed).to_pylist() == [{"a": 1.0}, {"a": 2.5}]
+    assert vega_arrow.arrow_bytes(["x", "y"]) is None  # type: ignore[list-item]
+    geo = {"type": "FeatureCollection", "features": []}
+    spec = {"datasets": {"geo": geo, "rows": [{"a": 1}]}, "mark": "bar"}
+    out = vega_arrow.with_arrow_datasets(spec)
+    assert out["datasets"]["geo"] is geo
+    assert _decode(out["datasets"]["rows"]).to_pylist() == [{"a": 1}]
+
+
+def test_spec_is_not_changed_in_place() -> None:
+    spec = {"datasets": {"d": [{"a": 1.5}]}, "data": {"name": "d"}, "mark": "bar"}
+    out = vega_arrow.with_arrow_datasets(spec)
+    assert spec["datasets"] == {"d": [{"a": 1.5}]}
+    assert out["data"] is spec["data"] and out["mark"] == "bar"
+    assert vega_arrow.with_arrow_datasets({"mark": "bar"}) == {"mark": "bar"}
+
+
+def test_a_real_chart_sends_the_rows_its_spec_holds() -> None:
+    frame = pl.DataFrame(
+        {
+            "area": ["Bolton", "Bolton", "England", "England"],
+            "group": ["disadvantaged", "other", "disadvantaged", "other"],
+            "value": [-0.61, None, -0.57, 0.16],
+        }
+    ).drop_nulls("value")
+    chart = charts.group_bars(
+        frame, title="P8", value_title="Progress 8", area_order=["Bolton", "England"]
+    )
+    compiled = vega.spec(chart)
+    assert compiled is not None
+    out = vega_arrow.with_arrow_datasets(compiled)
+    assert out.keys() == compiled.keys()
+    for name, rows in compiled["datasets"].items():
+        assert _decode(out["datasets"][name]).to_pylist() == rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "area": st.one_of(st.none(), st.text(max_size=8)),
+                "value": st.one_of(
+                    st.none(), st.floats(allow_nan=False, allow_infinity=False, width=64)
+                ),
+                "pupils": st.one_of(st.none(), st.integers(-(2**53), 2**53)),
+            }
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_rows_round_trip(rows: list[dict[str, Any]]) -> None:
+    payload = vega_arrow.arrow_bytes(rows)
+    assert payload is not None
+    assert _decode(payload).to_pylist() == rows
