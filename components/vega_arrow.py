@@ -7,11 +7,11 @@ chart a process draws, about 0.4 s of CPU (measured 2026-12-06, national store),
 on the cold start's path to the Overview's first chart. Bytes are passed through untouched,
 so writing them here with polars (no pandas, no pyarrow) takes that off the first paint.
 
-The bytes hold the same columns, types and values as Streamlit's own polars path
-(`DataFrame.to_arrow()` then an IPC stream: large strings, no view types), which its
-frontend reads for any polars frame given to `st.altair_chart`. Anything that is not a plain
-table of scalars (GeoJSON, nested values, mixed types polars will not unify) is left as it
-was, for Streamlit to convert as before.
+The bytes hold the same columns, Arrow types and values as Streamlit's pandas route made
+of the same rows (large strings, float64, int64 where a column has no nulls, float64 where
+an integer column has some), written as its polars route writes a frame (an IPC stream, no
+view types). Anything that is not a plain table of scalars (GeoJSON, nested values, a
+column mixing strings and numbers) is left as it was, for Streamlit to convert as before.
 """
 
 from __future__ import annotations
@@ -50,6 +50,13 @@ def arrow_bytes(rows: list[Mapping[str, Any]]) -> bytes | None:
         frame = pl.DataFrame(rows, infer_schema_length=None)
     except (TypeError, ValueError, pl.exceptions.PolarsError):
         return None
+    # Pandas (Streamlit's route) has no integer null: such a column went as float64, and
+    # still does, so the browser gets the types it always got; a NaN went as a null.
+    frame = frame.with_columns(
+        pl.col(name).cast(pl.Float64)
+        for name, dtype in frame.schema.items()
+        if dtype.is_integer() and frame[name].null_count()
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
     return frame_bytes(frame)
 
 

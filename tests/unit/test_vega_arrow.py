@@ -29,27 +29,36 @@ def test_rows_decode_to_the_same_rows_nulls_kept() -> None:
     payload = vega_arrow.arrow_bytes(ROWS)
     assert payload is not None
     table = _decode(payload)
-    assert table.to_pylist() == ROWS
+    assert table.to_pylist() == ROWS  # 12 == 12.0: see the pandas route below
     # A suppressed cell is a null, never 0 or NaN.
     assert table.column("value").null_count == 1
     assert table.column("n").to_pylist()[1] is None
 
 
-def test_same_schema_as_streamlits_polars_path() -> None:
-    """What Streamlit sends for a polars frame (its frontend reads that for every polars
-    chart): large strings, float64, int64."""
+def test_same_table_as_streamlits_pandas_route() -> None:
+    """The rows Streamlit converted through pandas before: same Arrow types (an integer
+    column with a null is float64 there), same values."""
     ours = _decode(vega_arrow.arrow_bytes(ROWS) or b"")
-    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(pl.DataFrame(ROWS)))
-    assert ours.schema.equals(theirs.schema, check_metadata=False)
-    assert ours.schema.field("area").type == pa.large_string()
+    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(ROWS))
+    assert ours.schema.equals(theirs.schema, check_metadata=False), (ours.schema, theirs.schema)
     assert ours.to_pylist() == theirs.to_pylist()
+    assert ours.schema.field("area").type == pa.large_string()
+    assert ours.schema.field("n").type == pa.float64()
+    nan = [{"v": float("nan")}, {"v": 1.0}]
+    assert _decode(vega_arrow.arrow_bytes(nan) or b"").to_pylist() == [{"v": None}, {"v": 1.0}]
+    assert _decode(dataframe_util.convert_anything_to_arrow_bytes(nan)).to_pylist()[0] == {
+        "v": None
+    }
+    counts = _decode(vega_arrow.arrow_bytes([{"n": 1}, {"n": 2}]) or b"")
+    assert counts.schema.field("n").type == pa.int64()  # no nulls: int64, as pandas
 
 
-def test_same_values_as_streamlits_pandas_path() -> None:
-    """Streamlit's conversion of the rows (through pandas) gives the same values."""
-    ours = _decode(vega_arrow.arrow_bytes(ROWS) or b"").to_pylist()
-    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(ROWS)).to_pylist()
-    assert ours == theirs  # 12 == 12.0: pandas widens a nullable int column to float
+def test_written_as_streamlit_writes_a_polars_frame() -> None:
+    frame = pl.DataFrame({"area": ["Bury", None], "value": [1.5, None]})
+    ours = _decode(vega_arrow.frame_bytes(frame))
+    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(frame))
+    assert ours.schema.equals(theirs.schema, check_metadata=False)
+    assert ours.to_pylist() == theirs.to_pylist()
 
 
 def test_not_a_plain_table_is_left_alone() -> None:
