@@ -7,6 +7,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit import dataframe_util
@@ -123,3 +124,19 @@ def test_rows_round_trip(rows: list[dict[str, Any]]) -> None:
     payload = vega_arrow.arrow_bytes(rows)
     assert payload is not None
     assert _decode(payload).to_pylist() == rows
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [{"s": "a", "b": True}, {"s": None, "b": False}],  # a string null
+        [{"s": "a", "b": None}, {"s": "c", "b": True}],  # a boolean null
+        [{"z": None, "y": 1.0}, {"z": None, "y": 2.0}],  # a column with no value at all
+        [{"a": "x", "v": 1.5}, {"a": "y"}],  # a key missing from a row
+    ],
+)
+def test_nulls_of_every_kind_match_the_pandas_route(rows: list[dict[str, Any]]) -> None:
+    ours = _decode(vega_arrow.arrow_bytes(rows) or b"")
+    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(rows))
+    assert ours.schema.equals(theirs.schema, check_metadata=False), (ours.schema, theirs.schema)
+    assert ours.to_pylist() == theirs.to_pylist()
