@@ -1,0 +1,191 @@
+"""The faster first-visit paths (issue 16) give exactly what the code they replaced gave.
+
+Each test keeps the replaced computation here as the reference (read the whole of every
+file, resolve, then filter) and compares it with the narrowed or vectorised one on the real
+embedded store, whose destinations releases overlap (five releases, seven cohorts) and whose
+census and performance files span several years, so pruning files by year and narrowing the
+scan have something to get wrong.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from equity import kinds as file_kinds
+from equity.analysis import destinations, similar_context
+from equity.store import Store
+
+_KEY = ["entity", "academic_year", "measure", "pupil_group"]
+
+
+def _reference_latest_release(store: Store) -> pl.DataFrame:
+    """destinations.latest_release as it was: every row, sorted by release, first kept."""
+    files = destinations.releases(store)
+    return (
+        store.results_of([destinations.DEST_KIND])
+        .select(*_KEY, "entity_kind", "la_code", "value", "pupils", "status", "published", "source")
+        .join(files.lazy(), on="source")
+        .sort("release", descending=True)
+        .unique(_KEY, keep="first", maintain_order=True)
+        .collect()
+    )
+
+
+def _canonical(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    return frame.sort(key)
+
+
+def test_latest_release_is_unchanged(embedded_store: Store) -> None:
+    new = destinations.latest_release(embedded_store)
+    old = _reference_latest_release(embedded_store)
+    assert new.height > 10_000
+    assert _canonical(new, _KEY).equals(_canonical(old, _KEY))
+    # Newest release first, as callers that keep a school's first row rely on.
+    assert new["release"].to_list() == sorted(new["release"].to_list(), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("measures", "groups", "years"),
+    [
+        ((destinations.SUSTAINED,), None, None),
+        ((destinations.SUSTAINED,), ("disadvantaged", "other"), ("2019/20", "2020/21", "2021/22")),
+        ((destinations.SUSTAINED,), ("disadvantaged",), ("2018/19",)),
+        (None, None, ("2015/16",)),
+        (("pupils", destinations.SUSTAINED), ("all",), None),
+    ],
+)
+def test_latest_of_equals_latest_release_filtered(
+    embedded_store: Store,
+    measures: tuple[str, ...] | None,
+    groups: tuple[str, ...] | None,
+    years: tuple[str, ...] | None,
+) -> None:
+    narrowed = destinations.latest_of(embedded_store, measures, groups, years)
+    keep = pl.lit(True)
+    asked = (("measure", measures), ("pupil_group", groups), ("academic_year", years))
+    for column, values in asked:
+        if values is not None:
+            keep = keep & pl.col(column).is_in(list(values))
+    full = destinations.latest_release(embedded_store).filter(keep)
+    assert narrowed.height > 0
+    assert narrowed.columns == full.columns
+    assert _canonical(narrowed, _KEY).equals(_canonical(full, _KEY))
+    assert narrowed["release"].to_list() == sorted(narrowed["release"].to_list(), reverse=True)
+
+
+def test_cohort_years_are_the_latest_release_cohorts(embedded_store: Store) -> None:
+    rows = destinations.latest_release(embedded_store)
+    assert destinations.cohort_years(embedded_store) == sorted(
+        rows["academic_year"].unique().to_list()
+    )
+
+
+def test_pooled_disadvantaged_is_unchanged(embedded_store: Store) -> None:
+    rows = _reference_latest_release(embedded_store)
+    years = sorted(rows["academic_year"].unique().to_list())[-3:]
+    usable = rows.filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == destinations.SUSTAINED)
+        & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+        & pl.col("academic_year").is_in(years)
+        & pl.col("value").is_not_null()
+        & pl.col("pupils").is_not_null()
+        & (pl.col("pupils") > 0)
+    )
+    old = (
+        usable.group_by(pl.col("entity").alias("urn"), pl.col("pupil_group").alias("group"))
+        .agg(
+            pl.len().alias("cohorts_used"),
+            pl.col("pupils").sum().alias("pooled_pupils"),
+            ((pl.col("value") * pl.col("pupils")).sum() / pl.col("pupils").sum()).alias(
+                "pooled_pct"
+            ),
+            pl.col("academic_year").min().alias("first_cohort"),
+            pl.col("academic_year").max().alias("last_cohort"),
+        )
+        .with_columns(pl.lit(", ".join(years)).alias("cohorts_asked"))
+        .sort("urn", "group")
+    )
+    new = destinations.pooled_disadvantaged(embedded_store, 3)
+    assert new.height > 100
+    assert new.drop("pooled_pct").equals(old.drop("pooled_pct"))
+    # Sums of at most three products: equal up to the order of addition.
+    assert (new["pooled_pct"] - old["pooled_pct"]).abs().max() < 1e-9  # type: ignore[operator]
+
+
+def _reference_cells(
+    store: Store, wanted: list[tuple[similar_context.Column, str, str]], frame: pl.DataFrame
+) -> pl.DataFrame:
+    """context_table's cells as they were: every file of the kinds, one join per column."""
+    keys = pl.DataFrame(
+        {
+            "kind": [k for _, k, _ in wanted],
+            "academic_year": [y for _, _, y in wanted],
+            "measure": [c.measure for c, _, _ in wanted],
+            "pupil_group": [c.group for c, _, _ in wanted],
+            "field": [c.key for c, _, _ in wanted],
+        }
+    ).lazy()
+    release = store.manifest().select(
+        "source", pl.col("academic_years").list.max().alias("__release")
+    )
+    long = (
+        store.results_of({k for _, k, _ in wanted})
+        .filter(pl.col("entity_kind") == "school")
+        .join(keys, on=["kind", "academic_year", "measure", "pupil_group"], how="inner")
+        .join(release.lazy(), on="source", how="left")
+        .sort("__release", descending=True, nulls_last=True, maintain_order=True)
+        .select(pl.col("entity").alias("urn"), "field", "value", "status")
+        .unique(["urn", "field"], keep="first", maintain_order=True)
+        .collect()
+    )
+    for column, _, _ in wanted:
+        part = long.filter(pl.col("field") == column.key).select(
+            "urn",
+            pl.col("value").alias(column.key),
+            pl.col("status").alias(f"{column.key}_status"),
+        )
+        frame = frame.join(part, on="urn", how="left")
+    return frame
+
+
+def _wanted(store: Store, phase: str, year: str) -> list[tuple[similar_context.Column, str, str]]:
+    kinds = {c.kind for c in similar_context.COLUMNS[phase]}
+    years = {k: y for k, y in similar_context._kind_years(store, phase, year).items() if k in kinds}
+    stage = "ks4" if phase == "secondary" else "ks2"
+    out = []
+    for column in similar_context.COLUMNS[phase]:
+        kind = (
+            file_kinds.PERFORMANCE_BY_STAGE[stage] if column.kind == "performance" else column.kind
+        )
+        if column.kind in years:
+            out.append((column, kind, years[column.kind]))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("phase", "year"), [("secondary", "2018/19"), ("primary", "2018/19"), ("secondary", "2023/24")]
+)
+def test_context_cells_are_unchanged(embedded_store: Store, phase: str, year: str) -> None:
+    wanted = _wanted(embedded_store, phase, year)
+    assert wanted
+    census_year = dict((k, y) for _, k, y in wanted).get(file_kinds.SCHOOL_CENSUS)
+    universe = similar_context._universe(embedded_store, phase, census_year)
+    new = universe.join(
+        similar_context._cells(embedded_store, wanted, universe["urn"]), on="urn", how="left"
+    )
+    old = _reference_cells(embedded_store, wanted, universe)
+    assert new.height == universe.height > 100
+    assert new.columns == old.columns
+    assert new.sort("urn").equals(old.sort("urn"))
+    assert new.select(pl.col(f"{c.key}_status").is_not_null().sum() for c, _, _ in wanted).row(
+        0
+    ) == old.select(pl.col(f"{c.key}_status").is_not_null().sum() for c, _, _ in wanted).row(0)
+
+
+def test_context_cells_of_no_schools(embedded_store: Store) -> None:
+    wanted = _wanted(embedded_store, "secondary", "2018/19")
+    empty = similar_context._cells(embedded_store, wanted, pl.Series("urn", [], dtype=pl.String))
+    assert empty.is_empty()
+    assert empty.columns == ["urn", *[n for c, _, _ in wanted for n in (c.key, f"{c.key}_status")]]
