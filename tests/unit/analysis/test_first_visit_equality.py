@@ -13,7 +13,8 @@ import polars as pl
 import pytest
 
 from equity import kinds as file_kinds
-from equity.analysis import destinations, similar_context
+from equity.analysis import coverage, destinations, similar_context
+from equity.schema import GREATER_MANCHESTER
 from equity.store import Store
 
 _KEY = ["entity", "academic_year", "measure", "pupil_group"]
@@ -189,3 +190,132 @@ def test_context_cells_of_no_schools(embedded_store: Store) -> None:
     empty = similar_context._cells(embedded_store, wanted, pl.Series("urn", [], dtype=pl.String))
     assert empty.is_empty()
     assert empty.columns == ["urn", *[n for c, _, _ in wanted for n in (c.key, f"{c.key}_status")]]
+
+
+# --------------------------------------------------------------------------- Data page
+
+
+def _reference_school_counts(store: Store) -> pl.DataFrame:
+    """coverage's school counts as they were: distinct URNs per LA, year and kind."""
+    return (
+        store.school_years()
+        .filter(pl.col("la_code").is_not_null())
+        .group_by("la_code", "academic_year", "kind")
+        .agg(pl.col("entity").n_unique().alias("schools"))
+    )
+
+
+def test_school_counts_are_unchanged(embedded_store: Store) -> None:
+    keys = ["la_code", "academic_year", "kind"]
+    new = coverage._school_counts(embedded_store.school_years()).filter(
+        pl.col("la_code").is_not_null()
+    )
+    old = _reference_school_counts(embedded_store)
+    assert new.height == old.height > 50
+    assert new.sort(keys).equals(old.sort(keys))
+    # The overlapping destinations releases are the case where files share a cohort.
+    dest = new.filter(pl.col("kind") == destinations.DEST_KIND)
+    assert dest.height > 0
+
+
+def test_school_counts_of_overlapping_files() -> None:
+    """Hand-checked: two files of one kind share LA 1's 2020/21 schools b and c (3 distinct),
+    one file alone gives LA 1's 2019/20 (2) and a null LA row is counted apart."""
+    school_years = pl.DataFrame(
+        {
+            "source": ["f1", "f1", "f1", "f1", "f2", "f2", "f1"],
+            "la_code": ["1", "1", "1", "1", "1", "1", None],
+            "academic_year": ["2019/20"] * 2 + ["2020/21"] * 4 + ["x"],
+            "entity": ["a", "b", "b", "c", "c", "d", "e"],
+            "kind": ["k"] * 7,
+        }
+    )
+    counts = coverage._school_counts(school_years).sort("academic_year", nulls_last=True)
+    assert counts.select("la_code", "academic_year", "schools").rows() == [
+        ("1", "2019/20", 2),
+        ("1", "2020/21", 3),
+        (None, "x", 1),
+    ]
+
+
+def _reference_la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
+    """coverage.la_status as it was: a loop of filters per LA and kind."""
+    school = cov.filter((pl.col("level") == coverage.SCHOOL) & pl.col("la_code").is_in(la_codes))
+    key = file_kinds.key_school_kinds()
+    rows = []
+    for la_code in la_codes:
+        mine = school.filter(pl.col("la_code") == la_code)
+        name = mine["la_name"][0] if mine.height else None
+        for kind in (*key, *sorted(set(mine["kind"]) - set(key))):
+            part = mine.filter(pl.col("kind") == kind).sort("academic_year")
+            latest = part.tail(1)
+            rows.append(
+                {
+                    "la_code": la_code,
+                    "la_name": name,
+                    "kind": kind,
+                    "what": file_kinds.kind(kind).label,
+                    "years": ", ".join(part["academic_year"].to_list()) or None,
+                    "latest_year": latest["academic_year"][0] if latest.height else None,
+                    "schools_latest": int(latest["schools"][0]) if latest.height else None,
+                    "files": "; ".join(
+                        sorted({f for files in part["files"] for f in files.split("; ")})
+                    )
+                    or None,
+                }
+            )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "la_code": pl.String,
+            "la_name": pl.String,
+            "kind": pl.String,
+            "what": pl.String,
+            "years": pl.String,
+            "latest_year": pl.String,
+            "schools_latest": pl.Int64,
+            "files": pl.String,
+        },
+    )
+
+
+def _reference_by_la_text(cov: pl.DataFrame) -> list[str]:
+    per_kind = (
+        cov.sort("academic_year")
+        .group_by("la_code", "la_name", "level", "kind", maintain_order=True)
+        .agg(pl.col("academic_year").alias("years"))
+        .sort("la_code", "kind")
+    )
+    return [
+        f"{kind.replace('_', ' ')} {coverage.year_runs(years)}"
+        for kind, years in per_kind.select("kind", "years").iter_rows()
+    ]
+
+
+@pytest.mark.parametrize(
+    "la_codes", [["352"], list(GREATER_MANCHESTER), ["999", "352", "352"], [], ["998"]]
+)
+def test_la_status_is_unchanged(embedded_store: Store, la_codes: list[str]) -> None:
+    cov = coverage.coverage(embedded_store)
+    new = coverage.la_status(cov, la_codes)
+    old = _reference_la_status(cov, la_codes)
+    assert new.equals(old)
+
+
+def test_la_status_on_the_tiny_store(tiny: Store) -> None:
+    cov = coverage.coverage(tiny)
+    for la_codes in (["999"], ["998", "999"], ["123"]):
+        assert coverage.la_status(cov, la_codes).equals(_reference_la_status(cov, la_codes))
+
+
+def test_coverage_by_la_text_is_unchanged(embedded_store: Store) -> None:
+    cov = coverage.coverage(embedded_store)
+    texts = set(_reference_by_la_text(cov))
+    by_la = coverage.coverage_by_la(cov)
+    shown = {
+        part
+        for column in ("school_level", "la_level")
+        for cell in by_la[column].drop_nulls().to_list()
+        for part in cell.split("; ")
+    }
+    assert shown == texts
