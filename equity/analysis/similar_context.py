@@ -226,21 +226,29 @@ def _cells(store: Store, wanted: list[tuple[Column, str, str]], urns: pl.Series)
     release = store.manifest().select(
         "source", pl.col("academic_years").list.max().alias("__release")
     )
-    asked = [
+    # Each kind's files of its own years only (a 2018/19 KS4 provisional column must not
+    # open the 2018/19 census beside the 2023/24 one the family is built on).
+    years_of: dict[str, set[str]] = {}
+    for _, kind, year in wanted:
+        years_of.setdefault(kind, set()).add(year)
+    asked = pl.all_horizontal(
         pl.col(column).is_in(sorted(set(values)))
         for column, values in (
-            ("academic_year", [y for _, _, y in wanted]),
             ("measure", [c.measure for c, _, _ in wanted]),
             ("pupil_group", [c.group for c, _, _ in wanted]),
         )
-    ]
-    long = (
-        store.results_of({k for _, k, _ in wanted}, {y for _, _, y in wanted})
-        .filter(
+    )
+    scans = [
+        store.results_of([kind], years).filter(
             (pl.col("entity_kind") == "school")
-            & pl.all_horizontal(asked)
+            & pl.col("academic_year").is_in(sorted(years))
+            & asked
             & pl.col("entity").is_in(urns.implode())
         )
+        for kind, years in sorted(years_of.items())
+    ]
+    long = (
+        pl.concat(scans, how="diagonal_relaxed")
         .join(keys, on=["kind", "academic_year", "measure", "pupil_group"], how="inner")
         .join(release.lazy(), on="source", how="left")
         .sort("__release", descending=True, nulls_last=True, maintain_order=True)

@@ -166,7 +166,13 @@ def _wanted(store: Store, phase: str, year: str) -> list[tuple[similar_context.C
 
 
 @pytest.mark.parametrize(
-    ("phase", "year"), [("secondary", "2018/19"), ("primary", "2018/19"), ("secondary", "2023/24")]
+    ("phase", "year"),
+    [
+        ("secondary", "2018/19"),
+        ("primary", "2018/19"),
+        ("secondary", "2023/24"),
+        ("primary", "2023/24"),
+    ],
 )
 def test_context_cells_are_unchanged(embedded_store: Store, phase: str, year: str) -> None:
     wanted = _wanted(embedded_store, phase, year)
