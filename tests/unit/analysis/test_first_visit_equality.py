@@ -13,8 +13,9 @@ import polars as pl
 import pytest
 
 from equity import kinds as file_kinds
-from equity.analysis import coverage, destinations, similar_context
-from equity.schema import GREATER_MANCHESTER
+from equity import queries
+from equity.analysis import coverage, destinations, gaps, similar_context
+from equity.schema import ENGLAND_CODE, GREATER_MANCHESTER
 from equity.store import Store
 
 _KEY = ["entity", "academic_year", "measure", "pupil_group"]
@@ -325,3 +326,37 @@ def test_coverage_by_la_text_is_unchanged(embedded_store: Store) -> None:
         for part in cell.split("; ")
     }
     assert shown == texts
+
+
+# --------------------------------------------------------------------------- Gaps page
+
+
+def test_las_in_year_is_unchanged(embedded_store: Store) -> None:
+    published = embedded_store.published()
+    years = sorted(published["academic_year"].drop_nulls().unique().to_list())
+    assert years
+    for year in years:
+        old = (
+            published.filter(
+                (pl.col("entity_kind") == "la")
+                & (pl.col("academic_year") == year)
+                & (pl.col("status") == "value")
+            )
+            .select(pl.col("entity").unique().sort())["entity"]
+            .to_list()
+        )
+        assert gaps.las_in_year(embedded_store, year) == old
+
+
+def test_england_other_is_unchanged(embedded_store: Store) -> None:
+    checked = 0
+    for measure in ("ks4_attainment8", "ks4_progress8", "ks2_rwm_expected_pct"):
+        for year in ("2016/17", "2018/19", "2022/23", "2023/24"):
+            rows = queries.published_rows(
+                embedded_store, [ENGLAND_CODE], [measure], [year], ("other",)
+            )
+            values = rows["value"].drop_nulls()
+            old = float(values[0]) if values.len() else None
+            assert gaps.england_other(embedded_store, measure, year) == old
+            checked += old is not None
+    assert checked > 3
