@@ -16,12 +16,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import Transformer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from numpy.typing import ArrayLike, NDArray
+    from pyproj import Transformer
 
 BNG_EPSG = 27700
 WGS84_EPSG = 4326
@@ -29,6 +29,10 @@ WGS84_EPSG = 4326
 
 @lru_cache(maxsize=1)
 def _bng_to_wgs84() -> Transformer:
+    # Imported here: importing pyproj costs some 60 ms, and every page that imports the
+    # ingest registry (the Data page's upload form) would pay it without converting anything.
+    from pyproj import Transformer
+
     # always_xy: pyproj otherwise returns EPSG:4326 as (lat, lon), the axis order of the
     # standard, which is the opposite of GeoJSON's (lon, lat).
     return Transformer.from_crs(BNG_EPSG, WGS84_EPSG, always_xy=True)

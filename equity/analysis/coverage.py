@@ -129,10 +129,8 @@ def coverage(store: Store) -> pl.DataFrame:
     """
     keys = ["la_code", "academic_year", "kind", "entity_kind"]
     schools = (
-        store.school_years()
+        _school_counts(store.school_years())
         .filter(pl.col("la_code").is_not_null())
-        .group_by("la_code", "academic_year", "kind")
-        .agg(pl.col("entity").n_unique().alias("schools"))
         .with_columns(pl.lit("school").alias("entity_kind"))
     )
     counted = (
@@ -180,6 +178,38 @@ def coverage(store: Store) -> pl.DataFrame:
     )
 
 
+def _school_counts(school_years: pl.DataFrame) -> pl.DataFrame:
+    """la_code, academic_year, kind, schools: distinct schools with stored rows per LA, year
+    and file kind, from `Store.school_years` (some 700,000 rows at national scale).
+
+    Hashing every row to group them was most of the Data page's first visit, so the rows
+    are counted in runs: `school_years` lists each (source, LA, year, school) once, each
+    source's rows together and sorted, so a run of equal (source, LA, year) is that many
+    distinct schools (a run split by any other order still sums to the same count). Where
+    one file gives an LA, year and kind, its count is the answer; only where several do
+    (overlapping destinations releases) are their schools counted distinct, from their rows.
+    """
+    keys = ["la_code", "academic_year", "kind"]
+    runs = (
+        school_years.select(pl.struct("source", *keys).rle().alias("run"))
+        .unnest("run")
+        .unnest("value")
+        .with_columns(pl.col("source").n_unique().over(keys).alias("__sources"))
+    )
+    single = (
+        runs.filter(pl.col("__sources") == 1)
+        .group_by(keys)
+        .agg(pl.col("len").sum().cast(pl.UInt32).alias("schools"))
+    )
+    shared = runs.select((pl.col("__sources") > 1).repeat_by("len").explode()).to_series()
+    several = (
+        school_years.filter(shared)
+        .group_by(keys)
+        .agg(pl.col("entity").n_unique().cast(pl.UInt32).alias("schools"))
+    )
+    return pl.concat([single, several])
+
+
 def year_runs(years: list[str]) -> str:
     """Academic years as runs: ["2015/16", "2016/17", "2018/19"] -> "2015/16 to 2016/17,
     2018/19" (a year's successor starts one calendar year later)."""
@@ -217,14 +247,19 @@ def coverage_by_la(cov: pl.DataFrame) -> pl.DataFrame:
             pl.col("schools").last().alias("latest"),
             pl.col("figures").sum().alias("figures"),
         )
-        .with_columns(
-            (
-                pl.col("kind").str.replace_all("_", " ")
-                + pl.lit(" ")
-                + pl.col("years").map_elements(year_runs, return_dtype=pl.String)
-            ).alias("text")
-        )
+        .with_columns(pl.col("years").list.join("|").alias("__years"))
         .sort("la_code", "kind")
+    )
+    # year_runs once per distinct list of years (a few dozen), not once per row (thousands).
+    runs = {
+        joined: year_runs(joined.split("|")) for joined in per_kind["__years"].unique().to_list()
+    }
+    per_kind = per_kind.with_columns(
+        (
+            pl.col("kind").str.replace_all("_", " ")
+            + pl.lit(" ")
+            + pl.col("__years").replace_strict(runs, return_dtype=pl.String)
+        ).alias("text")
     )
     school = per_kind.filter(pl.col("level") == SCHOOL)
     other = per_kind.filter(pl.col("level") != SCHOOL)
@@ -267,40 +302,43 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
     """
     school = cov.filter((pl.col("level") == SCHOOL) & pl.col("la_code").is_in(la_codes))
     key = kinds.key_school_kinds()
-    rows = []
-    for la_code in la_codes:
-        mine = school.filter(pl.col("la_code") == la_code)
-        name = mine["la_name"][0] if mine.height else None
-        for kind in (*key, *sorted(set(mine["kind"]) - set(key))):
-            part = mine.filter(pl.col("kind") == kind).sort("academic_year")
-            latest = part.tail(1)
-            rows.append(
-                {
-                    "la_code": la_code,
-                    "la_name": name,
-                    "kind": kind,
-                    "what": kinds.kind(kind).label,
-                    "years": ", ".join(part["academic_year"].to_list()) or None,
-                    "latest_year": latest["academic_year"][0] if latest.height else None,
-                    "schools_latest": int(latest["schools"][0]) if latest.height else None,
-                    "files": "; ".join(
-                        sorted({f for files in part["files"] for f in files.split("; ")})
-                    )
-                    or None,
-                }
-            )
-    return pl.DataFrame(
-        rows,
-        schema={
-            "la_code": pl.String,
-            "la_name": pl.String,
-            "kind": pl.String,
-            "what": pl.String,
-            "years": pl.String,
-            "latest_year": pl.String,
-            "schools_latest": pl.Int64,
-            "files": pl.String,
-        },
+    # One pass over the selected LAs' rows (per LA and kind: years oldest first, the latest
+    # year's schools, the files), then a row per LA and kind, loaded or not.
+    loaded = (
+        school.sort("academic_year")
+        .group_by("la_code", "kind")
+        .agg(
+            pl.col("academic_year").str.join(", ").alias("years"),
+            pl.col("academic_year").last().alias("latest_year"),
+            pl.col("schools").last().cast(pl.Int64).alias("schools_latest"),
+            pl.col("files").str.split("; ").explode().unique().sort().str.join("; "),
+        )
+        .with_columns(pl.when(pl.col("files") != "").then(pl.col("files")).alias("files"))
+    )
+    names = dict(school.select("la_code", "la_name").iter_rows())
+    present: dict[str, set[str]] = {}
+    for la_code, kind in loaded.select("la_code", "kind").iter_rows():
+        present.setdefault(la_code, set()).add(kind)
+    grid = [
+        (la_code, names.get(la_code), kind, kinds.kind(kind).label)
+        for la_code in la_codes
+        for kind in (*key, *sorted(present.get(la_code, set()) - set(key)))
+    ]
+    schema: dict[str, pl.DataType] = {
+        "la_code": pl.String(),
+        "la_name": pl.String(),
+        "kind": pl.String(),
+        "what": pl.String(),
+        "years": pl.String(),
+        "latest_year": pl.String(),
+        "schools_latest": pl.Int64(),
+        "files": pl.String(),
+    }
+    frame = pl.DataFrame(grid, schema={k: schema[k] for k in list(schema)[:4]}, orient="row")
+    return (
+        frame.join(loaded, on=["la_code", "kind"], how="left", maintain_order="left")
+        .select(list(schema))
+        .cast(pl.Schema(schema))
     )
 
 

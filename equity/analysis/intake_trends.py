@@ -86,10 +86,7 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
 
 def trend_cohorts(store: Store) -> list[str]:
     """The destination cohorts a trend shows: the latest `TREND_COHORTS` in the store."""
-    rows = destinations.latest_release(store)
-    if rows.is_empty():
-        return []
-    return sorted(rows["academic_year"].unique().to_list())[-TREND_COHORTS:]
+    return destinations.cohort_years(store)[-TREND_COHORTS:]
 
 
 def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) -> str | None:
@@ -101,9 +98,12 @@ def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) ->
     if schools.is_empty():
         return None
     ranked = schools.select("urn", "census_years")
-    dest = destinations.latest_release(store)
     cohorts = trend_cohorts(store)
-    if phase == "secondary" and not dest.is_empty():
+    if phase == "secondary" and cohorts:  # cohorts: the store has destinations rows
+        # Only the rows the ranking reads (destinations.latest_of), not all of England's.
+        dest = destinations.latest_of(
+            store, (destinations.SUSTAINED,), ("disadvantaged",), tuple(cohorts)
+        )
         published = (
             dest.filter(
                 (pl.col("entity_kind") == "school")
@@ -255,11 +255,11 @@ def school_destinations_trend(store: Store, urn: str) -> pl.DataFrame:
     is a row for the school, suppressed or missing ones with their status and no value.
     Columns as `school_census_trend` (measure ks4_sustained_destination_pct, pupils = the
     group's cohort size)."""
-    rows = destinations.latest_release(store)
     cohorts = trend_cohorts(store)
-    if rows.is_empty() or not cohorts:
+    if not cohorts:
         return pl.DataFrame(schema=_TREND_SCHEMA)
     groups = ["disadvantaged", "other"]
+    rows = destinations.latest_of(store, (destinations.SUSTAINED,), tuple(groups), tuple(cohorts))
     mine = rows.filter(
         (pl.col("entity") == urn)
         & (pl.col("measure") == destinations.SUSTAINED)
@@ -360,10 +360,12 @@ def destination_movers(
     """The area's schools whose disadvantaged pupils' sustained destinations moved most
     between the first and last trend cohorts they have a published figure for with at least
     `min_cohort` disadvantaged pupils. Columns as _MOVER_SCHEMA."""
-    rows = destinations.latest_release(store)
     cohorts = trend_cohorts(store)
-    if rows.is_empty():
+    if not cohorts:
         return pl.DataFrame(schema=_MOVER_SCHEMA)
+    rows = destinations.latest_of(
+        store, (destinations.SUSTAINED,), ("disadvantaged",), tuple(cohorts)
+    )
     long = rows.filter(
         (pl.col("entity_kind") == "school")
         & pl.col("la_code").is_in(list(la_codes))
