@@ -306,7 +306,9 @@ def _published(store: Store) -> pl.DataFrame:
         return empty_frame({**RESULTS_SCHEMA, "kind": pl.String()})
     kinds = store.manifest().select("source", "kind")
     merged = pl.concat(present, how="diagonal_relaxed").select(list(RESULTS_SCHEMA))
-    return merged.join(kinds, on="source", how="left", maintain_order="left")
+    # One chunk: held for the process and filtered on every query, and a selective filter
+    # over ~60 chunks was about 4x slower than over one (11 ms to rechunk, once).
+    return merged.join(kinds, on="source", how="left", maintain_order="left").rechunk()
 
 
 @functools.lru_cache(maxsize=4)
