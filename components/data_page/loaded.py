@@ -102,9 +102,6 @@ def loaded_section(selection: Filters) -> None:
             on_click="ignore",
         )
 
-    files_section()
-    rejected_section()
-
 
 def _loaded_tables(store: Store) -> dict[str, Any]:
     """What the "What is loaded" section shows for every selection, made once per store
