@@ -81,8 +81,11 @@ def open_link(page: str, params: dict[str, str]) -> AppTest:
 
 
 def open_section(app: AppTest, label: str) -> AppTest:
-    """Open the page's tab `label` (components/sections.py: the open tab is the `section`
-    link value, and only its code runs) and rerun, as a click on the tab does."""
+    """Open the page's tab `label` and rerun, as a click on the tab does: the tabs' widget
+    value (session state) and the link's `section` value (components/sections.py binds the
+    two; only the open tab's code runs). The link alone cannot go back to the first tab:
+    Streamlit drops a bound value equal to the default from the URL and keeps the widget's."""
+    app.session_state["section"] = label
     app.query_params["section"] = label
     app.run()
     assert not app.exception, [e.value for e in app.exception]
