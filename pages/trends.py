@@ -4,7 +4,8 @@ that moved most.
 
 The school picker sits above the tabs (every tab about one school follows it, and it stays
 in the link as `?school=`); each section is a lazy tab (components/sections.py), so a first
-visit draws the attainment tab only and the others run when opened (`?section=<label>`)."""
+visit draws the first tab only (the school's attainment where its area's performance tables
+are loaded, else its intake) and the others run when opened (`?section=<label>`)."""
 
 import streamlit as st
 
@@ -42,7 +43,14 @@ no_school = (
 if school is None:
     st.info(no_school)
 
-labels = [ATTAINMENT, INTAKE, *([DESTINATIONS] if selection.phase == "secondary" else []), MOVERS]
+# The first tab shows the chosen school: its attainment where the area's performance tables
+# are loaded; elsewhere (most of England, and Greater Manchester by default) attainment is
+# only the LA's published figures, so its intake, the series every school has, comes first.
+school_series = [INTAKE, *([DESTINATIONS] if selection.phase == "secondary" else [])]
+if picker.has_schools(selection):
+    labels = [ATTAINMENT, *school_series, MOVERS]
+else:
+    labels = [*school_series, ATTAINMENT, MOVERS]
 tabs = dict(zip(labels, sections.tabs(labels), strict=True))
 
 if tabs[ATTAINMENT].open:

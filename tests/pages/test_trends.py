@@ -105,6 +105,7 @@ def test_movers_follow_the_cohort_rule() -> None:
 
 def test_bolton_without_school_files_shows_its_published_trend() -> None:
     app = run_page(PAGE, {"la": "350", "phase": "secondary", "year": "2018-19"})
+    open_section(app, "Attainment")
     assert (
         "No school-level KS4 results for Bolton are loaded: download them from DfE's Compare "
         "school performance service and load them on the Data and methods page."
@@ -225,20 +226,30 @@ def test_references_rebuild_the_census_and_destinations_views() -> None:
 
 # ------------------------------------------------------------------ sections as lazy tabs
 TABS = ["Attainment", "Intake", "Destinations", "Schools that moved most"]
+#: Where no school results are loaded (GM by default), the school's intake comes first.
+TABS_WITHOUT_RESULTS = ["Intake", "Destinations", "Attainment", "Schools that moved most"]
 
 
 def _titles(app: Any) -> list[str]:
     return [s["alt_text"].split(". ", 1)[0] for s in chart_specs(app)]
 
 
-def test_a_first_visit_draws_the_attainment_tab_only() -> None:
+def test_a_first_visit_draws_the_first_tab_only() -> None:
     app = run_page(PAGE)
-    assert section_labels(app) == TABS
-    # GM has no school results: its published attainment trend is the one chart drawn.
+    # GM has no school results: the default school's intake is the first tab and its one
+    # chart (the attainment tab would show only the LA's published figures).
+    assert section_labels(app) == TABS_WITHOUT_RESULTS
+    assert [t.split(",")[0] for t in _titles(app)] == [
+        "The Crompton House Church of England Academy: % ever-FSM and % FSM"
+    ]
+    assert not [i for i in app.info if "No school-level KS4 results" in i.value]
+    open_section(app, "Attainment")
     assert [t.split(",")[0] for t in _titles(app)] == [
         "Greater Manchester: Attainment 8 by pupil group"
     ]
+    # Surrey has performance tables: the school's attainment comes first.
     app = run_page(PAGE, {**SURREY, "school": "125257"})
+    assert section_labels(app) == TABS
     assert _titles(app) == [
         "Reigate School: Attainment 8, 2016/17 to 2017/18",
         "Surrey: change in disadvantaged pupils' Attainment 8, 2016/17 to 2018/19",
@@ -246,6 +257,8 @@ def test_a_first_visit_draws_the_attainment_tab_only() -> None:
     # A primary phase has no destinations tab.
     app = run_page(PAGE, {"la": "850", "phase": "primary", "year": "2018-19"})
     assert section_labels(app) == ["Attainment", "Intake", "Schools that moved most"]
+    app = run_page(PAGE, {"la": "352", "phase": "primary"})
+    assert section_labels(app) == ["Intake", "Attainment", "Schools that moved most"]
 
 
 @pytest.mark.parametrize(
