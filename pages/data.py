@@ -12,7 +12,7 @@ from components.data_page import definitions, loaded, own_files
 
 LOADED = "What is loaded"
 FILES = "Files and sources"
-YOURS = "Load your files"
+YOURS = own_files.TAB_LABEL
 DEFINITIONS = "Definitions"
 
 selection = filters.current()

@@ -14,6 +14,9 @@ from components.text import plain
 from equity import private_layers
 from equity.analysis import coverage
 
+#: The Data page's tab holding this section (pages/data.py), named wherever the page
+#: sends a reader to it.
+TAB_LABEL = "Load your files"
 REPORT_KEY = "data_page_report"
 UPLOADER_ROUND = "data_page_uploader_round"
 REPORT_UNSEEN = "data_page_report_unseen"

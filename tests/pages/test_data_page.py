@@ -112,6 +112,10 @@ def test_bolton_is_told_what_is_missing_and_where_to_get_it(user_store: Path) ->
     text = markdown_text(app)
     assert r"No KS4 school results for Bolton \(350\): download the 'Key stage 4 final" in text
     assert "<https://www.compare-school-performance.service.gov.uk/download-data>" in text
+    # The upload form has a tab of its own: the sentences send the reader there.
+    assert "and load the CSV or zip in the Load your files tab" in text
+    assert "load it in the Load your files tab" in text
+    assert " below" not in text
     # Five census years are embedded (January 2018, 2019, 2021, 2023, 2024).
     assert (
         r"School census loaded for Bolton \(350\): 2017/18, 2018/19, 2020/21, 2022/23, 2023/24"
