@@ -1,10 +1,20 @@
-"""Similar schools: a school's family of similar intake, and who beats the odds in it."""
+"""Similar schools: a school's family of similar intake, and who beats the odds in it.
+
+The census, the school and the weights sit above the tabs (every tab follows them, and they
+stay in the link); each section is a lazy tab (components/sections.py), so a first visit
+draws the family table only and the outcome charts, the ranking for disadvantaged pupils and
+"beating the odds" run when their tab is opened (`?section=<label>`)."""
 
 import streamlit as st
 
-from components import chart_panel, filters, notices
+from components import chart_panel, filters, notices, sections
 from components.charts import chart_height
 from components.similar import common, family, link, method, odds, outcomes, widgets
+
+FAMILY = "Family"
+RESULTS = "Results"
+BEST = "Best for disadvantaged"
+ODDS = "Beating the odds"
 
 selection = filters.current()
 st.title("Similar schools")
@@ -39,14 +49,23 @@ if census is None:
 result = widgets.family(context, choice) if choice else None
 if choice and result:
     family.summary(result, choice)
-    family.why_similar(result, choice, selection)
-    for view in outcomes.outcome_views(result, context, choice, selection):
-        chart_panel.render(view, height=chart_height(view.chart))
-    outcomes.best_for_disadvantaged(result, context, choice)
-    spec = odds.odds_picker(context, choice)
-    beating = odds.odds_section(context, result, choice, spec) if spec else None
-    if spec and beating:
-        chart_panel.render(beating[0], height=chart_height(beating[0].chart))
-        odds.odds_list(context, beating[1], spec, result)
+    family_tab, results_tab, best_tab, odds_tab = sections.tabs([FAMILY, RESULTS, BEST, ODDS])
+    if family_tab.open:
+        with family_tab:
+            family.why_similar(result, choice, selection)
+    if results_tab.open:
+        with results_tab:
+            for view in outcomes.outcome_views(result, context, choice, selection):
+                chart_panel.render(view, height=chart_height(view.chart))
+    if best_tab.open:
+        with best_tab:
+            outcomes.best_for_disadvantaged(result, context, choice)
+    if odds_tab.open:
+        with odds_tab:
+            spec = odds.odds_picker(context, choice)
+            beating = odds.odds_section(context, result, choice, spec) if spec else None
+            if spec and beating:
+                chart_panel.render(beating[0], height=chart_height(beating[0].chart))
+                odds.odds_list(context, beating[1], spec, result)
     link.permalink(choice, selection)
 method.method()

@@ -9,6 +9,7 @@ import polars as pl
 import streamlit as st
 
 from components import data
+from components.data_page import own_files
 from components.data_page.common import link, linked, page_link_column, table
 from components.filters import Filters
 from components.tables import csv_bytes, human_size
@@ -36,7 +37,7 @@ def loaded_section(selection: Filters) -> None:
 
     area = selection.la_label
     st.subheader(f"School-level files for {area}", anchor="selected")
-    st.markdown("\n".join(f"- {linked(s)}" for s in sentences))
+    st.markdown("\n".join(f"- {linked(_to_upload_tab(s))}" for s in sentences))
     st.caption(
         "LA-level figures (DfE's LAIT panel) cover every authority, so charts of published LA "
         "figures work everywhere; school-level files decide which school charts and indices "
@@ -53,7 +54,7 @@ def loaded_section(selection: Filters) -> None:
     if results.is_empty():
         st.info(
             "No KS2 or KS4 performance tables are loaded for any authority: load DfE "
-            "downloads below."
+            f"downloads in the {own_files.TAB_LABEL} tab."
         )
     else:
         st.markdown(
@@ -102,8 +103,14 @@ def loaded_section(selection: Filters) -> None:
             on_click="ignore",
         )
 
-    files_section()
-    rejected_section()
+
+def _to_upload_tab(sentence: str) -> str:
+    """The file kinds' "how to get it" sentences (equity/kinds.py) end "load ... below",
+    from when the upload form sat below this section; it now has a tab of its own."""
+    where = f"in the {own_files.TAB_LABEL} tab"
+    for said in ("load the CSV or zip below", "load it below"):
+        sentence = sentence.replace(said, f"{said.removesuffix(' below')} {where}")
+    return sentence
 
 
 def _loaded_tables(store: Store) -> dict[str, Any]:

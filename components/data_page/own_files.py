@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from components import data, upload
 from components.data_page.common import link, table
@@ -13,8 +14,12 @@ from components.text import plain
 from equity import private_layers
 from equity.analysis import coverage
 
+#: The Data page's tab holding this section (pages/data.py), named wherever the page
+#: sends a reader to it.
+TAB_LABEL = "Load your files"
 REPORT_KEY = "data_page_report"
 UPLOADER_ROUND = "data_page_uploader_round"
+REPORT_UNSEEN = "data_page_report_unseen"
 
 
 def upload_section() -> None:
@@ -63,8 +68,9 @@ def upload_section() -> None:
                         upload.WAITING_MESSAGE, icon=":material/hourglass_top:"
                     ),
                 )
+                _keep(report, "upload")  # before any element call: see _keep
             waiting.empty()
-            _finish(report, "upload")
+            st.rerun()
 
     _folder_form(store)
     _removal_form(store)
@@ -137,7 +143,8 @@ def _folder_form(store: Path) -> None:
                         upload.WAITING_MESSAGE, icon=":material/hourglass_top:"
                     ),
                 )
-            _finish(report, "folder")
+                _keep(report, "folder")  # before any element call: see _keep
+            st.rerun()
 
 
 def _removal_form(store: Path) -> None:
@@ -162,9 +169,14 @@ def _removal_form(store: Path) -> None:
                 st.warning(f"{source} is not in your data.")
 
 
-def _finish(report: upload.LoadReport, how: str) -> None:
-    """Keep the report across a rerun, which shows it above the form and the new data in
-    every table and filter (the report is drawn before the form, so it needs the rerun)."""
+def _keep(report: upload.LoadReport, how: str) -> None:
+    """Keep the report for the next run, which shows it above the form and the new data in
+    every table and filter (the report is drawn before the form, so it needs a rerun).
+
+    Only session state is touched here, never an element: any element call is where
+    Streamlit stops a run for a newer one (a tab or sidebar click while the files were
+    read), so the report is kept before the spinner closes and survives such a click; the
+    page then points to it from whichever tab is open (`point_to_report`)."""
     frame = report.frame()
     stored = sorted(set(report.stored))
     replaced = upload.replaced_builtin(stored)
@@ -177,17 +189,29 @@ def _finish(report: upload.LoadReport, how: str) -> None:
         else "Nothing was loaded: no file could be used, and your data is unchanged."
     )
     st.session_state[REPORT_KEY] = {"how": how, "message": message, "frame": frame}
+    st.session_state[REPORT_UNSEEN] = True
     # A fresh uploader either way: the report now lists every file that was chosen.
     st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
     if stored:
         data.refresh_store()
-    st.rerun()
+
+
+def point_to_report(place: DeltaGenerator, tab_label: str) -> None:
+    """When a load's report has not been shown yet (the user opened another tab while the
+    files were read), say so above the tabs and name the tab that shows it."""
+    last = st.session_state.get(REPORT_KEY)
+    if last and st.session_state.get(REPORT_UNSEEN):
+        place.info(
+            f"{plain(last['message'])} The report is in the {tab_label} tab.",
+            icon=":material/fact_check:",
+        )
 
 
 def _show_last_report() -> None:
     last = st.session_state.get(REPORT_KEY)
     if not last:
         return
+    st.session_state[REPORT_UNSEEN] = False
     frame = last.get("frame")
     problems = 0 if frame is None else frame["problem"].drop_nulls().len()
     stored = 0 if frame is None else frame.height - problems

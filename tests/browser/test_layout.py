@@ -45,6 +45,7 @@ from tests.browser.conftest import (
     full_page_screenshot,
     new_context,
     open_app,
+    run_count,
     wait_for_app,
 )
 
@@ -289,6 +290,22 @@ def test_nothing_cut_off_or_overlapping(
         full_page_screenshot(page, LAYOUT / f"{case}.png")
         faults = faults_of(found, console)
         report(case, found, faults)
+        # A page's other sections are lazy tabs (components/sections.py): each is opened
+        # as a user opens it, by a click, and checked the same way.
+        labels = [t.strip() for t in page.get_by_role("tab").all_inner_texts()]
+        for label in labels[1:]:
+            console.clear()  # already in `faults`: each tab's own messages from here
+            before = run_count(page)
+            page.get_by_role("tab", name=label, exact=True).click()
+            wait_for_app(page, after_runs=before)
+            errors = exception_texts(page)
+            assert not errors, f"{case} [{label}]: exception on the page: {errors}"
+            tab_case = f"{case}-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}"
+            tab_found = measure(page)
+            full_page_screenshot(page, LAYOUT / f"{tab_case}.png")
+            tab_faults = faults_of(tab_found, console)
+            report(tab_case, tab_found, tab_faults)
+            faults += [f"[{label}] {fault}" for fault in tab_faults]
         assert not faults, f"{case}:\n  " + "\n  ".join(faults)
     finally:
         page.close()

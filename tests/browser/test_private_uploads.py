@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4final.csv"
 DATA_PAGE = next(p for p in PAGE_LIST if p.path == "pages/data.py")
+FILES, YOURS = "Files and sources", "Load your files"
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +60,16 @@ def files_sentence(count: int, mine: int) -> str:
     return f"{count} files are loaded ({mine} by you)"
 
 
+def open_tab(page: Page, label: str) -> None:
+    """Click the Data page's tab `label`, as a user does, and wait for its section to run
+    (components/sections.py: only the open tab's code runs)."""
+    before = run_count(page)
+    page.get_by_role("tab", name=label, exact=True).click()
+    wait_for_app(page, after_runs=before)
+
+
 def upload(page: Page, file: Path) -> None:
+    open_tab(page, YOURS)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(file))
     # The chip's remove button appears once the file has reached the server.
     page.get_by_role("button", name=f"Remove {file.name}", exact=True).wait_for(state="visible")
@@ -76,14 +86,17 @@ def test_one_browsers_upload_is_invisible_and_unremovable_in_another(
     url = server.url(DATA_PAGE, "la=936")
     for page in (page_a, page_b):
         open_app(page, url)
+        open_tab(page, FILES)
         assert files_sentence(builtin, 0) in main_text(page)
 
     upload(page_a, TINY_KS4)
     text_a = main_text(page_a)
     assert not exception_texts(page_a)
     assert "Loaded 1 file(s)." in text_a
-    assert files_sentence(builtin + 1, 1) in text_a
     assert "Remove a file you loaded (1 loaded by you)" in text_a
+    open_tab(page_a, FILES)
+    text_a += main_text(page_a)
+    assert files_sentence(builtin + 1, 1) in text_a
 
     # B reruns (a filter change, no reload) after A's upload: nothing of A's shows.
     before = run_count(page_b)
@@ -92,6 +105,9 @@ def test_one_browsers_upload_is_invisible_and_unremovable_in_another(
     text_b = main_text(page_b)
     assert files_sentence(builtin, 0) in text_b
     assert TINY_KS4.name not in text_b
+    open_tab(page_b, YOURS)
+    text_b = main_text(page_b)
+    assert TINY_KS4.name not in text_b
     assert "Remove a file you loaded (0 loaded by you)" in text_b
     page_b.get_by_text("Remove a file you loaded").click()
     assert "You have not loaded any files yet" in main_text(page_b)
@@ -99,6 +115,7 @@ def test_one_browsers_upload_is_invisible_and_unremovable_in_another(
 
     # A new session in B's browser (a reload) sees the shared data only, too.
     open_app(page_b, url)
+    open_tab(page_b, FILES)
     assert files_sentence(builtin, 0) in main_text(page_b)
 
     # A still has its file: B's visits changed nothing for A.

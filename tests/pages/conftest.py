@@ -67,3 +67,31 @@ def rerun_default_page(app: AppTest) -> AppTest:
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
+
+
+def open_link(page: str, params: dict[str, str]) -> AppTest:
+    """Open `page` straight from a link, as a browser opening a shared address does: one
+    run of app.py on that page with the link's parameters (`section` included)."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update(params)
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def open_section(app: AppTest, label: str) -> AppTest:
+    """Open the page's tab `label` and rerun, as a click on the tab does: the tabs' widget
+    value (session state) and the link's `section` value (components/sections.py binds the
+    two; only the open tab's code runs). The link alone cannot go back to the first tab:
+    Streamlit drops a bound value equal to the default from the URL and keeps the widget's."""
+    app.session_state["section"] = label
+    app.query_params["section"] = label
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def section_labels(app: AppTest) -> list[str]:
+    """The page's tab labels, in order (every tab is sent; only the open one has content)."""
+    return [tab.label for tab in app.tabs]

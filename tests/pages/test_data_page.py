@@ -13,6 +13,7 @@ import hashlib
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -21,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from components import data, upload
 from equity import private_layers
 from equity.store import EMBEDDED_STORE, USER_STORE_ENV, Store, read_manifest
-from tests.pages.conftest import APP, run_page
+from tests.pages.conftest import APP, open_link, open_section, run_page, section_labels
 
 pytestmark = pytest.mark.page
 
@@ -46,6 +47,12 @@ def named(path: Path, name: str | None = None) -> upload.NamedBytes:
 
 
 SESSION_ID = "0123456789abcdef0123456789abcdef"
+LOADED, FILES, YOURS, DEFINITIONS = (
+    "What is loaded",
+    "Files and sources",
+    "Load your files",
+    "Definitions",
+)
 
 
 @pytest.fixture
@@ -105,6 +112,10 @@ def test_bolton_is_told_what_is_missing_and_where_to_get_it(user_store: Path) ->
     text = markdown_text(app)
     assert r"No KS4 school results for Bolton \(350\): download the 'Key stage 4 final" in text
     assert "<https://www.compare-school-performance.service.gov.uk/download-data>" in text
+    # The upload form has a tab of its own: the sentences send the reader there.
+    assert "and load the CSV or zip in the Load your files tab" in text
+    assert "load it in the Load your files tab" in text
+    assert " below" not in text
     # Five census years are embedded (January 2018, 2019, 2021, 2023, 2024).
     assert (
         r"School census loaded for Bolton \(350\): 2017/18, 2018/19, 2020/21, 2022/23, 2023/24"
@@ -119,6 +130,9 @@ def test_bolton_is_told_what_is_missing_and_where_to_get_it(user_store: Path) ->
 
 def test_files_table_gives_publisher_licence_and_row_accounts(user_store: Path) -> None:
     app = run_page(page="pages/data.py", params={"la": "936"})
+    text = markdown_text(app)
+    assert r"KS4 school results loaded for Surrey \(936\): 2016/17, 2017/18, 2018/19" in text
+    open_section(app, FILES)
     files = frame_with(app, "file", "what", "level")
     manifest = Store.open(EMBEDDED_STORE).manifest()
     assert files.height == manifest.height
@@ -131,12 +145,13 @@ def test_files_table_gives_publisher_licence_and_row_accounts(user_store: Path) 
     )
     rejected = frame_with(app, "file", "reason", "rows")
     assert int(rejected["rows"].sum()) == int(manifest["rows_rejected"].sum())
-    text = markdown_text(app)
-    assert r"KS4 school results loaded for Surrey \(936\): 2016/17, 2017/18, 2018/19" in text
 
 
 def test_definitions_are_on_the_page(user_store: Path) -> None:
     app = run_page(page="pages/data.py")
+    # Gaps for the default group are summarised, not listed LA by LA.
+    assert markdown_text(app).count("No KS4 school results for") == 1
+    open_section(app, DEFINITIONS)
     text = markdown_text(app)
     assert r"GS = 0.5 \* sum \|F\_i/F - T\_i/T\|" in text
     assert "Against other pupils nationally" in text
@@ -146,8 +161,7 @@ def test_definitions_are_on_the_page(user_store: Path) -> None:
     assert breaks.height == 13
     lait = frame_with(app, "lait_code", "measure", "pupil_group")
     assert "DAP_KS4_ATT8" in lait["lait_code"].to_list()
-    # Gaps for the default group are summarised, not listed LA by LA.
-    assert text.count("No KS4 school results for") == 1
+    assert "No KS4 school results for" not in text
 
 
 # --------------------------------------------------------------------------- uploads
@@ -172,17 +186,18 @@ def test_upload_of_real_files_reaches_the_user_store_only(
 def test_uploaded_files_show_on_the_page_as_yours(user_store: Path) -> None:
     upload.ingest_uploads([named(TINY_KS4)], user_store)
     app = as_session("pages/data.py", params={"la": "936"})
-    files = frame_with(app, "file", "what", "level")
-    mine = files.filter(pl.col("loaded_by") == "you")
-    assert mine["file"].to_list() == [TINY_KS4.name]
     results = frame_with(app, "authority", "la_code", "kind", "years")
     assert "999" in results["la_code"].to_list()
+    files = frame_with(open_section(app, FILES), "file", "what", "level")
+    mine = files.filter(pl.col("loaded_by") == "you")
+    assert mine["file"].to_list() == [TINY_KS4.name]
+    open_section(app, YOURS)
     assert app.selectbox(key="data-remove-source").options == [TINY_KS4.name]
 
 
 def test_removing_a_file_from_the_page(user_store: Path) -> None:
     upload.ingest_uploads([named(TINY_KS4)], user_store)
-    app = as_session("pages/data.py")
+    app = open_section(as_session("pages/data.py"), YOURS)
     app.button[-1].click()  # "Remove from my data", the last button on the page
     app.run()
     assert not app.exception
@@ -204,7 +219,7 @@ def test_the_load_report_is_shown_as_a_table_with_each_problem(user_store: Path)
     app.run()
     app.switch_page("pages/data.py")
     app.run()
-    assert not app.exception
+    open_section(app, YOURS)
     assert [w.value for w in app.warning] == ["Loaded 1 file\\(s\\); 1 could not be used."]
     shown = frame_with(app, "file", "problem", "kind", "years")
     assert shown["file"].to_list() == [TINY_KS4.name, "not_dfe.csv"]
@@ -389,3 +404,71 @@ def test_folder_reading_is_offered_only_locally(
     ip: str | None, url: str | None, local: bool
 ) -> None:
     assert upload.is_local_request(ip, url) is local
+
+
+# --------------------------------------------------------------------------- tabs
+
+
+def test_a_first_visit_draws_what_is_loaded_only(user_store: Path) -> None:
+    app = run_page(page="pages/data.py", params={"la": "936"})
+    assert section_labels(app) == [LOADED, FILES, YOURS, DEFINITIONS]
+    assert frame_with(app, "authority", "la_code", "kind", "years").height
+    headers = [list(d.value.columns)[:3] for d in app.dataframe]
+    assert ["file", "what", "level"] not in headers  # the files tab
+    assert ["status", "codes_in_dfe_files", "meaning"] not in headers  # definitions
+    assert not app.get("file_uploader")
+
+
+@pytest.mark.parametrize(
+    ("section", "first_columns"),
+    [
+        (FILES, ("file", "what", "level")),
+        (DEFINITIONS, ("status", "codes_in_dfe_files", "meaning")),
+    ],
+)
+def test_each_tab_opened_through_the_link_draws_its_own_tables(
+    user_store: Path, section: str, first_columns: tuple[str, ...]
+) -> None:
+    app = open_link("pages/data.py", {"la": "936", "section": section})
+    assert frame_with(app, *first_columns).height
+    with pytest.raises(AssertionError):
+        frame_with(app, "authority", "la_code", "kind", "years")  # the first tab's table
+    if section == FILES:
+        files = frame_with(app, "file", "what", "level")
+        assert files.height == Store.open(EMBEDDED_STORE).manifest().height
+    uploads = open_link("pages/data.py", {"la": "936", "section": YOURS})
+    assert len(uploads.get("file_uploader")) == 1
+
+
+def test_an_upload_stopped_by_a_tab_click_keeps_its_report(
+    user_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A click on another tab while files are read makes Streamlit stop the run at its next
+    element call (here: the spinner closing). The files are stored by then; the report must
+    be too, and the page names the tab that shows it until it is seen."""
+    from contextlib import contextmanager
+
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    from components.data_page import own_files
+
+    @contextmanager
+    def stopped_on_close(text: str) -> Any:
+        del text
+        yield
+        raise StopException()
+
+    app = open_section(as_session("pages/data.py"), YOURS)
+    monkeypatch.setattr(own_files.st, "spinner", stopped_on_close)
+    app.get("file_uploader")[0].upload(TINY_KS4.name, TINY_KS4.read_bytes(), "text/csv")
+    next(b for b in app.button if b.label == "Load files").click()
+    app.run()
+    monkeypatch.undo()
+    assert upload.user_sources(user_store) == [TINY_KS4.name]
+    open_section(app, DEFINITIONS)  # the tab the user clicked
+    waiting = [i.value for i in app.info if "The report is in the" in i.value]
+    assert waiting == ["Loaded 1 file\\(s\\). The report is in the Load your files tab."]
+    open_section(app, YOURS)
+    assert [s.value for s in app.success] == ["Loaded 1 file\\(s\\)."]
+    open_section(app, LOADED)
+    assert not [i.value for i in app.info if "The report is in the" in i.value]

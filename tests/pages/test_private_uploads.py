@@ -3,6 +3,8 @@
 Each AppTest below is one browser session; they run in this one process, so they share
 every `st.cache_data` / `st.cache_resource` cache exactly as two sessions of one server do.
 Uploads go through the page's real form (AppTest's file uploader), not the component.
+The page's sections are tabs (only the open one runs): each helper below opens the tab
+that shows what it reads, as a user clicks it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from components import data
 from equity import private_layers
 from equity.store import EMBEDDED_STORE, USER_STORE_ENV, Store, read_manifest
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, open_section
 
 pytestmark = pytest.mark.page
 
@@ -25,6 +27,7 @@ TINY_KS4 = ROOT / "tests" / "data" / "performance_tables" / "2018-2019_999_ks4fi
 #: A built-in file: an upload under its name shadows it for its owner only.
 SURREY_KS4 = ROOT / "data" / "sources" / "performance-tables" / "2018-2019_936_ks4final.csv"
 ISSUER = "https://accounts.example.org"
+LOADED, FILES, YOURS = "What is loaded", "Files and sources", "Load your files"
 
 
 @pytest.fixture
@@ -49,10 +52,11 @@ def open_data_page(
     app.switch_page("pages/data.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    return app
+    return open_section(app, YOURS)
 
 
 def upload_through_the_form(app: AppTest, *files: Path) -> AppTest:
+    open_section(app, YOURS)
     uploader = app.get("file_uploader")[0]
     for file in files:
         uploader.upload(file.name, file.read_bytes(), "text/csv")
@@ -63,6 +67,7 @@ def upload_through_the_form(app: AppTest, *files: Path) -> AppTest:
 
 
 def files_table(app: AppTest) -> pl.DataFrame:
+    open_section(app, FILES)
     for element in app.dataframe:
         if list(element.value.columns)[:3] == ["file", "what", "level"]:
             return pl.from_pandas(element.value)
@@ -70,6 +75,7 @@ def files_table(app: AppTest) -> pl.DataFrame:
 
 
 def surrey_schools_latest(app: AppTest) -> int:
+    open_section(app, LOADED)
     for element in app.dataframe:
         frame = pl.from_pandas(element.value)
         if list(frame.columns)[:4] == ["authority", "la_code", "kind", "years"]:
@@ -81,11 +87,14 @@ def surrey_schools_latest(app: AppTest) -> int:
 
 
 def removable(app: AppTest) -> list[str]:
+    open_section(app, YOURS)
     boxes = [s for s in app.selectbox if s.key == "data-remove-source"]
     return list(boxes[0].options) if boxes else []
 
 
 def page_text(app: AppTest) -> str:
+    """The words of the Load your files tab: the report, the privacy note, the forms."""
+    open_section(app, YOURS)
     parts = [str(getattr(e, "value", "")) for e in (*app.markdown, *app.caption)]
     parts += [str(e.value) for e in (*app.success, *app.warning, *app.info, *app.error)]
     return "\n".join(parts)
@@ -176,6 +185,7 @@ def test_signed_in_uploads_persist_across_sessions_for_that_user_alone(
 def test_removing_ones_own_file_leaves_other_sessions_alone(private_root: Path) -> None:
     a = upload_through_the_form(open_data_page(), TINY_KS4)
     b = upload_through_the_form(open_data_page(), TINY_KS4)
+    open_section(a, YOURS)
     next(btn for btn in a.button if btn.label == "Remove from my data").click()
     a.run()
     assert removable(a) == []

@@ -21,7 +21,7 @@ from components import data, upload
 from equity import private_layers
 from equity.store import USER_STORE_ENV
 from tests.browser.conftest import PAGE_LIST
-from tests.pages.conftest import APP
+from tests.pages.conftest import APP, open_section, section_labels
 
 pytestmark = pytest.mark.page
 
@@ -105,12 +105,8 @@ def test_every_csv_download_neutralises_formula_text(
         app.switch_page(page.path)
         app.run()
         assert not app.exception, (page.path, [e.value for e in app.exception])
-        # Sections in tabs draw (and offer their downloads) only when opened: open each
-        # one as its link does (`?section=`), the first being open already.
-        for label in [tab.label for tab in app.tabs][1:]:
-            app.query_params["section"] = label
-            app.run()
-            assert not app.exception, (page.path, label, [e.value for e in app.exception])
+        for label in section_labels(app)[1:]:  # every tab's downloads, each tab opened
+            open_section(app, label)
 
     assert len(captured) >= 10, [name for name, _ in captured]
     hostile_cells = []

@@ -13,10 +13,17 @@ from components.similar import odds
 from equity.analysis import similar
 from equity.metrics.odds import beating_the_odds
 from equity.store import Store, default_store_path
-from tests.pages.conftest import chart_specs, run_page
+from tests.pages.conftest import (
+    chart_specs,
+    open_link,
+    open_section,
+    run_page,
+    section_labels,
+)
 
 pytestmark = pytest.mark.page
 PAGE = "pages/similar.py"
+TABS = ["Family", "Results", "Best for disadvantaged", "Beating the odds"]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +74,7 @@ def test_manchester_secondary_school_gets_twenty_similar_gm_schools(
         "features": "fsm6,eal,sen,pupils",
     }
     # Destinations of disadvantaged and other pupils, the chosen school drawn once per group.
+    open_section(app, "Results")
     specs = {s["alt_text"]: s for s in chart_specs(app)}  # "title. takeaway"
     dest = next(s for t, s in specs.items() if t.startswith("Sustained education"))
     mine = [r for r in dest["rows"] if r["role"] == "This school"]
@@ -78,7 +86,8 @@ def test_manchester_secondary_school_gets_twenty_similar_gm_schools(
     drawn = {r["school"] for r in dest["rows"]}
     assert drawn - {first["name"]} <= set(family["School"])
     assert any(t.startswith("Attainment 8, all pupils") for t in specs)
-    assert any("against expectation" in t for t in specs)
+    open_section(app, "Beating the odds")
+    assert any("against expectation" in s["alt_text"] for s in chart_specs(app))
     assert any("descriptive, not a causal judgement" in m.value for m in app.markdown)
 
 
@@ -136,6 +145,7 @@ def test_surrey_head_sees_who_does_best_for_disadvantaged_pupils() -> None:
     app = run_page(page=PAGE, params={"la": "936"})
     assert app.radio(key="similar_pool").value == "la"
     assert set(_family(app)["LA"]) == {"Surrey"}
+    open_section(app, "Best for disadvantaged")
     visit = next(d.value for d in app.dataframe if "Disadvantaged pupils" in d.value.columns)
     published = [v for v in visit["Disadvantaged"] if v not in ("suppressed", "no data")]
     assert len(published) >= 15
@@ -147,6 +157,7 @@ def test_surrey_head_sees_who_does_best_for_disadvantaged_pupils() -> None:
         m.value.startswith("**Worth a visit** on Attainment 8 by disadvantage")
         for m in app.markdown
     )
+    open_section(app, "Beating the odds")
     odds = next(
         s for s in chart_specs(app) if "odds" in s["alt_text"] or "expectation" in s["alt_text"]
     )
@@ -156,8 +167,10 @@ def test_surrey_head_sees_who_does_best_for_disadvantaged_pupils() -> None:
 def test_primary_outcomes_by_disadvantage_explain_their_absence() -> None:
     app = run_page(page=PAGE, params={"la": "352", "phase": "primary"})
     assert len(_family(app)) == 20
+    open_section(app, "Best for disadvantaged")
     infos = " ".join(i.value for i in app.info)
     assert "Hampshire and Surrey" in infos
+    open_section(app, "Results")
     titles = [s["alt_text"] for s in chart_specs(app)]
     progress = next(s for s in chart_specs(app) if s["alt_text"].startswith("KS2 progress"))
     assert {r["pupils"] for r in progress["rows"]} == {"Reading", "Writing", "Maths"}
@@ -170,8 +183,10 @@ def test_hampshire_head_is_pointed_to_the_years_with_results_by_disadvantage() -
     assert "For Hampshire, KS4 results by disadvantage are loaded for 2016/17, 2017/18" in notes
     earlier = run_page(page=PAGE, params={"la": "850", "year": "2017-18"})
     # Pooled destinations are ranked first; the year's A8 by disadvantage is one choice away.
+    open_section(earlier, "Best for disadvantaged")
     earlier.selectbox(key="similar_best_outcome").set_value("a8").run()
     assert any(m.value.startswith("**Worth a visit** on Attainment 8") for m in earlier.markdown)
+    open_section(earlier, "Beating the odds")
     odds = next(s for s in chart_specs(earlier) if "against expectation" in s["alt_text"])
     assert odds["rows"]
 
@@ -179,6 +194,14 @@ def test_hampshire_head_is_pointed_to_the_years_with_results_by_disadvantage() -
 def _texts(app: AppTest) -> str:
     parts = [*app.info, *app.warning, *app.caption, *app.markdown]
     return " ".join(str(p.value) for p in parts)
+
+
+def _every_tab(app: AppTest) -> str:
+    """The page's words in every tab, each opened in turn (the first one last, as found)."""
+    texts = []
+    for label in [*section_labels(app)[1:], section_labels(app)[0]]:
+        texts.append(_texts(open_section(app, label)))
+    return " ".join(texts)
 
 
 @pytest.mark.parametrize("la_code", ["936", "850"])
@@ -189,11 +212,12 @@ def test_primary_opens_on_a_school_with_ks2_results_and_a_weak_line_says_so(la_c
     context = similar.context_table(Store.open(default_store_path()), "primary", "2018/19")
     row = context.frame.filter(context.frame["urn"] == urn).row(0, named=True)
     assert row["rwm_dis"] is not None or row["rwm_other"] is not None  # not an infant school
-    texts = _texts(app)
+    texts = _every_tab(app)
     # Hampshire and Surrey have results by disadvantage: absence is never blamed on the LA.
     for blame in ("exist only in the Hampshire", "exist only for Hampshire", "loaded only for"):
         assert blame not in texts
     # The line explains almost nothing (R² about 0.02): said plainly, and no ranked list.
+    open_section(app, "Beating the odds")
     warning = " ".join(w.value for w in app.warning)
     assert "Context explains little of the differences here" in warning
     assert "residuals mostly restate the raw results" in warning
@@ -209,6 +233,7 @@ def test_surrey_secondary_names_slopes_that_cannot_be_told_from_zero() -> None:
     # census is now the newest, January 2024, where fewer of those URNs survive).
     params = {"la": "936", "phase": "secondary", "census": "2018-19"}
     app = run_page(page=PAGE, params=params)
+    open_section(app, "Beating the odds")
     app.selectbox(key="similar_odds").set_value("a8_dis").run()  # destinations come first
     captions = " ".join(c.value for c in app.caption)
     assert "fitted by least squares across the 54 loaded schools with the outcome (Surrey 54)" in (
@@ -242,7 +267,7 @@ def test_counts_read_as_sentences() -> None:
     summary = next(m.value for m in app.markdown if "most similar schools" in m.value)
     assert "schools loaded across England, compared on" in summary
     assert "All loaded schools (England)" not in summary
-    texts = _texts(app)
+    texts = _every_tab(app)
     assert " 1 have " not in texts and " 1 results are" not in texts
     # One school without a measure: "1 school has no ...".
     frame = pl.DataFrame(
@@ -299,6 +324,7 @@ def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None
     (26 x 92 + 18 x 94 + 24 x 83) / 68 = 6076 / 68 = 89.35%."""
     app = run_page(page=PAGE, params={"school": CROMPTON})  # the default view: GM, secondary
     assert app.selectbox(key="similar_school").value == CROMPTON
+    open_section(app, "Results")
     chart = next(s for s in chart_specs(app) if "latest three cohorts pooled" in s["alt_text"])
     assert "2019/20 to 2021/22" in chart["alt_text"]
     assert "disadvantaged pupils 89 (68 pupils pooled)" in chart["alt_text"]
@@ -314,8 +340,10 @@ def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None
     assert row["Cohort"].tolist() == [68]
     family_rows = table[(table["Note"] != "this school") & (table["Result"] != "suppressed")]
     assert len(family_rows) >= 15 and (family_rows["Cohort"] > 0).all()
+    open_section(app, "Best for disadvantaged")
     visit = [m.value for m in app.markdown if m.value.startswith("**Worth a visit**")]
     assert visit and "2019/20 to 2021/22" in visit[0]
+    open_section(app, "Beating the odds")
     odds = next(s for s in chart_specs(app) if "against expectation" in s["alt_text"])
     assert "89.4 against an expected" in odds["alt_text"]
 
@@ -406,3 +434,39 @@ def test_a_reference_rebuilds_the_pooled_outcome_with_its_weights() -> None:
     assert set(heavier.table["School"]) != set(view.table["School"])
     with pytest.raises(views.ViewError):
         views.build({**ref, "weights": "pupils:lots"})
+
+
+# ------------------------------------------------------------------ sections as lazy tabs
+CROMPTON_NAME = "The Crompton House Church of England Academy"
+
+
+def test_a_first_visit_draws_the_family_tab_only() -> None:
+    app = run_page(page=PAGE, params={"school": CROMPTON})
+    assert section_labels(app) == TABS
+    assert len(_family(app)) == 20
+    assert chart_specs(app) == []  # the outcome and odds charts wait for their tabs
+    assert not [d for d in app.dataframe if "Disadvantaged pupils" in d.value.columns]
+    # The share link and the method are below the tabs, whichever is open.
+    assert any(f"school={CROMPTON}" in c.value for c in app.code)
+    assert any(e.label == "How families are formed" for e in app.expander)
+
+
+def test_each_tab_opened_through_the_link_draws_its_own_charts() -> None:
+    params = {"la": "353", "school": CROMPTON}
+    results = open_link(PAGE, {**params, "section": "Results"})
+    assert results.selectbox(key="similar_school").value == CROMPTON
+    titles = [s["alt_text"].split(". ", 1)[0] for s in chart_specs(results)]
+    assert len(titles) >= 2 and all(f"{CROMPTON_NAME} in its family" in t for t in titles)
+    pooled = next(s for s in chart_specs(results) if "three cohorts pooled" in s["alt_text"])
+    assert "disadvantaged pupils 89 (68 pupils pooled)" in pooled["alt_text"]
+    assert not [d for d in results.dataframe if "Distance" in d.value.columns]
+
+    best = open_link(PAGE, {**params, "section": "Best for disadvantaged"})
+    assert chart_specs(best) == []
+    visit = next(d.value for d in best.dataframe if "Disadvantaged pupils" in d.value.columns)
+    assert (visit["Note"] == "this school").sum() == 1
+
+    odds = open_link(PAGE, {**params, "section": "Beating the odds"})
+    [chart] = chart_specs(odds)
+    assert "against expectation" in chart["alt_text"]
+    assert "89.4 against an expected" in chart["alt_text"]

@@ -1,5 +1,7 @@
 """The School trends page through app.py: the school permalink, suppression, the movers
-ranking and its cohort rule, and LAs without school files."""
+ranking and its cohort rule, LAs without school files, and its sections as lazy tabs
+(a first visit draws the Attainment tab only; each tab opened through the link draws its
+own charts)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from tests.pages.conftest import chart_specs, run_page
+from tests.pages.conftest import (
+    chart_specs,
+    open_link,
+    open_section,
+    run_page,
+    section_labels,
+)
 
 pytestmark = pytest.mark.page
 PAGE = "pages/trends.py"
@@ -97,6 +105,7 @@ def test_movers_follow_the_cohort_rule() -> None:
 
 def test_bolton_without_school_files_shows_its_published_trend() -> None:
     app = run_page(PAGE, {"la": "350", "phase": "secondary", "year": "2018-19"})
+    open_section(app, "Attainment")
     assert (
         "No school-level KS4 results for Bolton are loaded: download them from DfE's Compare "
         "school performance service and load them on the Data and methods page."
@@ -137,6 +146,7 @@ def _drawn(chart: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 def test_default_view_draws_a_gm_school_over_five_censuses_and_seven_cohorts() -> None:
     app = run_page(PAGE)
     assert app.selectbox(key="trends_school_GM_secondary").value == DEFAULT_GM_SCHOOL
+    open_section(app, "Intake")
     census = _chart(app, "The Crompton House Church of England Academy: % ever-FSM and % FSM")
     drawn = _drawn(census)
     school = {y for (s, y) in drawn if s == "This school: % ever-FSM"}
@@ -152,6 +162,7 @@ def test_default_view_draws_a_gm_school_over_five_censuses_and_seven_cohorts() -
     breaks = [r for r in census["rows"] if r.get("kind") == "break"]
     assert {r["x0"] for r in breaks} == {2019.5, 2021.5}
 
+    open_section(app, "Destinations")
     dest = _chart(app, "The Crompton House Church of England Academy: pupils in sustained")
     drawn = _drawn(dest)
     for series in ("This school: disadvantaged pupils", "This school: other pupils"):
@@ -168,6 +179,7 @@ def test_suppressed_cohorts_carry_their_status() -> None:
     # Atherton Community School (Wigan): the 2019/20 cohort is "SUPP" in
     # 2023-2024/england_ks4-pupdest.csv (COHORT_DIS_21 32, OVERALL_DESTPER_DIS_21 SUPP).
     app = run_page(PAGE, {"la": "359", "phase": "secondary", "school": "138233"})
+    open_section(app, "Destinations")
     dest = _chart(app, "Atherton Community School: pupils in sustained")
     withheld = [r for r in dest["rows"] if r.get("shown") == "suppressed"]
     assert ("This school: disadvantaged pupils", "2019/20") in {
@@ -185,6 +197,7 @@ def test_suppressed_cohorts_carry_their_status() -> None:
 
 def test_movers_lists_give_years_and_pupil_counts() -> None:
     app = run_page(PAGE, {"la": "352", "phase": "secondary"})
+    open_section(app, "Schools that moved most")
     census = _chart(app, "Manchester: schools whose % ever-FSM moved most")
     rows = [r for r in census["rows"] if "change" in r]
     assert len(rows) == 20
@@ -209,3 +222,78 @@ def test_references_rebuild_the_census_and_destinations_views() -> None:
     assert movers.title.startswith("Oldham: schools whose disadvantaged pupils")
     with pytest.raises(views.ViewError):
         views.build({**ref, "v": "school_trends-census", "urn": "<script>"})
+
+
+# ------------------------------------------------------------------ sections as lazy tabs
+TABS = ["Attainment", "Intake", "Destinations", "Schools that moved most"]
+#: Where no school results are loaded (GM by default), the school's intake comes first.
+TABS_WITHOUT_RESULTS = ["Intake", "Destinations", "Attainment", "Schools that moved most"]
+
+
+def _titles(app: Any) -> list[str]:
+    return [s["alt_text"].split(". ", 1)[0] for s in chart_specs(app)]
+
+
+def test_a_first_visit_draws_the_first_tab_only() -> None:
+    app = run_page(PAGE)
+    # GM has no school results: the default school's intake is the first tab and its one
+    # chart (the attainment tab would show only the LA's published figures).
+    assert section_labels(app) == TABS_WITHOUT_RESULTS
+    assert [t.split(",")[0] for t in _titles(app)] == [
+        "The Crompton House Church of England Academy: % ever-FSM and % FSM"
+    ]
+    assert not [i for i in app.info if "No school-level KS4 results" in i.value]
+    open_section(app, "Attainment")
+    assert [t.split(",")[0] for t in _titles(app)] == [
+        "Greater Manchester: Attainment 8 by pupil group"
+    ]
+    # Surrey has performance tables: the school's attainment comes first.
+    app = run_page(PAGE, {**SURREY, "school": "125257"})
+    assert section_labels(app) == TABS
+    assert _titles(app) == [
+        "Reigate School: Attainment 8, 2016/17 to 2017/18",
+        "Surrey: change in disadvantaged pupils' Attainment 8, 2016/17 to 2018/19",
+    ]
+    # A primary phase has no destinations tab.
+    app = run_page(PAGE, {"la": "850", "phase": "primary", "year": "2018-19"})
+    assert section_labels(app) == ["Attainment", "Intake", "Schools that moved most"]
+    app = run_page(PAGE, {"la": "352", "phase": "primary"})
+    assert section_labels(app) == ["Intake", "Attainment", "Schools that moved most"]
+
+
+@pytest.mark.parametrize(
+    ("section", "titles"),
+    [
+        ("Intake", ["Atherton Community School: % ever-FSM and % FSM, January census"]),
+        ("Destinations", ["Atherton Community School: pupils in sustained education"]),
+        (
+            "Schools that moved most",
+            [
+                "Wigan: schools whose % ever-FSM moved most",
+                "Wigan: schools whose disadvantaged pupils' sustained destinations",
+            ],
+        ),
+    ],
+)
+def test_each_tab_opened_through_the_link_draws_its_own_charts(
+    section: str, titles: list[str]
+) -> None:
+    app = open_link(
+        PAGE, {"la": "359", "phase": "secondary", "school": "138233", "section": section}
+    )
+    assert app.selectbox(key="trends_school_359_secondary").value == "138233"
+    drawn = _titles(app)
+    assert len(drawn) == len(titles), drawn
+    for title, expected in zip(drawn, titles, strict=True):
+        assert title.startswith(expected), (title, expected)
+    # The school's own rows (Wigan 359, URN 138233), not the area's default school.
+    if section == "Destinations":
+        rows = _drawn(chart_specs(app)[0])
+        assert {y for (s, y) in rows if s == "This school: disadvantaged pupils"} <= COHORTS
+        assert {y for (s, y) in rows if s == "Wigan: disadvantaged pupils"} == COHORTS
+    if section == "Intake":
+        rows = _drawn(chart_specs(app)[0])
+        assert {y for (s, y) in rows if s == "Wigan: % ever-FSM"} == CENSUS_YEARS
+    if section == "Schools that moved most":
+        for spec in chart_specs(app):
+            assert len([r for r in spec["rows"] if "change" in r]) > 0
