@@ -300,3 +300,47 @@ def test_the_stamp_changes_with_every_commit_and_an_open_store_keeps_its_version
     assert set(second.manifest()["source"]) == {TINY_KS2.name, TINY_KS4.name}
     ingest_paths([tmp_path / "missing.csv"], store)  # nothing stored: no new version
     assert Store.open(store).stamp == second.stamp
+
+
+@pytest.mark.parametrize("source", [SURREY_KS4, TINY_KS4, TINY_KS2], ids=lambda p: p.name)
+def test_the_catalogue_years_and_la_codes_are_the_results_own(source: Path, tmp_path: Path) -> None:
+    """The catalogue's years and LA codes are read from the summary the commit writes (not a
+    second scan of the results): they must be exactly what the result itself reports."""
+    result = read_file(source, None)
+    store = tmp_path / "store"
+    write_result(store, result, "0" * 64)
+    row = read_manifest(store).row(0, named=True)
+    assert row["academic_years"] == result.academic_years
+    assert row["la_codes"] == result.la_codes
+    assert row["suppressed_cells"] == result.suppressed_cells
+    assert row["la_codes"]  # a real file: the test compares something
+
+
+def test_a_failed_fsync_stores_nothing_and_keeps_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data files' fsyncs run beside the ingest; one that fails (a full disk) must stop
+    the commit: the stored rows stay as they were, the report says nothing was stored, and
+    no file of the failed ingest is left behind."""
+    import errno
+
+    from equity import store_writer
+
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4], store)
+    before = read_manifest(store)
+    files_before = {p.relative_to(store) for p in store.rglob("*.parquet")}
+
+    def full_disk(path: Path) -> None:
+        if "results" in path.parts:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_writer, "_fsync", full_disk)
+    report = ingest_paths([TINY_KS2], store)
+    assert not report.ingested
+    assert "not stored" in report.text()
+    assert "No space left on device" in report.text()
+    assert read_manifest(store).equals(before)
+    monkeypatch.undo()
+    vacuum(store)
+    assert {p.relative_to(store) for p in store.rglob("*.parquet")} == files_before
