@@ -344,3 +344,77 @@ def test_a_failed_fsync_stores_nothing_and_keeps_the_store_as_it_was(
     monkeypatch.undo()
     vacuum(store)
     assert {p.relative_to(store) for p in store.rglob("*.parquet")} == files_before
+
+
+def _new_table(folder: Path, rows: int) -> tuple[object, list[object]]:
+    """A folder holding one Parquet file, its Delta schema and add action."""
+    from equity.store_writer import _add_action, _delta_schema, _Written
+
+    folder.mkdir(parents=True)
+    frame = pl.DataFrame({"a": list(range(rows)), "b": ["x"] * rows, "c": [[1.5]] * rows})
+    frame.write_parquet(folder / "part-1.parquet")
+    info = (folder / "part-1.parquet").stat()
+    written = _Written("t/part-1.parquet", info.st_size, int(info.st_mtime * 1000), rows)
+    add = _add_action(folder, "part-1.parquet", {"t/part-1.parquet": written}, "t")
+    return _delta_schema(folder / "part-1.parquet"), [add]
+
+
+def test_a_table_created_by_hand_reads_as_delta_rs_creates_it(tmp_path: Path) -> None:
+    """`_create_table` writes version 0 itself (delta-rs's ~5 ms per table was most of a
+    small ingest's commit): delta-rs must read it exactly as a table it created, append to
+    it, and refuse to create it twice."""
+    from deltalake import DeltaTable
+    from deltalake.transaction import CommitProperties, create_table_with_add_actions
+
+    from equity.store_writer import _create_table
+
+    meta = {"equity": json.dumps({"operation": "ingest", "events": []})}
+    schema, adds = _new_table(tmp_path / "mine", 3)
+    assert _create_table(tmp_path / "mine", schema, adds, meta)  # type: ignore[arg-type]
+    schema, adds = _new_table(tmp_path / "theirs", 3)
+    create_table_with_add_actions(
+        str(tmp_path / "theirs"),
+        schema,  # type: ignore[arg-type]
+        adds,  # type: ignore[arg-type]
+        mode="error",
+        commit_properties=CommitProperties(custom_metadata=meta),
+    )
+    mine, theirs = DeltaTable(str(tmp_path / "mine")), DeltaTable(str(tmp_path / "theirs"))
+    assert mine.version() == theirs.version() == 0
+    assert mine.schema().to_json() == theirs.schema().to_json()
+    assert mine.protocol() == theirs.protocol()
+    for key in ("path", "size_bytes", "num_records"):
+        assert mine.get_add_actions(flatten=True).column(key).to_pylist() == (
+            theirs.get_add_actions(flatten=True).column(key).to_pylist()
+        )
+    assert mine.history()[0]["equity"] == theirs.history()[0]["equity"]
+    assert mine.history()[0]["operation"] == "CREATE TABLE"
+    assert [f.name for f in (tmp_path / "mine" / "_delta_log").iterdir()] == [
+        "00000000000000000000.json"
+    ]  # no scratch file left
+    with pytest.raises(FileExistsError):
+        _create_table(tmp_path / "mine", schema, adds, meta)  # type: ignore[arg-type]
+    mine.create_write_transaction(adds, "append", mine.schema())  # type: ignore[arg-type]
+    assert DeltaTable(str(tmp_path / "mine")).version() == 1
+
+
+def test_without_hard_links_a_table_is_created_by_delta_rs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system with no hard links: `_create_table` writes nothing and says so, and the
+    ingest falls back to delta-rs (the store is the same to a reader)."""
+    from equity.store_writer import _create_table
+
+    def no_links(*args: object) -> None:
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    schema, adds = _new_table(tmp_path / "t", 2)
+    assert not _create_table(tmp_path / "t", schema, adds, {})  # type: ignore[arg-type]
+    assert not (tmp_path / "t" / "_delta_log").exists() or not any(
+        (tmp_path / "t" / "_delta_log").iterdir()
+    )
+    store = tmp_path / "store"
+    report = ingest_paths([TINY_KS4], store)
+    assert report.ingested and not report.failures
+    assert Store.open(store).results().collect().height == report.ingested[0].results.height
