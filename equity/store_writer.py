@@ -153,14 +153,30 @@ class Transaction:
             if frame.height:
                 tables[f"extra/{name}"] = _conform(frame, None)
         years, la_codes = None, None
-        if result.results.height:
-            # Written with the results so that every results file has its summaries.
-            tables.update(aggregates.derived(tables["results"]))
-            years, la_codes = _catalogue_codes(tables[aggregates.SUMMARY_TABLE], result)
         mark = len(self.written)
+        # The results (most of the bytes: ~0.1 s to encode for a national file) are
+        # written on another core while the summaries are worked out from them.
+        results_file = (
+            self.pool.submit(self._encode, tables["results"], self._name("results", slug))
+            if self.pool is not None and "results" in tables
+            else None
+        )
         try:
-            files = [self._write(frame, table, slug) for table, frame in tables.items()]
+            if result.results.height:
+                # Written with the results so that every results file has its summaries.
+                tables.update(aggregates.derived(tables["results"]))
+                years, la_codes = _catalogue_codes(tables[aggregates.SUMMARY_TABLE], result)
+            files = [
+                self._staged(results_file.result())
+                if table == "results" and results_file is not None
+                else self._write(frame, table, slug)
+                for table, frame in tables.items()
+            ]
         except BaseException:  # a full disk half way: this file's rows are not staged
+            # Written but not staged yet: delete it here (a failed write deleted its own).
+            encoded = _finished(results_file)
+            if encoded is not None and encoded not in {w.relative for w in self.written[mark:]}:
+                (self.store / encoded).unlink(missing_ok=True)
             dropped = {w.relative for w in self.written[mark:]}
             for relative, future in self.syncs:
                 if relative in dropped and not future.cancel():
@@ -208,7 +224,14 @@ class Transaction:
         return True
 
     def _write(self, frame: pl.DataFrame, table: str, slug: str) -> str:
-        relative = f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
+        return self._staged(self._encode(frame, self._name(table, slug)))
+
+    @staticmethod
+    def _name(table: str, slug: str) -> str:
+        return f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
+
+    def _encode(self, frame: pl.DataFrame, relative: str) -> _Written:
+        """Write `frame` as the Parquet file `relative` (deleted again if that fails)."""
         path = self.store / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -219,14 +242,17 @@ class Transaction:
             raise
         os.chmod(path, 0o644)
         info = path.stat()
-        self.written.append(
-            _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
-        )
+        return _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
+
+    def _staged(self, written: _Written) -> str:
+        """Stage a written file: listed for the commit, its fsync started."""
+        self.written.append(written)
+        path = self.store / written.relative
         if self.pool is None:  # a Transaction made by hand, not by `transaction`
             _fsync(path)
         else:
-            self.syncs.append((relative, self.pool.submit(_fsync, path)))
-        return relative
+            self.syncs.append((written.relative, self.pool.submit(_fsync, path)))
+        return written.relative
 
     def _settle(self) -> BaseException | None:
         """Wait for every background fsync; the first failure of a file still staged."""
@@ -331,6 +357,14 @@ def _warm_up(store: Path) -> None:
         DeltaTable.is_deltatable(str(store / CATALOGUE))
     except Exception:  # noqa: BLE001 - only a head start: the commit imports them anyway
         return
+
+
+def _finished(future: Future[_Written] | None) -> str | None:
+    """The file a background write wrote, waiting for it; None if it wrote none (never
+    started, or failed: a failed write deletes its own file)."""
+    if future is None or future.cancel() or future.exception() is not None:
+        return None
+    return future.result().relative
 
 
 def _fsync(path: Path) -> None:
