@@ -21,12 +21,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,6 +53,7 @@ from equity.store_layout import (
     MANIFEST_SCHEMA,
     META_KEY,
     MIRROR,
+    SCRATCH,
     delta_tables,
     layer_key,
     log_version,
@@ -132,6 +135,10 @@ class Transaction:
     #: Table -> file names the catalogue listed when the transaction began (after recovery,
     #: what each Delta table holds): only tables whose listing changes get a commit.
     before: dict[str, set[str]] = field(default_factory=dict)
+    #: The fsync of each written file, run in the background while the ingest goes on
+    #: (the disk's wait, 5-15 ms a file, was spent idle); all done before anything commits.
+    syncs: list[tuple[str, Future[None]]] = field(default_factory=list)
+    pool: ThreadPoolExecutor | None = None
 
     # ------------------------------------------------------------------ changes
 
@@ -147,13 +154,36 @@ class Transaction:
         for name, frame in result.extra.items():
             if frame.height:
                 tables[f"extra/{name}"] = _conform(frame, None)
-        if result.results.height:
-            # Written with the results so that every results file has its summaries.
-            tables.update(aggregates.derived(tables["results"], result.kind))
+        years, la_codes = None, None
         mark = len(self.written)
+        # The results (most of the bytes: ~0.1 s to encode for a national file) are
+        # written on another core while the summaries are worked out from them.
+        results_file = (
+            self.pool.submit(self._encode, tables["results"], self._name("results", slug))
+            if self.pool is not None and "results" in tables
+            else None
+        )
         try:
-            files = [self._write(frame, table, slug) for table, frame in tables.items()]
+            if result.results.height:
+                # Written with the results so that every results file has its summaries.
+                tables.update(aggregates.derived(tables["results"], result.kind))
+                years, la_codes = _catalogue_codes(tables[aggregates.SUMMARY_TABLE], result)
+            files = [
+                self._staged(results_file.result())
+                if table == "results" and results_file is not None
+                else self._write(frame, table, slug)
+                for table, frame in tables.items()
+            ]
         except BaseException:  # a full disk half way: this file's rows are not staged
+            # Written but not staged yet: delete it here (a failed write deleted its own).
+            encoded = _finished(results_file)
+            if encoded is not None and encoded not in {w.relative for w in self.written[mark:]}:
+                (self.store / encoded).unlink(missing_ok=True)
+            dropped = {w.relative for w in self.written[mark:]}
+            for relative, future in self.syncs:
+                if relative in dropped and not future.cancel():
+                    future.exception()  # let a running fsync finish before the unlink
+            self.syncs = [(r, f) for r, f in self.syncs if r not in dropped]
             for written in self.written[mark:]:
                 (self.store / written.relative).unlink(missing_ok=True)
             del self.written[mark:]
@@ -168,8 +198,8 @@ class Transaction:
             "rows_stored": result.rows_stored,
             "rows_rejected": result.rejected.height,
             "suppressed_cells": result.suppressed_cells,
-            "academic_years": result.academic_years,
-            "la_codes": result.la_codes,
+            "academic_years": result.academic_years if years is None else years,
+            "la_codes": result.la_codes if la_codes is None else la_codes,
             "notes": list(result.notes),
             "ingested_at": now,
             "files": files,
@@ -196,28 +226,56 @@ class Transaction:
         return True
 
     def _write(self, frame: pl.DataFrame, table: str, slug: str) -> str:
-        relative = f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
+        return self._staged(self._encode(frame, self._name(table, slug)))
+
+    @staticmethod
+    def _name(table: str, slug: str) -> str:
+        return f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
+
+    def _encode(self, frame: pl.DataFrame, relative: str) -> _Written:
+        """Write `frame` as the Parquet file `relative` (deleted again if that fails)."""
         path = self.store / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with path.open("wb") as out:
                 frame.write_parquet(out, compression="zstd", statistics=True)
-                out.flush()
-                os.fsync(out.fileno())
         except BaseException:
             path.unlink(missing_ok=True)
             raise
         os.chmod(path, 0o644)
         info = path.stat()
-        self.written.append(
-            _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
-        )
-        return relative
+        return _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
+
+    def _staged(self, written: _Written) -> str:
+        """Stage a written file: listed for the commit, its fsync started."""
+        self.written.append(written)
+        path = self.store / written.relative
+        if self.pool is None:  # a Transaction made by hand, not by `transaction`
+            _fsync(path)
+        else:
+            self.syncs.append((written.relative, self.pool.submit(_fsync, path)))
+        return written.relative
+
+    def _settle(self) -> BaseException | None:
+        """Wait for every background fsync; the first failure of a file still staged."""
+        pending, self.syncs = self.syncs, []
+        staged = {w.relative for w in self.written}
+        failures = [(r, f.exception()) for r, f in pending]
+        return next((e for r, e in failures if e is not None and r in staged), None)
+
+    def wait(self) -> None:
+        """Wait for the background fsyncs; the first failure (a full disk) is raised after
+        the files this transaction wrote are deleted, so nothing half-durable is committed."""
+        failure = self._settle()
+        if failure is not None:
+            self.discard()
+            raise failure
 
     # ------------------------------------------------------------------ commit
 
     def commit(self) -> None:
         """Commit the changed data tables, then the catalogue, then the mirror."""
+        self.wait()  # every data file on disk (fsync'd) before any commit refers to it
         if not self.events:
             return
         _fault("files-written")
@@ -225,6 +283,10 @@ class Transaction:
         versions = recorded_versions(self.store)
         known = {w.relative: w for w in self.written}
         meta = {META_KEY: json.dumps({"operation": self.operation, "events": self.events})}
+        frame = _catalogue_frame(self.catalogue.values())
+        # The catalogue's file is written now and flushed to disk while the tables commit.
+        catalogue_file = _write_catalogue_file(self.store, frame, sync=self.pool is None)
+        synced = None if self.pool is None else self.pool.submit(_fsync, catalogue_file)
         names = set(wanted) | set(self.before)
         changed = {
             t
@@ -238,8 +300,11 @@ class Transaction:
                 versions[table] = version
             _fault("table-committed")
         _fault("tables-committed")
-        frame = _catalogue_frame(self.catalogue.values())
-        _commit_catalogue(self.store, frame, versions, self.operation, self.events)
+        if synced is not None:
+            synced.result()
+        _commit_catalogue(
+            self.store, frame, versions, self.operation, self.events, catalogue_file.name
+        )
         _fault("catalogue")
         write_atomic(frame.select(list(MANIFEST_SCHEMA)), self.store / MIRROR)
         key = layer_key(self.store)
@@ -254,6 +319,7 @@ class Transaction:
 
     def discard(self) -> None:
         """Delete the files this transaction wrote (nothing refers to them)."""
+        self._settle()  # (Windows cannot delete a file another thread has open)
         for written in self.written:
             (self.store / written.relative).unlink(missing_ok=True)
         self.written.clear()
@@ -271,10 +337,10 @@ def transaction(store: Path, operation: str = "ingest") -> Iterator[Transaction]
     warm = threading.Thread(target=_warm_up, args=(store,))
     warm.start()
     try:
-        with store_lock(store):
+        with store_lock(store), ThreadPoolExecutor(2, thread_name_prefix="equity-sync") as pool:
             recover(store)
             current = read_catalogue(store)
-            tx = Transaction(store, operation)
+            tx = Transaction(store, operation, pool=pool)
             tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
             tx.before = _listing(tx.catalogue.values())
             try:
@@ -300,6 +366,21 @@ def _warm_up(store: Path) -> None:
         return
 
 
+def _finished(future: Future[_Written] | None) -> str | None:
+    """The file a background write wrote, waiting for it; None if it wrote none (never
+    started, or failed: a failed write deletes its own file)."""
+    if future is None or future.cancel() or future.exception() is not None:
+        return None
+    return future.result().relative
+
+
+def _fsync(path: Path) -> None:
+    """Flush `path`'s data to the disk (any open descriptor of a file flushes its data;
+    opened for writing, which Windows requires)."""
+    with path.open("r+b") as handle:
+        os.fsync(handle.fileno())
+
+
 def _drop_if_unused(store: Path, created: bool) -> None:
     """Remove a store folder this writer created and left holding nothing but its lock."""
     if created and {p.name for p in store.iterdir()} <= {LOCK}:
@@ -317,6 +398,17 @@ def _conform(frame: pl.DataFrame, schema: dict[str, pl.DataType] | None) -> pl.D
         return frame.with_columns(missing).select(pl.col(c).cast(t) for c, t in schema.items())
     nulls = [c for c, t in frame.schema.items() if t == pl.Null]
     return frame.with_columns(pl.col(nulls).cast(pl.String)) if nulls else frame
+
+
+def _catalogue_codes(summary: pl.DataFrame, result: IngestResult) -> tuple[list[str], list[str]]:
+    """`result.academic_years` and `result.la_codes`, read from the results' summary (a few
+    hundred rows) instead of scanning the results again: the summary groups every result
+    row by entity kind, LA code and academic year, so it holds the same years and the same
+    LA codes of school rows (tests/unit/test_store_transactions.py checks they agree)."""
+    years = summary.get_column("academic_year").drop_nulls().unique().to_list()
+    school_codes = summary.filter(pl.col("entity_kind") == "school").get_column("la_code")
+    codes = set(school_codes.to_list()) | set(result.schools.get_column("la_code").to_list())
+    return sorted(years), sorted(c for c in codes if c)
 
 
 def _listing(rows: object) -> dict[str, set[str]]:
@@ -373,6 +465,87 @@ def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: 
     return AddAction(name, written.size, {}, written.mtime_ms, True, stats)
 
 
+#: A file name a Delta log can carry as it is (no URL escaping needed).
+_PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def _create_table(
+    path: Path, schema: DeltaSchema, adds: list[AddAction], meta: dict[str, str]
+) -> bool:
+    """Create the Delta table at `path` as version 0 holding `adds`: the log entry
+    `create_table_with_add_actions` writes (protocol 1/2, the table's metadata, the adds,
+    the commit info with this project's metadata), written here in one step. False, with
+    nothing written, when it cannot be (a name that needs escaping, a file system with no
+    hard links): the caller then asks delta-rs.
+
+    Why by hand: delta-rs spends ~5 ms of CPU on each table it creates (its runtime and
+    object store, a snapshot check), and a first ingest creates six or seven; this writes a
+    few hundred bytes. The entry is put in place as delta-rs puts a commit on a local disk:
+    written to a scratch file, then hard-linked to its final name, which fails if that name
+    exists, so a commit is never half-written or overwritten (tests/unit/test_store.py
+    reads such a table back through delta-rs).
+    """
+    if not all(_PLAIN_NAME.fullmatch(a.path) for a in adds):
+        return False
+    log = path / "_delta_log"
+    log.mkdir(parents=True, exist_ok=True)
+    now = int(time.time() * 1000)
+    protocol = {"minReaderVersion": 1, "minWriterVersion": 2}
+    metadata: dict[str, object] = {
+        "id": str(uuid.uuid4()),
+        "name": None,
+        "description": None,
+        "format": {"provider": "parquet", "options": {}},
+        "schemaString": schema.to_json(),
+        "partitionColumns": [],
+        "createdTime": now,
+        "configuration": {},
+    }
+    info = {
+        "timestamp": now,
+        "operation": "CREATE TABLE",
+        "operationParameters": {
+            "mode": "ErrorIfExists",
+            "protocol": json.dumps(protocol, separators=(",", ":")),
+            "metadata": json.dumps(metadata, separators=(",", ":")),
+            "location": path.resolve().as_uri() + "/",
+        },
+        "clientVersion": "equity-explorer",
+        **meta,
+    }
+    actions: list[dict[str, object]] = [
+        {"commitInfo": info},
+        {"protocol": protocol},
+        {"metaData": metadata},
+    ]
+    for add in adds:
+        entry = {
+            "path": add.path,
+            "partitionValues": {},
+            "size": add.size,
+            "modificationTime": add.modification_time,
+            "dataChange": add.data_change,
+            "stats": add.stats,
+            "tags": None,
+            "baseRowId": None,
+            "defaultRowCommitVersion": None,
+            "clusteringProvider": None,
+        }
+        actions.append({"add": entry})
+    text = "\n".join(json.dumps(a, separators=(",", ":")) for a in actions) + "\n"
+    scratch = log / f"{SCRATCH}{uuid.uuid4().hex}.json"
+    scratch.write_text(text, encoding="utf-8")
+    try:
+        os.link(scratch, log / f"{0:020d}.json")  # FileExistsError: the table exists
+    except FileExistsError:
+        raise
+    except OSError:
+        return False
+    finally:
+        scratch.unlink(missing_ok=True)
+    return True
+
+
 def _sync_table(
     store: Path,
     table: str,
@@ -397,13 +570,14 @@ def _sync_table(
     properties = CommitProperties(custom_metadata=meta)
     if delta is None:
         schema = _delta_schema(path / sorted(wanted)[0])
-        create_table_with_add_actions(
-            str(path),
-            schema,
-            adds,
-            mode="error",
-            commit_properties=properties,
-        )
+        if not _create_table(path, schema, adds, meta):
+            create_table_with_add_actions(
+                str(path),
+                schema,
+                adds,
+                mode="error",
+                commit_properties=properties,
+            )
     else:
         delta.create_write_transaction(
             [*adds, *removes],
@@ -414,13 +588,30 @@ def _sync_table(
     return log_version(path)
 
 
+def _write_catalogue_file(store: Path, frame: pl.DataFrame, *, sync: bool = True) -> Path:
+    """A new catalogue file holding `frame` (listed by no commit yet: vacuum deletes it if
+    the writer dies before committing it); fsync'd unless `sync` is False."""
+    path = store / CATALOGUE
+    path.mkdir(parents=True, exist_ok=True)
+    file = path / f"catalogue-{uuid.uuid4().hex[:12]}.parquet"
+    with file.open("wb") as out:
+        frame.write_parquet(out, compression="zstd", statistics=True)
+    os.chmod(file, 0o644)
+    if sync:
+        _fsync(file)
+    return file
+
+
 def _commit_catalogue(
     store: Path,
     frame: pl.DataFrame,
     versions: dict[str, int],
     operation: str,
     events: list[dict[str, object]],
+    name: str | None = None,
 ) -> None:
+    """Commit the catalogue file `name` (written by `_write_catalogue_file`; one is written
+    when None) as the catalogue's whole content."""
     from deltalake import DeltaTable
     from deltalake.transaction import (
         AddAction,
@@ -430,25 +621,22 @@ def _commit_catalogue(
     )
 
     path = store / CATALOGUE
-    path.mkdir(parents=True, exist_ok=True)
-    name = f"catalogue-{uuid.uuid4().hex[:12]}.parquet"
-    with (path / name).open("wb") as out:
-        frame.write_parquet(out, compression="zstd", statistics=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(path / name, 0o644)
+    if name is None:
+        name = _write_catalogue_file(store, frame).name
     info = (path / name).stat()
     add = AddAction(
         name, info.st_size, {}, int(info.st_mtime * 1000), True,
         json.dumps({"numRecords": frame.height}),
     )  # fmt: skip
     payload = {"operation": operation, "tables": versions, "events": events}
-    properties = CommitProperties(custom_metadata={META_KEY: json.dumps(payload)})
+    meta = {META_KEY: json.dumps(payload)}
+    properties = CommitProperties(custom_metadata=meta)
     if log_version(path) is None:
         schema = _delta_schema(path / name)
-        create_table_with_add_actions(
-            str(path), schema, [add], mode="error", commit_properties=properties
-        )
+        if not _create_table(path, schema, [add], meta):
+            create_table_with_add_actions(
+                str(path), schema, [add], mode="error", commit_properties=properties
+            )
         return
     delta = DeltaTable(str(path))
     now = int(time.time() * 1000)

@@ -13,6 +13,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -316,9 +317,12 @@ def _renamed(result: IngestResult, file_name: str, source: str) -> IngestResult:
 def _ingest_one(
     file: Path, label: str, source: str, hint: str | None, tx: Transaction
 ) -> FileOutcome:
+    digest: Future[str] | None = None
     try:
         if file.stat().st_size > MAX_FILE_BYTES:
             raise IngestError(f"{file.name}: larger than {MAX_FILE_BYTES // 1_000_000} MB")
+        # The file's hash, on another core while it is read (hashlib lets go of the GIL).
+        digest = tx.pool.submit(sha256_of, file) if tx.pool is not None else None
         result = _renamed(read_file(file, hint), file.name, source)
         if result.rows_read == 0:
             kept = (
@@ -334,7 +338,7 @@ def _ingest_one(
     except (pl.exceptions.PolarsError, ValueError, OSError, UnicodeError) as exc:
         return FileOutcome(label, error=f"{file.name}: could not be read ({first_line(exc)})")
     try:
-        replaced = tx.put(result, sha256_of(file))
+        replaced = tx.put(result, sha256_of(file) if digest is None else digest.result())
     except OSError as exc:  # a full disk: this file's rows are not stored, the rest go on
         why = exc.strerror or first_line(exc)
         problem = f"{file.name}: read, but not stored in {tx.store} ({why})"

@@ -309,3 +309,121 @@ def test_the_stamp_changes_with_every_commit_and_an_open_store_keeps_its_version
     assert set(second.manifest()["source"]) == {TINY_KS2.name, TINY_KS4.name}
     ingest_paths([tmp_path / "missing.csv"], store)  # nothing stored: no new version
     assert Store.open(store).stamp == second.stamp
+
+
+@pytest.mark.parametrize("source", [SURREY_KS4, TINY_KS4, TINY_KS2], ids=lambda p: p.name)
+def test_the_catalogue_years_and_la_codes_are_the_results_own(source: Path, tmp_path: Path) -> None:
+    """The catalogue's years and LA codes are read from the summary the commit writes (not a
+    second scan of the results): they must be exactly what the result itself reports."""
+    result = read_file(source, None)
+    store = tmp_path / "store"
+    write_result(store, result, "0" * 64)
+    row = read_manifest(store).row(0, named=True)
+    assert row["academic_years"] == result.academic_years
+    assert row["la_codes"] == result.la_codes
+    assert row["suppressed_cells"] == result.suppressed_cells
+    assert row["la_codes"]  # a real file: the test compares something
+
+
+def test_a_failed_fsync_stores_nothing_and_keeps_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The data files' fsyncs run beside the ingest; one that fails (a full disk) must stop
+    the commit: the stored rows stay as they were, the report says nothing was stored, and
+    no file of the failed ingest is left behind."""
+    import errno
+
+    from equity import store_writer
+
+    store = tmp_path / "store"
+    ingest_paths([TINY_KS4], store)
+    before = read_manifest(store)
+    files_before = {p.relative_to(store) for p in store.rglob("*.parquet")}
+
+    def full_disk(path: Path) -> None:
+        if "results" in path.parts:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(store_writer, "_fsync", full_disk)
+    report = ingest_paths([TINY_KS2], store)
+    assert not report.ingested
+    assert "not stored" in report.text()
+    assert "No space left on device" in report.text()
+    assert read_manifest(store).equals(before)
+    monkeypatch.undo()
+    vacuum(store)
+    assert {p.relative_to(store) for p in store.rglob("*.parquet")} == files_before
+
+
+def _new_table(folder: Path, rows: int) -> tuple[object, list[object]]:
+    """A folder holding one Parquet file, its Delta schema and add action."""
+    from equity.store_writer import _add_action, _delta_schema, _Written
+
+    folder.mkdir(parents=True)
+    frame = pl.DataFrame({"a": list(range(rows)), "b": ["x"] * rows, "c": [[1.5]] * rows})
+    frame.write_parquet(folder / "part-1.parquet")
+    info = (folder / "part-1.parquet").stat()
+    written = _Written("t/part-1.parquet", info.st_size, int(info.st_mtime * 1000), rows)
+    add = _add_action(folder, "part-1.parquet", {"t/part-1.parquet": written}, "t")
+    return _delta_schema(folder / "part-1.parquet"), [add]
+
+
+def test_a_table_created_by_hand_reads_as_delta_rs_creates_it(tmp_path: Path) -> None:
+    """`_create_table` writes version 0 itself (delta-rs's ~5 ms per table was most of a
+    small ingest's commit): delta-rs must read it exactly as a table it created, append to
+    it, and refuse to create it twice."""
+    from deltalake import DeltaTable
+    from deltalake.transaction import CommitProperties, create_table_with_add_actions
+
+    from equity.store_writer import _create_table
+
+    meta = {"equity": json.dumps({"operation": "ingest", "events": []})}
+    schema, adds = _new_table(tmp_path / "mine", 3)
+    assert _create_table(tmp_path / "mine", schema, adds, meta)  # type: ignore[arg-type]
+    schema, adds = _new_table(tmp_path / "theirs", 3)
+    create_table_with_add_actions(
+        str(tmp_path / "theirs"),
+        schema,  # type: ignore[arg-type]
+        adds,  # type: ignore[arg-type]
+        mode="error",
+        commit_properties=CommitProperties(custom_metadata=meta),
+    )
+    mine, theirs = DeltaTable(str(tmp_path / "mine")), DeltaTable(str(tmp_path / "theirs"))
+    assert mine.version() == theirs.version() == 0
+    assert mine.schema().to_json() == theirs.schema().to_json()
+    assert mine.protocol() == theirs.protocol()
+    for key in ("path", "size_bytes", "num_records"):
+        assert mine.get_add_actions(flatten=True).column(key).to_pylist() == (
+            theirs.get_add_actions(flatten=True).column(key).to_pylist()
+        )
+    assert mine.history()[0]["equity"] == theirs.history()[0]["equity"]
+    assert mine.history()[0]["operation"] == "CREATE TABLE"
+    assert [f.name for f in (tmp_path / "mine" / "_delta_log").iterdir()] == [
+        "00000000000000000000.json"
+    ]  # no scratch file left
+    with pytest.raises(FileExistsError):
+        _create_table(tmp_path / "mine", schema, adds, meta)  # type: ignore[arg-type]
+    mine.create_write_transaction(adds, "append", mine.schema())  # type: ignore[arg-type]
+    assert DeltaTable(str(tmp_path / "mine")).version() == 1
+
+
+def test_without_hard_links_a_table_is_created_by_delta_rs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file system with no hard links: `_create_table` writes nothing and says so, and the
+    ingest falls back to delta-rs (the store is the same to a reader)."""
+    from equity.store_writer import _create_table
+
+    def no_links(*args: object) -> None:
+        raise PermissionError("hard links not supported")
+
+    monkeypatch.setattr(os, "link", no_links)
+    schema, adds = _new_table(tmp_path / "t", 2)
+    assert not _create_table(tmp_path / "t", schema, adds, {})  # type: ignore[arg-type]
+    assert not (tmp_path / "t" / "_delta_log").exists() or not any(
+        (tmp_path / "t" / "_delta_log").iterdir()
+    )
+    store = tmp_path / "store"
+    report = ingest_paths([TINY_KS4], store)
+    assert report.ingested and not report.failures
+    assert Store.open(store).results().collect().height == report.ingested[0].results.height
