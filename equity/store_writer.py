@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import sys
 import threading
@@ -53,7 +52,6 @@ from equity.store_layout import (
     MANIFEST_SCHEMA,
     META_KEY,
     MIRROR,
-    SCRATCH,
     delta_tables,
     layer_key,
     log_version,
@@ -465,87 +463,6 @@ def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: 
     return AddAction(name, written.size, {}, written.mtime_ms, True, stats)
 
 
-#: A file name a Delta log can carry as it is (no URL escaping needed).
-_PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9._-]+")
-
-
-def _create_table(
-    path: Path, schema: DeltaSchema, adds: list[AddAction], meta: dict[str, str]
-) -> bool:
-    """Create the Delta table at `path` as version 0 holding `adds`: the log entry
-    `create_table_with_add_actions` writes (protocol 1/2, the table's metadata, the adds,
-    the commit info with this project's metadata), written here in one step. False, with
-    nothing written, when it cannot be (a name that needs escaping, a file system with no
-    hard links): the caller then asks delta-rs.
-
-    Why by hand: delta-rs spends ~5 ms of CPU on each table it creates (its runtime and
-    object store, a snapshot check), and a first ingest creates six or seven; this writes a
-    few hundred bytes. The entry is put in place as delta-rs puts a commit on a local disk:
-    written to a scratch file, then hard-linked to its final name, which fails if that name
-    exists, so a commit is never half-written or overwritten (tests/unit/test_store.py
-    reads such a table back through delta-rs).
-    """
-    if not all(_PLAIN_NAME.fullmatch(a.path) for a in adds):
-        return False
-    log = path / "_delta_log"
-    log.mkdir(parents=True, exist_ok=True)
-    now = int(time.time() * 1000)
-    protocol = {"minReaderVersion": 1, "minWriterVersion": 2}
-    metadata: dict[str, object] = {
-        "id": str(uuid.uuid4()),
-        "name": None,
-        "description": None,
-        "format": {"provider": "parquet", "options": {}},
-        "schemaString": schema.to_json(),
-        "partitionColumns": [],
-        "createdTime": now,
-        "configuration": {},
-    }
-    info = {
-        "timestamp": now,
-        "operation": "CREATE TABLE",
-        "operationParameters": {
-            "mode": "ErrorIfExists",
-            "protocol": json.dumps(protocol, separators=(",", ":")),
-            "metadata": json.dumps(metadata, separators=(",", ":")),
-            "location": path.resolve().as_uri() + "/",
-        },
-        "clientVersion": "equity-explorer",
-        **meta,
-    }
-    actions: list[dict[str, object]] = [
-        {"commitInfo": info},
-        {"protocol": protocol},
-        {"metaData": metadata},
-    ]
-    for add in adds:
-        entry = {
-            "path": add.path,
-            "partitionValues": {},
-            "size": add.size,
-            "modificationTime": add.modification_time,
-            "dataChange": add.data_change,
-            "stats": add.stats,
-            "tags": None,
-            "baseRowId": None,
-            "defaultRowCommitVersion": None,
-            "clusteringProvider": None,
-        }
-        actions.append({"add": entry})
-    text = "\n".join(json.dumps(a, separators=(",", ":")) for a in actions) + "\n"
-    scratch = log / f"{SCRATCH}{uuid.uuid4().hex}.json"
-    scratch.write_text(text, encoding="utf-8")
-    try:
-        os.link(scratch, log / f"{0:020d}.json")  # FileExistsError: the table exists
-    except FileExistsError:
-        raise
-    except OSError:
-        return False
-    finally:
-        scratch.unlink(missing_ok=True)
-    return True
-
-
 def _sync_table(
     store: Path,
     table: str,
@@ -570,14 +487,13 @@ def _sync_table(
     properties = CommitProperties(custom_metadata=meta)
     if delta is None:
         schema = _delta_schema(path / sorted(wanted)[0])
-        if not _create_table(path, schema, adds, meta):
-            create_table_with_add_actions(
-                str(path),
-                schema,
-                adds,
-                mode="error",
-                commit_properties=properties,
-            )
+        create_table_with_add_actions(
+            str(path),
+            schema,
+            adds,
+            mode="error",
+            commit_properties=properties,
+        )
     else:
         delta.create_write_transaction(
             [*adds, *removes],
@@ -629,14 +545,12 @@ def _commit_catalogue(
         json.dumps({"numRecords": frame.height}),
     )  # fmt: skip
     payload = {"operation": operation, "tables": versions, "events": events}
-    meta = {META_KEY: json.dumps(payload)}
-    properties = CommitProperties(custom_metadata=meta)
+    properties = CommitProperties(custom_metadata={META_KEY: json.dumps(payload)})
     if log_version(path) is None:
         schema = _delta_schema(path / name)
-        if not _create_table(path, schema, [add], meta):
-            create_table_with_add_actions(
-                str(path), schema, [add], mode="error", commit_properties=properties
-            )
+        create_table_with_add_actions(
+            str(path), schema, [add], mode="error", commit_properties=properties
+        )
         return
     delta = DeltaTable(str(path))
     now = int(time.time() * 1000)
