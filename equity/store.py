@@ -4,7 +4,8 @@ Why: re-ingesting a download replaces exactly its own rows, a failed or killed i
 changes what readers see, writers in threads or processes take turns, and a user's own
 store can sit beside the embedded one (layers) without copying it. Readers scan lazily and
 merge the layers. The layout and its guarantees: `equity/store_layout.py` (on disk, and
-how a layer's catalogue is read), `equity/store_writer.py` (transactions, recovery) and
+how a layer's catalogue is read), `equity/store_writer.py` (transactions, recovery),
+`equity/store_delta.py` (the Delta commits, through delta-rs) and
 `equity/store_vacuum.py` (vacuum, history).
 """
 

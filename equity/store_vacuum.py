@@ -15,8 +15,9 @@ from typing import Final
 
 import polars as pl
 
+from equity.store_delta import active_files
 from equity.store_layout import CATALOGUE, SCRATCH, commit_meta, log_version, read_catalogue
-from equity.store_writer import active_files, recover, store_lock
+from equity.store_writer import recover, store_lock
 
 #: Removed files younger than this are kept by vacuum: a reader that opened the store
 #: before the commit that removed them may still read them.

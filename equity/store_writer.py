@@ -24,7 +24,6 @@ import os
 import shutil
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,13 +36,18 @@ from typing import TYPE_CHECKING, Final
 import polars as pl
 
 if TYPE_CHECKING:  # deltalake loads only when writing: readers never need it
-    from deltalake import DeltaTable
-    from deltalake import Schema as DeltaSchema
-    from deltalake.transaction import AddAction
+    pass
 
 from equity import school_merge
 from equity.ingest import aggregates
 from equity.ingest.base import IngestResult
+from equity.store_delta import (
+    Written,
+    commit_catalogue,
+    fsync,
+    sync_table,
+    write_catalogue_file,
+)
 from equity.store_layout import (
     CATALOGUE,
     CATALOGUE_SCHEMA,
@@ -108,16 +112,6 @@ def store_lock(store: Path) -> Iterator[None]:
 
 
 @dataclass
-class _Written:
-    """A data file written by this transaction, not yet committed."""
-
-    relative: str  # path relative to the store
-    size: int
-    mtime_ms: int
-    rows: int
-
-
-@dataclass
 class Transaction:
     """Changes to one store, applied together by `commit` (see the module docstring).
 
@@ -128,7 +122,7 @@ class Transaction:
     store: Path
     operation: str = "ingest"
     catalogue: dict[str, dict[str, object]] = field(default_factory=dict)
-    written: list[_Written] = field(default_factory=list)
+    written: list[Written] = field(default_factory=list)
     events: list[dict[str, object]] = field(default_factory=list)
     #: Table -> file names the catalogue listed when the transaction began (after recovery,
     #: what each Delta table holds): only tables whose listing changes get a commit.
@@ -230,7 +224,7 @@ class Transaction:
     def _name(table: str, slug: str) -> str:
         return f"{table}/{slug}-{uuid.uuid4().hex[:12]}.parquet"
 
-    def _encode(self, frame: pl.DataFrame, relative: str) -> _Written:
+    def _encode(self, frame: pl.DataFrame, relative: str) -> Written:
         """Write `frame` as the Parquet file `relative` (deleted again if that fails)."""
         path = self.store / relative
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,16 +236,16 @@ class Transaction:
             raise
         os.chmod(path, 0o644)
         info = path.stat()
-        return _Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
+        return Written(relative, info.st_size, int(info.st_mtime * 1000), frame.height)
 
-    def _staged(self, written: _Written) -> str:
+    def _staged(self, written: Written) -> str:
         """Stage a written file: listed for the commit, its fsync started."""
         self.written.append(written)
         path = self.store / written.relative
         if self.pool is None:  # a Transaction made by hand, not by `transaction`
-            _fsync(path)
+            fsync(path)
         else:
-            self.syncs.append((written.relative, self.pool.submit(_fsync, path)))
+            self.syncs.append((written.relative, self.pool.submit(fsync, path)))
         return written.relative
 
     def _settle(self) -> BaseException | None:
@@ -283,8 +277,8 @@ class Transaction:
         meta = {META_KEY: json.dumps({"operation": self.operation, "events": self.events})}
         frame = _catalogue_frame(self.catalogue.values())
         # The catalogue's file is written now and flushed to disk while the tables commit.
-        catalogue_file = _write_catalogue_file(self.store, frame, sync=self.pool is None)
-        synced = None if self.pool is None else self.pool.submit(_fsync, catalogue_file)
+        catalogue_file = write_catalogue_file(self.store, frame, sync=self.pool is None)
+        synced = None if self.pool is None else self.pool.submit(fsync, catalogue_file)
         names = set(wanted) | set(self.before)
         changed = {
             t
@@ -293,14 +287,14 @@ class Transaction:
             or (wanted.get(t) and t not in versions)  # an old-layout store's first commit
         }
         for table in sorted(changed):
-            version = _sync_table(self.store, table, wanted.get(table, set()), known, meta)
+            version = sync_table(self.store, table, wanted.get(table, set()), known, meta)
             if version is not None:
                 versions[table] = version
             _fault("table-committed")
         _fault("tables-committed")
         if synced is not None:
             synced.result()
-        _commit_catalogue(
+        commit_catalogue(
             self.store, frame, versions, self.operation, self.events, catalogue_file.name
         )
         _fault("catalogue")
@@ -364,19 +358,12 @@ def _warm_up(store: Path) -> None:
         return
 
 
-def _finished(future: Future[_Written] | None) -> str | None:
+def _finished(future: Future[Written] | None) -> str | None:
     """The file a background write wrote, waiting for it; None if it wrote none (never
     started, or failed: a failed write deletes its own file)."""
     if future is None or future.cancel() or future.exception() is not None:
         return None
     return future.result().relative
-
-
-def _fsync(path: Path) -> None:
-    """Flush `path`'s data to the disk (any open descriptor of a file flushes its data;
-    opened for writing, which Windows requires)."""
-    with path.open("r+b") as handle:
-        os.fsync(handle.fileno())
 
 
 def _drop_if_unused(store: Path, created: bool) -> None:
@@ -424,145 +411,6 @@ def _catalogue_frame(rows: object) -> pl.DataFrame:
     return frame.sort("source")
 
 
-def active_files(table_path: Path, delta: DeltaTable | None = None) -> set[str]:
-    """The table's active file names (relative to its folder); `delta` if already loaded."""
-    from deltalake import DeltaTable
-
-    if delta is None:
-        if log_version(table_path) is None:
-            return set()
-        delta = DeltaTable(str(table_path))
-    actions = delta.get_add_actions(flatten=True)
-    return {str(p) for p in actions.column("path").to_pylist()}
-
-
-def _delta_schema(path: Path) -> DeltaSchema:
-    """The Delta schema of a Parquet file, through arro3 (deltalake's own Arrow binding):
-    pyarrow is never loaded, which keeps some 40 MB off every ingest's peak memory."""
-    from arro3.core import Table
-    from deltalake import Schema
-
-    # A column of no type (all null, in a store written before Delta) is declared text:
-    # Delta has no null type.
-    schema = {
-        n: pl.String() if t == pl.Null else t for n, t in pl.read_parquet_schema(path).items()
-    }
-    return Schema.from_arrow(Table.from_arrow(pl.DataFrame(schema=schema)).schema)
-
-
-def _add_action(table_path: Path, name: str, known: dict[str, _Written], table: str) -> AddAction:
-    from deltalake.transaction import AddAction
-
-    written = known.get(f"{table}/{name}")
-    if written is None:  # a file already there (adopted from an old store, or re-added)
-        path = table_path / name
-        info = path.stat()
-        rows = int(pl.scan_parquet(path).select(pl.len()).collect().item())
-        written = _Written(f"{table}/{name}", info.st_size, int(info.st_mtime * 1000), rows)
-    stats = json.dumps({"numRecords": written.rows})
-    return AddAction(name, written.size, {}, written.mtime_ms, True, stats)
-
-
-def _sync_table(
-    store: Path,
-    table: str,
-    wanted: set[str],
-    known: dict[str, _Written],
-    meta: dict[str, str],
-) -> int | None:
-    """Commit what makes `table`'s active files equal `wanted`; its version after (None
-    when the table does not exist and nothing is wanted)."""
-    from deltalake import DeltaTable
-    from deltalake.transaction import CommitProperties, RemoveAction, create_table_with_add_actions
-
-    path = store / table
-    version = log_version(path)
-    delta = DeltaTable(str(path)) if version is not None else None
-    active = active_files(path, delta) if delta is not None else set()
-    if active == wanted:
-        return version
-    adds = [_add_action(path, name, known, table) for name in sorted(wanted - active)]
-    now = int(time.time() * 1000)
-    removes = [RemoveAction(name, True, now) for name in sorted(active - wanted)]
-    properties = CommitProperties(custom_metadata=meta)
-    if delta is None:
-        schema = _delta_schema(path / sorted(wanted)[0])
-        create_table_with_add_actions(
-            str(path),
-            schema,
-            adds,
-            mode="error",
-            commit_properties=properties,
-        )
-    else:
-        delta.create_write_transaction(
-            [*adds, *removes],
-            "append",
-            delta.schema(),
-            commit_properties=properties,
-        )
-    return log_version(path)
-
-
-def _write_catalogue_file(store: Path, frame: pl.DataFrame, *, sync: bool = True) -> Path:
-    """A new catalogue file holding `frame` (listed by no commit yet: vacuum deletes it if
-    the writer dies before committing it); fsync'd unless `sync` is False."""
-    path = store / CATALOGUE
-    path.mkdir(parents=True, exist_ok=True)
-    file = path / f"catalogue-{uuid.uuid4().hex[:12]}.parquet"
-    with file.open("wb") as out:
-        frame.write_parquet(out, compression="zstd", statistics=True)
-    os.chmod(file, 0o644)
-    if sync:
-        _fsync(file)
-    return file
-
-
-def _commit_catalogue(
-    store: Path,
-    frame: pl.DataFrame,
-    versions: dict[str, int],
-    operation: str,
-    events: list[dict[str, object]],
-    name: str | None = None,
-) -> None:
-    """Commit the catalogue file `name` (written by `_write_catalogue_file`; one is written
-    when None) as the catalogue's whole content."""
-    from deltalake import DeltaTable
-    from deltalake.transaction import (
-        AddAction,
-        CommitProperties,
-        RemoveAction,
-        create_table_with_add_actions,
-    )
-
-    path = store / CATALOGUE
-    if name is None:
-        name = _write_catalogue_file(store, frame).name
-    info = (path / name).stat()
-    add = AddAction(
-        name, info.st_size, {}, int(info.st_mtime * 1000), True,
-        json.dumps({"numRecords": frame.height}),
-    )  # fmt: skip
-    payload = {"operation": operation, "tables": versions, "events": events}
-    properties = CommitProperties(custom_metadata={META_KEY: json.dumps(payload)})
-    if log_version(path) is None:
-        schema = _delta_schema(path / name)
-        create_table_with_add_actions(
-            str(path), schema, [add], mode="error", commit_properties=properties
-        )
-        return
-    delta = DeltaTable(str(path))
-    now = int(time.time() * 1000)
-    removes = [RemoveAction(p, True, now) for p in sorted(active_files(path, delta))]
-    delta.create_write_transaction(
-        [add, *removes],
-        "append",
-        delta.schema(),
-        commit_properties=properties,
-    )
-
-
 # --------------------------------------------------------------------------- recovery
 
 
@@ -582,13 +430,13 @@ def recover(store: Path) -> list[str]:
     for table in delta_tables(store):
         if log_version(store / table) == versions.get(table):
             continue
-        if _sync_table(store, table, wanted.get(table, set()), {}, meta) is not None:
+        if sync_table(store, table, wanted.get(table, set()), {}, meta) is not None:
             repaired.append(table)
     if repaired:
         for table in repaired:
             versions[table] = log_version(store / table)  # type: ignore[assignment]
         frame = read_catalogue(store)
-        _commit_catalogue(store, frame, versions, "recover", [])
+        commit_catalogue(store, frame, versions, "recover", [])
         write_atomic(frame.select(list(MANIFEST_SCHEMA)), store / MIRROR)
     return repaired
 

@@ -344,7 +344,7 @@ def test_a_failed_fsync_stores_nothing_and_keeps_the_store_as_it_was(
         if "results" in path.parts:
             raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(store_writer, "_fsync", full_disk)
+    monkeypatch.setattr(store_writer, "fsync", full_disk)
     report = ingest_paths([TINY_KS2], store)
     assert not report.ingested
     assert "not stored" in report.text()
