@@ -92,14 +92,15 @@ class Kind:
     key_rank: int | None = None
     #: Its name in a sentence ("No KS4 school results for Bolton"); key kinds only.
     short: str = ""
-    #: How to add the file for an LA ({who}, {page} and {performance} are filled in); only
-    #: for the key kinds a user can download per LA.
+    #: How to add the file for an LA ({who}, {page}, {performance} and {where} are filled
+    #: in; {where} says where the reader loads it: a tab of the app, a command); only for
+    #: the key kinds a user can download per LA.
     how_to_get: str = ""
 
 
 _PERFORMANCE_HOW = (
     "download the 'Key stage {stage} final results' for {{who}} from DfE's Compare school "
-    "performance service ({{page}}; any year from 2016-2017) and load the CSV or zip below"
+    "performance service ({{page}}; any year from 2016-2017) and load the CSV or zip {{where}}"
 )
 
 _ALL: Final = (
@@ -146,7 +147,7 @@ _ALL: Final = (
         key_rank=3,
         short="school census",
         how_to_get="download the school-level census file for {who} ('census' in DfE's "
-        "performance tables download, {performance}) and load it below; the statistics are "
+        "performance tables download, {performance}) and load it {where}; the statistics are "
         "explained at {page}",
     ),
     Kind(
@@ -206,7 +207,7 @@ _ALL: Final = (
         key_rank=4,
         short="Get Information About Schools register extract",
         how_to_get="download the 'Establishment fields' CSV from Get Information About Schools "
-        "({page}) and load it below (it gives school names, types and locations)",
+        "({page}) and load it {where} (it gives school names, types and locations)",
     ),
     Kind(
         SCHOOL_LIST,

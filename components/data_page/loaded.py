@@ -37,7 +37,7 @@ def loaded_section(selection: Filters) -> None:
 
     area = selection.la_label
     st.subheader(f"School-level files for {area}", anchor="selected")
-    st.markdown("\n".join(f"- {linked(_to_upload_tab(s))}" for s in sentences))
+    st.markdown("\n".join(f"- {linked(s)}" for s in sentences))
     st.caption(
         "LA-level figures (DfE's LAIT panel) cover every authority, so charts of published LA "
         "figures work everywhere; school-level files decide which school charts and indices "
@@ -104,15 +104,6 @@ def loaded_section(selection: Filters) -> None:
         )
 
 
-def _to_upload_tab(sentence: str) -> str:
-    """The file kinds' "how to get it" sentences (equity/kinds.py) end "load ... below",
-    from when the upload form sat below this section; it now has a tab of its own."""
-    where = f"in the {own_files.TAB_LABEL} tab"
-    for said in ("load the CSV or zip below", "load it below"):
-        sentence = sentence.replace(said, f"{said.removesuffix(' below')} {where}")
-    return sentence
-
-
 def _loaded_tables(store: Store) -> dict[str, Any]:
     """What the "What is loaded" section shows for every selection, made once per store
     version: the coverage table, its per-LA summary, the results-by-LA table, their CSVs."""
@@ -142,7 +133,8 @@ def _selected_status(store: Store, members: tuple[str, ...]) -> tuple[list[str],
         "schools_latest",
         "files",
     )
-    return coverage.status_sentences(status, names), shown
+    where = f"in the {own_files.TAB_LABEL} tab"
+    return coverage.status_sentences(status, names, load_where=where), shown
 
 
 def _results_by_la(cov: pl.DataFrame) -> pl.DataFrame:

@@ -342,10 +342,17 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
     )
 
 
-def status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
+#: Where a file is loaded outside the app.
+LOAD_WITH_CLI = "with `python -m equity ingest <file> --store <store>`"
+
+
+def status_sentences(
+    status: pl.DataFrame, names: dict[str, str], *, load_where: str = LOAD_WITH_CLI
+) -> list[str]:
     """Plain sentences for the selected authority or group: what is loaded, what is not and
     where to get it. LAs in the same position share one sentence, so a group of ten reads
-    as a few lines rather than forty."""
+    as a few lines rather than forty. `load_where` ends "... and load it <load_where>": the
+    app names its upload tab, anything else the command line."""
     sentences = []
     for kind in kinds.key_school_kinds():
         part = status.filter(pl.col("kind") == kind)
@@ -379,7 +386,7 @@ def status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
                 single = lacking.height == 1
                 target = str(lacking["name"][0]) if single else "each LA"
                 sentence += ": " + info.how_to_get.format(
-                    who=target, page=info.page, performance=PERFORMANCE_PAGE
+                    who=target, page=info.page, performance=PERFORMANCE_PAGE, where=load_where
                 )
             sentences.append(sentence + ".")
     return sentences

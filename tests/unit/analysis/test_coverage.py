@@ -71,6 +71,11 @@ def test_status_says_plainly_what_is_missing_and_where_to_get_it(tiny: Store) ->
     assert len(no_ks4) == 1
     assert "for Bolton from DfE's Compare school performance service" in no_ks4[0]
     assert coverage.PERFORMANCE_PAGE in no_ks4[0]
+    # Outside the app the sentences name the command, not a form "below" on some page.
+    assert no_ks4[0].endswith(f"load the CSV or zip {coverage.LOAD_WITH_CLI}.")
+    assert not any("below" in s or "{" in s for s in sentences)
+    in_app = coverage.status_sentences(status, {"350": "Bolton"}, load_where="in the X tab")
+    assert all("load it in the X tab" in s for s in in_app if s.startswith("No school census"))
     assert any(
         s.startswith("No KS2 school results for Testshire (999) and Bolton (350)")
         for s in sentences
