@@ -87,6 +87,20 @@ def _types_all(store: Store) -> pl.DataFrame:
     return census_types.place(_typing_rows(store), census_years(store), gias)
 
 
+def all_school_types(store: Store) -> pl.DataFrame:
+    """academic_year, urn, la_code, school_type, placed_from of every census year at once
+    (`school_types` of each year, stacked): for a page that needs the area's schools over
+    every census, one filter instead of one per year."""
+    return _types_all(store)
+
+
+def ever_fsm_bases(store: Store, year: str) -> pl.DataFrame:
+    """urn, base: each school's ever-FSM denominator (the `pupils` of its pct_ever_fsm row)
+    in that year's census, from the per-year figures read once per store (`_wide_all`),
+    not a scan of the census results; null where the file gives none."""
+    return _wide(store, year).select(pl.col("entity").alias("urn"), pl.col("ever_fsm_base"))
+
+
 def placement_notes(store: Store) -> list[str]:
     """One line per census year whose file lacks SCHOOLTYPE: how its schools were placed."""
     notes = []
