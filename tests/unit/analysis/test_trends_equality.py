@@ -318,3 +318,43 @@ def test_default_trend_school_is_unchanged(store: Store, phase: str) -> None:
         )
         checked += 1
     assert checked
+
+
+def _reference_results_of(store: Store, kinds: list[str], years: list[str] | None) -> pl.DataFrame:
+    """Store.results_of as it was: the kind joined on by source."""
+    wanted = store.manifest().filter(pl.col("kind").is_in(sorted(set(kinds))))
+    if years is not None:
+        listed = pl.col("academic_years").list.set_intersection(sorted(set(years)))
+        wanted = wanted.filter(listed.list.len() > 0)
+    sources = set(wanted["source"].to_list())
+    files = [path for path, source in store._file_sources("results") if source in sources]
+    return (
+        pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+        .filter(pl.col("source").is_in(sorted(sources)))
+        .join(wanted.select("source", "kind").lazy(), on="source", how="left")
+        .collect()
+    )
+
+
+@pytest.mark.parametrize(
+    ("kinds", "years"),
+    [
+        (["ks4_performance"], None),
+        (["ks2_performance", "school_census"], None),
+        (["ks4_destinations"], ["2019/20"]),
+        (["school_census", "ks4_performance", "ks4_destinations"], ["2017/18", "2018/19"]),
+    ],
+)
+def test_results_of_is_unchanged(store: Store, kinds: list[str], years: list[str] | None) -> None:
+    """`kind` by a lookup of the source gives the rows and kinds the join gave."""
+    new = store.results_of(kinds, years).collect()
+    old = _reference_results_of(store, kinds, years)
+    assert new.height > 0
+    assert new.schema == old.schema
+    assert _sorted(new).equals(_sorted(old))
+    # And a query that reads no `kind` still filters the same rows.
+    narrowed = store.results_of(kinds, years).filter(pl.col("entity_kind") == "school")
+    assert (
+        narrowed.select(pl.len()).collect().item()
+        == old.filter(pl.col("entity_kind") == "school").height
+    )
