@@ -43,9 +43,13 @@ _TREND_SCHEMA: Final = pl.Schema(
 )
 
 
+@functools.lru_cache(maxsize=16)
 def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
     """The area's state-funded schools of the phase in any census year: urn, name, la_code,
-    census_years (how many censuses list it with that type), latest (its latest census)."""
+    census_years (how many censuses list it with that type), latest (its latest census).
+
+    Held per store, area and phase (a few hundred rows): the picker and the default
+    school both ask for it on each new Authority, and the second ask is then free."""
     from equity.analysis import census as census_analysis
 
     wanted = census_analysis.CENSUS_TYPES[phase]
