@@ -80,8 +80,10 @@ def _phase_rows(store: Store, phase: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     (ten at national scale, 2.7 million rows) on each new school or LA, some 35 ms per
     rerun after an Authority change; now that is a filter of this panel (about 330,000
     rows, 22 MB for KS4; 650,000, 43 MB for KS2), and the first visit reads the files
-    once, not three times. Filtering the panel gives the rows the scans gave, in the same
-    order, for any headline measure (the only measures the page offers)."""
+    once, not three times. Filtering the panel gives the rows the scans gave for any
+    headline measure (the only measures the page offers), in file order (the scans' order
+    came out of a hash join and was never defined, so a school listed under two LAs now
+    takes its LA from its first file, where it took an arbitrary one)."""
     scan = store.results_of([performance_kind(phase)])
     headline = list(HEADLINE_MEASURES[phase])
     years = (
