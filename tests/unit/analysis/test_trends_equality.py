@@ -358,3 +358,15 @@ def test_results_of_is_unchanged(store: Store, kinds: list[str], years: list[str
         narrowed.select(pl.len()).collect().item()
         == old.filter(pl.col("entity_kind") == "school").height
     )
+
+
+def test_one_census_year_is_that_year_of_every_year(store: Store) -> None:
+    """`_wide_of_year` (one year's written table) gives `_wide_all`'s rows of that year."""
+    years = census_analysis.census_years(store)["academic_year"].unique().sort().to_list()
+    assert years
+    for year in years:
+        one = census_analysis._wide_of_year(store, year)
+        every = census_analysis._wide_all(store).filter(pl.col("academic_year") == year)
+        assert one.height > 0
+        assert one.schema == every.schema
+        assert one.equals(every)
