@@ -87,6 +87,22 @@ def _types_all(store: Store) -> pl.DataFrame:
     return census_types.place(_typing_rows(store), census_years(store), gias)
 
 
+def all_school_types(store: Store) -> pl.DataFrame:
+    """academic_year, urn, la_code, school_type, placed_from of every census year at once
+    (`school_types` of each year, stacked): for a page that needs the area's schools over
+    every census, one filter instead of one per year."""
+    return _types_all(store)
+
+
+def ever_fsm_bases(store: Store, year: str) -> pl.DataFrame:
+    """urn, base: each school's ever-FSM denominator (the `pupils` of its pct_ever_fsm row)
+    in that year's census, from that year's census figures read once per store
+    (`_wide_of_year`: the School trends default school reads only the latest census's,
+    on a first visit that needs no other), not a scan of the census results; null where
+    the file gives none."""
+    return _wide_of_year(store, year).select(pl.col("entity").alias("urn"), pl.col("ever_fsm_base"))
+
+
 def placement_notes(store: Store) -> list[str]:
     """One line per census year whose file lacks SCHOOLTYPE: how its schools were placed."""
     notes = []
@@ -124,6 +140,22 @@ _WIDE_COLUMNS: Final = (
 )
 
 
+def _written_wide(store: Store) -> dict[str, list[Path]]:
+    """source -> its `census_wide` files (written at ingest)."""
+    written: dict[str, list[Path]] = {}
+    for path, source in store._file_sources(aggregates.CENSUS_TABLE):
+        written.setdefault(source, []).append(path)
+    return written
+
+
+def _read_wide(paths: list[Path], year: str) -> pl.DataFrame:
+    return (
+        pl.read_parquet(paths)
+        .filter(pl.col("academic_year") == year)
+        .select(list(aggregates.CENSUS_WIDE_SCHEMA))
+    )
+
+
 @functools.lru_cache(maxsize=4)
 def _wide_all(store: Store) -> pl.DataFrame:
     """`aggregates.census_wide` of every census year (one row per year and school): read
@@ -131,18 +163,12 @@ def _wide_all(store: Store) -> pl.DataFrame:
     one, else computed from that year's census results (a store written before the table
     existed, or two files for one year), in one scan for all such years."""
     files = census_years(store)
-    written: dict[str, list[Path]] = {}
-    for path, source in store._file_sources(aggregates.CENSUS_TABLE):
-        written.setdefault(source, []).append(path)
+    written = _written_wide(store)
     frames = [aggregates.census_wide(pl.LazyFrame(schema=_CENSUS_ROWS_SCHEMA))]
     stale: list[str] = []
     for year, sources in files.group_by("academic_year").agg("source").sort("academic_year").rows():
         if len(sources) == 1 and sources[0] in written:
-            frames.append(
-                pl.read_parquet(written[sources[0]])
-                .filter(pl.col("academic_year") == year)
-                .select(list(aggregates.CENSUS_WIDE_SCHEMA))
-            )
+            frames.append(_read_wide(written[sources[0]], year))
         else:
             stale.extend(f"{source}\x00{year}" for source in sources)
     if stale:
@@ -152,6 +178,18 @@ def _wide_all(store: Store) -> pl.DataFrame:
         )
         frames.append(aggregates.census_wide(rows))
     return pl.concat(frames)
+
+
+@functools.lru_cache(maxsize=8)
+def _wide_of_year(store: Store, year: str) -> pl.DataFrame:
+    """`_wide_all`'s rows of one census year, read on their own: the year's written table
+    where its only census file has one (one file of some 25,000 rows, not every year's),
+    else `_wide_all` itself (the same rows, computed as it computes them)."""
+    sources = census_years(store).filter(pl.col("academic_year") == year)["source"].to_list()
+    written = _written_wide(store)
+    if len(sources) == 1 and sources[0] in written:
+        return _read_wide(written[sources[0]], year)
+    return _wide_all(store).filter(pl.col("academic_year") == year)
 
 
 @functools.lru_cache(maxsize=8)

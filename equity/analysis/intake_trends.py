@@ -43,21 +43,25 @@ _TREND_SCHEMA: Final = pl.Schema(
 )
 
 
+@functools.lru_cache(maxsize=16)
 def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
     """The area's state-funded schools of the phase in any census year: urn, name, la_code,
-    census_years (how many censuses list it with that type), latest (its latest census)."""
+    census_years (how many censuses list it with that type), latest (its latest census).
+
+    Held per store, area and phase (a few hundred rows): the picker and the default
+    school both ask for it on each new Authority, and the second ask is then free."""
     from equity.analysis import census as census_analysis
 
     wanted = census_analysis.CENSUS_TYPES[phase]
-    parts = []
-    for year in census_analysis.census_years(store)["academic_year"].unique().sort().to_list():
-        types = census_analysis.school_types(store, year)
-        parts.append(
-            types.filter(
-                pl.col("la_code").is_in(list(la_codes)) & (pl.col("school_type") == wanted)
-            ).select("urn", "la_code", pl.lit(year).alias("academic_year"))
-        )
-    if not parts:
+    years = census_analysis.census_years(store)["academic_year"].unique().to_list()
+    # Every census year's types in one frame, narrowed to the area first (one filter, not
+    # one per year); the rows are those of `school_types` per year, stacked.
+    found = census_analysis.all_school_types(store).filter(
+        pl.col("academic_year").is_in(years)
+        & pl.col("la_code").is_in(list(la_codes))
+        & (pl.col("school_type") == wanted)
+    )
+    if found.is_empty():
         return pl.DataFrame(
             schema={
                 "urn": pl.String,
@@ -69,7 +73,7 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
         )
     names = store.schools().select("urn", "name")
     return (
-        pl.concat(parts)
+        found.select("urn", "la_code", "academic_year")
         .sort("academic_year")
         .group_by("urn")
         .agg(
@@ -121,17 +125,10 @@ def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) ->
     from equity.analysis import census as census_analysis
 
     latest = max(census_analysis.census_years(store)["academic_year"].to_list())
-    sizes = (
-        store.results_of([census_analysis.CENSUS_KIND])
-        .filter(
-            (pl.col("academic_year") == latest)
-            & (pl.col("measure") == "pct_ever_fsm")
-            & (pl.col("entity_kind") == "school")
-            & pl.col("entity").is_in(ranked["urn"].to_list())
-        )
-        .select(pl.col("entity").alias("urn"), pl.col("pupils").alias("base"))
-        .collect()
-        .unique("urn")
+    # The ever-FSM denominator from the census figures read once per store, not a scan of
+    # the census results per LA (some 20 ms on each new LA).
+    sizes = census_analysis.ever_fsm_bases(store, latest).select(
+        "urn", pl.col("ever_fsm_base").cast(pl.Int64).alias("base")
     )
     best = (
         ranked.join(sizes, on="urn", how="left")

@@ -1,0 +1,372 @@
+"""The cheaper School trends queries (issue 16, round 3) give exactly what the code they
+replaced gave.
+
+Each test keeps the replaced computation here as the reference (a scan of every
+performance or census file per call; one filter per census year) and compares it with the
+new one: the phase's performance rows read once per store (`school_trends._phase_rows`),
+the area's census schools from one frame of every year's types, and the default school's
+size from the per-store census figures. On the embedded store always, and on a
+national-scale store (152 LAs x 10 years) when EQUITY_NATIONAL_STORE names one (for
+example the benchmark's `python3 -m benchmarks --store /tmp/x --only ingest` output).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from equity.analysis import census as census_analysis
+from equity.analysis import intake_trends, school_trends
+from equity.analysis.gaps import performance_kind
+from equity.schema import HEADLINE_MEASURES
+from equity.store import EMBEDDED_STORE, Store
+
+NATIONAL_ENV = "EQUITY_NATIONAL_STORE"
+
+
+def _stores() -> list[object]:
+    found: list[object] = [pytest.param(EMBEDDED_STORE, id="embedded")]
+    national = os.environ.get(NATIONAL_ENV)
+    found.append(
+        pytest.param(
+            Path(national) if national else None,
+            id="national",
+            marks=pytest.mark.skipif(not national, reason=f"{NATIONAL_ENV} not set"),
+        )
+    )
+    return found
+
+
+@pytest.fixture(scope="module", params=_stores())
+def store(request: pytest.FixtureRequest) -> Store:
+    opened = Store.open(request.param)
+    assert opened.layers, f"no store at {request.param}"
+    return opened
+
+
+def _areas(store: Store, phase: str, most: int = 6) -> list[tuple[str, ...]]:
+    """A few single LAs with school results of the phase, and all of them at once."""
+    codes = sorted(set(school_trends._headline_years(store, phase)["la_code"].drop_nulls()))
+    step = max(1, len(codes) // most)
+    return [(code,) for code in codes[::step][:most]] + [tuple(codes)]
+
+
+# ---------------------------------------------------------------------- the references
+
+
+def _reference_headline_years(store: Store, phase: str) -> pl.DataFrame:
+    return (
+        store.results_of([performance_kind(phase)])
+        .filter(pl.col("entity_kind") == "school")
+        .filter(
+            pl.col("measure").is_in(list(HEADLINE_MEASURES[phase])) & (pl.col("status") == "value")
+        )
+        .select("entity", "la_code", "academic_year")
+        .unique()
+        .collect()
+    )
+
+
+def _reference_series_rows(store: Store, urn: str, phase: str, measure: str) -> pl.DataFrame:
+    return (
+        store.results_of([performance_kind(phase)])
+        .filter(
+            (pl.col("entity") == urn)
+            & pl.col("measure").is_in([measure, "pupils"])
+            & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+        )
+        .select("la_code", "academic_year", "measure", "pupil_group", "value", "pupils", "status")
+        .collect()
+    )
+
+
+def _reference_disadvantaged_rows(
+    store: Store, phase: str, measure: str, first: str, last: str
+) -> pl.DataFrame:
+    return (
+        store.results_of([performance_kind(phase)])
+        .filter(pl.col("entity_kind") == "school")
+        .filter(
+            pl.col("academic_year").is_in([first, last])
+            & (pl.col("pupil_group") == "disadvantaged")
+            & pl.col("measure").is_in([measure, "pupils"])
+        )
+        .select("entity", "la_code", "academic_year", "measure", "value", "pupils", "status")
+        .collect()
+    )
+
+
+def _reference_census_rows(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
+    """census_schools' rows before its group_by: one filter per census year."""
+    wanted = census_analysis.CENSUS_TYPES[phase]
+    parts = [
+        census_analysis.school_types(store, year)
+        .filter(pl.col("la_code").is_in(list(la_codes)) & (pl.col("school_type") == wanted))
+        .select("urn", "la_code", pl.lit(year).alias("academic_year"))
+        for year in census_analysis.census_years(store)["academic_year"].unique().sort().to_list()
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame()
+
+
+def _reference_sizes(store: Store, urns: list[str]) -> pl.DataFrame:
+    """default_trend_school's sizes before: a scan of the census results."""
+    latest = max(census_analysis.census_years(store)["academic_year"].to_list())
+    return (
+        store.results_of([census_analysis.CENSUS_KIND])
+        .filter(
+            (pl.col("academic_year") == latest)
+            & (pl.col("measure") == "pct_ever_fsm")
+            & (pl.col("entity_kind") == "school")
+            & pl.col("entity").is_in(urns)
+        )
+        .select(pl.col("entity").alias("urn"), pl.col("pupils").alias("base"))
+        .collect()
+        .unique("urn")
+    )
+
+
+def _reference_default(store: Store, la_codes: tuple[str, ...], phase: str) -> str | None:
+    """default_trend_school as it was, over the reference rows and sizes."""
+    schools = intake_trends.census_schools(store, la_codes, phase)
+    if schools.is_empty():
+        return None
+    ranked = schools.select("urn", "census_years")
+    cohorts = intake_trends.trend_cohorts(store)
+    if phase == "secondary" and cohorts:
+        from equity.analysis import destinations
+
+        dest = destinations.latest_of(
+            store, (destinations.SUSTAINED,), ("disadvantaged",), tuple(cohorts)
+        )
+        published = (
+            dest.filter(
+                (pl.col("entity_kind") == "school")
+                & (pl.col("measure") == destinations.SUSTAINED)
+                & (pl.col("pupil_group") == "disadvantaged")
+                & pl.col("academic_year").is_in(cohorts)
+                & pl.col("value").is_not_null()
+            )
+            .group_by(pl.col("entity").alias("urn"))
+            .agg(pl.len().alias("cohorts"))
+        )
+        ranked = ranked.join(published, on="urn", how="left")
+    else:
+        ranked = ranked.with_columns(pl.lit(0, dtype=pl.UInt32).alias("cohorts"))
+    sizes = _reference_sizes(store, ranked["urn"].to_list())
+    best = (
+        ranked.join(sizes, on="urn", how="left")
+        .with_columns(pl.col("cohorts").fill_null(0), pl.col("base").fill_null(0))
+        .sort(["census_years", "cohorts", "base", "urn"], descending=[True, True, True, False])
+    )
+    return str(best["urn"][0])
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+# ---------------------------------------------------------------------- the comparisons
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_headline_years_are_unchanged(store: Store, phase: str) -> None:
+    new = school_trends._headline_years(store, phase)
+    old = _reference_headline_years(store, phase)
+    assert new.height > 0
+    assert new.schema == old.schema
+    assert _sorted(new).equals(_sorted(old))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_school_options_are_unchanged(store: Store, phase: str) -> None:
+    headline = _reference_headline_years(store, phase)
+    names = store.schools().select("urn", "name")
+    for la_codes in _areas(store, phase):
+        old = (
+            headline.filter(pl.col("la_code").is_in(list(la_codes)))
+            .group_by("entity", "la_code")
+            .agg(pl.col("academic_year").unique().sort().str.join(", ").alias("years"))
+            .rename({"entity": "urn"})
+            .join(names, on="urn", how="left")
+            .with_columns(pl.col("name").fill_null("(unnamed school)"))
+            .select("urn", "name", "la_code", "years")
+            .sort("name", "urn")
+        )
+        new = school_trends.school_options(store, la_codes, phase)
+        assert new.height > 0
+        assert _sorted(new).equals(_sorted(old))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_school_series_rows_and_answer_are_unchanged(
+    store: Store, phase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The panel's rows for a school are the scan's rows, and the whole answer equals the
+    scan path's (kept for measures outside the panel) for schools of several LAs. (Row
+    order is not compared: the scan's came out of a hash join, so it was never defined.)"""
+    urns = school_trends._headline_years(store, phase)["entity"].unique().sort()
+    sample = urns.gather_every(max(1, urns.len() // 25)).to_list()
+    for measure in HEADLINE_MEASURES[phase]:
+        for urn in sample:
+            panel = (
+                school_trends._phase_rows(store, phase)[1]
+                .filter(
+                    (pl.col("entity") == urn)
+                    & pl.col("measure").is_in([measure, "pupils"])
+                    & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+                )
+                .select(
+                    "la_code",
+                    "academic_year",
+                    "measure",
+                    "pupil_group",
+                    "value",
+                    "pupils",
+                    "status",
+                )
+            )
+            assert _sorted(panel).equals(
+                _sorted(_reference_series_rows(store, urn, phase, measure))
+            )
+        new = [school_trends.school_series(store, urn, phase, measure) for urn in sample]
+        with monkeypatch.context() as patch:
+            patch.setattr(school_trends, "_in_panel", lambda _phase, _measure: False)
+            old = [school_trends.school_series(store, urn, phase, measure) for urn in sample]
+        assert any(frame.height for frame in new)
+        for a, b in zip(new, old, strict=True):
+            assert a.schema == b.schema
+            assert _sorted(a).equals(_sorted(b))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_movers_are_unchanged(store: Store, phase: str) -> None:
+    years = sorted(school_trends._headline_years(store, phase)["academic_year"].unique())
+    spans = [(years[0], years[-1]), (years[-2], years[-1])] if len(years) > 1 else []
+    for measure in HEADLINE_MEASURES[phase]:
+        for first, last in spans:
+            new = school_trends._disadvantaged_rows(store, phase, measure, first, last)
+            old = _reference_disadvantaged_rows(store, phase, measure, first, last)
+            assert new.height > 0
+            assert _sorted(new).equals(_sorted(old))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_census_schools_are_unchanged(store: Store, phase: str) -> None:
+    codes = sorted(
+        set(
+            census_analysis.all_school_types(store)
+            .filter(pl.col("school_type") == census_analysis.CENSUS_TYPES[phase])["la_code"]
+            .drop_nulls()
+        )
+    )
+    step = max(1, len(codes) // 6)
+    for la_codes in [(code,) for code in codes[::step][:6]] + [("nowhere",)]:
+        new = intake_trends.census_schools(store, la_codes, phase)
+        rows = _reference_census_rows(store, la_codes, phase)
+        assert sorted(new["urn"].to_list()) == sorted(rows["urn"].unique().to_list())
+        old = (
+            rows.sort("academic_year")
+            .group_by("urn")
+            .agg(
+                pl.col("la_code").last(),
+                pl.col("academic_year").n_unique().alias("census_years"),
+                pl.col("academic_year").last().alias("latest"),
+            )
+            if rows.height
+            else None
+        )
+        if old is None:
+            assert new.is_empty()
+            continue
+        assert new.drop("name").sort("urn").equals(old.select(new.drop("name").columns).sort("urn"))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_default_trend_school_is_unchanged(store: Store, phase: str) -> None:
+    codes = sorted(
+        set(
+            census_analysis.all_school_types(store)
+            .filter(pl.col("school_type") == census_analysis.CENSUS_TYPES[phase])["la_code"]
+            .drop_nulls()
+        )
+    )
+    step = max(1, len(codes) // 8)
+    checked = 0
+    for la_codes in [(code,) for code in codes[::step][:8]]:
+        schools = intake_trends.census_schools(store, la_codes, phase)
+        new_sizes = (
+            census_analysis.ever_fsm_bases(
+                store, max(census_analysis.census_years(store)["academic_year"].to_list())
+            )
+            .filter(pl.col("urn").is_in(schools["urn"].to_list()))
+            .select("urn", pl.col("ever_fsm_base").cast(pl.Int64).alias("base"))
+        )
+        old_sizes = _reference_sizes(store, schools["urn"].to_list())
+        # The same size for every school the ranking reads (missing and null both rank as 0).
+        joined = schools.select("urn").join(new_sizes, on="urn", how="left")
+        expected = schools.select("urn").join(old_sizes, on="urn", how="left")
+        assert (
+            joined.sort("urn")["base"]
+            .fill_null(0)
+            .equals(expected.sort("urn")["base"].fill_null(0))
+        )
+        assert intake_trends.default_trend_school(store, la_codes, phase) == _reference_default(
+            store, la_codes, phase
+        )
+        checked += 1
+    assert checked
+
+
+def _reference_results_of(store: Store, kinds: list[str], years: list[str] | None) -> pl.DataFrame:
+    """Store.results_of as it was: the kind joined on by source."""
+    wanted = store.manifest().filter(pl.col("kind").is_in(sorted(set(kinds))))
+    if years is not None:
+        listed = pl.col("academic_years").list.set_intersection(sorted(set(years)))
+        wanted = wanted.filter(listed.list.len() > 0)
+    sources = set(wanted["source"].to_list())
+    files = [path for path, source in store._file_sources("results") if source in sources]
+    return (
+        pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+        .filter(pl.col("source").is_in(sorted(sources)))
+        .join(wanted.select("source", "kind").lazy(), on="source", how="left")
+        .collect()
+    )
+
+
+@pytest.mark.parametrize(
+    ("kinds", "years"),
+    [
+        (["ks4_performance"], None),
+        (["ks2_performance", "school_census"], None),
+        (["ks4_destinations"], ["2019/20"]),
+        (["school_census", "ks4_performance", "ks4_destinations"], ["2017/18", "2018/19"]),
+    ],
+)
+def test_results_of_is_unchanged(store: Store, kinds: list[str], years: list[str] | None) -> None:
+    """`kind` by a lookup of the source gives the rows and kinds the join gave."""
+    new = store.results_of(kinds, years).collect()
+    old = _reference_results_of(store, kinds, years)
+    assert new.height > 0
+    assert new.schema == old.schema
+    assert _sorted(new).equals(_sorted(old))
+    # And a query that reads no `kind` still filters the same rows.
+    narrowed = store.results_of(kinds, years).filter(pl.col("entity_kind") == "school")
+    assert (
+        narrowed.select(pl.len()).collect().item()
+        == old.filter(pl.col("entity_kind") == "school").height
+    )
+
+
+def test_one_census_year_is_that_year_of_every_year(store: Store) -> None:
+    """`_wide_of_year` (one year's written table) gives `_wide_all`'s rows of that year."""
+    years = census_analysis.census_years(store)["academic_year"].unique().sort().to_list()
+    assert years
+    for year in years:
+        one = census_analysis._wide_of_year(store, year)
+        every = census_analysis._wide_all(store).filter(pl.col("academic_year") == year)
+        assert one.height > 0
+        assert one.schema == every.schema
+        assert one.equals(every)
