@@ -188,9 +188,11 @@ def indicators(version: str, la_code: str, year: str, phase: str) -> dict[str, A
     return queries.indicators(get_store(), la_code, year, phase)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def school_level_coverage(version: str) -> pl.DataFrame:
-    """LAs x years x kinds of school-level files loaded (for the 'what is loaded' notes)."""
+    """LAs x years x kinds of school-level files loaded (for the 'what is loaded' notes and
+    the Data page's coverage). One frame per store version shared by every session whose
+    version it is (only read, never changed: no copy per rerun, as `shared`)."""
     del version
     return queries.school_level_coverage(get_store())
 

@@ -17,6 +17,7 @@ import polars as pl
 from equity import kinds
 from equity.analysis import census as census_analysis
 from equity.analysis import destinations as destinations_analysis
+from equity.analysis.coverage import school_counts as distinct_school_counts
 from equity.metrics import segregation, trends
 from equity.schema import (
     ENGLAND_CODE,
@@ -570,11 +571,10 @@ def area_role(
 
 def school_level_coverage(store: Store) -> pl.DataFrame:
     """Which LAs have which school-level files loaded, by year: la_code, academic_year,
-    kind, schools (from the per-source summaries, Store.school_years)."""
+    kind, schools (from the per-source summaries, Store.school_years): distinct schools,
+    counted in runs (`coverage.school_counts`) rather than by hashing every row."""
     return (
-        store.school_years()
+        distinct_school_counts(store.school_years())
         .filter(pl.col("la_code").is_not_null())
-        .group_by("la_code", "academic_year", "kind")
-        .agg(pl.col("entity").n_unique().alias("schools"))
         .sort("la_code", "academic_year", "kind")
     )

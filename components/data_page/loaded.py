@@ -116,7 +116,8 @@ def _to_upload_tab(sentence: str) -> str:
 def _loaded_tables(store: Store) -> dict[str, Any]:
     """What the "What is loaded" section shows for every selection, made once per store
     version: the coverage table, its per-LA summary, the results-by-LA table, their CSVs."""
-    cov = coverage.coverage(store)
+    # The school counts the Overview's coverage note already made for this store version.
+    cov = coverage.coverage(store, data.school_level_coverage(data.store_version()))
     results = _results_by_la(cov)
     return {
         "cov": cov,
