@@ -16,6 +16,7 @@ from equity.analysis.comparators import nearest_year
 from equity.analysis.groups import year_note
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
+from equity.store import Store
 
 
 def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
@@ -156,9 +157,17 @@ KIND_WORDS = {
 
 def coverage_note(filters: Filters) -> None:
     """Say plainly which LAs have school-level data loaded, and of which kind."""
+    st.subheader("School-level data loaded", anchor=False)
+    st.markdown(data.shared(_coverage_text, filters.phase, filters.members, filters.la_label))
+
+
+def _coverage_text(store: Store, phase: str, members: tuple[str, ...], la_label: str) -> str:
+    """The note's text, once per store version and selection (it reads the national coverage
+    table, some 12,000 rows at national scale, and the LA names)."""
+    del store  # the coverage and names below are this store version's cached ones
     coverage = data.school_level_coverage(data.store_version())
     names = dict(data.la_catalogue(data.store_version()).select("la_code", "name").iter_rows())
-    stage = PHASE_KEY_STAGE[filters.phase]
+    stage = PHASE_KEY_STAGE[phase]
     results_kind = kinds.PERFORMANCE_BY_STAGE[stage]
     with_results = sorted(
         {
@@ -174,16 +183,15 @@ def coverage_note(filters: Filters) -> None:
         if len(census_years) > 1
         else (census_years[0] if census_years else "none loaded")
     )
-    mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
-    st.subheader("School-level data loaded", anchor=False)
-    st.markdown(
+    mine = coverage.filter(pl.col("la_code").is_in(list(members)))
+    return (
         f"- **{stage.upper()} results split by disadvantage** (DfE performance tables): "
         + (", ".join(with_results) if with_results else "none loaded")
         + ".\n"
         f"- **School census ({census_span})**: the share of pupils ever eligible for free "
         f"school meals, with English as an additional language and with special needs, for "
         f"every school in {census_las} LAs.\n"
-        f"- **{filters.la_label}**: "
+        f"- **{la_label}**: "
         + (
             ", ".join(
                 f"{KIND_WORDS.get(kind, kind.replace('_', ' '))} {year} ({schools} schools)"
