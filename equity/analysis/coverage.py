@@ -138,12 +138,11 @@ def coverage(store: Store, schools: pl.DataFrame | None = None) -> pl.DataFrame:
         pl.lit("school").alias("entity_kind")
     )
     counted = (
-        store.summary()
-        .filter(pl.col("entity_kind").is_in(["school", "la"]) & pl.col("la_code").is_not_null())
-        .group_by(keys)
-        .agg(
-            pl.col("figures").sum().cast(pl.Int64).alias("figures"),
-            pl.col("source").unique().sort().str.join("; ").alias("files"),
+        figures_and_files(
+            store.summary().filter(
+                pl.col("entity_kind").is_in(["school", "la"]) & pl.col("la_code").is_not_null()
+            ),
+            keys,
         )
         .join(schools, on=keys, how="left", nulls_equal=True)
         .with_columns(pl.col("schools").fill_null(0))
@@ -179,6 +178,27 @@ def coverage(store: Store, schools: pl.DataFrame | None = None) -> pl.DataFrame:
         )
         .select(list(COVERAGE_SCHEMA))
         .sort("la_name", "academic_year", "level", "kind", descending=[False, True, True, False])
+    )
+
+
+def figures_and_files(summary: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Per `keys` group of summary rows: the figures summed and the distinct sources, sorted
+    and joined with "; ". Most groups (some 13,000 at national scale) have one source, which
+    is its own answer; only the rest are made unique, sorted and joined (doing that for every
+    group, in the group_by, was 18 of the Data page's first-visit milliseconds)."""
+    files = pl.col("files")
+    return (
+        summary.group_by(keys)
+        .agg(
+            pl.col("figures").sum().cast(pl.Int64).alias("figures"),
+            pl.col("source").alias("files"),
+        )
+        .with_columns(
+            pl.when(files.list.len() == 1)
+            .then(files.list.first())
+            .otherwise(files.list.unique().list.sort().list.join("; "))
+            .alias("files")
+        )
     )
 
 

@@ -360,3 +360,36 @@ def test_england_other_is_unchanged(embedded_store: Store) -> None:
             assert gaps.england_other(embedded_store, measure, year) == old
             checked += old is not None
     assert checked > 3
+
+
+def test_figures_and_files_are_unchanged(embedded_store: Store) -> None:
+    """Against the group_by it replaced, on the embedded store's summaries and on a
+    hand-made case: a group with one source twice, sources out of order, a null LA."""
+    keys = ["la_code", "academic_year", "kind", "entity_kind"]
+
+    def reference(summary: pl.DataFrame) -> pl.DataFrame:
+        return summary.group_by(keys).agg(
+            pl.col("figures").sum().cast(pl.Int64).alias("figures"),
+            pl.col("source").unique().sort().str.join("; ").alias("files"),
+        )
+
+    hand = pl.DataFrame(
+        {
+            "source": ["b.csv", "a.csv", "b.csv", "c.csv", "c.csv", "d.csv"],
+            "la_code": ["1", "1", "1", "2", "2", None],
+            "academic_year": ["2019/20"] * 6,
+            "kind": ["k"] * 6,
+            "entity_kind": ["school"] * 6,
+            "figures": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    got = coverage.figures_and_files(hand, keys).sort("la_code", nulls_last=True)
+    assert got.select("la_code", "figures", "files").rows() == [
+        ("1", 6, "a.csv; b.csv"),
+        ("2", 9, "c.csv"),
+        (None, 6, "d.csv"),
+    ]
+    summary = embedded_store.summary()
+    assert summary.height > 100
+    new = coverage.figures_and_files(summary, keys)
+    assert new.sort(keys, nulls_last=True).equals(reference(summary).sort(keys, nulls_last=True))
