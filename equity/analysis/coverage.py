@@ -9,7 +9,7 @@ the publisher, page and licence of each file kind, read from the catalogue of ki
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -372,39 +372,46 @@ def la_status(cov: pl.DataFrame, la_codes: list[str]) -> pl.DataFrame:
 def status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
     """Plain sentences for the selected authority or group: what is loaded, what is not and
     where to get it. LAs in the same position share one sentence, so a group of ten reads
-    as a few lines rather than forty."""
+    as a few lines rather than forty.
+
+    `status` (la_status) has a few rows per LA, so they are read once as plain rows:
+    a filter, a relabel and a group_by per file kind cost more than the sentences."""
+    rows = status.select(
+        "la_code", "la_name", "kind", "years", "latest_year", "schools_latest", "files"
+    ).rows(named=True)
     sentences = []
     for kind in kinds.key_school_kinds():
-        part = status.filter(pl.col("kind") == kind)
-        if part.is_empty():
+        part = [row for row in rows if row["kind"] == kind]
+        if not part:
             continue
         info = kinds.KINDS[kind]
         short = info.short
-        label = part.with_columns(
-            pl.col("la_code")
-            .replace_strict(names, default=None, return_dtype=pl.String)
-            .fill_null(pl.col("la_name"))
-            .fill_null(pl.lit("LA ") + pl.col("la_code"))
-            .alias("name")
-        )
-        loaded = label.filter(pl.col("years").is_not_null())
-        for _, rows in loaded.group_by("years", maintain_order=True):
-            years = str(rows["years"][0])
-            who = _names_and_codes(rows)
-            schools = int(rows["schools_latest"].sum())
-            latest = str(rows["latest_year"].max())
-            files = sorted({f for fs in rows["files"].drop_nulls() for f in fs.split("; ")})
+        for row in part:
+            name = names.get(row["la_code"])
+            name = row["la_name"] if name is None else name
+            row["name"] = f"LA {row['la_code']}" if name is None else name
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in part:
+            if row["years"] is not None:
+                groups.setdefault(row["years"], []).append(row)
+        for years, same in groups.items():
+            who = _names_and_codes(same)
+            schools = sum(row["schools_latest"] or 0 for row in same)
+            latest = max(
+                (r["latest_year"] for r in same if r["latest_year"] is not None), default=None
+            )
+            listed = [row["files"] for row in same if row["files"] is not None]
+            files = sorted({f for joined in listed for f in joined.split("; ")})
             sentences.append(
                 f"{short[0].upper()}{short[1:]} loaded for {who}: {years} "
                 f"({schools:,} schools in {latest}; {_file_count(files)})."
             )
-        lacking = label.filter(pl.col("years").is_null())
-        if lacking.height:
+        lacking = [row for row in part if row["years"] is None]
+        if lacking:
             who = _names_and_codes(lacking)
             sentence = f"No {short} for {who}"
             if info.how_to_get:
-                single = lacking.height == 1
-                target = str(lacking["name"][0]) if single else "each LA"
+                target = str(lacking[0]["name"]) if len(lacking) == 1 else "each LA"
                 sentence += ": " + info.how_to_get.format(
                     who=target, page=info.page, performance=PERFORMANCE_PAGE
                 )
@@ -412,8 +419,8 @@ def status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
     return sentences
 
 
-def _names_and_codes(rows: pl.DataFrame) -> str:
-    parts = [f"{name} ({code})" for name, code in rows.select("name", "la_code").iter_rows()]
+def _names_and_codes(rows: list[dict[str, Any]]) -> str:
+    parts = [f"{row['name']} ({row['la_code']})" for row in rows]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
