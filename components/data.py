@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from equity import private_layers, queries
 from equity.store import Store, default_store_path, layer_version, user_store_path
@@ -36,6 +37,9 @@ TOUCH_EVERY_S: Final = 60.0
 SWEEP_EVERY_S: Final = 600.0
 _sweep_lock = threading.Lock()
 _last_sweep: list[float] = []
+#: Where this run's layers and their version are kept (an attribute of the session's own
+#: script-run context, see `_this_run`).
+_RUN_ATTR: Final = "_equity_layers_this_run"
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -78,7 +82,12 @@ def sign_in_providers() -> list[str | None]:
 
 def private_layer() -> Path:
     """This session's private layer: the signed-in user's folder, else one made for this
-    session. Touches its heartbeat (so the sweeper keeps it) and runs the sweeper when due."""
+    session. Touches its heartbeat (so the sweeper keeps it) and runs the sweeper when due.
+    Worked out once per run (`_this_run`)."""
+    return Path(_this_run()[0][-1])
+
+
+def _choose_private_layer() -> Path:
     session_id = st.session_state.get(SESSION_ID_KEY)
     if not private_layers.is_session_id(session_id):
         session_id = private_layers.new_session_id()
@@ -93,6 +102,30 @@ def private_layer() -> Path:
         private_layers.touch(layer)
         st.session_state[_TOUCHED_KEY] = (str(layer), now)
     return layer
+
+
+def _this_run() -> tuple[tuple[str, ...], str]:
+    """(store paths, store version) for this run of this session, worked out on its first
+    use in the run and then reused: every cached query asks for both, a page makes a dozen
+    such calls per rerun, and each meant resolving the private layer (user claims, session
+    id, heartbeat) and listing three Delta logs.
+
+    Kept on the session's own `ScriptRunContext` (one per session, so one session's answer
+    is never another's), beside that run's `cursors` dict, which Streamlit replaces at the
+    start of every run, fragment runs included: a new run, or a write of this session's
+    layer (`refresh_store`), works them out again. Outside a run (bare mode, unit tests)
+    nothing is kept."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    run = ctx.cursors if ctx is not None else None
+    kept = getattr(ctx, _RUN_ATTR, None) if ctx is not None else None
+    if kept is not None and run is not None and kept[0] is run:
+        return kept[1], kept[2]
+    paths = (*shared_paths(), str(_choose_private_layer()))
+    stamps = [layer_version(Path(layer)) for layer in paths]
+    version = "|".join(stamp for stamp in stamps if stamp) or "empty"
+    if ctx is not None:
+        setattr(ctx, _RUN_ATTR, (run, paths, version))
+    return paths, version
 
 
 def _maybe_sweep() -> None:
@@ -110,26 +143,31 @@ def _maybe_sweep() -> None:
 
 
 def store_paths() -> tuple[str, ...]:
-    return (*shared_paths(), str(private_layer()))
+    """The shared layers, then this session's private layer (once per run: `_this_run`)."""
+    return _this_run()[0]
 
 
 def get_store() -> Store:
-    return _open_store(store_paths(), store_version())
+    paths, version = _this_run()
+    return _open_store(paths, version)
 
 
 def store_version() -> str:
     """Changes whenever a file is ingested (each layer's catalogue version, read from its
     Delta log's file names), so cached answers never outlive the data; a directory listing
-    per layer, cheap enough for every rerun. A layer with no store yet adds nothing, so
+    per layer, once per run (`_this_run`). A layer with no store yet adds nothing, so
     sessions without uploads share one key."""
-    stamps = [layer_version(Path(layer)) for layer in store_paths()]
-    return "|".join(stamp for stamp in stamps if stamp) or "empty"
+    return _this_run()[1]
 
 
 def refresh_store() -> None:
-    """After an upload or removal. Nothing to clear: every cached answer is keyed on
+    """After an upload or removal: this run's layers and version are worked out again on
+    their next use (`_this_run`). No cache is cleared: every cached answer is keyed on
     `store_version()`, which the write changed, and clearing the caches here would make
     every other session recompute its answers for one session's upload."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is not None and getattr(ctx, _RUN_ATTR, None) is not None:
+        setattr(ctx, _RUN_ATTR, None)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -150,9 +188,11 @@ def indicators(version: str, la_code: str, year: str, phase: str) -> dict[str, A
     return queries.indicators(get_store(), la_code, year, phase)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def school_level_coverage(version: str) -> pl.DataFrame:
-    """LAs x years x kinds of school-level files loaded (for the 'what is loaded' notes)."""
+    """LAs x years x kinds of school-level files loaded (for the 'what is loaded' notes and
+    the Data page's coverage). One frame per store version shared by every session whose
+    version it is (only read, never changed: no copy per rerun, as `shared`)."""
     del version
     return queries.school_level_coverage(get_store())
 

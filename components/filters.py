@@ -82,7 +82,15 @@ def selection(la_code: str, phase: str, group: str, year: str, la_name: str) -> 
 
 
 def _la_options() -> dict[str, str]:
-    catalogue = data.la_catalogue(data.store_version())
+    """Authority code -> label, the GM group first (the same object every rerun: read only)."""
+    return _la_options_for(data.store_version())
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _la_options_for(version: str) -> dict[str, str]:
+    """Made once per store version (the key names a session's private layer once it holds
+    data, like every cached answer: data.py), not from the catalogue frame on every rerun."""
+    catalogue = data.la_catalogue(version)
     options = {GM_GROUP_CODE: GM_GROUP_LABEL}
     options.update(
         {code: f"{name} ({code})" for code, name in catalogue.select("la_code", "name").iter_rows()}
@@ -91,8 +99,14 @@ def _la_options() -> dict[str, str]:
 
 
 def _year_options() -> list[str]:
-    years = data.years_available(data.store_version(), None)
-    return sorted(years, reverse=True) or [DEFAULT_YEAR]
+    return list(_year_options_for(data.store_version()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _year_options_for(version: str) -> tuple[str, ...]:
+    """Newest first, once per store version."""
+    years = data.years_available(version, None)
+    return tuple(sorted(years, reverse=True) or [DEFAULT_YEAR])
 
 
 def _from_url(link: dict[str, str], name: str, options: list[str], default: str) -> str:

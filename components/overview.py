@@ -16,6 +16,7 @@ from equity.analysis.comparators import nearest_year
 from equity.analysis.groups import year_note
 from equity.queries import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
+from equity.store import Store
 
 
 def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
@@ -157,8 +158,32 @@ KIND_WORDS = {
 def coverage_note(filters: Filters) -> None:
     """Say plainly which LAs have school-level data loaded, and of which kind."""
     coverage = data.school_level_coverage(data.store_version())
+    mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
+    st.subheader("School-level data loaded", anchor=False)
+    st.markdown(
+        data.shared(_national_coverage_text, filters.phase)
+        + f"- **{filters.la_label}**: "
+        + (
+            ", ".join(
+                f"{KIND_WORDS.get(kind, kind.replace('_', ' '))} {year} ({schools} schools)"
+                for kind, year, schools in mine.group_by("kind", "academic_year")
+                .agg(pl.col("schools").sum())
+                .sort("academic_year", "kind")
+                .iter_rows()
+            )
+            or "no school-level files"
+        )
+        + ". Load more DfE downloads on the Data page."
+    )
+
+
+def _national_coverage_text(store: Store, phase: str) -> str:
+    """The note's first two lines, the same for every authority: once per store version and
+    phase (they read the national coverage table, some 12,000 rows, and every LA's name)."""
+    del store  # the coverage and names below are this store version's cached ones
+    coverage = data.school_level_coverage(data.store_version())
     names = dict(data.la_catalogue(data.store_version()).select("la_code", "name").iter_rows())
-    stage = PHASE_KEY_STAGE[filters.phase]
+    stage = PHASE_KEY_STAGE[phase]
     results_kind = kinds.PERFORMANCE_BY_STAGE[stage]
     with_results = sorted(
         {
@@ -174,34 +199,20 @@ def coverage_note(filters: Filters) -> None:
         if len(census_years) > 1
         else (census_years[0] if census_years else "none loaded")
     )
-    mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
-    st.subheader("School-level data loaded", anchor=False)
-    st.markdown(
+    return (
         f"- **{stage.upper()} results split by disadvantage** (DfE performance tables): "
         + (", ".join(with_results) if with_results else "none loaded")
         + ".\n"
         f"- **School census ({census_span})**: the share of pupils ever eligible for free "
         f"school meals, with English as an additional language and with special needs, for "
         f"every school in {census_las} LAs.\n"
-        f"- **{filters.la_label}**: "
-        + (
-            ", ".join(
-                f"{KIND_WORDS.get(kind, kind.replace('_', ' '))} {year} ({schools} schools)"
-                for kind, year, schools in mine.group_by("kind", "academic_year")
-                .agg(pl.col("schools").sum())
-                .sort("academic_year", "kind")
-                .iter_rows()
-            )
-            or "no school-level files"
-        )
-        + ". Load more DfE downloads on the Data page."
     )
 
 
 def _views(filters: Filters, options: Mapping[str, str]) -> list[chart_view.ChartView]:
     """The Overview's charts for a story slide or a shared link (no view options)."""
     del options
-    return comparison_views(data.cached(headline_gaps, filters.la_code, filters.phase), filters)
+    return comparison_views(data.shared(headline_gaps, filters.la_code, filters.phase), filters)
 
 
 views.register("overview-", _views)

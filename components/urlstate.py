@@ -61,13 +61,23 @@ def incoming(group: str, names: Sequence[str]) -> dict[str, str] | None:
 
 def write(group: str, new: Mapping[str, str | None]) -> None:
     """Put the widgets' values in the address bar (a None or "" value removes its key) and
-    remember them as seen, so the next rerun does not take them for a new link."""
-    for name, value in new.items():
-        if value:
-            st.query_params[name] = value
-        elif name in st.query_params:
-            del st.query_params[name]
-    st.session_state[_SEEN + group] = values(list(new))
+    remember them as seen, so the next rerun does not take them for a new link.
+
+    Only what differs is written, in one update: each assignment to `st.query_params` sends
+    the browser a message and re-encodes the whole query string, and on most reruns the
+    address already says exactly this (a key given twice in a link counts as different, so
+    it is written once)."""
+    params = st.query_params
+    wanted = {name: str(value) if value else "" for name, value in new.items()}
+    changed = {
+        name: value for name, value in wanted.items() if value and params.get_all(name) != [value]
+    }
+    if changed:
+        params.update(changed)
+    for name, value in wanted.items():
+        if not value and name in params:
+            del params[name]
+    st.session_state[_SEEN + group] = wanted
 
 
 def forget(group: str) -> None:

@@ -17,6 +17,7 @@ import polars as pl
 from equity import kinds
 from equity.analysis import census as census_analysis
 from equity.analysis import destinations as destinations_analysis
+from equity.analysis.coverage import school_counts as distinct_school_counts
 from equity.metrics import segregation, trends
 from equity.schema import (
     ENGLAND_CODE,
@@ -515,7 +516,7 @@ def headline_gaps(
     Manchester or one of its LAs, every GM LA and the GM mean (of the ten LA figures: LAIT
     publishes no cohort sizes to weight by), plus the North West for a member LA; for any
     other LA, its region. England always."""
-    from equity.metrics.gaps import gap_table, group_mean
+    from equity.metrics.gaps import group_mean
 
     members = member_las(la_code)
     in_gm = is_gm(la_code)
@@ -523,8 +524,9 @@ def headline_gaps(
     region = region_code_of(store, la_code) if la_code != GM_GROUP_CODE else None
     if region:
         entities.append(region)
-    rows = published_rows(store, entities, list(HEADLINE_MEASURES[phase]), years)
-    table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
+    table = _headline_gap_table(store, phase).filter(pl.col("entity").is_in(entities))
+    if years is not None:
+        table = table.filter(pl.col("academic_year").is_in(years))
     if in_gm:
         table = pl.concat([table, group_mean(table, list(GREATER_MANCHESTER), GM_MEAN_LABEL)])
     names = dict(store.areas().select("la_code", "name").iter_rows())
@@ -533,6 +535,18 @@ def headline_gaps(
         pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
         area_role(la_code, region, gm_comparators=in_gm).alias("role"),
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _headline_gap_table(store: Store, phase: str) -> pl.DataFrame:
+    """`gap_table` of every area's best published headline figures for the phase, once per
+    store (like `_best_published`, which it reshapes): an area's gaps depend only on its own
+    figures and England's, so `headline_gaps` takes its areas' rows from here rather than
+    pivoting and joining a few dozen rows on every new selection. Same rows, same order."""
+    from equity.metrics.gaps import gap_table
+
+    rows = _best_published(store, tuple(sorted(set(HEADLINE_MEASURES[phase]))), GROUPS)
+    return gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
 
 
 def area_role(
@@ -570,11 +584,10 @@ def area_role(
 
 def school_level_coverage(store: Store) -> pl.DataFrame:
     """Which LAs have which school-level files loaded, by year: la_code, academic_year,
-    kind, schools (from the per-source summaries, Store.school_years)."""
+    kind, schools (from the per-source summaries, Store.school_years): distinct schools,
+    counted in runs (`coverage.school_counts`) rather than by hashing every row."""
     return (
-        store.school_years()
+        distinct_school_counts(store.school_years())
         .filter(pl.col("la_code").is_not_null())
-        .group_by("la_code", "academic_year", "kind")
-        .agg(pl.col("entity").n_unique().alias("schools"))
         .sort("la_code", "academic_year", "kind")
     )

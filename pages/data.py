@@ -2,13 +2,14 @@
 
 Each section is a lazy tab (components/sections.py): a first visit draws what is loaded for
 the selected authority; the files, the upload and the definitions run when their tab is
-opened (`?section=<label>`). A load report waits in the session until its tab shows it, so
-an upload finished while another tab was open is never lost."""
+opened (`?section=<label>`), and the definitions' modules are imported only then. A load
+report waits in the session until its tab shows it, so an upload finished while another tab
+was open is never lost."""
 
 import streamlit as st
 
 from components import filters, sections
-from components.data_page import definitions, loaded, own_files
+from components.data_page import loaded, own_files
 
 LOADED = "What is loaded"
 FILES = "Files and sources"
@@ -35,5 +36,7 @@ if yours_tab.open:
 else:
     own_files.point_to_report(report_notice, YOURS)
 if definitions_tab.open:
+    from components.data_page import definitions
+
     with definitions_tab:
         definitions.definitions_section()

@@ -7,7 +7,7 @@ from equity.analysis.comparators import comparators
 from equity.queries import headline_gaps
 
 selection = filters.current()
-compared = data.cached(comparators, selection.la_code)
+compared = data.shared(comparators, selection.la_code)
 st.title(f"Equity overview: {selection.la_label}, {selection.year}")
 st.markdown(
     "How far do disadvantaged pupils (eligible for free school meals in the last six years, or "
@@ -21,7 +21,7 @@ notices.pupil_group(
     "for every local authority",
     offer=("disadvantaged", "other"),
 )
-table = data.cached(headline_gaps, selection.la_code, selection.phase)
+table = data.shared(headline_gaps, selection.la_code, selection.phase)
 overview.headline_metrics(table, selection)
 st.header(f"Compared with {compared.compared_with}", anchor=False)
 for view in overview.comparison_views(table, selection):

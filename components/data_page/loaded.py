@@ -72,15 +72,25 @@ def loaded_section(selection: Filters) -> None:
             page=page_link_column(),
         )
 
-    with st.expander(f"Every authority, year and file kind ({cov.height:,} rows)"):
+    # Drawn only while open (a rerun on opening): the per-authority table is some 150 rows
+    # of long text, most of what a first visit of this tab sent to the browser.
+    every = st.expander(
+        f"Every authority, year and file kind ({cov.height:,} rows)",
+        key="data-every-authority",
+        on_change="rerun",
+    )
+    if not every.open:
+        return
+    with every:
         st.caption(
             "One row per authority: the file kinds loaded and their years. The CSV has every "
             "authority, year and file kind with its files, publisher and page. School-level "
             "rows count schools with at least one stored figure; LA-level rows count "
             "published figures (suppressed and not-published cells excluded)."
         )
+        every_la = data.shared(_every_authority)
         table(
-            loaded["by_la"],
+            every_la["by_la"],
             key="data-coverage",
             school_level=st.column_config.TextColumn("School-level files", width="large"),
             schools_latest=st.column_config.NumberColumn(
@@ -93,7 +103,7 @@ def loaded_section(selection: Filters) -> None:
         )
         # The full table goes as a download only (fetched over HTTP when clicked), made once
         # per store version: at national scale it is some 12,000 rows.
-        payload = loaded["coverage_csv"]
+        payload = every_la["coverage_csv"]
         st.download_button(
             f"Download CSV, every authority, year and file kind ({human_size(len(payload))})",
             data=payload,
@@ -106,15 +116,21 @@ def loaded_section(selection: Filters) -> None:
 
 def _loaded_tables(store: Store) -> dict[str, Any]:
     """What the "What is loaded" section shows for every selection, made once per store
-    version: the coverage table, its per-LA summary, the results-by-LA table, their CSVs."""
-    cov = coverage.coverage(store)
+    version: the coverage table, the results-by-LA table and its CSV."""
+    # The school counts the Overview's coverage note already made for this store version.
+    cov = coverage.coverage(store, data.school_level_coverage(data.store_version()))
     results = _results_by_la(cov)
+    return {"cov": cov, "results": results, "results_csv": csv_bytes(results)}
+
+
+def _every_authority(store: Store) -> dict[str, Any]:
+    """The "Every authority" expander's table and the full coverage CSV, once per store
+    version, made the first time someone opens it."""
+    del store  # the coverage below is this store version's
+    cov = data.shared(_loaded_tables)["cov"]
     return {
-        "cov": cov,
         "by_la": coverage.coverage_by_la(cov),
         "coverage_csv": csv_bytes(cov.rename({"academic_year": "year"})),
-        "results": results,
-        "results_csv": csv_bytes(results),
     }
 
 

@@ -4,15 +4,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from components import data, upload
+from components import data
 from components.data_page.common import link, table
 from components.text import plain
 from equity import private_layers
 from equity.analysis import coverage
+
+if TYPE_CHECKING:
+    from components import upload
+
+# components/upload.py (and with it every ingest reader) is imported by the functions that
+# read or remove files, which run only when this tab is open: the Data page's first visit
+# opens "What is loaded" and should not wait on the ingest's modules.
 
 #: The Data page's tab holding this section (pages/data.py), named wherever the page
 #: sends a reader to it.
@@ -23,6 +31,8 @@ REPORT_UNSEEN = "data_page_report_unseen"
 
 
 def upload_section() -> None:
+    from components import upload
+
     st.header("Load your own DfE files", anchor="load")
     store = data.private_layer()
     st.markdown(
@@ -109,6 +119,8 @@ def _privacy_note() -> str:
 
 
 def _folder_form(store: Path) -> None:
+    from components import upload
+
     with st.expander("Read a folder on this computer"):
         local = upload.is_local_request(st.context.ip_address, st.context.url)
         if not local:
@@ -148,6 +160,8 @@ def _folder_form(store: Path) -> None:
 
 
 def _removal_form(store: Path) -> None:
+    from components import upload
+
     sources = upload.user_sources(store)
     with st.expander(f"Remove a file you loaded ({len(sources)} loaded by you)"):
         if not sources:
@@ -177,6 +191,8 @@ def _keep(report: upload.LoadReport, how: str) -> None:
     Streamlit stops a run for a newer one (a tab or sidebar click while the files were
     read), so the report is kept before the spinner closes and survives such a click; the
     page then points to it from whichever tab is open (`point_to_report`)."""
+    from components import upload
+
     frame = report.frame()
     stored = sorted(set(report.stored))
     replaced = upload.replaced_builtin(stored)

@@ -26,7 +26,7 @@ TREND_TAB: Final = SECTIONS[2]
 
 
 def headline(filters: Filters) -> None:
-    table = data.cached(analysis.area_summary, filters.la_code, filters.phase, filters.year)
+    table = data.shared(analysis.area_summary, filters.la_code, filters.phase, filters.year)
     area_role = "gm_mean" if filters.is_group else "selected"
     for measure in HEADLINE_MEASURES[filters.phase]:
         row = row_of(table, area_role, measure)

@@ -30,7 +30,7 @@ from equity.schema import PUPIL_GROUP_LABELS
 def gap_view(filters: Filters, measure: str) -> ViewOrNote:
     """Disadvantaged and other pupils as two dots per area; the line between them is the
     gap within the area, the distance to the dashed line the gap to other pupils nationally."""
-    table = data.cached(analysis.area_summary, filters.la_code, filters.phase, filters.year)
+    table = data.shared(analysis.area_summary, filters.la_code, filters.phase, filters.year)
     part = table.filter((pl.col("measure") == measure) & pl.col("disadvantaged").is_not_null())
     if part.is_empty():
         return why_missing(filters, measure, again=True)

@@ -419,6 +419,23 @@ def test_a_first_visit_draws_what_is_loaded_only(user_store: Path) -> None:
     assert not app.get("file_uploader")
 
 
+def test_every_authority_table_is_drawn_when_its_expander_opens(user_store: Path) -> None:
+    """The per-authority table and the full coverage CSV (some 150 rows of long text at
+    national scale) are sent only once the reader opens their expander."""
+    app = run_page(page="pages/data.py", params={"la": "936"})
+    assert [e for e in app.expander if e.label.startswith("Every authority")]
+    with pytest.raises(AssertionError):
+        frame_with(app, "authority", "la_code", "school_level")
+    assert not [b for b in app.get("download_button") if "every authority" in b.proto.label]
+    app.session_state["data-every-authority"] = True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    by_la = frame_with(app, "authority", "la_code", "school_level")
+    assert "Surrey" in by_la["authority"].to_list()
+    (csv,) = [b for b in app.get("download_button") if "every authority" in b.proto.label]
+    assert csv.proto.label.startswith("Download CSV, every authority, year and file kind (")
+
+
 @pytest.mark.parametrize(
     ("section", "first_columns"),
     [

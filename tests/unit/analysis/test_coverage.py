@@ -52,6 +52,14 @@ def test_school_level_coverage_agrees_with_queries(embedded: Store) -> None:
     assert mine.equals(theirs)
 
 
+def test_coverage_from_the_apps_school_counts_is_the_same(embedded: Store) -> None:
+    """The Data page hands coverage the school counts the app holds per store version
+    (queries.school_level_coverage) instead of counting school_years again."""
+    given = coverage.coverage(embedded, queries.school_level_coverage(embedded))
+    assert given.height > 50
+    assert given.equals(coverage.coverage(embedded))
+
+
 def test_embedded_store_has_ks4_results_for_hampshire_and_surrey(embedded: Store) -> None:
     cov = coverage.coverage(embedded)
     ks4 = cov.filter((pl.col("kind") == "ks4_performance") & (pl.col("level") == coverage.SCHOOL))

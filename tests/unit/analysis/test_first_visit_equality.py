@@ -360,3 +360,96 @@ def test_england_other_is_unchanged(embedded_store: Store) -> None:
             assert gaps.england_other(embedded_store, measure, year) == old
             checked += old is not None
     assert checked > 3
+
+
+def test_figures_and_files_are_unchanged(embedded_store: Store) -> None:
+    """Against the group_by it replaced, on the embedded store's summaries and on a
+    hand-made case: a group with one source twice, sources out of order, a null LA."""
+    keys = ["la_code", "academic_year", "kind", "entity_kind"]
+
+    def reference(summary: pl.DataFrame) -> pl.DataFrame:
+        return summary.group_by(keys).agg(
+            pl.col("figures").sum().cast(pl.Int64).alias("figures"),
+            pl.col("source").unique().sort().str.join("; ").alias("files"),
+        )
+
+    hand = pl.DataFrame(
+        {
+            "source": ["b.csv", "a.csv", "b.csv", "c.csv", "c.csv", "d.csv"],
+            "la_code": ["1", "1", "1", "2", "2", None],
+            "academic_year": ["2019/20"] * 6,
+            "kind": ["k"] * 6,
+            "entity_kind": ["school"] * 6,
+            "figures": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    got = coverage.figures_and_files(hand, keys).sort("la_code", nulls_last=True)
+    assert got.select("la_code", "figures", "files").rows() == [
+        ("1", 6, "a.csv; b.csv"),
+        ("2", 9, "c.csv"),
+        (None, 6, "d.csv"),
+    ]
+    summary = embedded_store.summary()
+    assert summary.height > 100
+    new = coverage.figures_and_files(summary, keys)
+    assert new.sort(keys, nulls_last=True).equals(reference(summary).sort(keys, nulls_last=True))
+
+
+def _reference_status_sentences(status: pl.DataFrame, names: dict[str, str]) -> list[str]:
+    """coverage.status_sentences as it was: a filter, relabel and group_by per kind."""
+    sentences = []
+    for kind in file_kinds.key_school_kinds():
+        part = status.filter(pl.col("kind") == kind)
+        if part.is_empty():
+            continue
+        info = file_kinds.KINDS[kind]
+        short = info.short
+        label = part.with_columns(
+            pl.col("la_code")
+            .replace_strict(names, default=None, return_dtype=pl.String)
+            .fill_null(pl.col("la_name"))
+            .fill_null(pl.lit("LA ") + pl.col("la_code"))
+            .alias("name")
+        )
+        loaded = label.filter(pl.col("years").is_not_null())
+        for _, rows in loaded.group_by("years", maintain_order=True):
+            years = str(rows["years"][0])
+            who = _reference_names_and_codes(rows)
+            schools = int(rows["schools_latest"].sum())
+            latest = str(rows["latest_year"].max())
+            files = sorted({f for fs in rows["files"].drop_nulls() for f in fs.split("; ")})
+            sentences.append(
+                f"{short[0].upper()}{short[1:]} loaded for {who}: {years} "
+                f"({schools:,} schools in {latest}; {coverage._file_count(files)})."
+            )
+        lacking = label.filter(pl.col("years").is_null())
+        if lacking.height:
+            who = _reference_names_and_codes(lacking)
+            sentence = f"No {short} for {who}"
+            if info.how_to_get:
+                single = lacking.height == 1
+                target = str(lacking["name"][0]) if single else "each LA"
+                sentence += ": " + info.how_to_get.format(
+                    who=target, page=info.page, performance=coverage.PERFORMANCE_PAGE
+                )
+            sentences.append(sentence + ".")
+    return sentences
+
+
+def _reference_names_and_codes(rows: pl.DataFrame) -> str:
+    parts = [f"{name} ({code})" for name, code in rows.select("name", "la_code").iter_rows()]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@pytest.mark.parametrize(
+    "la_codes",
+    [["352"], ["936"], ["850"], list(GREATER_MANCHESTER), ["352", "936", "999", "000"]],
+)
+def test_status_sentences_are_unchanged(embedded_store: Store, la_codes: list[str]) -> None:
+    cov = coverage.coverage(embedded_store)
+    status = coverage.la_status(cov, la_codes)
+    names = dict(queries.la_catalogue(embedded_store).select("la_code", "name").iter_rows())
+    for given in (names, {}, {"352": "Renamed"}):
+        new = coverage.status_sentences(status, given)
+        assert new == _reference_status_sentences(status, given)
+        assert new
