@@ -12,9 +12,17 @@ from typing import Any, TypeVar, cast
 
 import altair as alt
 import polars as pl
+from altair.utils import schemapi
 
 from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
 from equity.schema import PUPIL_GROUP_LABELS
+
+# No schema check of each Altair object as it is made (Altair's default checks every axis,
+# scale and channel against Vega-Lite's JSON schema at __init__: a third of building a
+# chart). Every chart is still checked whole, where a mistake is caught: the tests validate
+# every chart on every page and section (tests/pages/test_vega_specs.py), and an export's
+# `to_dict()` validates its chart. Set here, where the builders' module is first imported.
+schemapi.DEBUG_MODE = False
 
 #: Every chart type `st.altair_chart` and vl-convert accept.
 AnyChart = (

@@ -1,14 +1,21 @@
 """Every chart a page draws is valid Vega-Lite, checked here because the app no longer checks.
 
-components/vega.py serves specs built with `to_dict(validate=False)` (the schema check was
-30-50% of a rerun). This test puts the check back where a mistake is caught: it opens every
-page of app.PAGES, and every section tab of each, and validates each chart as it is drawn
-against Vega-Lite's JSON schema (Altair's own validation, `to_dict()`), and checks that the
-spec the browser gets is the validated one.
+components/vega.py serves specs without a schema check (the check was 30-50% of a rerun),
+and components/charts.py turns off Altair's check of each object as it is made. This test
+puts the check back where a mistake is caught: it opens every page of app.PAGES, and every
+section tab of each, and validates each chart as it is drawn against Vega-Lite's JSON schema
+(Altair's own validation, `to_dict()`), and checks that the spec the browser gets is the
+validated one.
+
+It is also the oracle for vega.spec's own serialiser: every chart's spec must be the dict
+Altair's route gives (`_altair_route`: the chart copied with its frames as named datasets,
+then `to_dict(validate=False)`, as vega.spec did before), the same keys in the same order,
+and the same Arrow tables.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -18,12 +25,75 @@ import pyarrow as pa
 import pytest
 from altair.utils.schemapi import validate_jsonschema
 from altair.vegalite.v6.schema.core import load_schema
+from streamlit import dataframe_util
 
 from app import PAGES
 from components import sections, vega
 from tests.pages.conftest import chart_specs, run_page
 
 PAGE_PATHS = [path for pages in PAGES.values() for path, _, _ in pages]
+
+
+def _altair_route(chart: Any) -> dict[str, Any]:
+    """The oracle: vega.spec as it was before its own walk (main b6b25e7), through Altair's
+    copies and `to_dict(validate=False)`."""
+    datasets: dict[str, bytes] = {}
+    compiled = _named(chart, datasets).to_dict(validate=False)
+    if datasets:
+        compiled["datasets"] = {**compiled.get("datasets", {}), **datasets}
+    return compiled
+
+
+def _named(chart: Any, datasets: dict[str, bytes]) -> Any:
+    copy = chart.copy(deep=False)
+    data = getattr(copy, "data", alt.Undefined)
+    if hasattr(data, "columns") and hasattr(data, "shape"):  # a pandas or polars frame
+        payload = dataframe_util.convert_anything_to_arrow_bytes(data)
+        name = "data-" + hashlib.sha256(payload).hexdigest()[:32]
+        datasets[name] = payload
+        copy.data = alt.NamedData(name=name)
+    for key in ("layer", "hconcat", "vconcat", "concat"):
+        parts = getattr(copy, key, alt.Undefined)
+        if isinstance(parts, list):
+            setattr(copy, key, [_named(part, datasets) for part in parts])
+    inner = getattr(copy, "spec", alt.Undefined)  # a facet's or repeat's chart
+    if isinstance(inner, alt.TopLevelMixin | alt.SchemaBase) and hasattr(inner, "copy"):
+        copy.spec = _named(inner, datasets)
+    return copy
+
+
+def assert_same_as_altairs_route(ours: dict[str, Any], chart: Any) -> None:
+    """`ours` is the spec Altair's route makes of `chart`: equal, keys in the same order
+    (json.dumps keeps the order), and each dataset the same rows of the same Arrow types."""
+    theirs = _altair_route(chart)
+    assert json.dumps(_no_data(ours)) == json.dumps(_no_data(theirs))
+    assert list(ours.get("datasets", {})) == list(theirs.get("datasets", {}))
+    for name, data in theirs.get("datasets", {}).items():
+        if isinstance(data, bytes):
+            mine, oracle = _table(ours["datasets"][name]), _table(data)
+            assert mine.schema.equals(oracle.schema), (name, mine.schema, oracle.schema)
+            assert mine.to_pylist() == oracle.to_pylist(), name
+        assert ours["datasets"][name] == data, name
+    assert ours == theirs
+
+
+def _no_data(spec: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if k != "datasets"}
+
+
+def _table(payload: bytes) -> pa.Table:
+    return pa.ipc.open_stream(payload).read_all()
+
+
+def checked_spec(chart: Any, unchecked: Any = vega.spec) -> dict[str, Any]:
+    """vega.spec, with the chart validated (raising on an invalid one) and the spec checked
+    against Altair's route."""
+    compiled = unchecked(chart)
+    chart.to_dict()  # Altair's own check: raises alt.SchemaValidationError when invalid
+    without_data = _no_data(compiled)
+    validate_jsonschema(without_data, load_schema())  # what the browser is sent
+    assert_same_as_altairs_route(compiled, chart)
+    return compiled
 
 
 @pytest.fixture
@@ -33,10 +103,7 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     unchecked = vega.spec
 
     def spec(chart: Any) -> dict[str, Any]:
-        compiled = unchecked(chart)
-        chart.to_dict()  # Altair's own check: raises alt.SchemaValidationError when invalid
-        without_data = {k: v for k, v in compiled.items() if k != "datasets"}
-        validate_jsonschema(without_data, load_schema())  # what the browser is sent
+        compiled = checked_spec(chart, unchecked)
         drawn.append(compiled)
         return compiled
 
@@ -81,3 +148,43 @@ def test_a_chart_over_altairs_inline_row_limit_keeps_every_row() -> None:
     names = {part["data"]["name"] for part in parts if "data" in part}
     assert names == set(compiled["datasets"])
     assert any(d is frame for d in (layered.data, layered.layer[0].data))  # chart unchanged
+
+
+def test_altairs_checks_at_construction_are_off_and_a_broken_chart_still_fails_here() -> None:
+    """components.charts turns off Altair's check of each object as it is made (a third of
+    building a chart); the page test above must still catch an invalid chart."""
+    from altair.utils import schemapi
+
+    import components.charts  # noqa: F401  (sets the switch on import)
+
+    assert schemapi.DEBUG_MODE is False
+    broken = alt.Chart(
+        pl.DataFrame({"x": [1, 2]}),
+        mark=alt.MarkDef(type="bar", opacity="opaque"),  # made without complaint
+        encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
+    )
+    vega.spec(broken)  # the app draws what it is given
+    with pytest.raises(schemapi.SchemaValidationError, match="opacity"):
+        checked_spec(broken)
+    fine = alt.Chart(
+        pl.DataFrame({"x": [1, 2]}),
+        mark=alt.MarkDef(type="bar", opacity=0.5),
+        encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
+    )
+    assert checked_spec(fine)["mark"] == {"type": "bar", "opacity": 0.5}
+
+
+def test_the_oracle_tells_a_different_spec() -> None:
+    chart = alt.Chart(pl.DataFrame({"x": [1, 2]}), mark="bar").encode(x="x:Q")
+    compiled = vega.spec(chart)
+    assert_same_as_altairs_route(compiled, chart)
+    with pytest.raises(AssertionError):
+        assert_same_as_altairs_route({**compiled, "mark": {"type": "line"}}, chart)
+    reordered = {k: compiled[k] for k in reversed(list(compiled))}
+    with pytest.raises(AssertionError):
+        assert_same_as_altairs_route(reordered, chart)
+    (name,) = compiled["datasets"]
+    other = vega.spec(alt.Chart(pl.DataFrame({"x": [1.0, 2.0]}), mark="bar").encode(x="x:Q"))
+    swapped = {**compiled, "datasets": {name: next(iter(other["datasets"].values()))}}
+    with pytest.raises(AssertionError):
+        assert_same_as_altairs_route(swapped, chart)
