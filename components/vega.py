@@ -91,6 +91,8 @@ class _Walk:
 
     def __init__(self, frames: dict[str, bytes]) -> None:
         self.frames = frames
+        #: Names of the frames written so far, by identity (the chart keeps them alive).
+        self.names: dict[int, str] = {}
         # As SchemaBase.to_dict: numpy and pandas values are converted only when those
         # modules are loaded (nothing in a spec can be of their types otherwise).
         self.np = sys.modules.get("numpy")
@@ -111,10 +113,7 @@ class _Walk:
         original = kwds.get("data", _Undefined)
         if original is not _Undefined:
             if hasattr(original, "columns") and hasattr(original, "shape"):  # a frame
-                payload = frame_payload(original)
-                name = "data-" + hashlib.sha256(payload).hexdigest()[:32]
-                self.frames[name] = payload
-                original = alt.NamedData(name=name)
+                original = alt.NamedData(name=self.frame_name(original))
             try:
                 data: Any = alt_api.nw.from_native(original, eager_or_interchange_only=True)
             except TypeError:  # not a frame (inline rows, a named dataset)
@@ -132,6 +131,17 @@ class _Walk:
             if context["datasets"]:
                 result.setdefault("datasets", {}).update(context["datasets"])
         return result
+
+    def frame_name(self, frame: Any) -> str:
+        """The dataset name of a chart's frame, its Arrow bytes put in `frames` (once per
+        frame: a trend chart's layers share two frames among a dozen layers)."""
+        name = self.names.get(id(frame))
+        if name is None:
+            payload = frame_payload(frame)
+            name = "data-" + hashlib.sha256(payload).hexdigest()[:32]
+            self.frames[name] = payload
+            self.names[id(frame)] = name
+        return name
 
     def base(self, kwds: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
         """SchemaBase.to_dict of an object with these properties (no positional value)."""
