@@ -14,6 +14,7 @@ import altair as alt
 import polars as pl
 from altair.utils import schemapi
 
+from components import vega_arrow
 from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
 from equity.schema import PUPIL_GROUP_LABELS
 
@@ -202,6 +203,14 @@ def values(frame: pl.DataFrame) -> dict[str, Any]:
     return {"values": frame.to_dicts()}
 
 
+def chart_data(frame: pl.DataFrame) -> Any:
+    """A frame as a chart's data, in the column types `frame.to_pandas()` gave it: polars
+    where those types are the same in polars (components.vega_arrow.pandas_typed), so
+    neither the chart nor its spec converts it to pandas; a pandas copy otherwise."""
+    typed = vega_arrow.pandas_typed(frame)
+    return typed if typed is not None else frame.to_pandas()
+
+
 def mark(mark_type: str, **properties: Any) -> Any:
     """A mark as its Vega-Lite JSON, keys in alt.MarkDef's order (the type, then the
     properties by name), so the spec is the same to the byte as with alt.MarkDef.
@@ -255,9 +264,9 @@ def ranked_bars(
     }
     data = frame.with_columns(
         pl.col("role").replace_strict(role_labels, default=pl.col("role")).alias("Role")
-    ).to_pandas()
+    )
     chart = (
-        alt.Chart(data)
+        alt.Chart(chart_data(data))
         .mark_bar()
         .encode(
             x=alt.X("area:N", sort="-y", title=None, axis=alt.Axis(labels=len(data) <= 40)),

@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from components.charts import AnyChart, finish
+from components.charts import AnyChart, chart_data, finish
 from components.maps import LABEL_SIZE, NO_DATA, area_labels, colour_scale, features, value_range
 from components.theme import TEXT
 from equity import outlines
@@ -65,7 +65,7 @@ def school_map_chart(
         transform=[alt.FilterTransform(filter="datum.properties.sel")],
     )
     points = alt.Chart(
-        located.to_pandas(),
+        chart_data(located),
         mark=alt.MarkDef(type="circle", stroke="#282828", strokeWidth=0.5, opacity=0.9, clip=True),
         encoding=alt.FacetedEncoding(
             longitude=alt.Longitude("lon:Q"),

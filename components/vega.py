@@ -29,6 +29,7 @@ import sys
 from typing import Any, Literal, cast
 
 import altair as alt
+import polars as pl
 import streamlit as st
 from altair.utils import core as alt_core
 from altair.utils import schemapi
@@ -82,7 +83,11 @@ def draw(
 
 
 def frame_payload(data: Any) -> bytes:
-    """A chart's data frame as the Arrow bytes the browser gets for it."""
+    """A chart's data frame as the Arrow bytes the browser gets for it: a polars frame
+    written by polars (the bytes Streamlit's polars route would write, without its
+    pyarrow), anything else (a pandas frame) through Streamlit's route."""
+    if isinstance(data, pl.DataFrame):
+        return vega_arrow.frame_bytes(data)
     return dataframe_util.convert_anything_to_arrow_bytes(data)
 
 

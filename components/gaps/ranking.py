@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark
+from components.charts import AnyChart, chart_data, mark
 from components.filters import Filters
 from components.gaps.headline import SECTIONS, why_missing
 from components.gaps.two_ways import GM_MEAN_NOTE
@@ -237,9 +237,11 @@ def _ranked_chart(
     # pixels per unit (the nice domain is at least this span, so the leader stops short).
     span = max(headroom - bottom, 1e-9)
     leader_top = pl.col("value") + (LIFT - 8) * span / PLOT_HEIGHT
-    data = bars_data.with_columns(
-        pl.when(pl.col("slot") == 1).then(leader_top.round(3)).alias("leader")
-    ).to_pandas()
+    data = chart_data(
+        bars_data.with_columns(
+            pl.when(pl.col("slot") == 1).then(leader_top.round(3)).alias("leader")
+        )
+    )
     leaders = alt.Chart(
         mark=mark("rule", color=TEXT, strokeWidth=0.75),
         encoding=alt.FacetedEncoding(x=x, y=y, y2=alt.Y2("leader:Q")),
@@ -267,7 +269,7 @@ def _ranked_chart(
     )
     labels = ref_data["reference"].to_list()
     scale = {"domain": labels, "range": [ROLE_COLOURS[r] for r in ref_data["role"]]}
-    ref = ref_data.to_pandas()
+    ref = chart_data(ref_data)
     lines = [  # one layer per line: its own dash pattern
         alt.Chart(
             mark=mark("rule", strokeWidth=2.5, strokeDash=REF_DASHES[role]),

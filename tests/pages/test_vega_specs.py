@@ -7,10 +7,12 @@ section tab of each, and validates each chart as it is drawn against Vega-Lite's
 (Altair's own validation, `to_dict()`), and checks that the spec the browser gets is the
 validated one.
 
-It is also the oracle for vega.spec's own serialiser: every chart's spec must be the dict
-Altair's route gives (`_altair_route`: the chart copied with its frames as named datasets,
-then `to_dict(validate=False)`, as vega.spec did before), the same keys in the same order,
-and the same Arrow tables.
+It is also the oracle for vega.spec's own serialiser and for builders handing Altair polars
+frames (charts.chart_data) where they handed it pandas ones: every chart's spec must be the
+dict the old route gives (`_altair_route`: the chart, its frames as pandas, copied with its
+frames as named datasets, then `to_dict(validate=False)`, as vega.spec did before), the same
+keys in the same order, and the same Arrow tables (types and rows); and what an export
+compiles (`to_dict()`) must be the same JSON as from the pandas frames.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from altair.vegalite.v6.schema.core import load_schema
 from streamlit import dataframe_util
 
 from app import PAGES
-from components import sections, vega
+from components import charts, sections, vega, views
 from tests.pages.conftest import chart_specs, run_page
 
 PAGE_PATHS = [path for pages in PAGES.values() for path, _, _ in pages]
@@ -63,18 +65,64 @@ def _named(chart: Any, datasets: dict[str, bytes]) -> Any:
 
 
 def assert_same_as_altairs_route(ours: dict[str, Any], chart: Any) -> None:
-    """`ours` is the spec Altair's route makes of `chart`: equal, keys in the same order
-    (json.dumps keeps the order), and each dataset the same rows of the same Arrow types."""
-    theirs = _altair_route(chart)
-    assert json.dumps(_no_data(ours)) == json.dumps(_no_data(theirs))
-    assert list(ours.get("datasets", {})) == list(theirs.get("datasets", {}))
-    for name, data in theirs.get("datasets", {}).items():
-        if isinstance(data, bytes):
-            mine, oracle = _table(ours["datasets"][name]), _table(data)
-            assert mine.schema.equals(oracle.schema), (name, mine.schema, oracle.schema)
-            assert mine.to_pylist() == oracle.to_pylist(), name
-        assert ours["datasets"][name] == data, name
-    assert ours == theirs
+    """`ours` is the spec the old route made of `chart` as builders made it then, with
+    pandas frames (`_as_pandas`): equal, keys in the same order (json.dumps keeps it), each
+    frame's dataset the same rows of the same Arrow types. Only a frame's dataset name may
+    differ: it is the hash of its bytes, which polars writes without pandas' metadata."""
+    theirs = _altair_route(_as_pandas(chart))
+    ours_sets, theirs_sets = ours.get("datasets", {}), theirs.get("datasets", {})
+    assert len(ours_sets) == len(theirs_sets)
+    renamed = {}
+    for (mine, mine_data), (oracle, oracle_data) in zip(
+        ours_sets.items(), theirs_sets.items(), strict=True
+    ):
+        if isinstance(oracle_data, bytes):  # a frame: same table, any content-hash name
+            assert isinstance(mine_data, bytes), mine
+            mine_table, oracle_table = _table(mine_data), _table(oracle_data)
+            assert mine_table.schema.equals(oracle_table.schema, check_metadata=False), (
+                mine_table.schema,
+                oracle_table.schema,
+            )
+            assert mine_table.to_pylist() == oracle_table.to_pylist(), mine
+            assert mine.startswith("data-") and oracle.startswith("data-")
+            renamed[mine] = oracle
+        else:  # inline rows: the same rows under the same name
+            assert (mine, mine_data) == (oracle, oracle_data)
+    text = json.dumps(_no_data(ours))
+    for mine, oracle in renamed.items():
+        text = text.replace(json.dumps(mine), json.dumps(oracle))
+    assert text == json.dumps(_no_data(theirs))
+    assert [renamed.get(name, name) for name in ours_sets] == list(theirs_sets)
+
+
+def _as_pandas(chart: Any) -> Any:
+    """A copy of `chart` whose polars frames are `frame.to_pandas()`, shared as the polars
+    frames were: the chart as builders made it before they handed Altair polars frames."""
+    copies: dict[int, Any] = {}
+
+    def swap(part: Any) -> Any:
+        copy = part.copy(deep=False)
+        data = getattr(copy, "data", alt.Undefined)
+        if isinstance(data, pl.DataFrame):
+            copy.data = copies.setdefault(id(data), data.to_pandas())
+        for key in ("layer", "hconcat", "vconcat", "concat"):
+            parts = getattr(copy, key, alt.Undefined)
+            if isinstance(parts, list):
+                setattr(copy, key, [swap(p) for p in parts])
+        inner = getattr(copy, "spec", alt.Undefined)
+        if isinstance(inner, alt.TopLevelMixin):
+            copy.spec = swap(inner)
+        return copy
+
+    return swap(views.built(chart))
+
+
+def assert_exported_as_before(chart: Any) -> None:
+    """Exports and slides compile the chart with Altair (`to_dict()`, rows inline): the
+    same JSON as from the pandas frames builders used to hand Altair (same numbers, same
+    dataset names)."""
+    real = views.built(chart)
+    assert json.dumps(real.to_dict()) == json.dumps(_as_pandas(real).to_dict())
 
 
 def _no_data(spec: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +141,7 @@ def checked_spec(chart: Any, unchecked: Any = vega.spec) -> dict[str, Any]:
     without_data = _no_data(compiled)
     validate_jsonschema(without_data, load_schema())  # what the browser is sent
     assert_same_as_altairs_route(compiled, chart)
+    assert_exported_as_before(chart)
     return compiled
 
 
@@ -188,3 +237,12 @@ def test_the_oracle_tells_a_different_spec() -> None:
     swapped = {**compiled, "datasets": {name: next(iter(other["datasets"].values()))}}
     with pytest.raises(AssertionError):
         assert_same_as_altairs_route(swapped, chart)
+    # A frame builders must hand Altair through charts.chart_data: a count with a
+    # suppressed cell went to the browser as float64 (pandas), never int64.
+    counts = pl.DataFrame({"x": [1, None, 3]})
+    raw = alt.Chart(counts, mark="bar").encode(x="x:Q")
+    with pytest.raises(AssertionError):
+        assert_same_as_altairs_route(vega.spec(raw), raw)
+    typed = alt.Chart(charts.chart_data(counts), mark="bar").encode(x="x:Q")
+    assert_same_as_altairs_route(vega.spec(typed), typed)
+    assert_exported_as_before(typed)
