@@ -13,6 +13,8 @@ from typing import Any, TypeVar, cast
 import altair as alt
 import polars as pl
 from altair.utils import schemapi
+from altair.vegalite.v6 import api as alt_api
+from altair.vegalite.v6.schema import core as alt_core
 
 from components import vega_arrow
 from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
@@ -64,6 +66,50 @@ def finish(
         large = vega_config(presentation=True)
         finished = finished.configure(**{part: large[part] for part in PRESENTATION_PARTS})
     return finished
+
+
+#: Layer properties alt.LayerChart moves to the layered chart (api._remove_layer_props).
+_LAYER_PROPS = ("height", "width", "view")
+
+
+def layered(layer: list[Any], **properties: Any) -> alt.LayerChart:
+    """`alt.LayerChart(layer=layer, **properties)`, without the constructor's copies where
+    they change nothing.
+
+    Why: the constructor deep-copies every layer twice (to de-duplicate and to lift their
+    selection parameters), a few ms a chart on every rerun. It changes the chart only when
+    a layer has parameters, a height, width or view, layers of its own, or the data the
+    layered chart (or every other layer) has; otherwise this makes the same object (same
+    properties in the same order, the layers themselves rather than copies: nothing changes
+    a finished chart's layers, `with_properties` copies only the top level). Anything else
+    goes through the constructor.
+    """
+    data = properties.get("data", alt.Undefined)
+    params = properties.get("params", alt.Undefined)
+    datas = [part._get("data") for part in layer]
+    if data is alt.Undefined:  # the layers' one shared frame would be lifted
+        lifted = bool(datas) and datas[0] is not alt.Undefined
+        lifted = lifted and all(d is datas[0] for d in datas)
+    else:  # the layered chart's own frame would be taken off the layers
+        lifted = all(d is alt.Undefined or d is data for d in datas)
+        lifted = lifted and any(d is data for d in datas)
+    plain = (
+        bool(layer)
+        and not lifted
+        and all(type(part) is alt.Chart for part in layer)
+        and (params is alt.Undefined or all(type(p) is alt.VariableParameter for p in params))
+        and all(
+            part._get(prop) is alt.Undefined for part in layer for prop in ("params", *_LAYER_PROPS)
+        )
+    )
+    if not plain:
+        return alt.LayerChart(layer=layer, **properties)
+    for part in layer:  # the constructor's checks: raise as it would
+        alt_api._check_if_valid_subspec(part, "LayerChart")
+        alt_api._check_if_can_be_layered(part)
+    chart = object.__new__(alt.LayerChart)
+    alt_core.TopLevelLayerSpec.__init__(chart, layer=list(layer), **properties)
+    return chart
 
 
 def without(chart: AnyChart, *properties: str) -> AnyChart:
@@ -185,7 +231,7 @@ def group_bars(
         )
     per_area = len(groups) * SCREEN_BAR
     height = max(160, per_area * len(area_order))
-    chart = alt.LayerChart(
+    chart = layered(
         data=values(drawn),
         layer=layers,
         height=height,

@@ -19,6 +19,7 @@ from components.charts import (
     AnyChart,
     chart_data,
     finish,
+    layered,
     mark,
 )  # gaps and school_trends import finish from here
 from components.theme import BASE_FONT, PRESENTATION_FONT, SUPPRESSED_COLOUR, TEXT
@@ -276,7 +277,7 @@ def trend_chart(
                 ),
             )
         )
-    return finish(alt.LayerChart(layer=layers, height=HEIGHT), title, presentation)
+    return finish(layered(layer=layers, height=HEIGHT), title, presentation)
 
 
 def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:

@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import data
 from components.chart_view import ChartView
-from components.charts import chart_data, finish, values
+from components.charts import chart_data, finish, layered, values
 from components.concentration.common import (
     INDEX_LABELS,
     INDEX_WORDS,
@@ -131,9 +131,7 @@ def comparison_view(
         "and England's LAs"
     )
     chart = finish(
-        alt.LayerChart(
-            layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40
-        ),
+        layered(layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40),
         title,
     )
     table_out = rows.select(
@@ -230,7 +228,7 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         title=title,
         takeaway=curve_takeaway(curve, selection.la_label),
         source=source_for(basis, selection.year),
-        chart=finish(alt.LayerChart(layer=[diagonal, line, note], height=380), title),
+        chart=finish(layered(layer=[diagonal, line, note], height=380), title),
         table=drawn.rename(
             {"pct_pupils": "cumulative % of pupils", "pct_disadvantaged": "cumulative % ever-FSM"}
         ),
@@ -309,7 +307,7 @@ def distribution_view(
         title=title,
         takeaway=distribution_takeaway(schools, rate, selection.la_label, noun),
         source=source_for(basis, selection.year),
-        chart=finish(alt.LayerChart(layer=[bars, rule, text], height=300), title),
+        chart=finish(layered(layer=[bars, rule, text], height=300), title),
         table=bins.select(
             pl.format("{}-{}%", pl.col("from").cast(pl.Int64), pl.col("to").cast(pl.Int64)).alias(
                 label

@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, chart_data, mark
+from components.charts import AnyChart, chart_data, layered, mark
 from components.filters import Filters
 from components.gaps.headline import SECTIONS, why_missing
 from components.gaps.two_ways import GM_MEAN_NOTE
@@ -259,7 +259,7 @@ def _ranked_chart(
     ]
     layers: list[Any] = [bars, leaders, *names]
     if not refs.height:
-        return finish(alt.LayerChart(data=data, layer=layers, height=PLOT_HEIGHT), title)
+        return finish(layered(data=data, layer=layers, height=PLOT_HEIGHT), title)
     order = {"england": 0, "region": 1, "gm_mean": 2}
     ref_data = refs.sort(pl.col("role").replace_strict(order, default=9)).select(
         "area",
@@ -287,8 +287,8 @@ def _ranked_chart(
         )
         for role in ref_data["role"].to_list()
     ]
-    chart = alt.LayerChart(
-        layer=[alt.LayerChart(data=data, layer=layers), alt.LayerChart(data=ref, layer=lines)],
+    chart = layered(
+        layer=[layered(data=data, layer=layers), layered(data=ref, layer=lines)],
         resolve={"scale": {"color": "independent"}},
         height=PLOT_HEIGHT,
     )

@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, chart_data, mark, small_cohort_fill
+from components.charts import AnyChart, chart_data, layered, mark, small_cohort_fill
 from components.filters import Filters
 from components.gaps.school_destinations import destination_section
 from components.tables import csv_bytes, status_text
@@ -250,4 +250,4 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
                 encoding=alt.FacetedEncoding(y=alt.Y("y:Q", scale=scale), text=alt.Text("label:N")),
             )
         )
-    return finish(alt.LayerChart(layer=layers, height=420), title)
+    return finish(layered(layer=layers, height=420), title)

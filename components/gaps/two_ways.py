@@ -11,7 +11,7 @@ import polars as pl
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, chart_data, mark
+from components.charts import AnyChart, chart_data, layered, mark
 from components.filters import Filters
 from components.gaps.headline import row_of, why_missing
 from components.text import (
@@ -172,4 +172,4 @@ def _dumbbell(
                 ),
             )
         )
-    return alt.LayerChart(layer=layers, height=max(160, 56 * len(order)))
+    return layered(layer=layers, height=max(160, 56 * len(order)))

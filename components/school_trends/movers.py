@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, chart_data
+from components.charts import AnyChart, chart_data, layered
 from components.filters import Filters
 from components.text import (
     PT_SOURCE,
@@ -178,4 +178,4 @@ def _movers_chart(drawn: pl.DataFrame, title: str, measure: str) -> AnyChart:
         encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
     )
     height = max(160, 22 * drawn.height)
-    return finish(alt.LayerChart(layer=[bars, zero], height=height), title)
+    return finish(layered(layer=[bars, zero], height=height), title)

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view, data
-from components.charts import AnyChart, chart_data, finish, mark, wrapped
+from components.charts import AnyChart, chart_data, finish, layered, mark, wrapped
 from components.similar.common import (
     CHOSEN_COLOUR,
     DECORATION,
@@ -87,7 +87,7 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     )
     height = DECORATION + max(120, 26 * frame.height)
     # Room under a two-line axis title (Vega's padding default of 5 px clipped its descenders).
-    chart = alt.LayerChart(
+    chart = layered(
         layer=[bands, dots, ring, zero],
         height=height,
         padding={"left": 5, "right": 5, "top": 5, "bottom": 10},
