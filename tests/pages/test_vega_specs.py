@@ -246,3 +246,24 @@ def test_the_oracle_tells_a_different_spec() -> None:
     typed = alt.Chart(charts.chart_data(counts), mark="bar").encode(x="x:Q")
     assert_same_as_altairs_route(vega.spec(typed), typed)
     assert_exported_as_before(typed)
+
+
+def test_presentation_slides_are_checked_too(checked: list[dict[str, Any]]) -> None:
+    """A slide's chart carries the presentation type as its own config (views.present):
+    valid, and the same as Altair's route makes of it, like every chart on a page."""
+    from equity.story import Story, encode
+
+    filters = {"phase": "secondary", "group": "disadvantaged", "year": "2018/19"}
+    story = (
+        Story("Checked")
+        .add({"v": "overview-ks4_attainment8", "la": "352", **filters})
+        .add({"v": "overview-ks4_progress8", "la": "GM", **filters})
+    )
+    app = run_page(page="pages/story.py", params={"story": encode(story)})
+    app.button(key="story-present").click().run()
+    app.button(key="story-next").click().run()
+    assert not app.exception
+    from components.theme import PRESENTATION_FONT
+
+    large = [s for s in checked if s["config"]["axis"]["labelFontSize"] == PRESENTATION_FONT]
+    assert len(large) >= 2, [spec["config"]["axis"] for spec in checked]
