@@ -125,6 +125,7 @@ class _Walk:
             if isinstance(original, dict | alt.Data):
                 # Inline rows or a named dataset: what narwhals refuses and _prepare_data
                 # only consolidates (its two narwhals look-ups were a fifth of the walk).
+                kwds["data"] = original
                 if alt.data_transformers.consolidate_datasets:
                     kwds["data"] = self.consolidated(original, context)
             else:

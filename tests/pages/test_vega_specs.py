@@ -267,3 +267,24 @@ def test_presentation_slides_are_checked_too(checked: list[dict[str, Any]]) -> N
 
     large = [s for s in checked if s["config"]["axis"]["labelFontSize"] == PRESENTATION_FONT]
     assert len(large) >= 2, [spec["config"]["axis"] for spec in checked]
+
+
+@pytest.mark.parametrize("consolidate", [True, False])
+def test_the_walk_follows_altair_with_inline_rows_kept_or_moved(
+    consolidate: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Altair moves inline rows to the top-level datasets unless told not to; the walk
+    does what Altair does either way, for frames, inline rows and named data alike."""
+    monkeypatch.setattr(alt.data_transformers, "consolidate_datasets", consolidate)
+    frame = charts.chart_data(pl.DataFrame({"x": [1.0, None], "n": [1, None]}))
+    point = alt.Chart(frame, mark="point").encode(x="x:Q")
+    made = [
+        point,
+        alt.LayerChart(layer=[point, point.mark_line()]),
+        alt.Chart(charts.values(pl.DataFrame({"x": [1]})), mark="bar").encode(x="x:Q"),
+        alt.Chart(alt.InlineData(values=[{"x": 2}]), mark="bar").encode(x="x:Q"),
+        alt.Chart(alt.NamedData(name="elsewhere"), mark="bar").encode(x="x:Q"),
+        alt.Chart(mark="rule").encode(x=alt.XDatum(0)),  # no data: Altair's empty row
+    ]
+    for chart in made:
+        assert_same_as_altairs_route(vega.spec(chart), chart)
