@@ -12,9 +12,20 @@ from typing import Any, TypeVar, cast
 
 import altair as alt
 import polars as pl
+from altair.utils import schemapi
+from altair.vegalite.v6 import api as alt_api
+from altair.vegalite.v6.schema import core as alt_core
 
+from components import vega_arrow
 from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
 from equity.schema import PUPIL_GROUP_LABELS
+
+# No schema check of each Altair object as it is made (Altair's default checks every axis,
+# scale and channel against Vega-Lite's JSON schema at __init__: a third of building a
+# chart). Every chart is still checked whole, where a mistake is caught: the tests validate
+# every chart on every page and section (tests/pages/test_vega_specs.py), and an export's
+# `to_dict()` validates its chart. Set here, where the builders' module is first imported.
+schemapi.DEBUG_MODE = False
 
 #: Every chart type `st.altair_chart` and vl-convert accept.
 AnyChart = (
@@ -55,6 +66,50 @@ def finish(
         large = vega_config(presentation=True)
         finished = finished.configure(**{part: large[part] for part in PRESENTATION_PARTS})
     return finished
+
+
+#: Layer properties alt.LayerChart moves to the layered chart (api._remove_layer_props).
+_LAYER_PROPS = ("height", "width", "view")
+
+
+def layered(layer: list[Any], **properties: Any) -> alt.LayerChart:
+    """`alt.LayerChart(layer=layer, **properties)`, without the constructor's copies where
+    they change nothing.
+
+    Why: the constructor deep-copies every layer twice (to de-duplicate and to lift their
+    selection parameters), a few ms a chart on every rerun. It changes the chart only when
+    a layer has parameters, a height, width or view, layers of its own, or the data the
+    layered chart (or every other layer) has; otherwise this makes the same object (same
+    properties in the same order, the layers themselves rather than copies: nothing changes
+    a finished chart's layers, `with_properties` copies only the top level). Anything else
+    goes through the constructor.
+    """
+    data = properties.get("data", alt.Undefined)
+    params = properties.get("params", alt.Undefined)
+    datas = [part._get("data") for part in layer]
+    if data is alt.Undefined:  # the layers' one shared frame would be lifted
+        lifted = bool(datas) and datas[0] is not alt.Undefined
+        lifted = lifted and all(d is datas[0] for d in datas)
+    else:  # the layered chart's own frame would be taken off the layers
+        lifted = all(d is alt.Undefined or d is data for d in datas)
+        lifted = lifted and any(d is data for d in datas)
+    plain = (
+        bool(layer)
+        and not lifted
+        and all(type(part) is alt.Chart for part in layer)
+        and (params is alt.Undefined or all(type(p) is alt.VariableParameter for p in params))
+        and all(
+            part._get(prop) is alt.Undefined for part in layer for prop in ("params", *_LAYER_PROPS)
+        )
+    )
+    if not plain:
+        return alt.LayerChart(layer=layer, **properties)
+    for part in layer:  # the constructor's checks: raise as it would
+        alt_api._check_if_valid_subspec(part, "LayerChart")
+        alt_api._check_if_can_be_layered(part)
+    chart = object.__new__(alt.LayerChart)
+    alt_core.TopLevelLayerSpec.__init__(chart, layer=list(layer), **properties)
+    return chart
 
 
 def without(chart: AnyChart, *properties: str) -> AnyChart:
@@ -176,7 +231,7 @@ def group_bars(
         )
     per_area = len(groups) * SCREEN_BAR
     height = max(160, per_area * len(area_order))
-    chart = alt.LayerChart(
+    chart = layered(
         data=values(drawn),
         layer=layers,
         height=height,
@@ -192,6 +247,14 @@ def values(frame: pl.DataFrame) -> dict[str, Any]:
     the same. Deep copies would copy every row: put them on the layer group, not on layers
     that `alt.layer` or chained calls copy."""
     return {"values": frame.to_dicts()}
+
+
+def chart_data(frame: pl.DataFrame) -> Any:
+    """A frame as a chart's data, in the column types `frame.to_pandas()` gave it: polars
+    where those types are the same in polars (components.vega_arrow.pandas_typed), so
+    neither the chart nor its spec converts it to pandas; a pandas copy otherwise."""
+    typed = vega_arrow.pandas_typed(frame)
+    return typed if typed is not None else frame.to_pandas()
 
 
 def mark(mark_type: str, **properties: Any) -> Any:
@@ -247,9 +310,9 @@ def ranked_bars(
     }
     data = frame.with_columns(
         pl.col("role").replace_strict(role_labels, default=pl.col("role")).alias("Role")
-    ).to_pandas()
+    )
     chart = (
-        alt.Chart(data)
+        alt.Chart(chart_data(data))
         .mark_bar()
         .encode(
             x=alt.X("area:N", sort="-y", title=None, axis=alt.Axis(labels=len(data) <= 40)),

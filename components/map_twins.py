@@ -13,7 +13,7 @@ from typing import Any
 import altair as alt
 import polars as pl
 
-from components.charts import AnyChart, finish
+from components.charts import AnyChart, chart_data, finish, layered
 from components.maps import LABEL_SIZE, NO_DATA, area_labels, colour_scale, features, value_range
 from components.theme import TEXT
 from equity import outlines
@@ -65,7 +65,7 @@ def school_map_chart(
         transform=[alt.FilterTransform(filter="datum.properties.sel")],
     )
     points = alt.Chart(
-        located.to_pandas(),
+        chart_data(located),
         mark=alt.MarkDef(type="circle", stroke="#282828", strokeWidth=0.5, opacity=0.9, clip=True),
         encoding=alt.FacetedEncoding(
             longitude=alt.Longitude("lon:Q"),
@@ -83,7 +83,7 @@ def school_map_chart(
     names = area_labels(context, box, chosen=chosen, inset=0.06) if box else []
     if names:
         layers += _name_layers()
-    chart = _mercator(alt.LayerChart(layer=layers), title, _box_feature(box) if box else None)
+    chart = _mercator(layered(layer=layers), title, _box_feature(box) if box else None)
     chart.datasets = {"areas": features(context, flags)}
     if names:
         chart.datasets["names"] = names
@@ -153,7 +153,7 @@ def choropleth_chart(
                 transform=[alt.FilterTransform(filter=f"datum.properties.{flag}")],
             )
         )
-    chart = _mercator(alt.LayerChart(data=alt.NamedData(name="las"), layer=layers), title)
+    chart = _mercator(layered(data=alt.NamedData(name="las"), layer=layers), title)
     chart.datasets = {"las": features(bounds, props)}
     return chart
 

@@ -17,7 +17,9 @@ import polars as pl
 
 from components.charts import (
     AnyChart,
+    chart_data,
     finish,
+    layered,
     mark,
 )  # gaps and school_trends import finish from here
 from components.theme import BASE_FONT, PRESENTATION_FONT, SUPPRESSED_COLOUR, TEXT
@@ -211,7 +213,7 @@ def trend_chart(
     if zero_line:
         layers.append(
             alt.Chart(
-                pl.DataFrame({"zero": [0.0]}).to_pandas(),
+                chart_data(pl.DataFrame({"zero": [0.0]})),
                 mark=mark("rule", color=TEXT, strokeWidth=1),
                 encoding=alt.FacetedEncoding(y=alt.Y("zero:Q")),
             )
@@ -220,7 +222,7 @@ def trend_chart(
     # copy and re-validate the chart at every step, and this chart is drawn on every rerun.
     # Marks, scales, axes, legends and transforms are plain Vega-Lite JSON (charts.mark):
     # cheap to copy, and validated once with the whole spec by to_dict.
-    data = values.select(columns).to_pandas()
+    data = chart_data(values.select(columns))
     # Room above the data for the break labels' lines.
     room = 8 + LABEL_LINES * _label_step(presentation)
     y_scale = {"padding": room, "zero": False} if marks.height else {"zero": False}
@@ -261,7 +263,7 @@ def trend_chart(
     if hidden.height:
         layers.append(
             alt.Chart(
-                hidden.to_pandas(),
+                chart_data(hidden),
                 mark=mark("point", shape="triangle-up", filled=False, size=90, strokeWidth=2),
                 encoding=alt.FacetedEncoding(
                     x=x,
@@ -275,7 +277,7 @@ def trend_chart(
                 ),
             )
         )
-    return finish(alt.LayerChart(layer=layers, height=HEIGHT), title, presentation)
+    return finish(layered(layer=layers, height=HEIGHT), title, presentation)
 
 
 def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:
@@ -312,7 +314,7 @@ def _annotation_layers(
 ) -> list[alt.Chart]:
     if marks.is_empty():
         return []
-    data = marks.to_pandas()
+    data = chart_data(marks)
     tooltip = [alt.Tooltip("label:N", title="Series break"), alt.Tooltip("text:N", title="")]
     x0 = alt.X("x0:Q", scale=x_scale, axis=x_axis)
 

@@ -50,14 +50,41 @@ def arrow_bytes(rows: list[Mapping[str, Any]]) -> bytes | None:
         frame = pl.DataFrame(rows, infer_schema_length=None)
     except (TypeError, ValueError, pl.exceptions.PolarsError):
         return None
-    # Pandas (Streamlit's route) has no integer null: such a column went as float64, and
-    # still does, so the browser gets the types it always got; a NaN went as a null.
-    frame = frame.with_columns(
+    return frame_bytes(_as_pandas_has_it(frame))
+
+
+def _as_pandas_has_it(frame: pl.DataFrame) -> pl.DataFrame:
+    """Pandas (Streamlit's route) has no integer null: such a column went as float64, and
+    still does, so the browser gets the types it always got; a NaN went as a null."""
+    return frame.with_columns(
         pl.col(name).cast(pl.Float64)
         for name, dtype in frame.schema.items()
         if dtype.is_integer() and frame[name].null_count()
     ).with_columns(pl.col(pl.Float64).fill_nan(None))
-    return frame_bytes(frame)
+
+
+def pandas_typed(frame: pl.DataFrame) -> pl.DataFrame | None:
+    """The frame with each column of the type it had in pandas (`frame.to_pandas()`, which
+    chart builders used to hand Altair): integers with a null as floats, NaN as null.
+
+    Why: a chart's frame is written to Arrow twice over, for the browser (`frame_bytes`) and
+    as JSON rows for an export (Altair), and both must stay what they were when builders
+    gave Altair `frame.to_pandas()`: the same Arrow types (float64, not int64, for a count
+    with a suppressed cell), the same JSON numbers (3.0, not 3) and so the same dataset
+    names. Converting to pandas cost more than the chart's whole spec. None when a column
+    is of a type pandas changes otherwise (dates, categoricals, nested; booleans, which
+    pandas makes objects, and an all-null one Arrow's null type), or holds an
+    infinity (Altair's pandas route writes it as a null in JSON, while Arrow keeps it):
+    those frames go through pandas as before.
+    """
+    if not all(
+        dtype in (pl.String, pl.Float64) or dtype.is_integer() for dtype in frame.schema.values()
+    ):
+        return None
+    floats = [name for name, dtype in frame.schema.items() if dtype == pl.Float64]
+    if floats and frame.select(pl.any_horizontal(pl.col(floats).is_infinite().any())).item():
+        return None
+    return _as_pandas_has_it(frame)
 
 
 def frame_bytes(frame: pl.DataFrame) -> bytes:

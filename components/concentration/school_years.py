@@ -14,7 +14,7 @@ import polars as pl
 
 from components import data, views
 from components.chart_view import ChartView, ViewOrNote
-from components.charts import AnyChart, finish, mark, values, with_properties, wrapped
+from components.charts import AnyChart, finish, layered, mark, values, with_properties, wrapped
 from components.concentration.common import census_source
 from components.concentration.trend import with_context
 from components.filters import Filters
@@ -309,7 +309,7 @@ def movers_view(selection: Filters) -> ViewOrNote:
     )
     chart = views.chart(
         lambda: finish(
-            alt.LayerChart(data=values(drawn), layer=layers, height=34 * top.height + 40), title
+            layered(data=values(drawn), layer=layers, height=34 * top.height + 40), title
         )
     )
     rose = top.filter(pl.col("pct_change") > 0).height

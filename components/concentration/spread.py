@@ -12,7 +12,7 @@ import streamlit as st
 
 from components import data
 from components.chart_view import ChartView
-from components.charts import finish, values
+from components.charts import chart_data, finish, layered, values
 from components.concentration.common import (
     INDEX_LABELS,
     INDEX_WORDS,
@@ -83,7 +83,7 @@ def comparison_view(
     x = alt.X("value:Q", title=label, scale=alt.Scale(zero=True))
     tooltip = [alt.Tooltip("area:N", title="LA"), alt.Tooltip("value:Q", title=label)]
     # One constructor per layer (see charts.values): no .mark_*/.encode chains.
-    rows_data = drawn.to_pandas()  # shared by three layers: copied by reference
+    rows_data = chart_data(drawn)  # shared by three layers: copied by reference
     other_las = alt.FilterTransform(filter="datum.Role == 'Other LA'")
     named_only = alt.FilterTransform(filter="datum.Role != 'Other LA'")
     ticks = alt.Chart(
@@ -131,9 +131,7 @@ def comparison_view(
         "and England's LAs"
     )
     chart = finish(
-        alt.LayerChart(
-            layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40
-        ),
+        layered(layer=[ticks, dots, labels, median_rule, median_text], height=34 * len(order) + 40),
         title,
     )
     table_out = rows.select(
@@ -198,7 +196,7 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         return None
     drawn = curve.select(pl.col("pct_pupils").round(2), pl.col("pct_disadvantaged").round(2))
     line = alt.Chart(
-        drawn.to_pandas(),  # up to ~500 rows: Altair copies pandas frames by reference
+        chart_data(drawn),  # up to ~500 rows: Altair copies frames by reference
         mark=alt.MarkDef(type="line", color=ROLE_COLOURS["selected"], strokeWidth=3, point=False),
         encoding=alt.FacetedEncoding(
             x=alt.X("pct_pupils:Q", title="Cumulative % of pupils (schools from lowest share)"),
@@ -230,7 +228,7 @@ def curve_view(curve: pl.DataFrame, selection: Filters, basis: CountBasis) -> Ch
         title=title,
         takeaway=curve_takeaway(curve, selection.la_label),
         source=source_for(basis, selection.year),
-        chart=finish(alt.LayerChart(layer=[diagonal, line, note], height=380), title),
+        chart=finish(layered(layer=[diagonal, line, note], height=380), title),
         table=drawn.rename(
             {"pct_pupils": "cumulative % of pupils", "pct_disadvantaged": "cumulative % ever-FSM"}
         ),
@@ -309,7 +307,7 @@ def distribution_view(
         title=title,
         takeaway=distribution_takeaway(schools, rate, selection.la_label, noun),
         source=source_for(basis, selection.year),
-        chart=finish(alt.LayerChart(layer=[bars, rule, text], height=300), title),
+        chart=finish(layered(layer=[bars, rule, text], height=300), title),
         table=bins.select(
             pl.format("{}-{}%", pl.col("from").cast(pl.Int64), pl.col("to").cast(pl.Int64)).alias(
                 label

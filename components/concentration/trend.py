@@ -11,7 +11,7 @@ import polars as pl
 
 from components import data, views
 from components.chart_view import ChartView, ViewOrNote
-from components.charts import AnyChart, finish, mark, values, with_properties
+from components.charts import AnyChart, finish, layered, mark, values, with_properties
 from components.concentration.common import (
     INDEX_LABELS,
     INDEX_WORDS,
@@ -77,7 +77,7 @@ def with_context(
         mark=mark("point", color=CONTEXT_COLOUR, filled=True, size=18, opacity=0.7),
         encoding=alt.FacetedEncoding(x=x, y=y, tooltip=tooltip),
     )
-    context_layer = alt.LayerChart(data=values(drawn), layer=[lines, points])
+    context_layer = layered(data=values(drawn), layer=[lines, points])
     return with_properties(chart, layer=[context_layer, *chart.layer])
 
 
@@ -319,9 +319,7 @@ def ranking_view(selection: Filters, index: str) -> ViewOrNote:
         f"Change in the {named_index} ({selection.phase} schools, ever-FSM), "
         f"{census_label(first)} to {census_label(last)}: every LA"
     )
-    chart = views.chart(
-        lambda: finish(alt.LayerChart(layer=layers, height=34 * len(order) + 40), title)
-    )
+    chart = views.chart(lambda: finish(layered(layer=layers, height=34 * len(order) + 40), title))
     table = rows.select(
         pl.col("rank").alias(f"rank (1 = largest rise, of {rows.height})"),
         pl.col("name").alias("LA"),

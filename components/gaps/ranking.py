@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark
+from components.charts import AnyChart, chart_data, layered, mark
 from components.filters import Filters
 from components.gaps.headline import SECTIONS, why_missing
 from components.gaps.two_ways import GM_MEAN_NOTE
@@ -237,9 +237,11 @@ def _ranked_chart(
     # pixels per unit (the nice domain is at least this span, so the leader stops short).
     span = max(headroom - bottom, 1e-9)
     leader_top = pl.col("value") + (LIFT - 8) * span / PLOT_HEIGHT
-    data = bars_data.with_columns(
-        pl.when(pl.col("slot") == 1).then(leader_top.round(3)).alias("leader")
-    ).to_pandas()
+    data = chart_data(
+        bars_data.with_columns(
+            pl.when(pl.col("slot") == 1).then(leader_top.round(3)).alias("leader")
+        )
+    )
     leaders = alt.Chart(
         mark=mark("rule", color=TEXT, strokeWidth=0.75),
         encoding=alt.FacetedEncoding(x=x, y=y, y2=alt.Y2("leader:Q")),
@@ -257,7 +259,7 @@ def _ranked_chart(
     ]
     layers: list[Any] = [bars, leaders, *names]
     if not refs.height:
-        return finish(alt.LayerChart(data=data, layer=layers, height=PLOT_HEIGHT), title)
+        return finish(layered(data=data, layer=layers, height=PLOT_HEIGHT), title)
     order = {"england": 0, "region": 1, "gm_mean": 2}
     ref_data = refs.sort(pl.col("role").replace_strict(order, default=9)).select(
         "area",
@@ -267,7 +269,7 @@ def _ranked_chart(
     )
     labels = ref_data["reference"].to_list()
     scale = {"domain": labels, "range": [ROLE_COLOURS[r] for r in ref_data["role"]]}
-    ref = ref_data.to_pandas()
+    ref = chart_data(ref_data)
     lines = [  # one layer per line: its own dash pattern
         alt.Chart(
             mark=mark("rule", strokeWidth=2.5, strokeDash=REF_DASHES[role]),
@@ -285,8 +287,8 @@ def _ranked_chart(
         )
         for role in ref_data["role"].to_list()
     ]
-    chart = alt.LayerChart(
-        layer=[alt.LayerChart(data=data, layer=layers), alt.LayerChart(data=ref, layer=lines)],
+    chart = layered(
+        layer=[layered(data=data, layer=layers), layered(data=ref, layer=lines)],
         resolve={"scale": {"color": "independent"}},
         height=PLOT_HEIGHT,
     )

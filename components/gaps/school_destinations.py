@@ -13,7 +13,7 @@ import streamlit as st
 
 from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark, small_cohort_fill
+from components.charts import AnyChart, chart_data, layered, mark, small_cohort_fill
 from components.filters import Filters
 from components.tables import status_text
 from components.theme import GROUP_COLOURS, SUPPRESSED_COLOUR
@@ -187,7 +187,7 @@ def _points(value: Any) -> str:
 
 def _dots(drawn: pl.DataFrame, title: str) -> AnyChart:
     points = alt.Chart(
-        drawn.to_pandas(),
+        chart_data(drawn),
         mark=mark("point", size=70, strokeWidth=2),
         encoding=alt.FacetedEncoding(
             x=alt.X(
@@ -210,8 +210,8 @@ def _dots(drawn: pl.DataFrame, title: str) -> AnyChart:
         ),
     )
     zero = alt.Chart(
-        pl.DataFrame({"y": [0.0]}).to_pandas(),
+        chart_data(pl.DataFrame({"y": [0.0]})),
         mark=mark("rule", color=SUPPRESSED_COLOUR, strokeDash=[4, 4]),
         encoding=alt.FacetedEncoding(y=alt.Y("y:Q")),
     )
-    return finish(alt.LayerChart(layer=[zero, points], height=420), title)
+    return finish(layered(layer=[zero, points], height=420), title)

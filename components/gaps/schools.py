@@ -11,7 +11,7 @@ import streamlit as st
 
 from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark, small_cohort_fill
+from components.charts import AnyChart, chart_data, layered, mark, small_cohort_fill
 from components.filters import Filters
 from components.gaps.school_destinations import destination_section
 from components.tables import csv_bytes, status_text
@@ -209,7 +209,7 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
     # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
     # Marks, scales and legends as plain Vega-Lite JSON (see charts.mark): cheap to copy.
     points = alt.Chart(
-        drawn.to_pandas(),
+        chart_data(drawn),
         mark=mark("point", size=70, strokeWidth=2),
         encoding=alt.FacetedEncoding(
             x=alt.X("other:Q", title=f"Other pupils: {label}", scale=scale),
@@ -227,15 +227,15 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
         ),
     )
     diagonal = alt.Chart(
-        pl.DataFrame({"a": domain, "b": domain}).to_pandas(),
+        chart_data(pl.DataFrame({"a": domain, "b": domain})),
         mark=mark("line", color=SUPPRESSED_COLOUR, strokeDash=[4, 4]),
         encoding=alt.FacetedEncoding(x=alt.X("a:Q", scale=scale), y=alt.Y("b:Q", scale=scale)),
     )
     layers: list[Any] = [diagonal, points]
     if national is not None:
-        ref = pl.DataFrame(
-            {"y": [national], "label": [f"Other pupils in England: {national:.1f}"]}
-        ).to_pandas()
+        ref = chart_data(
+            pl.DataFrame({"y": [national], "label": [f"Other pupils in England: {national:.1f}"]})
+        )
         layers.append(
             alt.Chart(
                 ref,
@@ -250,4 +250,4 @@ def _scatter(drawn: pl.DataFrame, title: str, label: str, national: float | None
                 encoding=alt.FacetedEncoding(y=alt.Y("y:Q", scale=scale), text=alt.Text("label:N")),
             )
         )
-    return finish(alt.LayerChart(layer=layers, height=420), title)
+    return finish(layered(layer=layers, height=420), title)

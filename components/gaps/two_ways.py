@@ -11,7 +11,7 @@ import polars as pl
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart, mark
+from components.charts import AnyChart, chart_data, layered, mark
 from components.filters import Filters
 from components.gaps.headline import row_of, why_missing
 from components.text import (
@@ -113,7 +113,7 @@ def _dumbbell(
     # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
     # Marks, scales and legends as plain Vega-Lite JSON (see charts.mark): cheap to copy.
     links = alt.Chart(
-        wide.select("area", "disadvantaged", "other").to_pandas(),
+        chart_data(wide.select("area", "disadvantaged", "other")),
         mark=mark("rule", color=SUPPRESSED_COLOUR, strokeWidth=3),
         encoding=alt.FacetedEncoding(
             y=y,
@@ -122,7 +122,7 @@ def _dumbbell(
         ),
     )
     dots = alt.Chart(
-        long.select("area", "pupils", "value").to_pandas(),
+        chart_data(long.select("area", "pupils", "value")),
         mark=mark("point", filled=True, size=160, opacity=1),
         encoding=alt.FacetedEncoding(
             y=y,
@@ -148,12 +148,14 @@ def _dumbbell(
     )
     layers: list[Any] = [links, dots]
     if england_other is not None:
-        ref = pl.DataFrame(
-            {
-                "x": [england_other],
-                "label": [f"Other pupils in England: {fmt(england_other, measure)}"],
-            }
-        ).to_pandas()
+        ref = chart_data(
+            pl.DataFrame(
+                {
+                    "x": [england_other],
+                    "label": [f"Other pupils in England: {fmt(england_other, measure)}"],
+                }
+            )
+        )
         layers.append(
             alt.Chart(
                 ref,
@@ -170,4 +172,4 @@ def _dumbbell(
                 ),
             )
         )
-    return alt.LayerChart(layer=layers, height=max(160, 56 * len(order)))
+    return layered(layer=layers, height=max(160, 56 * len(order)))

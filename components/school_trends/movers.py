@@ -8,7 +8,7 @@ import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
-from components.charts import AnyChart
+from components.charts import AnyChart, chart_data, layered
 from components.filters import Filters
 from components.text import (
     PT_SOURCE,
@@ -147,7 +147,7 @@ def _movers_chart(drawn: pl.DataFrame, title: str, measure: str) -> AnyChart:
     order = data_.sort("change", "name", descending=[True, False])["name"].to_list()
     # One constructor per layer: chained .mark_*/.encode calls each deep-copy the chart.
     bars = alt.Chart(
-        data_.to_pandas(),
+        chart_data(data_),
         mark=alt.MarkDef(type="bar"),
         encoding=alt.FacetedEncoding(
             y=alt.Y("name:N", sort=order, title=None),
@@ -173,9 +173,9 @@ def _movers_chart(drawn: pl.DataFrame, title: str, measure: str) -> AnyChart:
         ),
     )
     zero = alt.Chart(
-        pl.DataFrame({"x": [0.0]}).to_pandas(),
+        chart_data(pl.DataFrame({"x": [0.0]})),
         mark=alt.MarkDef(type="rule", color=TEXT),
         encoding=alt.FacetedEncoding(x=alt.X("x:Q")),
     )
     height = max(160, 22 * drawn.height)
-    return finish(alt.LayerChart(layer=[bars, zero], height=height), title)
+    return finish(layered(layer=[bars, zero], height=height), title)

@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view, data
-from components.charts import AnyChart, finish, mark, wrapped
+from components.charts import AnyChart, chart_data, finish, layered, mark, wrapped
 from components.similar.common import (
     CHOSEN_COLOUR,
     DECORATION,
@@ -32,7 +32,7 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     order = frame.sort("residual", descending=True)["school"].to_list()
     verdicts = ["Above expectation", "Within the band", "Below expectation"]
     colours = [ROLE_COLOURS["gm_mean"], FAMILY_COLOUR, GROUP_COLOURS["disadvantaged"]]
-    data = frame.to_pandas()
+    data = chart_data(frame)
     y = alt.Y("school:N", sort=order, title=None)
     residual = alt.X("residual:Q")
     # One constructor per layer (as in charts.group_bars): chained calls copy and re-validate.
@@ -87,7 +87,7 @@ def _odds_chart(frame: pl.DataFrame, title: str, unit: str) -> AnyChart:
     )
     height = DECORATION + max(120, 26 * frame.height)
     # Room under a two-line axis title (Vega's padding default of 5 px clipped its descenders).
-    chart = alt.LayerChart(
+    chart = layered(
         layer=[bands, dots, ring, zero],
         height=height,
         padding={"left": 5, "right": 5, "top": 5, "bottom": 10},

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from components import chart_view
-from components.charts import AnyChart, finish, mark, wrapped
+from components.charts import AnyChart, chart_data, finish, mark, wrapped
 from components.filters import Filters
 from components.similar.common import (
     CHOSEN_COLOUR,
@@ -41,7 +41,7 @@ def _dot_chart(frame: pl.DataFrame, title: str, value_title: str) -> AnyChart:
         pl.when(pl.col("role") == roles[1]).then(360).otherwise(90).alias("dot_size")
     )
     chart = alt.Chart(
-        sized.to_pandas(),
+        chart_data(sized),
         mark=mark("point", filled=True, opacity=0.85),
         encoding=alt.FacetedEncoding(
             x=alt.X("value:Q", title=wrapped(value_title), scale={"zero": False}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -223,3 +224,59 @@ def test_the_page_draws_the_chart_without_its_title_but_keeps_it_for_exports() -
     # The view's own chart (image exports, story slides) is untouched.
     assert view.chart.title == "Progress 8"
     assert view.chart.description == "Progress 8 by group"
+
+
+def _layered_cases() -> list[tuple[str, Any, list[Any], dict[str, Any]]]:
+    shared = pl.DataFrame({"x": [1.0, 2.0]})
+    other = pl.DataFrame({"x": [3.0]})
+    rows = charts.values(shared)
+    cases: list[tuple[str, Any, list[Any], dict[str, Any]]] = []
+    for top_name, top in (("none", alt.Undefined), ("shared", shared), ("rows", rows)):
+        for layer_name, datas in (
+            ("none", [alt.Undefined, alt.Undefined]),
+            ("one shared", [shared, shared]),
+            ("shared and other", [shared, other]),
+            ("shared and none", [shared, alt.Undefined]),
+        ):
+            for extra_name, extra in (
+                ("", {}),
+                ("height", {"height": 90}),
+                ("params", {"params": [alt.VariableParameter(name="p", value=1)]}),
+            ):
+                cases.append((f"{top_name}/{layer_name}/{extra_name}", top, datas, extra))
+    return cases
+
+
+@pytest.mark.parametrize(("case", "top", "datas", "extra"), _layered_cases())
+def test_layered_is_the_chart_layerchart_makes(
+    case: str, top: Any, datas: list[Any], extra: dict[str, Any]
+) -> None:
+    """charts.layered skips alt.LayerChart's copies only where they change nothing: the
+    same properties in the same order, the same spec (vega.spec and Altair's to_dict)."""
+    from components import vega
+
+    def layers(with_height: bool) -> list[Any]:
+        made = [
+            alt.Chart(data, mark=charts.mark("point"), encoding=alt.FacetedEncoding(x=alt.X("x:Q")))
+            for data in datas
+        ]
+        if with_height:
+            made[0] = made[0].properties(height=50)  # a layer's height goes to the top
+        return made
+
+    for with_height in (False, True):
+        properties = {"data": top, **extra} if top is not alt.Undefined else dict(extra)
+        if with_height and "height" in extra:  # 50 on a layer, 90 on the top: refused
+            for make in (charts.layered, alt.LayerChart):
+                with pytest.raises(ValueError, match="inconsistent values"):
+                    make(layer=layers(with_height), **properties)
+            continue
+        ours = charts.layered(layer=layers(with_height), **properties)
+        theirs = alt.LayerChart(layer=layers(with_height), **properties)
+        assert type(ours) is alt.LayerChart
+        assert list(ours._kwds) == list(theirs._kwds), case
+        assert ours == theirs, case
+        assert json.dumps(vega.spec(ours), default=str) == json.dumps(
+            vega.spec(theirs), default=str
+        )
+        assert json.dumps(ours.to_dict()) == json.dumps(theirs.to_dict())

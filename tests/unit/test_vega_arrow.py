@@ -3,6 +3,7 @@ would send, nulls kept as nulls, anything not a plain table left for Streamlit."
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import polars as pl
@@ -140,3 +141,68 @@ def test_nulls_of_every_kind_match_the_pandas_route(rows: list[dict[str, Any]]) 
     theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(rows))
     assert ours.schema.equals(theirs.schema, check_metadata=False), (ours.schema, theirs.schema)
     assert ours.to_pylist() == theirs.to_pylist()
+
+
+_FRAMES = st.lists(
+    st.fixed_dictionaries(
+        {
+            "area": st.one_of(st.none(), st.text(max_size=6)),
+            "value": st.one_of(
+                st.none(), st.floats(allow_infinity=False, width=64)
+            ),  # NaN included: pandas made it a null
+            "pupils": st.one_of(st.none(), st.integers(-(2**31), 2**31)),
+            "rank": st.integers(0, 2**15),
+        }
+    ),
+    min_size=1,
+    max_size=20,
+).map(
+    lambda rows: pl.DataFrame(
+        rows,
+        schema={
+            "area": pl.String,
+            "value": pl.Float64,
+            "pupils": pl.Int64,
+            "rank": pl.Int32,
+        },
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_FRAMES)
+def test_a_pandas_typed_frame_is_what_its_pandas_copy_was(frame: pl.DataFrame) -> None:
+    """charts.chart_data hands Altair `pandas_typed(frame)` where builders handed it
+    `frame.to_pandas()`: the browser gets the same Arrow table (types and rows) and an
+    export the same JSON rows (so the same dataset name)."""
+    import altair as alt
+
+    typed = vega_arrow.pandas_typed(frame)
+    assert typed is not None
+    ours = _decode(vega_arrow.frame_bytes(typed))
+    theirs = _decode(dataframe_util.convert_anything_to_arrow_bytes(frame.to_pandas()))
+    assert ours.schema.equals(theirs.schema, check_metadata=False), (ours.schema, theirs.schema)
+    assert ours.to_pylist() == theirs.to_pylist()
+
+    def inline(data: Any) -> Any:
+        return alt.Chart(data).mark_point().to_dict()["datasets"]
+
+    assert json.dumps(inline(typed)) == json.dumps(inline(frame.to_pandas()))
+    assert charts.chart_data(frame).equals(typed)
+
+
+def test_types_pandas_changes_otherwise_go_through_pandas() -> None:
+    import datetime as dt
+
+    import pandas as pd
+
+    dated = pl.DataFrame({"day": [dt.date(2024, 9, 1)]})
+    assert vega_arrow.pandas_typed(dated) is None
+    assert isinstance(charts.chart_data(dated), pd.DataFrame)
+    assert vega_arrow.pandas_typed(pl.DataFrame({"c": ["a"]}, schema={"c": pl.Categorical})) is None
+    # pandas makes a boolean column with a null objects, and an all-null one Arrow's null.
+    assert vega_arrow.pandas_typed(pl.DataFrame({"b": [None]}, schema={"b": pl.Boolean})) is None
+    # An infinity: Arrow keeps it, Altair's pandas route writes a null in JSON.
+    assert vega_arrow.pandas_typed(pl.DataFrame({"v": [1.0, float("inf")]})) is None
+    counts = vega_arrow.pandas_typed(pl.DataFrame({"n": [1, None], "m": [1, 2]}))
+    assert counts is not None and counts.schema == {"n": pl.Float64, "m": pl.Int64}
