@@ -156,11 +156,16 @@ def trend_chart(
     value_format: str = ".1f",
     zero_line: bool = False,
     presentation: bool = False,
+    drawn: pl.DataFrame | None = None,
 ) -> AnyChart:
     """`frame`: academic_year, series, value (null where not published), optional status
-    and pupils. `colours` maps each series label, in legend order, to its colour."""
+    and pupils. `colours` maps each series label, in legend order, to its colour.
+
+    `drawn`: `prepare` of this frame over `span_years(years)`, when the caller already has
+    it (for `marker_notes` too: the segments are then worked out once, not twice)."""
     span = span_years(list(years) if years else frame["academic_year"].unique().to_list())
-    drawn = prepare(frame, key_stage=key_stage, measure=measure, years=span)
+    if drawn is None:
+        drawn = prepare(frame, key_stage=key_stage, measure=measure, years=span)
     marks = break_marks(key_stage, measure, span)
     order = [s for s in colours if s in set(drawn["series"].to_list())]
     dash_map = dashes or {}
@@ -375,9 +380,14 @@ def _annotation_layers(
 
 
 def marker_notes(
-    frame: pl.DataFrame, key_stage: str, measure: str | None, years: Sequence[str]
+    frame: pl.DataFrame,
+    key_stage: str,
+    measure: str | None,
+    years: Sequence[str],
+    drawn: pl.DataFrame | None = None,
 ) -> list[str]:
-    """What the chart's special marks mean, for the caveat lines under it."""
+    """What the chart's special marks mean, for the caveat lines under it. `drawn`: the
+    chart's `prepare` of `frame` over `span_years(years)` when the caller has it."""
     span = span_years(list(years))
     kinds = {e.kind for e in entries_for(key_stage, measure, span)}
     notes = []
@@ -394,7 +404,9 @@ def marker_notes(
     if "no_data" in kinds or "stops" in kinds:
         notes.append("Shaded years: no results published.")
     marks = break_marks(key_stage, measure, span)
-    withheld = _withheld(prepare(frame, key_stage=key_stage, measure=measure, years=span), marks)
+    if drawn is None:
+        drawn = prepare(frame, key_stage=key_stage, measure=measure, years=span)
+    withheld = _withheld(drawn, marks)
     if withheld.height:
         cells = ", ".join(
             f"{series} {year} ({shown})"

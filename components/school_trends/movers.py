@@ -50,7 +50,7 @@ def movers_view(filters: Filters, measure: str, span: tuple[str, str]) -> ViewOr
     first, last = span
     if first == last:
         return "Choose two different years to compare."
-    frame = data.cached(
+    frame = data.shared(  # only read: no copy of the frame per rerun
         analysis.movers, filters.members, filters.phase, measure, first, last, analysis.MIN_COHORT
     )
     eligible = frame.filter(pl.col("eligible"))

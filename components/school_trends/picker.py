@@ -40,14 +40,11 @@ def _sync_url(key: str) -> None:
 
 def school_options(filters: Filters) -> dict[str, str]:
     """URN -> label of every school the page can follow: the area's state-funded schools of
-    the phase in any loaded census, and any school with performance-table results."""
-    census = data.cached(intake_trends.census_schools, filters.members, filters.phase)
-    results = data.cached(analysis.school_options, filters.members, filters.phase)
-    both = pl.concat(
-        [census.select("urn", "name"), results.select("urn", "name")], how="vertical_relaxed"
-    ).unique("urn", keep="first")
-    ordered = both.sort(pl.col("name").str.to_lowercase(), "urn")
-    return {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
+    the phase in any loaded census, and any school with performance-table results.
+
+    One dict per store, area and phase shared by every session (`data.shared`: only read),
+    so a rerun neither rebuilds nor copies it."""
+    return data.shared(intake_trends.school_labels, filters.members, filters.phase)
 
 
 def school_picker(filters: Filters) -> str | None:
@@ -113,11 +110,16 @@ def _unknown_urn(filters: Filters, raw: str) -> str:
     )
 
 
+def _results(filters: Filters) -> pl.DataFrame:
+    """The area's schools with results (`school_trends.school_options`), one frame per store,
+    area and phase that every caller only reads (`data.shared`: no copy per call)."""
+    return data.shared(analysis.school_options, filters.members, filters.phase)
+
+
 def has_schools(filters: Filters) -> bool:
-    return not data.cached(analysis.school_options, filters.members, filters.phase).is_empty()
+    return not _results(filters).is_empty()
 
 
 def has_results(filters: Filters, urn: str) -> bool:
     """Has this school performance-table results of the phase loaded?"""
-    options = data.cached(analysis.school_options, filters.members, filters.phase)
-    return urn in set(options["urn"].to_list())
+    return urn in set(_results(filters)["urn"].to_list())

@@ -24,7 +24,7 @@ from components.text import (
     shown_decimals,
 )
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
-from components.trend_chart import marker_notes, trend_chart
+from components.trend_chart import marker_notes, prepare, span_years, trend_chart
 from equity.analysis import gaps as gap_analysis
 from equity.analysis import school_trends as analysis
 from equity.analysis.gaps import SMALL_COHORT
@@ -36,6 +36,10 @@ def _style(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[int]]]:
     pupils and blue for other pupils on every page."""
     colours, dashes = {}, {}
     levels = {"school": [1, 0], "la": [7, 4], "england": [2, 3]}
+    # A series' level is that of its first row (one lookup, not a filter per series).
+    level_of: dict[str, str] = {}
+    for series, level in frame.select("series", "level").iter_rows():
+        level_of.setdefault(series, level)
     for series, level, group in (
         frame.select("series", "level", "group").unique().sort("level", "group", "series").rows()
     ):
@@ -43,12 +47,8 @@ def _style(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[int]]]:
             ROLE_COLOURS["england"] if level == "england" else GROUP_COLOURS.get(group, TEXT)
         )
         dashes[series] = levels[level]
-    order = sorted(colours, key=lambda s: (["school", "la", "england"].index(_level(frame, s)), s))
+    order = sorted(colours, key=lambda s: (["school", "la", "england"].index(level_of[s]), s))
     return {s: colours[s] for s in order}, dashes
-
-
-def _level(frame: pl.DataFrame, series: str) -> str:
-    return str(frame.filter(pl.col("series") == series)["level"][0])
 
 
 def trend_of(
@@ -58,9 +58,10 @@ def trend_of(
     measure: str,
     style: tuple[dict[str, str], dict[str, list[int]]],
     years: list[str],
+    drawn: pl.DataFrame | None = None,
 ) -> AnyChart:
     """A measure's trend chart as both of this page's charts draw it (series styled by
-    `_style`, progress scores to two decimals)."""
+    `_style`, progress scores to two decimals); `drawn` as `trend_chart`'s."""
     colours, dashes = style
     return views.chart(
         trend_chart,
@@ -73,43 +74,32 @@ def trend_of(
         dashes=dashes,
         years=years,
         value_format=f".{shown_decimals(measure)}f",
+        drawn=drawn,
     )
 
 
 def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
-    frame = data.cached(analysis.school_series, urn, filters.phase, measure)
-    options = data.cached(analysis.school_options, filters.members, filters.phase)
-    names = dict(options.select("urn", "name").iter_rows())
-    name = names.get(urn, f"URN {urn}")
+    frame = data.shared(analysis.school_series, urn, filters.phase, measure)
+    options = data.shared(analysis.school_options, filters.members, filters.phase)
+    named = options.filter(pl.col("urn") == urn)["name"]
+    name = str(named[0]) if named.len() else f"URN {urn}"
     if frame.is_empty():
         return f"{name} has no {short_label(measure)} results in the loaded files."
     years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
     colours, dashes = _style(frame)
     title = f"{name}: {short_label(measure)}, {years[0]} to {years[-1]}"
-    chart = trend_of(
-        frame.select("academic_year", "series", "value", "status", "pupils"),
-        title,
-        filters,
-        measure,
-        (colours, dashes),
-        years,
-    )
-    table = frame.select(
-        "academic_year",
-        "series",
-        "value",
-        "status",
-        "pupils",
-        pl.struct("value", "status")
-        .map_elements(lambda r: status_text(r["value"], r["status"]), return_dtype=pl.String)
-        .alias("shown"),
-    )
+    rows = frame.select("academic_year", "series", "value", "status", "pupils")
+    # The chart and its marker notes read the same drawn rows: worked out once.
+    drawn = prepare(rows, key_stage=filters.key_stage, measure=measure, years=span_years(years))
+    chart = trend_of(rows, title, filters, measure, (colours, dashes), years, drawn)
+    shown = [status_text(v, s) for v, s in frame.select("value", "status").iter_rows()]
+    table = rows.with_columns(pl.Series("shown", shown, dtype=pl.String))
     small = frame.filter(
         (pl.col("level") == "school")
         & (pl.col("group") == "disadvantaged")
         & (pl.col("pupils") < gap_analysis.SMALL_COHORT)
     )["academic_year"].to_list()
-    caveats = [*marker_notes(frame, filters.key_stage, measure, years)]
+    caveats = [*marker_notes(rows, filters.key_stage, measure, years, drawn)]
     if small:
         caveats.append(
             f"Small cohort (fewer than {gap_analysis.SMALL_COHORT} disadvantaged pupils) in "
@@ -137,7 +127,19 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     )
 
 
-def value_at(frame: pl.DataFrame, level: str, group: str, year: str) -> dict[str, Any] | None:
+Cell = dict[str, Any]
+
+
+def cells(frame: pl.DataFrame) -> dict[tuple[str, str, str], Cell]:
+    """(level, group, academic_year) -> that row (the first where several match), so a
+    table or sentence reading many cells looks each up rather than filtering per cell."""
+    found: dict[tuple[str, str, str], Cell] = {}
+    for row in frame.iter_rows(named=True):
+        found.setdefault((row["level"], row["group"], row["academic_year"]), row)
+    return found
+
+
+def value_at(frame: pl.DataFrame, level: str, group: str, year: str) -> Cell | None:
     rows = frame.filter(
         (pl.col("level") == level) & (pl.col("group") == group) & (pl.col("academic_year") == year)
     )
@@ -150,13 +152,14 @@ def school_takeaway(frame: pl.DataFrame, name: str, measure: str) -> str:
     school = frame.filter(pl.col("level") == "school")
     years = sorted(set(school["academic_year"].to_list()))
     latest = years[-1]
-    dis = value_at(frame, "school", "disadvantaged", latest)
+    at = cells(frame)
+    dis = at.get(("school", "disadvantaged", latest))
     if dis is None or dis["value"] is None:
         status = status_text(None, dis["status"] if dis else "missing")
         cohort = f" ({dis['pupils']} disadvantaged pupils)" if dis and dis["pupils"] else ""
         return f"At {name}, disadvantaged pupils' {latest} result is {status}{cohort}."
-    other = value_at(frame, "school", "other", latest)
-    national = value_at(frame, "england", "other", latest)
+    other = at.get(("school", "other", latest))
+    national = at.get(("england", "other", latest))
     text = (
         f"In {latest}, {dis['pupils'] or 'an unstated number of'} disadvantaged pupils at {name} "
         f"averaged {fmt(dis['value'], measure)} on {short_label(measure)}"
@@ -174,7 +177,7 @@ def school_takeaway(frame: pl.DataFrame, name: str, measure: str) -> str:
         gaps.append(_versus(national["value"] - dis["value"], measure, "other pupils in England"))
     if gaps:
         text += ": " + " and ".join(gaps)
-    first = value_at(frame, "school", "disadvantaged", years[0])
+    first = at.get(("school", "disadvantaged", years[0]))
     if len(years) > 1 and first and first["value"] is not None:
         change = dis["value"] - first["value"]
         word = "up" if change > 0 else "down" if change < 0 else "unchanged"
@@ -192,16 +195,17 @@ def _versus(gap: float, measure: str, whom: str) -> str:
 
 def school_table(filters: Filters, urn: str, measure: str) -> None:
     """Year by year: each group's result and cohort, withheld cells as words."""
-    frame = data.cached(analysis.school_series, urn, filters.phase, measure)
+    frame = data.shared(analysis.school_series, urn, filters.phase, measure)
     school = frame.filter(pl.col("level") == "school")
     if school.is_empty():
         return
     decimals = shown_decimals(measure)
+    at = cells(frame)
     rows = []
     for year in sorted(set(school["academic_year"].to_list())):
         row: dict[str, str] = {"Year": year}
         for group, label in (("disadvantaged", "Disadvantaged"), ("other", "Other")):
-            cell = value_at(frame, "school", group, year)
+            cell = at.get(("school", group, year))
             row[f"{label} pupils"] = str(cell["pupils"]) if cell and cell["pupils"] else "not given"
             row[f"{label}: result"] = status_text(
                 cell["value"] if cell else None, cell["status"] if cell else "missing", decimals

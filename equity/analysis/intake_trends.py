@@ -20,7 +20,13 @@ import polars as pl
 
 from equity import queries
 from equity.analysis import destinations
-from equity.analysis.school_trends import MIN_COHORT, SCHOOL, area_series, group_label
+from equity.analysis.school_trends import (
+    MIN_COHORT,
+    SCHOOL,
+    area_series,
+    group_label,
+    school_options,
+)
 from equity.schema import ENGLAND_CODE
 from equity.store import Store
 
@@ -43,6 +49,29 @@ _TREND_SCHEMA: Final = pl.Schema(
 )
 
 
+@functools.lru_cache(maxsize=2)
+def _phase_census_rows(store: Store, phase: str) -> pl.DataFrame:
+    """urn, la_code, academic_year, name: every state-funded school of the phase in every
+    census year, oldest census first (a stable sort, so a year's rows keep their order),
+    with its name; held once per store and phase.
+
+    Why: `census_schools` filtered every census year's types (all types, some 170,000 rows
+    at national scale) and joined the names on each new Authority, some 7 ms; narrowing the
+    area's rows out of this frame (about a sixth of that) leaves only the group_by."""
+    from equity.analysis import census as census_analysis
+
+    wanted = census_analysis.CENSUS_TYPES[phase]
+    years = census_analysis.census_years(store)["academic_year"].unique().to_list()
+    names = store.schools().select("urn", "name")
+    return (
+        census_analysis.all_school_types(store)
+        .filter(pl.col("academic_year").is_in(years) & (pl.col("school_type") == wanted))
+        .select("urn", "la_code", "academic_year")
+        .sort("academic_year", maintain_order=True)
+        .join(names, on="urn", how="left", maintain_order="left")
+    )
+
+
 @functools.lru_cache(maxsize=16)
 def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
     """The area's state-funded schools of the phase in any census year: urn, name, la_code,
@@ -50,17 +79,7 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
 
     Held per store, area and phase (a few hundred rows): the picker and the default
     school both ask for it on each new Authority, and the second ask is then free."""
-    from equity.analysis import census as census_analysis
-
-    wanted = census_analysis.CENSUS_TYPES[phase]
-    years = census_analysis.census_years(store)["academic_year"].unique().to_list()
-    # Every census year's types in one frame, narrowed to the area first (one filter, not
-    # one per year); the rows are those of `school_types` per year, stacked.
-    found = census_analysis.all_school_types(store).filter(
-        pl.col("academic_year").is_in(years)
-        & pl.col("la_code").is_in(list(la_codes))
-        & (pl.col("school_type") == wanted)
-    )
+    found = _phase_census_rows(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
     if found.is_empty():
         return pl.DataFrame(
             schema={
@@ -71,21 +90,35 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
                 "latest": pl.String,
             }
         )
-    names = store.schools().select("urn", "name")
     return (
-        found.select("urn", "la_code", "academic_year")
-        .sort("academic_year")
-        .group_by("urn")
+        found.group_by("urn")
         .agg(
             pl.col("la_code").last(),
             pl.col("academic_year").n_unique().alias("census_years"),
             pl.col("academic_year").last().alias("latest"),
+            pl.col("name").first(),
         )
-        .join(names, on="urn", how="left")
         .with_columns(pl.col("name").fill_null(pl.lit("Unnamed school, URN ") + pl.col("urn")))
         .select("urn", "name", "la_code", "census_years", "latest")
         .sort(pl.col("name").str.to_lowercase(), "urn")
     )
+
+
+def school_labels(store: Store, la_codes: tuple[str, ...], phase: str) -> dict[str, str]:
+    """URN -> "Name (URN n)" of every school the School trends picker offers: the area's
+    state-funded schools of the phase in any loaded census, then any school with
+    performance-table results (a URN in both keeps its census name), ordered by name
+    (case-insensitive), then URN.
+
+    One answer per store, area and phase (the page holds it with `data.shared`), so a
+    rerun does not stack, sort and label the two lists again."""
+    census = census_schools(store, la_codes, phase)
+    results = school_options(store, la_codes, phase)
+    both = pl.concat(
+        [census.select("urn", "name"), results.select("urn", "name")], how="vertical_relaxed"
+    ).unique("urn", keep="first", maintain_order=True)
+    ordered = both.sort(pl.col("name").str.to_lowercase(), "urn")
+    return {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
 
 
 def trend_cohorts(store: Store) -> list[str]:
@@ -93,16 +126,19 @@ def trend_cohorts(store: Store) -> list[str]:
     return destinations.cohort_years(store)[-TREND_COHORTS:]
 
 
-def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) -> str | None:
-    """The school the page opens on: the area's school in the most censuses, then (for
-    secondaries) with the most published disadvantaged sustained-destination cohorts, then
-    the most ever-FSM pupils' denominator in its latest census; ties by URN. The point is a
-    school that shows the whole series, not a judgement of it."""
-    schools = census_schools(store, la_codes, phase)
-    if schools.is_empty():
-        return None
-    ranked = schools.select("urn", "census_years")
+@functools.lru_cache(maxsize=4)
+def _ranking_figures(store: Store, phase: str) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """What `default_trend_school` ranks an area's schools by, for every school in England,
+    once per store and phase: (urn, cohorts: its published disadvantaged sustained-destination
+    cohorts among the trend's, or None where the phase or store has none) and (urn, base: its
+    ever-FSM denominator in the latest census).
+
+    Why: both are the same for every area; counting England's destinations rows per school
+    on each new Authority cost some 4 ms of the default school's 7."""
+    from equity.analysis import census as census_analysis
+
     cohorts = trend_cohorts(store)
+    published = None
     if phase == "secondary" and cohorts:  # cohorts: the store has destinations rows
         # Only the rows the ranking reads (destinations.latest_of), not all of England's.
         dest = destinations.latest_of(
@@ -119,17 +155,29 @@ def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) ->
             .group_by(pl.col("entity").alias("urn"))
             .agg(pl.len().alias("cohorts"))
         )
-        ranked = ranked.join(published, on="urn", how="left")
-    else:
-        ranked = ranked.with_columns(pl.lit(0, dtype=pl.UInt32).alias("cohorts"))
-    from equity.analysis import census as census_analysis
-
     latest = max(census_analysis.census_years(store)["academic_year"].to_list())
     # The ever-FSM denominator from the census figures read once per store, not a scan of
     # the census results per LA (some 20 ms on each new LA).
     sizes = census_analysis.ever_fsm_bases(store, latest).select(
         "urn", pl.col("ever_fsm_base").cast(pl.Int64).alias("base")
     )
+    return published, sizes
+
+
+def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) -> str | None:
+    """The school the page opens on: the area's school in the most censuses, then (for
+    secondaries) with the most published disadvantaged sustained-destination cohorts, then
+    the most ever-FSM pupils' denominator in its latest census; ties by URN. The point is a
+    school that shows the whole series, not a judgement of it."""
+    schools = census_schools(store, la_codes, phase)
+    if schools.is_empty():
+        return None
+    ranked = schools.select("urn", "census_years")
+    published, sizes = _ranking_figures(store, phase)
+    if published is not None:
+        ranked = ranked.join(published, on="urn", how="left")
+    else:
+        ranked = ranked.with_columns(pl.lit(0, dtype=pl.UInt32).alias("cohorts"))
     best = (
         ranked.join(sizes, on="urn", how="left")
         .with_columns(pl.col("cohorts").fill_null(0), pl.col("base").fill_null(0))

@@ -370,3 +370,102 @@ def test_one_census_year_is_that_year_of_every_year(store: Store) -> None:
         assert one.height > 0
         assert one.schema == every.schema
         assert one.equals(every)
+
+
+# ------------------------------------------------- round 4: per-store frames, area filters
+
+
+def _reference_census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
+    """census_schools before its rows came from `_phase_census_rows`: every census year's
+    types filtered to the area, grouped, then the names joined."""
+    wanted = census_analysis.CENSUS_TYPES[phase]
+    years = census_analysis.census_years(store)["academic_year"].unique().to_list()
+    found = census_analysis.all_school_types(store).filter(
+        pl.col("academic_year").is_in(years)
+        & pl.col("la_code").is_in(list(la_codes))
+        & (pl.col("school_type") == wanted)
+    )
+    names = store.schools().select("urn", "name")
+    return (
+        found.select("urn", "la_code", "academic_year")
+        .sort("academic_year", maintain_order=True)
+        .group_by("urn")
+        .agg(
+            pl.col("la_code").last(),
+            pl.col("academic_year").n_unique().alias("census_years"),
+            pl.col("academic_year").last().alias("latest"),
+        )
+        .join(names, on="urn", how="left")
+        .with_columns(pl.col("name").fill_null(pl.lit("Unnamed school, URN ") + pl.col("urn")))
+        .select("urn", "name", "la_code", "census_years", "latest")
+        .sort(pl.col("name").str.to_lowercase(), "urn")
+    )
+
+
+def _census_areas(store: Store, phase: str) -> list[tuple[str, ...]]:
+    codes = sorted(
+        set(
+            census_analysis.all_school_types(store)
+            .filter(pl.col("school_type") == census_analysis.CENSUS_TYPES[phase])["la_code"]
+            .drop_nulls()
+        )
+    )
+    step = max(1, len(codes) // 6)
+    return [(code,) for code in codes[::step][:6]] + [tuple(codes[:10]), ("nowhere",)]
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_census_schools_equal_the_area_filter_they_replaced(store: Store, phase: str) -> None:
+    """Names, order and every column, for single LAs, a ten-LA area and an unknown code."""
+    for la_codes in _census_areas(store, phase):
+        intake_trends.census_schools.cache_clear()
+        new = intake_trends.census_schools(store, la_codes, phase)
+        old = _reference_census_schools(store, la_codes, phase)
+        assert new.schema == old.schema
+        assert new.equals(old), la_codes
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_school_options_keep_their_order(store: Store, phase: str) -> None:
+    """The area's rows of the all-LA options are the per-area group_by's, in its order
+    (name, URN; a school under two of the area's LAs may list them either way round)."""
+    names = store.schools().select("urn", "name")
+    for la_codes in _areas(store, phase):
+        old = (
+            school_trends._headline_years(store, phase)
+            .filter(pl.col("la_code").is_in(list(la_codes)))
+            .group_by("entity", "la_code")
+            .agg(pl.col("academic_year").unique().sort().str.join(", ").alias("years"))
+            .rename({"entity": "urn"})
+            .join(names, on="urn", how="left")
+            .with_columns(pl.col("name").fill_null("(unnamed school)"))
+            .select("urn", "name", "la_code", "years")
+            .sort("name", "urn", "la_code")
+        )
+        new = school_trends.school_options(store, la_codes, phase)
+        assert new.select("urn", "name").equals(old.select("urn", "name"))
+        assert _sorted(new).equals(_sorted(old))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_picker_labels_are_unchanged(store: Store, phase: str) -> None:
+    """`school_labels` is the dict the picker used to build on every rerun."""
+    for la_codes in [*_census_areas(store, phase), *_areas(store, phase)]:
+        census = _reference_census_schools(store, la_codes, phase)
+        results = school_trends.school_options(store, la_codes, phase)
+        both = pl.concat(
+            [census.select("urn", "name"), results.select("urn", "name")], how="vertical_relaxed"
+        ).unique("urn", keep="first")
+        ordered = both.sort(pl.col("name").str.to_lowercase(), "urn")
+        old = {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
+        new = intake_trends.school_labels(store, la_codes, phase)
+        assert list(new.items()) == list(old.items())
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_default_school_over_areas_is_unchanged(store: Store, phase: str) -> None:
+    """With the per-store ranking figures, for areas of several LAs too."""
+    for la_codes in _census_areas(store, phase):
+        assert intake_trends.default_trend_school(store, la_codes, phase) == _reference_default(
+            store, la_codes, phase
+        )
