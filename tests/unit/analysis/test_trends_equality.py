@@ -469,3 +469,145 @@ def test_default_school_over_areas_is_unchanged(store: Store, phase: str) -> Non
         assert intake_trends.default_trend_school(store, la_codes, phase) == _reference_default(
             store, la_codes, phase
         )
+
+
+def _reference_movers(
+    store: Store,
+    rows: pl.DataFrame,
+    la_codes: tuple[str, ...],
+    measure: str,
+    first: str,
+    last: str,
+    min_cohort: int,
+) -> pl.DataFrame:
+    """`movers` as it was: the area's rows joined per school, on every call."""
+    from equity.analysis.gaps import HAS_RESULT
+
+    rows = rows.filter(pl.col("la_code").is_in(list(la_codes))).select(
+        "entity", "academic_year", "measure", "value", "pupils", "status"
+    )
+    out = None
+    for year, tag in ((first, "first"), (last, "last")):
+        value = rows.filter((pl.col("academic_year") == year) & (pl.col("measure") == measure))
+        count = rows.filter((pl.col("academic_year") == year) & (pl.col("measure") == "pupils"))
+        part = value.join(
+            count.select("entity", pl.col("value").cast(pl.Int64).alias("__c")),
+            on="entity",
+            how="left",
+        ).select(
+            "entity",
+            pl.col("value").alias(f"value_{tag}"),
+            pl.col("status").alias(f"status_{tag}"),
+            pl.coalesce("pupils", "__c").alias(f"pupils_{tag}"),
+        )
+        out = part if out is None else out.join(part, on="entity", how="full", coalesce=True)
+    if out is None or out.is_empty():
+        return school_trends._empty_movers()
+    names = store.schools().select("urn", "name")
+    enough = (pl.col("pupils_first") >= min_cohort) & (pl.col("pupils_last") >= min_cohort)
+    both = pl.col("value_first").is_not_null() & pl.col("value_last").is_not_null()
+    reason = (
+        pl.when(
+            ~pl.col("status_first").is_in(HAS_RESULT) | ~pl.col("status_last").is_in(HAS_RESULT)
+        )
+        .then(pl.lit("no result in one or both years"))
+        .when(~both)
+        .then(pl.lit("result suppressed in a year"))
+        .when(~enough.fill_null(value=False))
+        .then(pl.lit(f"fewer than {min_cohort} disadvantaged pupils in a year"))
+        .otherwise(pl.lit(""))
+    )
+    return (
+        out.rename({"entity": "urn"})
+        .join(names, on="urn", how="left")
+        .with_columns(
+            pl.col("name").fill_null("(unnamed school)"),
+            pl.col("status_first").fill_null("missing"),
+            pl.col("status_last").fill_null("missing"),
+        )
+        .with_columns(
+            (pl.col("value_last") - pl.col("value_first")).alias("change"),
+            (both & enough).fill_null(value=False).alias("eligible"),
+            reason.alias("reason"),
+        )
+        .select(
+            "urn",
+            "name",
+            "value_first",
+            "status_first",
+            "pupils_first",
+            "value_last",
+            "status_last",
+            "pupils_last",
+            "change",
+            "eligible",
+            "reason",
+        )
+        .sort("change", "name", descending=[True, False], nulls_last=True)
+    )
+
+
+def _same_movers(new: pl.DataFrame, old: pl.DataFrame) -> None:
+    assert new.schema == old.schema
+    assert _sorted(new).equals(_sorted(old))
+    # The ranking's order (rows tied on change and name may come either way round).
+    assert new.select("change", "name").equals(old.select("change", "name"))
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_movers_from_englands_table_are_unchanged(store: Store, phase: str) -> None:
+    years = sorted(school_trends._headline_years(store, phase)["academic_year"].unique())
+    spans = [(years[0], years[-1]), (years[-2], years[-1])] if len(years) > 1 else []
+    areas = [*_areas(store, phase), ("nowhere",)]
+    checked = 0
+    for measure in HEADLINE_MEASURES[phase]:
+        for first, last in spans:
+            rows = school_trends._disadvantaged_rows(store, phase, measure, first, last)
+            for la_codes in areas:
+                for cohort in (school_trends.MIN_COHORT, 1):
+                    new = school_trends.movers(store, la_codes, phase, measure, first, last, cohort)
+                    old = _reference_movers(store, rows, la_codes, measure, first, last, cohort)
+                    _same_movers(new, old)
+                    checked += new.height
+    assert checked
+
+
+def test_movers_of_an_area_with_a_school_under_two_las_join_the_areas_rows(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A school whose last-year rows name another LA: areas with either LA, both or
+    neither give what the area's own rows gave (the England table leaves it out)."""
+    phase, measure = "secondary", HEADLINE_MEASURES["secondary"][0]
+    years = sorted(school_trends._headline_years(store, phase)["academic_year"].unique())
+    first, last = years[0], years[-1]
+    rows = school_trends._disadvantaged_rows(store, phase, measure, first, last)
+    codes = sorted(set(rows["la_code"].drop_nulls()))
+    assert len(codes) >= 2
+    both_years = set(rows.filter(pl.col("academic_year") == first)["entity"]) & set(
+        rows.filter(pl.col("academic_year") == last)["entity"]
+    )
+    moved = sorted(both_years)[0]
+    home = rows.filter(pl.col("entity") == moved)["la_code"][0]
+    codes = [home, next(code for code in codes if code != home)]
+    changed = rows.with_columns(
+        pl.when((pl.col("entity") == moved) & (pl.col("academic_year") == last))
+        .then(pl.lit(codes[1]))
+        .otherwise(pl.col("la_code"))
+        .alias("la_code")
+    )
+    monkeypatch.setattr(school_trends, "_disadvantaged_rows", lambda *_args: changed)
+    school_trends._england_movers.cache_clear()
+    try:
+        table, mixed = school_trends._england_movers(
+            store, phase, measure, first, last, school_trends.MIN_COHORT
+        )
+        assert mixed == {codes[0], codes[1]}
+        assert moved not in set(table["urn"])
+        for la_codes in [(codes[0],), (codes[1],), (codes[0], codes[1]), ("nowhere",)]:
+            new = school_trends.movers(store, la_codes, phase, measure, first, last)
+            old = _reference_movers(
+                store, changed, la_codes, measure, first, last, school_trends.MIN_COHORT
+            )
+            _same_movers(new, old)
+    finally:
+        school_trends._england_movers.cache_clear()
