@@ -78,8 +78,16 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
     census_years (how many censuses list it with that type), latest (its latest census).
 
     Held per store, area and phase (a few hundred rows): the picker and the default
-    school both ask for it on each new Authority, and the second ask is then free."""
-    found = _phase_census_rows(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
+    school both ask for it on each new Authority, and the second ask is then free. The
+    area's rows of England's table (`_england_census_schools`) unless a school listed
+    under two LAs (or none) touches the area; then the area's rows are grouped."""
+    table, mixed_las = _england_census_schools(store, phase)
+    if mixed_las.isdisjoint(la_codes):
+        found = table.filter(pl.col("la_code").is_in(list(la_codes)))
+    else:
+        found = _grouped_schools(
+            _phase_census_rows(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
+        )
     if found.is_empty():
         return pl.DataFrame(
             schema={
@@ -90,6 +98,30 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
                 "latest": pl.String,
             }
         )
+    return found
+
+
+@functools.lru_cache(maxsize=2)
+def _england_census_schools(store: Store, phase: str) -> tuple[pl.DataFrame, frozenset[str]]:
+    """(`census_schools` of every school whose census rows all name one LA, in its order;
+    the LAs of the other schools' rows), once per store and phase.
+
+    Why: a school's row comes only from its own rows, so for a school under one LA an
+    area's answer holds its row, unchanged, exactly when that LA is in the area; on each
+    new Authority a filter of this table replaces the area's group_by. Schools whose LA
+    changed between censuses (boundary changes) would count differently per area: an area
+    they touch is grouped from its own rows."""
+    rows = _phase_census_rows(store, phase)
+    spread = rows.group_by("urn").agg(
+        ((pl.col("la_code").n_unique() > 1) | pl.col("la_code").is_null().any()).alias("mixed")
+    )
+    mixed = spread.filter(pl.col("mixed"))["urn"].implode()
+    mixed_las = frozenset(rows.filter(pl.col("urn").is_in(mixed))["la_code"].drop_nulls().to_list())
+    return _grouped_schools(rows.filter(~pl.col("urn").is_in(mixed))), mixed_las
+
+
+def _grouped_schools(found: pl.DataFrame) -> pl.DataFrame:
+    """`census_schools`' columns from `_phase_census_rows`' rows (oldest census first)."""
     return (
         found.group_by("urn")
         .agg(
@@ -169,21 +201,39 @@ def default_trend_school(store: Store, la_codes: tuple[str, ...], phase: str) ->
     secondaries) with the most published disadvantaged sustained-destination cohorts, then
     the most ever-FSM pupils' denominator in its latest census; ties by URN. The point is a
     school that shows the whole series, not a judgement of it."""
+    if _england_census_schools(store, phase)[1].isdisjoint(la_codes):
+        # The area's schools are England's table's rows of its LAs, unchanged: the first
+        # of them in England's order is the first in the area's.
+        found = _england_ranking(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
+        return str(found["urn"][0]) if found.height else None
     schools = census_schools(store, la_codes, phase)
     if schools.is_empty():
         return None
-    ranked = schools.select("urn", "census_years")
+    return str(_ranked(store, phase, schools)["urn"][0])
+
+
+@functools.lru_cache(maxsize=2)
+def _england_ranking(store: Store, phase: str) -> pl.DataFrame:
+    """`_england_census_schools`' schools in `default_trend_school`'s order (urn, la_code,
+    ...), once per store and phase: an area's default is then a filter, not two joins and
+    a sort on each new Authority."""
+    return _ranked(store, phase, _england_census_schools(store, phase)[0])
+
+
+def _ranked(store: Store, phase: str, schools: pl.DataFrame) -> pl.DataFrame:
+    """`census_schools` rows ranked as `default_trend_school` ranks them (URNs break ties,
+    so the order is total)."""
+    ranked = schools.select("urn", "la_code", "census_years")
     published, sizes = _ranking_figures(store, phase)
     if published is not None:
         ranked = ranked.join(published, on="urn", how="left")
     else:
         ranked = ranked.with_columns(pl.lit(0, dtype=pl.UInt32).alias("cohorts"))
-    best = (
+    return (
         ranked.join(sizes, on="urn", how="left")
         .with_columns(pl.col("cohorts").fill_null(0), pl.col("base").fill_null(0))
         .sort(["census_years", "cohorts", "base", "urn"], descending=[True, True, True, False])
     )
-    return str(best["urn"][0])
 
 
 @functools.lru_cache(maxsize=16)
