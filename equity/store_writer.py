@@ -131,6 +131,10 @@ class Transaction:
     #: (the disk's wait, 5-15 ms a file, was spent idle); all done before anything commits.
     syncs: list[tuple[str, Future[None]]] = field(default_factory=list)
     pool: ThreadPoolExecutor | None = None
+    #: The catalogue rows and version (`layer_key`) the transaction began from: a
+    #: `.merged/` file of that version whose inputs this commit leaves alone is reused.
+    previous: list[dict[str, object]] = field(default_factory=list)
+    previous_key: str | None = None
 
     # ------------------------------------------------------------------ changes
 
@@ -279,6 +283,43 @@ class Transaction:
         # The catalogue's file is written now and flushed to disk while the tables commit.
         catalogue_file = write_catalogue_file(self.store, frame, sync=self.pool is None)
         synced = None if self.pool is None else self.pool.submit(fsync, catalogue_file)
+        # The `.merged/` read-aheads of the new version are made meanwhile too (scratch
+        # files, put in place under the new version's name once it is committed).
+        merged = None if self.pool is None else self.pool.submit(self._prepare_merged, frame)
+        prepared = None
+        try:
+            self._commit_tables(wanted, versions, known, meta)
+            if synced is not None:
+                synced.result()
+            commit_catalogue(
+                self.store, frame, versions, self.operation, self.events, catalogue_file.name
+            )
+            _fault("catalogue")
+            write_atomic(frame.select(list(MANIFEST_SCHEMA)), self.store / MIRROR)
+            key = layer_key(self.store)
+            prepared = self._prepare_merged(frame) if merged is None else merged.result()
+            if key is not None and prepared is not None:
+                # A read-ahead only: without it readers merge the schools themselves.
+                with contextlib.suppress(OSError):
+                    school_merge.install(prepared, key)
+        finally:  # scratch files not put in place (a failed commit) are deleted
+            if prepared is None and merged is not None:
+                prepared = _finished_prepared(merged)
+            if prepared is not None:
+                school_merge.discard(prepared)
+        for written in self.written:  # a file read twice in one batch: the first copy
+            table = table_of(written.relative)
+            if written.relative[len(table) + 1 :] not in wanted.get(table, set()):
+                (self.store / written.relative).unlink(missing_ok=True)
+
+    def _commit_tables(
+        self,
+        wanted: dict[str, set[str]],
+        versions: dict[str, int],
+        known: dict[str, Written],
+        meta: dict[str, str],
+    ) -> None:
+        """Commit each data table whose listing changes (recording its new version)."""
         names = set(wanted) | set(self.before)
         changed = {
             t
@@ -292,22 +333,14 @@ class Transaction:
                 versions[table] = version
             _fault("table-committed")
         _fault("tables-committed")
-        if synced is not None:
-            synced.result()
-        commit_catalogue(
-            self.store, frame, versions, self.operation, self.events, catalogue_file.name
-        )
-        _fault("catalogue")
-        write_atomic(frame.select(list(MANIFEST_SCHEMA)), self.store / MIRROR)
-        key = layer_key(self.store)
-        if key is not None:
-            # A read-ahead only: without it readers merge the schools themselves.
-            with contextlib.suppress(OSError, pl.exceptions.PolarsError):
-                school_merge.write_merged(self.store, key, frame)
-        for written in self.written:  # a file read twice in one batch: the first copy
-            table = table_of(written.relative)
-            if written.relative[len(table) + 1 :] not in wanted.get(table, set()):
-                (self.store / written.relative).unlink(missing_ok=True)
+
+    def _prepare_merged(self, frame: pl.DataFrame) -> school_merge.Prepared | None:
+        """`school_merge.prepare` for the catalogue `frame`; None when it fails (a
+        read-ahead only: readers then compute the tables themselves)."""
+        try:
+            return school_merge.prepare(self.store, frame, self.previous, self.previous_key)
+        except (OSError, pl.exceptions.PolarsError):
+            return None
 
     def discard(self) -> None:
         """Delete the files this transaction wrote (nothing refers to them)."""
@@ -335,6 +368,7 @@ def transaction(store: Path, operation: str = "ingest") -> Iterator[Transaction]
             tx = Transaction(store, operation, pool=pool)
             tx.catalogue = {row["source"]: row for row in current.iter_rows(named=True)}
             tx.before = _listing(tx.catalogue.values())
+            tx.previous, tx.previous_key = list(tx.catalogue.values()), layer_key(store)
             try:
                 yield tx
             except BaseException:
@@ -356,6 +390,15 @@ def _warm_up(store: Path) -> None:
         DeltaTable.is_deltatable(str(store / CATALOGUE))
     except Exception:  # noqa: BLE001 - only a head start: the commit imports them anyway
         return
+
+
+def _finished_prepared(
+    future: Future[school_merge.Prepared | None],
+) -> school_merge.Prepared | None:
+    """What a background `_prepare_merged` made, waiting for it (None if nothing)."""
+    if future.cancel() or future.exception() is not None:
+        return None
+    return future.result()
 
 
 def _finished(future: Future[Written] | None) -> str | None:
