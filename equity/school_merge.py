@@ -75,6 +75,10 @@ def merge(files: Sequence[tuple[Path, str]], ranks: dict[str, tuple[int, str]]) 
     ).collect()
     if raw.is_empty():
         return empty_frame(SCHOOLS_SCHEMA)
+    if raw["urn"].null_count() == 0 and raw["urn"].is_unique().all():
+        # Each URN in one row (a store of one file describing schools): that row is its
+        # merged row, and its source the only one listing it.
+        return raw.select(list(SCHOOLS_SCHEMA)).sort("urn")
     fields = [c for c in SCHOOLS_SCHEMA if c not in {"urn", "source"}]
     names = sorted({source for _, source in ordered})
     bits = {name: 1 << index for index, name in enumerate(names)}

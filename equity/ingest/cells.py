@@ -124,8 +124,11 @@ def melt_measures(
     long = long.with_columns(pl.col("spec").cast(pl.Int32), pupils_text.get_column("pupils_text"))
     values = _distinct(long, "original", value=value_expr, status=status_expr)
     counts = _distinct(long, "pupils_text", pupils=count_expr)
+    # Each row's spec fields picked by its spec number (a gather: no join needed).
+    specs = _spec_table(present)
+    spec = long.get_column("spec")
     return (
-        long.join(_spec_table(present), on="spec", how="left", maintain_order="left")
+        long.with_columns(specs.get_column(c).gather(spec) for c in specs.columns[1:])
         .join(values, on="original", how="left", maintain_order="left")
         .join(counts, on="pupils_text", how="left", maintain_order="left")
         .with_columns(pl.lit(source).alias("source"))
