@@ -113,8 +113,8 @@ def test_a_previous_version_without_its_file_is_computed_not_reused(
 def test_a_failed_commit_leaves_no_scratch_files(
     tmp_path: Path, sources: dict[str, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The read-aheads are made while the tables commit; a commit that fails after that
-    deletes them again, and the store keeps its version's files."""
+    """The read-aheads and the mirror's file are made while the tables commit; a commit
+    that fails after that deletes them again, and the store keeps its version's files."""
     import equity.store_writer as writer
 
     store = tmp_path / "store"
@@ -128,3 +128,4 @@ def test_a_failed_commit_leaves_no_scratch_files(
     report = ingest_paths([sources["ks4"]], store)
     assert report.failures
     assert sorted((store / school_merge.MERGED_DIR).iterdir()) == before
+    assert not [p for p in store.rglob("*") if p.name.startswith(".tmp-")]  # nor the mirror's
