@@ -10,6 +10,13 @@ over the built-in one), or a folder written before this file existed, merges in 
 with the same function, so both give the same frame. The commit writes the census school
 types of every census year the same way (`.merged/census-types-<version>.parquet`,
 `equity.census_types.place`), read by `equity.analysis.census`.
+
+A commit that leaves a file's inputs alone (a KS4 file leaves the census and GIAS files,
+which alone decide the census types) does not compute it again: the previous version's
+file gets the new version's name too (a hard link, `prepare` and `install`). Files that
+must be computed are made while the commit's Delta tables are written, and named for the
+new version once its catalogue commit exists, so a reader never finds a file named for a
+version it does not describe.
 """
 
 from __future__ import annotations
