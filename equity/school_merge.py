@@ -149,6 +149,7 @@ class Prepared:
 _Input = tuple[str, str, tuple[str, ...], tuple[str, ...]]
 #: Which `.merged/` file: its path for a layer and version.
 _TARGETS: Final = {"schools": merged_path, "census-types": types_path}
+NAMES: Final = tuple(_TARGETS)
 
 
 def _inputs(rows: Iterable[Mapping[str, Any]], kinds_read: set[str] | None) -> list[_Input]:
@@ -178,9 +179,11 @@ def prepare(
     catalogue: pl.DataFrame,
     previous: Iterable[Mapping[str, Any]] = (),
     previous_key: str | None = None,
+    names: Sequence[str] = NAMES,
 ) -> Prepared:
     """The merged schools and census school types of `catalogue` (the rows a commit is
-    about to make current, with files), ready for `install`.
+    about to make current, with files), ready for `install` (`names`: which of the two;
+    a writer makes them side by side, then `joined`).
 
     `previous` are the catalogue rows of version `previous_key` (what the store holds as
     the commit begins, writer lock held): a file of that version whose inputs (`_inputs`)
@@ -193,7 +196,8 @@ def prepare(
     before = list(previous)
     prepared = Prepared(layer)
     try:
-        for name, kinds_read in (("schools", None), ("census-types", _typing_kinds())):
+        for name in names:
+            kinds_read = None if name == "schools" else _typing_kinds()
             if previous_key is not None and previous_key.startswith("v"):
                 old = _TARGETS[name](layer, previous_key)
                 if _inputs(before, kinds_read) == _inputs(rows, kinds_read) and old.is_file():
@@ -228,6 +232,18 @@ def install(prepared: Prepared, key: str) -> None:
     for old in (layer / MERGED_DIR).glob("*.parquet"):
         if old not in keep:
             old.unlink(missing_ok=True)
+
+
+def joined(parts: Sequence[Prepared | None]) -> Prepared | None:
+    """One `Prepared` of the parts made separately (None when none was made)."""
+    made = [part for part in parts if part is not None]
+    if not made:
+        return None
+    whole = Prepared(made[0].layer)
+    for part in made:
+        whole.staged.update(part.staged)
+        whole.reused.update(part.reused)
+    return whole
 
 
 def discard(prepared: Prepared) -> None:

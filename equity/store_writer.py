@@ -286,7 +286,10 @@ class Transaction:
         synced = None if self.pool is None else self.pool.submit(fsync, catalogue_file)
         # The `.merged/` read-aheads of the new version are made meanwhile too (scratch
         # files, put in place under the new version's name once it is committed).
-        merged = None if self.pool is None else self.pool.submit(self._prepare_merged, frame)
+        pool = self.pool
+        merged = [] if pool is None else [
+            pool.submit(self._prepare_merged, frame, (name,)) for name in school_merge.NAMES
+        ]  # fmt: skip
         # So is the mirror's file (its fsync was ~10-20 ms on the critical path): renamed
         # into place only after the catalogue commit, as before.
         manifest, store = frame.select(list(MANIFEST_SCHEMA)), self.store
@@ -305,7 +308,11 @@ class Transaction:
             else:
                 os.replace(mirror.result(), self.store / MIRROR)
             key = layer_key(self.store)
-            prepared = self._prepare_merged(frame) if merged is None else merged.result()
+            prepared = (
+                school_merge.joined([future.result() for future in merged])
+                if merged
+                else self._prepare_merged(frame, school_merge.NAMES)
+            )
             if key is not None and prepared is not None:
                 # A read-ahead only: without it readers merge the schools themselves.
                 with contextlib.suppress(OSError):
@@ -313,8 +320,8 @@ class Transaction:
         finally:  # scratch files not put in place (a failed commit) are deleted
             if mirror is not None and (left := _finished_scratch(mirror)) is not None:
                 left.unlink(missing_ok=True)
-            if prepared is None and merged is not None:
-                prepared = _finished_prepared(merged)
+            if prepared is None:
+                prepared = school_merge.joined([_finished_prepared(f) for f in merged])
             if prepared is not None:
                 school_merge.discard(prepared)
         for written in self.written:  # a file read twice in one batch: the first copy
@@ -357,11 +364,13 @@ class Transaction:
             _fault("table-committed")
         _fault("tables-committed")
 
-    def _prepare_merged(self, frame: pl.DataFrame) -> school_merge.Prepared | None:
-        """`school_merge.prepare` for the catalogue `frame`; None when it fails (a
-        read-ahead only: readers then compute the tables themselves)."""
+    def _prepare_merged(
+        self, frame: pl.DataFrame, names: tuple[str, ...]
+    ) -> school_merge.Prepared | None:
+        """`school_merge.prepare` of `names` for the catalogue `frame`; None when it fails
+        (a read-ahead only: readers then compute the tables themselves)."""
         try:
-            return school_merge.prepare(self.store, frame, self.previous, self.previous_key)
+            return school_merge.prepare(self.store, frame, self.previous, self.previous_key, names)
         except (OSError, pl.exceptions.PolarsError):
             return None
 
