@@ -122,10 +122,11 @@ def rows_label(height: int) -> str:
 
 
 def shown(frame: pl.DataFrame) -> Any:
-    """`frame` as `st.dataframe` should get it: an Arrow table holding exactly what Streamlit
-    sent for `frame.to_pandas()` (the same Arrow IPC bytes, pandas schema metadata included,
-    so the browser formats every column as before), or `frame.to_pandas()` itself for a
-    column type this does not cover.
+    """`frame` as `st.dataframe` should get it: the Arrow table Streamlit sent for
+    `frame.to_pandas()` (the same schema, pandas schema metadata, which the browser reads to
+    format columns, batches and values; bytes differ only under nulls and in bitmap padding,
+    which no reader looks at), or `frame.to_pandas()` itself for a column type this does
+    not cover.
 
     Why: `st.dataframe` turns anything but an Arrow table into pandas, and pandas into
     Arrow (`pa.Table.from_pandas`): about 1-3 ms a table, paid on every rerun by each
@@ -135,7 +136,8 @@ def shown(frame: pl.DataFrame) -> Any:
     return frame.to_pandas() if table is None else table
 
 
-#: Polars types whose pandas route is plain (`_as_pandas_sent` says how nulls change them).
+#: Polars types whose pandas route is plain (`arrow_as_pandas_sent` says how nulls change
+#: them).
 _PLAIN: Final = (pl.String, pl.Float64, pl.Float32, pl.Boolean)
 
 
@@ -143,10 +145,10 @@ def arrow_as_pandas_sent(frame: pl.DataFrame) -> pa.Table | None:
     """The Arrow table `pa.Table.from_pandas(frame.to_pandas())` gives, built from polars'
     own Arrow columns, or None when a column is of a type whose pandas route is not plain
     (dates, categoricals, nested, all-null; booleans with a null, which pandas makes
-    objects). Pandas has no integer null, so such a column went, and goes, as float64; a
-    float NaN went as a null, and goes as one."""
+    objects), or when it has no columns. Pandas has no integer null, so such a column went,
+    and goes, as float64; a float NaN went as a null, and goes as one."""
     schema = frame.schema
-    if not all(dtype in _PLAIN or dtype.is_integer() for dtype in schema.values()):
+    if not schema or not all(dtype in _PLAIN or dtype.is_integer() for dtype in schema.values()):
         return None
     nulls = frame.null_count().row(0, named=True) if frame.height else {}
     if any(dtype == pl.Boolean and nulls.get(name) for name, dtype in schema.items()):
@@ -161,15 +163,30 @@ def arrow_as_pandas_sent(frame: pl.DataFrame) -> pa.Table | None:
     return table.replace_schema_metadata({b"pandas": _pandas_metadata(kinds, frame.height)})
 
 
-@functools.lru_cache(maxsize=256)
 def _pandas_metadata(kinds: tuple[tuple[str, pl.DataType], ...], height: int) -> bytes:
-    """The `pandas` schema metadata pyarrow writes for a frame of these column types and
-    `height` rows (a default RangeIndex), taken from pyarrow itself on an empty frame of
-    the same types so it follows the installed pandas and pyarrow."""
+    """The `pandas` schema metadata pyarrow writes for a frame with these columns and
+    `height` rows (a default RangeIndex): each column's entry is its type's (`_described`)
+    with its own name, so a table whose headings change with the data (Similar's "(yours
+    43.7)") costs no pandas either."""
+    columns = []
+    template: dict[str, Any] = {}
+    for name, dtype in kinds:  # at least one (arrow_as_pandas_sent)
+        template, column = _described(dtype)
+        columns.append({**column, "name": name, "field_name": name})
+    (index,) = template["index_columns"]
+    metadata = {**template, "index_columns": [{**index, "stop": height}], "columns": columns}
+    return json.dumps(metadata).encode("utf8")
+
+
+@functools.lru_cache(maxsize=64)
+def _described(dtype: pl.DataType) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `pandas` metadata pyarrow writes for an empty one-column frame of `dtype`, and
+    that column's entry: taken from pyarrow itself, so it follows the installed pandas and
+    pyarrow (tests/unit/test_shown_table.py compares whole tables with Streamlit's route).
+    Callers copy what they change."""
     import pyarrow as pa
 
-    empty = pl.DataFrame(schema=dict(kinds))
-    metadata = json.loads(pa.Table.from_pandas(empty.to_pandas()).schema.metadata[b"pandas"])
-    (index,) = metadata["index_columns"]
-    index["stop"] = height
-    return json.dumps(metadata).encode("utf8")
+    empty = pl.DataFrame(schema={"x": dtype}).to_pandas()
+    metadata = json.loads(pa.Table.from_pandas(empty).schema.metadata[b"pandas"])
+    (column,) = metadata["columns"]
+    return metadata, column

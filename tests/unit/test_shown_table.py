@@ -88,6 +88,25 @@ def test_other_column_types_go_through_pandas_as_before(column: pl.Series) -> No
     assert same_as_before(frame)
 
 
+def test_a_frame_without_columns_goes_through_pandas() -> None:
+    assert arrow_as_pandas_sent(pl.DataFrame()) is None
+    assert same_as_before(pl.DataFrame())
+
+
+def test_headings_that_change_with_the_data_need_no_pandas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Similar's family table names a column after the chosen school's value: metadata is
+    built per column type, so a new heading is not a new trip through pandas."""
+    shown(pl.DataFrame({"Rank": [1], "% FSM (yours 43.7)": [12.5], "School": ["A"]}))
+    monkeypatch.setattr(pl.DataFrame, "to_pandas", None)  # any use would fail
+    frame = pl.DataFrame({"Rank": [1, 2], "% FSM (yours 12.0)": [1.5, None], "School": ["B", "é"]})
+    table = arrow_as_pandas_sent(frame)
+    assert table is not None
+    monkeypatch.undo()
+    assert same_arrow(dataframe_util.convert_arrow_table_to_arrow_bytes(table), sent_before(frame))
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     texts=st.lists(st.none() | st.text(max_size=6), min_size=0, max_size=8),
