@@ -9,6 +9,7 @@ spreadsheet (`neutralised`).
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import json
 import math
 import re
@@ -178,15 +179,52 @@ def _pandas_metadata(kinds: tuple[tuple[str, pl.DataType], ...], height: int) ->
     return json.dumps(metadata).encode("utf8")
 
 
+#: The (pandas_type, numpy_type) pyarrow records for a column pandas 3 holds of each plain
+#: polars type (`_described`); integer types are named as numpy names them ("int64").
+_PANDAS_TYPES: Final[dict[pl.DataType, tuple[str, str]]] = {
+    pl.String(): ("object", "str"),
+    pl.Float64(): ("float64", "float64"),
+    pl.Float32(): ("float32", "float32"),
+    pl.Boolean(): ("bool", "bool"),
+}
+
+
 @functools.lru_cache(maxsize=64)
 def _described(dtype: pl.DataType) -> tuple[dict[str, Any], dict[str, Any]]:
     """The `pandas` metadata pyarrow writes for an empty one-column frame of `dtype`, and
-    that column's entry: taken from pyarrow itself, so it follows the installed pandas and
-    pyarrow (tests/unit/test_shown_table.py compares whole tables with Streamlit's route).
-    Callers copy what they change."""
+    that column's entry. Callers copy what they change.
+
+    Written out rather than asked of pandas: importing pandas (about 0.25 s) for the first
+    "Show data" table was the largest import left on a cold start's way to the Overview's
+    first screen. tests/unit/test_shown_table.py holds this against pyarrow's own
+    `Table.from_pandas` for every plain type, so a pandas or pyarrow upgrade that changes
+    what they write fails there, not in a reader's browser."""
     import pyarrow as pa
 
-    empty = pl.DataFrame(schema={"x": dtype}).to_pandas()
-    metadata = json.loads(pa.Table.from_pandas(empty).schema.metadata[b"pandas"])
-    (column,) = metadata["columns"]
+    pandas_type, numpy_type = (
+        _PANDAS_TYPES[dtype] if not dtype.is_integer() else (str(dtype).lower(),) * 2
+    )
+    column = {
+        "name": "x",
+        "field_name": "x",
+        "pandas_type": pandas_type,
+        "numpy_type": numpy_type,
+        "metadata": None,
+    }
+    metadata = {
+        "index_columns": [{"kind": "range", "name": None, "start": 0, "stop": 0, "step": 1}],
+        "column_indexes": [
+            {
+                "name": None,
+                "field_name": None,
+                "pandas_type": "unicode",
+                "numpy_type": "str",
+                "metadata": {"encoding": "UTF-8"},
+            }
+        ],
+        "columns": [column],
+        "attributes": {},
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": importlib.metadata.version("pandas"),
+    }
     return metadata, column

@@ -8,6 +8,7 @@ polars a 0) and in a validity bitmap's bits past a column's end (a slice of a lo
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit import dataframe_util
 
+from components import tables
 from components.tables import arrow_as_pandas_sent, rows_label, shown
 
 
@@ -127,6 +129,58 @@ def test_any_plain_frame_is_sent_as_pandas_sent_it(
     )
     assert isinstance(shown(frame), pa.Table)
     assert same_as_before(frame)
+
+
+PLAIN_TYPES = [
+    pl.String(),
+    pl.Float64(),
+    pl.Float32(),
+    pl.Boolean(),
+    *(t() for t in (pl.Int8, pl.Int16, pl.Int32, pl.Int64)),
+    *(t() for t in (pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)),
+]
+
+
+@pytest.mark.parametrize("dtype", PLAIN_TYPES, ids=str)
+def test_each_plain_type_is_described_as_pyarrow_describes_it(dtype: pl.DataType) -> None:
+    """The written-out metadata (no pandas import) is what pyarrow writes for pandas' frame
+    of that type, key order included (the bytes are compared by the tests above too)."""
+    import json
+
+    import pandas as pd  # the oracle may import what the app does not
+
+    del pd
+    empty = pl.DataFrame(schema={"x": dtype}).to_pandas()
+    expected = pa.Table.from_pandas(empty).schema.metadata[b"pandas"]
+    template, column = tables._described(dtype)
+    assert json.dumps(template) == json.dumps(json.loads(expected))
+    assert column == template["columns"][0]
+
+
+def test_a_plain_table_imports_no_pandas() -> None:
+    """The first "Show data" table of a fresh process leaves pandas unimported (a cold start
+    would pay some 0.25 s for it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, polars as pl\n"
+        "from components.tables import shown\n"
+        "shown(pl.DataFrame({'a': [1, None], 'b': ['x', None], 'c': [0.5, 1.0], 'd': [True, False]}"
+        "))"
+        "\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "False", done.stdout + done.stderr
 
 
 def test_rows_label() -> None:
