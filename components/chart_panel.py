@@ -15,7 +15,7 @@ import streamlit as st
 from components import export, story, vega, views
 from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
 from components.charts import AnyChart, with_properties, without
-from components.tables import csv_bytes, human_size
+from components.tables import csv_bytes, rows_label, shown
 
 
 def register(view: ChartView) -> None:
@@ -66,17 +66,26 @@ def render(view: ChartView, *, height: int | None = None) -> None:
         notes(view.caveats)
         st.caption(f"Source: {view.source}")
         with st.expander("Show data", expanded=False):
-            st.dataframe(view.table.to_pandas(), hide_index=True, width="stretch")
-            payload = csv_bytes(view.table, dict(view.decimals))
-            st.download_button(
-                f"Download CSV ({human_size(len(payload))})",
-                data=payload,
-                file_name=f"{view.file_stem}.csv",
-                mime="text/csv",
-                key=f"csv-{view.view_id}",
-                on_click="ignore",
-            )
+            table(view)
         actions(view, ref)
+
+
+def table(view: ChartView) -> None:
+    """The chart's data table and its CSV: the accessibility alternative of every chart.
+
+    The CSV is written when someone asks for it (a deferred download), not on every rerun
+    for every panel; its label gives the rows, which are known without writing it.
+    """
+    st.dataframe(shown(view.table), hide_index=True, width="stretch")
+    frame, decimals = view.table, dict(view.decimals)
+    st.download_button(
+        f"Download CSV ({rows_label(frame.height)})",
+        data=lambda: csv_bytes(frame, decimals),
+        file_name=f"{view.file_stem}.csv",
+        mime="text/csv",
+        key=f"csv-{view.view_id}",
+        on_click="ignore",
+    )
 
 
 #: Notes shown under a chart; the rest go into one "About this figure" expander, so a time

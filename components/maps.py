@@ -27,7 +27,7 @@ from pydeck.bindings.json_tools import default_serialize
 
 from components import chart_panel, chart_view, vega
 from components.charts import AnyChart
-from components.tables import csv_bytes, human_size
+from components.tables import csv_bytes, rows_label, shown
 from components.text import plain
 from equity import outlines
 
@@ -453,11 +453,11 @@ def render(panel: MapPanel) -> None:
             st.caption(f"Note: {plain(caveat)}")
         st.caption(f"Source: {panel.source}")
         with st.expander("Show data", expanded=False):
-            st.dataframe(panel.table.to_pandas(), hide_index=True, width="stretch")
-            payload = csv_bytes(panel.table)
-            st.download_button(
-                f"Download CSV ({human_size(len(payload))})",
-                data=payload,
+            frame = panel.table
+            st.dataframe(shown(frame), hide_index=True, width="stretch")
+            st.download_button(  # written when asked for (chart_panel.table says why)
+                f"Download CSV ({rows_label(frame.height)})",
+                data=lambda: csv_bytes(frame),
                 file_name=f"{panel.file_stem}.csv",
                 mime="text/csv",
                 key=f"csv-{panel.view_id}",

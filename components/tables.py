@@ -1,4 +1,5 @@
-"""Table helpers: CSV bytes of exactly what is shown, and sizes people can read.
+"""Table helpers: CSV bytes of exactly what is shown, sizes people can read, and a frame as
+`st.dataframe` shows it (`shown`).
 
 `csv_bytes` is the app's only CSV writer: every CSV download goes through it (a test
 checks that no other module writes CSV), so every download is safe to open in a
@@ -7,12 +8,18 @@ spreadsheet (`neutralised`).
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
+import json
 import math
 import re
 from collections.abc import Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 #: Significant digits kept in a float column whose decimals nobody gave: enough for any
 #: published figure, index or coordinate here, and no binary noise (37.60000000000001).
@@ -108,3 +115,116 @@ def status_text(value: float | None, status: str | None, decimals: int = 1) -> s
     if value is not None and status in (None, "value"):
         return f"{value:.{decimals}f}"
     return labels.get(status or "missing", str(status))
+
+
+def rows_label(height: int) -> str:
+    """'1 row', '1,024 rows': a download's size people can read, known without writing it."""
+    return f"{height:,} {'row' if height == 1 else 'rows'}"
+
+
+def shown(frame: pl.DataFrame) -> Any:
+    """`frame` as `st.dataframe` should get it: the Arrow table Streamlit sent for
+    `frame.to_pandas()` (the same schema, pandas schema metadata, which the browser reads to
+    format columns, batches and values; bytes differ only under nulls and in bitmap padding,
+    which no reader looks at), or `frame.to_pandas()` itself for a column type this does
+    not cover.
+
+    Why: `st.dataframe` turns anything but an Arrow table into pandas, and pandas into
+    Arrow (`pa.Table.from_pandas`): about 1-3 ms a table, paid on every rerun by each
+    chart's "Show data" table. A polars frame hands over its Arrow columns almost for free.
+    """
+    table = arrow_as_pandas_sent(frame)
+    return frame.to_pandas() if table is None else table
+
+
+#: Polars types whose pandas route is plain (`arrow_as_pandas_sent` says how nulls change
+#: them).
+_PLAIN: Final = (pl.String, pl.Float64, pl.Float32, pl.Boolean)
+
+
+def arrow_as_pandas_sent(frame: pl.DataFrame) -> pa.Table | None:
+    """The Arrow table `pa.Table.from_pandas(frame.to_pandas())` gives, built from polars'
+    own Arrow columns, or None when a column is of a type whose pandas route is not plain
+    (dates, categoricals, nested, all-null; booleans with a null, which pandas makes
+    objects), or when it has no columns. Pandas has no integer null, so such a column went,
+    and goes, as float64; a float NaN went as a null, and goes as one."""
+    schema = frame.schema
+    if not schema or not all(dtype in _PLAIN or dtype.is_integer() for dtype in schema.values()):
+        return None
+    nulls = frame.null_count().row(0, named=True) if frame.height else {}
+    if any(dtype == pl.Boolean and nulls.get(name) for name, dtype in schema.items()):
+        return None
+    typed = frame.with_columns(
+        pl.col(name).cast(pl.Float64)
+        for name, dtype in schema.items()
+        if dtype.is_integer() and nulls.get(name)
+    ).with_columns(pl.col(pl.Float64, pl.Float32).fill_nan(None))
+    table = typed.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
+    kinds = tuple(typed.schema.items())
+    return table.replace_schema_metadata({b"pandas": _pandas_metadata(kinds, frame.height)})
+
+
+def _pandas_metadata(kinds: tuple[tuple[str, pl.DataType], ...], height: int) -> bytes:
+    """The `pandas` schema metadata pyarrow writes for a frame with these columns and
+    `height` rows (a default RangeIndex): each column's entry is its type's (`_described`)
+    with its own name, so a table whose headings change with the data (Similar's "(yours
+    43.7)") costs no pandas either."""
+    columns = []
+    template: dict[str, Any] = {}
+    for name, dtype in kinds:  # at least one (arrow_as_pandas_sent)
+        template, column = _described(dtype)
+        columns.append({**column, "name": name, "field_name": name})
+    (index,) = template["index_columns"]
+    metadata = {**template, "index_columns": [{**index, "stop": height}], "columns": columns}
+    return json.dumps(metadata).encode("utf8")
+
+
+#: The (pandas_type, numpy_type) pyarrow records for a column pandas 3 holds of each plain
+#: polars type (`_described`); integer types are named as numpy names them ("int64").
+_PANDAS_TYPES: Final[dict[pl.DataType, tuple[str, str]]] = {
+    pl.String(): ("object", "str"),
+    pl.Float64(): ("float64", "float64"),
+    pl.Float32(): ("float32", "float32"),
+    pl.Boolean(): ("bool", "bool"),
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _described(dtype: pl.DataType) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `pandas` metadata pyarrow writes for an empty one-column frame of `dtype`, and
+    that column's entry. Callers copy what they change.
+
+    Written out rather than asked of pandas: importing pandas (about 0.25 s) for the first
+    "Show data" table was the largest import left on a cold start's way to the Overview's
+    first screen. tests/unit/test_shown_table.py holds this against pyarrow's own
+    `Table.from_pandas` for every plain type, so a pandas or pyarrow upgrade that changes
+    what they write fails there, not in a reader's browser."""
+    import pyarrow as pa
+
+    pandas_type, numpy_type = (
+        _PANDAS_TYPES[dtype] if not dtype.is_integer() else (str(dtype).lower(),) * 2
+    )
+    column = {
+        "name": "x",
+        "field_name": "x",
+        "pandas_type": pandas_type,
+        "numpy_type": numpy_type,
+        "metadata": None,
+    }
+    metadata = {
+        "index_columns": [{"kind": "range", "name": None, "start": 0, "stop": 0, "step": 1}],
+        "column_indexes": [
+            {
+                "name": None,
+                "field_name": None,
+                "pandas_type": "unicode",
+                "numpy_type": "str",
+                "metadata": {"encoding": "UTF-8"},
+            }
+        ],
+        "columns": [column],
+        "attributes": {},
+        "creator": {"library": "pyarrow", "version": pa.__version__},
+        "pandas_version": importlib.metadata.version("pandas"),
+    }
+    return metadata, column

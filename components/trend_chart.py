@@ -9,8 +9,9 @@ absent point is never mistaken for a missing file. Free of Streamlit, like compo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final, NamedTuple
 
 import altair as alt
 import polars as pl
@@ -143,6 +144,40 @@ def prepare(
     )
 
 
+class _Drawn(NamedTuple):
+    """What trend_chart and marker_notes both work out from one frame: the drawn rows
+    (`prepare`), the break marks and the withheld cells."""
+
+    rows: pl.DataFrame
+    marks: pl.DataFrame
+    withheld: pl.DataFrame
+
+
+#: The last few frames drawn, with what was worked out from them (see `_drawn`).
+_RECENT: list[tuple[pl.DataFrame, tuple[str, str | None, tuple[str, ...]], _Drawn]] = []
+_RECENT_SIZE: Final = 8
+_RECENT_LOCK = threading.Lock()
+
+
+def _drawn(frame: pl.DataFrame, key_stage: str, measure: str | None, span: Sequence[str]) -> _Drawn:
+    """`prepare`, `break_marks` and `_withheld` of `frame`, worked out once for the same
+    frame object: a page builds a trend chart and then its marker notes from the same frame
+    (each ~2-4 ms a rerun). Keyed on the frame's identity (the entry holds the frame, so its
+    id cannot be reused while cached); frames are never changed in place in this app."""
+    key = (key_stage, measure, tuple(span))
+    with _RECENT_LOCK:
+        for cached, cached_key, found in _RECENT:
+            if cached is frame and cached_key == key:
+                return found
+    rows = prepare(frame, key_stage=key_stage, measure=measure, years=span)
+    marks = break_marks(key_stage, measure, span)
+    found = _Drawn(rows, marks, _withheld(rows, marks))
+    with _RECENT_LOCK:
+        _RECENT.insert(0, (frame, key, found))
+        del _RECENT[_RECENT_SIZE:]
+    return found
+
+
 def trend_chart(
     frame: pl.DataFrame,
     *,
@@ -156,17 +191,11 @@ def trend_chart(
     value_format: str = ".1f",
     zero_line: bool = False,
     presentation: bool = False,
-    drawn: pl.DataFrame | None = None,
 ) -> AnyChart:
     """`frame`: academic_year, series, value (null where not published), optional status
-    and pupils. `colours` maps each series label, in legend order, to its colour.
-
-    `drawn`: `prepare` of this frame over `span_years(years)`, when the caller already has
-    it (for `marker_notes` too: the segments are then worked out once, not twice)."""
+    and pupils. `colours` maps each series label, in legend order, to its colour."""
     span = span_years(list(years) if years else frame["academic_year"].unique().to_list())
-    if drawn is None:
-        drawn = prepare(frame, key_stage=key_stage, measure=measure, years=span)
-    marks = break_marks(key_stage, measure, span)
+    drawn, marks, hidden = _drawn(frame, key_stage, measure, span)
     order = [s for s in colours if s in set(drawn["series"].to_list())]
     dash_map = dashes or {}
     x_scale: Any = {
@@ -264,7 +293,6 @@ def trend_chart(
                 transform=[{"filter": "datum.flag != null"}],
             )
         )
-    hidden = _withheld(drawn, marks)
     if hidden.height:
         layers.append(
             alt.Chart(
@@ -380,14 +408,9 @@ def _annotation_layers(
 
 
 def marker_notes(
-    frame: pl.DataFrame,
-    key_stage: str,
-    measure: str | None,
-    years: Sequence[str],
-    drawn: pl.DataFrame | None = None,
+    frame: pl.DataFrame, key_stage: str, measure: str | None, years: Sequence[str]
 ) -> list[str]:
-    """What the chart's special marks mean, for the caveat lines under it. `drawn`: the
-    chart's `prepare` of `frame` over `span_years(years)` when the caller has it."""
+    """What the chart's special marks mean, for the caveat lines under it."""
     span = span_years(list(years))
     kinds = {e.kind for e in entries_for(key_stage, measure, span)}
     notes = []
@@ -403,10 +426,7 @@ def marker_notes(
         )
     if "no_data" in kinds or "stops" in kinds:
         notes.append("Shaded years: no results published.")
-    marks = break_marks(key_stage, measure, span)
-    if drawn is None:
-        drawn = prepare(frame, key_stage=key_stage, measure=measure, years=span)
-    withheld = _withheld(drawn, marks)
+    withheld = _drawn(frame, key_stage, measure, span).withheld
     if withheld.height:
         cells = ", ".join(
             f"{series} {year} ({shown})"

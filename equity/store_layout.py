@@ -98,17 +98,28 @@ def source_slug(source: str) -> str:
 def write_atomic(frame: pl.DataFrame, target: Path) -> None:
     """Replace `target` in one step (a temp file beside it, flushed, then renamed): a crash
     leaves the old file or the new, never half of one."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=SCRATCH, suffix=".tmp")
+    scratch = write_scratch(frame, target.parent)
+    try:
+        os.replace(scratch, target)
+    finally:
+        scratch.unlink(missing_ok=True)
+
+
+def write_scratch(frame: pl.DataFrame, folder: Path) -> Path:
+    """`frame` as a new scratch file in `folder` (named as vacuum knows scratch files),
+    flushed to disk: renamed into place later, it is whole or absent after a crash."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=folder, prefix=SCRATCH, suffix=".tmp")
     try:
         os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would hide a shared store from its readers
         with os.fdopen(handle, "wb") as out:
             frame.write_parquet(out, compression="zstd", statistics=True)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp_name, target)
-    finally:
+    except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
+        raise
+    return Path(tmp_name)
 
 
 # --------------------------------------------------------------------------- Delta logs

@@ -188,7 +188,9 @@ def trend_view(selection: Filters, index: str) -> ViewOrNote:
     missing = [y for y in span if y not in years]
     table = frame.select(
         "academic_year",
-        pl.col("academic_year").map_elements(census_label, return_dtype=pl.String).alias("census"),
+        pl.col("academic_year")  # one label a census year, not a Python call a row
+        .replace_strict({y: census_label(y) for y in years}, return_dtype=pl.String)
+        .alias("census"),
         "series",
         pl.col("role").replace_strict(
             {"selected": "chosen", "comparator": "comparator", "england": "England LA median"}

@@ -14,7 +14,7 @@ from components.chart_view import ViewOrNote
 from components.charts import AnyChart, chart_data, layered, mark, small_cohort_fill
 from components.filters import Filters
 from components.gaps.school_destinations import destination_section
-from components.tables import csv_bytes, status_text
+from components.tables import csv_bytes, shown, status_text
 from components.text import (
     PT_SOURCE,
     axis_label,
@@ -70,7 +70,7 @@ def school_section(filters: Filters, measure: str) -> None:
     chart_panel.show(school_scatter_view(filters, listed, measure, year))
     st.markdown(f"**Every school's results, {year}**")
     st.dataframe(
-        school_display(listed, measure, filters.pupil_group).to_pandas(),
+        shown(school_display(listed, measure, filters.pupil_group)),
         hide_index=True,
         width="stretch",
     )
@@ -88,7 +88,7 @@ def school_section(filters: Filters, measure: str) -> None:
         st.caption(note)
     st.download_button(
         "Download the school table (CSV)",
-        data=csv_bytes(listed.drop("has_split")),
+        data=lambda: csv_bytes(listed.drop("has_split")),  # written when asked for
         file_name=f"{filters.slug()}-schools-{measure}.csv",
         mime="text/csv",
         key=f"gaps-school-table-{measure}",

@@ -24,7 +24,7 @@ from components.text import (
     shown_decimals,
 )
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
-from components.trend_chart import marker_notes, prepare, span_years, trend_chart
+from components.trend_chart import marker_notes, trend_chart
 from equity.analysis import gaps as gap_analysis
 from equity.analysis import school_trends as analysis
 from equity.analysis.gaps import SMALL_COHORT
@@ -58,10 +58,9 @@ def trend_of(
     measure: str,
     style: tuple[dict[str, str], dict[str, list[int]]],
     years: list[str],
-    drawn: pl.DataFrame | None = None,
 ) -> AnyChart:
     """A measure's trend chart as both of this page's charts draw it (series styled by
-    `_style`, progress scores to two decimals); `drawn` as `trend_chart`'s."""
+    `_style`, progress scores to two decimals)."""
     colours, dashes = style
     return views.chart(
         trend_chart,
@@ -74,7 +73,6 @@ def trend_of(
         dashes=dashes,
         years=years,
         value_format=f".{shown_decimals(measure)}f",
-        drawn=drawn,
     )
 
 
@@ -88,10 +86,10 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
     colours, dashes = _style(frame)
     title = f"{name}: {short_label(measure)}, {years[0]} to {years[-1]}"
+    # The chart and its marker notes are given the same frame object, so trend_chart's
+    # per-frame memo (`_drawn`) works out its drawn rows and withheld cells once.
     rows = frame.select("academic_year", "series", "value", "status", "pupils")
-    # The chart and its marker notes read the same drawn rows: worked out once.
-    drawn = prepare(rows, key_stage=filters.key_stage, measure=measure, years=span_years(years))
-    chart = trend_of(rows, title, filters, measure, (colours, dashes), years, drawn)
+    chart = trend_of(rows, title, filters, measure, (colours, dashes), years)
     shown = [status_text(v, s) for v, s in frame.select("value", "status").iter_rows()]
     table = rows.with_columns(pl.Series("shown", shown, dtype=pl.String))
     small = frame.filter(
@@ -99,7 +97,7 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
         & (pl.col("group") == "disadvantaged")
         & (pl.col("pupils") < gap_analysis.SMALL_COHORT)
     )["academic_year"].to_list()
-    caveats = [*marker_notes(rows, filters.key_stage, measure, years, drawn)]
+    caveats = [*marker_notes(rows, filters.key_stage, measure, years)]
     if small:
         caveats.append(
             f"Small cohort (fewer than {gap_analysis.SMALL_COHORT} disadvantaged pupils) in "

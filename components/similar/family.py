@@ -7,7 +7,7 @@ import streamlit as st
 
 from components.filters import Filters
 from components.similar.common import Choice, census_label, pool_where, status_texts, weight_text
-from components.tables import csv_bytes, human_size
+from components.tables import csv_bytes, rows_label, shown
 from components.text import plain, plural
 from equity.analysis import similar
 
@@ -96,11 +96,11 @@ def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters
         "on which each school differs most from yours."
     )
     table = _family_display(result)
-    st.dataframe(table.to_pandas(), hide_index=True, width="stretch", key="similar-family")
-    payload = csv_bytes(download_table(result, selection.phase))
+    st.dataframe(shown(table), hide_index=True, width="stretch", key="similar-family")
+    # The CSV is written when asked for; its rows (chosen school and family) are the table's.
     st.download_button(
-        f"Download the family as CSV ({human_size(len(payload))})",
-        data=payload,
+        f"Download the family as CSV ({rows_label(result.table.height)})",
+        data=lambda: csv_bytes(download_table(result, selection.phase)),
         file_name=f"family-{choice.urn}-{choice.pool}-{selection.phase}.csv",
         mime="text/csv",
         key="similar-family-csv",

@@ -20,7 +20,7 @@ from components.similar.common import (
     source_line,
 )
 from components.similar.link import link_options
-from components.tables import status_text
+from components.tables import shown, status_text
 from components.text import plain, plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
 from equity import kinds
@@ -353,7 +353,7 @@ def odds_list(
             .then(pl.lit("in the family"))
             .otherwise(pl.lit(""))
             .alias("Family"),
-        ).to_pandas(),
+        ).pipe(shown),
         hide_index=True,
         width="stretch",
         key="similar-odds-list",

@@ -9,7 +9,7 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
-from components import chart_view
+from components import chart_view, tables
 from components.charts import AnyChart, chart_data, finish, mark, wrapped
 from components.filters import Filters
 from components.similar.common import (
@@ -248,7 +248,7 @@ def best_for_disadvantaged(
         _flag(pl.col("small_cohort"), "small cohort").alias("Flag"),
         _flag(pl.col("role") == "chosen", "this school").alias("Note"),
     )
-    st.dataframe(shown.to_pandas(), hide_index=True, width="stretch", key="similar-visit")
+    st.dataframe(tables.shown(shown), hide_index=True, width="stretch", key="similar-visit")
     st.caption(
         f"{outcome.label}, {year}; source: {source_line(context, outcome.kind)}. Small cohort: "
         f"fewer than {SMALL_COHORT} disadvantaged pupils, so one pupil moves the figure a lot "

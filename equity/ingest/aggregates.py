@@ -113,22 +113,33 @@ def census_wide(results: pl.LazyFrame) -> pl.DataFrame:
     return wide.select(list(CENSUS_WIDE_SCHEMA)).cast(dict(CENSUS_WIDE_SCHEMA))  # type: ignore[arg-type]
 
 
-def summarise(results: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(summary, school_years) of result rows (see the module docstring)."""
+def summarise(
+    results: pl.LazyFrame, constant: dict[str, str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(summary, school_years) of result rows (see the module docstring).
+
+    `constant`: key columns known to hold one value in every row (`constant_keys`): they
+    are left out of the grouping and added back as that value, which gives the same rows
+    (hashing ~300,000 rows on three fewer text keys halves the time of a national file).
+    """
+    fill = [pl.lit(v, dtype=pl.String).alias(k) for k, v in (constant or {}).items()]
     keys = ["source", "entity_kind", "la_code", "academic_year", "key_stage"]
     summary = (
-        results.group_by(keys)
+        results.group_by([k for k in keys if k not in (constant or {})])
         .agg(
             pl.len().cast(pl.Int64).alias("rows"),
             (pl.col("status") == "value").sum().cast(pl.Int64).alias("figures"),
         )
+        .with_columns(fill)
         .sort(keys, nulls_last=True)
         .select(list(SUMMARY_SCHEMA))
     )
     schools = (
         results.filter(pl.col("entity_kind") == "school")
-        .select(list(SCHOOL_YEARS_SCHEMA))
+        .select([c for c in SCHOOL_YEARS_SCHEMA if c not in (constant or {})])
         .unique()
+        .with_columns(fill)
+        .select(list(SCHOOL_YEARS_SCHEMA))
         .sort("la_code", "academic_year", "entity", nulls_last=True)
     )
     summary_frame, schools_frame = pl.collect_all([summary, schools])
@@ -136,6 +147,22 @@ def summarise(results: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         summary_frame.cast(dict(SUMMARY_SCHEMA)),  # type: ignore[arg-type]
         schools_frame.cast(dict(SCHOOL_YEARS_SCHEMA)),  # type: ignore[arg-type]
     )
+
+
+#: Key columns a file's result rows often share (one file, one year, one key stage).
+_MAYBE_CONSTANT: Final = ("source", "academic_year", "key_stage")
+
+
+def constant_keys(results: pl.DataFrame) -> dict[str, str]:
+    """The columns of `_MAYBE_CONSTANT` that hold one non-null value in every row of
+    `results`, with that value ({} for no rows)."""
+    if results.is_empty():
+        return {}
+    row = results.select(
+        *(pl.col(c).first().alias(c) for c in _MAYBE_CONSTANT),
+        *(pl.col(c).eq_missing(pl.col(c).first()).all().alias(f"__{c}") for c in _MAYBE_CONSTANT),
+    ).row(0, named=True)
+    return {c: row[c] for c in _MAYBE_CONSTANT if row[f"__{c}"] and row[c] is not None}
 
 
 def fresh(results_file: Path, table: str) -> Path | None:
@@ -153,7 +180,7 @@ def derived(results: pl.DataFrame, kind: str | None = None) -> dict[str, pl.Data
     """The three tables of one results file, by table name (empty ones included: an empty
     file still says "nothing published here" and keeps the summary fresh), and for a
     school census file (`kind`) its CENSUS_TABLE."""
-    summary, schools = summarise(results.lazy())
+    summary, schools = summarise(results.lazy(), constant_keys(results))
     tables = {
         SUMMARY_TABLE: summary,
         SCHOOL_YEARS_TABLE: schools,

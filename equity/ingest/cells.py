@@ -115,23 +115,44 @@ def melt_measures(
         published.alias("published"),
         *[_text(spec.column).fill_null("").alias(str(n)) for n, spec in enumerate(present)],
     ).unpivot(index=ids, variable_name="spec", value_name="original")
-    # The same shape again for the pupils columns, so row i of both is the same cell.
-    no_count = pl.repeat(None, pl.len(), dtype=pl.String)
-    pupils_text = frame.select(
-        (_text(s.pupils_column) if s.pupils_column in frame.columns else no_count).alias(str(n))
-        for n, s in enumerate(present)
-    ).unpivot(value_name="pupils_text")
-    long = long.with_columns(pl.col("spec").cast(pl.Int32), pupils_text.get_column("pupils_text"))
+    long = long.with_columns(pl.col("spec").cast(pl.Int32), _pupils(frame, present))
     values = _distinct(long, "original", value=value_expr, status=status_expr)
-    counts = _distinct(long, "pupils_text", pupils=count_expr)
+    # Each row's spec fields picked by its spec number (a gather: no join needed).
+    specs = _spec_table(present)
+    spec = long.get_column("spec")
     return (
-        long.join(_spec_table(present), on="spec", how="left", maintain_order="left")
+        long.with_columns(specs.get_column(c).gather(spec) for c in specs.columns[1:])
         .join(values, on="original", how="left", maintain_order="left")
-        .join(counts, on="pupils_text", how="left", maintain_order="left")
         .with_columns(pl.lit(source).alias("source"))
         .select(list(RESULTS_SCHEMA))
         .cast(RESULTS_SCHEMA)  # type: ignore[arg-type]
     )
+
+
+def _pupils(frame: pl.DataFrame, present: list[MeasureColumn]) -> pl.Series:
+    """Each long row's pupil count (`count_expr` of its spec's pupils column, null where the
+    spec has none), spec after spec as the unpivot stacks the rows. The pupils columns are
+    read in the wide frame: a KS4 file's 58 specs share 18 of them, so each is looked up
+    once per row, not once per spec, and each distinct text is parsed once."""
+    names = sorted({s.pupils_column for s in present if s.pupils_column in frame.columns})
+    if not names:
+        return pl.Series("pupils", [None] * (frame.height * len(present)), dtype=pl.Int64)
+    texts = frame.select(_text(c) for c in names)
+    counts = _distinct(texts.unpivot(value_name="text"), "text", pupils=count_expr)
+    counted = texts.select(
+        pl.col(c).replace_strict(
+            counts.get_column("text"), counts.get_column("pupils"), default=None
+        )
+        for c in names
+    )
+    blank = pl.Series("pupils", [None] * frame.height, dtype=pl.Int64)
+    blocks = [
+        counted.get_column(s.pupils_column).cast(pl.Int64).alias("pupils")
+        if s.pupils_column in counted.columns
+        else blank
+        for s in present
+    ]
+    return pl.concat(blocks, rechunk=True)
 
 
 def _text(column: str) -> pl.Expr:

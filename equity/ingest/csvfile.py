@@ -163,12 +163,20 @@ def open_text_csv(path: Path) -> TextCsv:
     raw = path.read_bytes()
     if not raw or raw.isspace():  # (not raw.strip(): that copies the whole file)
         raise IngestError(f"{path.name}: the file is empty")
-    text, encoding = decode_with(raw, path.name)
     cut = None
-    if _LEDGER.get() is not None:
-        text, cut = _cut_truncated_end(text)
-    # A file that was UTF-8 already is handed to polars as it is: no second copy.
-    data = raw if encoding == _ENCODINGS[0] and cut is None else text.encode("utf-8")
+    if raw.isascii() and raw.endswith((b"\n", b"\r")):
+        # Plain ASCII ending in a line break (most DfE files): valid UTF-8 without a BOM
+        # and no cut-off last row, so decoding it would only copy 10 MB to learn nothing.
+        problem = binary_problem(raw[:4096], path.name)
+        if problem is not None:
+            raise IngestError(problem)
+        data = raw
+    else:
+        text, encoding = decode_with(raw, path.name)
+        if _LEDGER.get() is not None:
+            text, cut = _cut_truncated_end(text)
+        # A file that was UTF-8 already is handed to polars as it is: no second copy.
+        data = raw if encoding == _ENCODINGS[0] and cut is None else text.encode("utf-8")
     try:
         names = pl.read_csv(
             _header_bytes(data), infer_schema=False, n_rows=0, raise_if_empty=True

@@ -212,32 +212,46 @@ def base_url(app_server: AppServer) -> str:
 
 # --------------------------------------------------------------------------- browser
 
-#: Counts the script runs the page has seen (stApp's script state turning to "running"),
-#: so a test can wait for the rerun its own click caused, not just any idle moment.
+#: Counts the script runs the server has started for this page: each run begins with a
+#: `ForwardMsg` carrying `new_session` (field 4), read off the websocket's frames. The DOM's
+#: script state is no count: a run shorter than a frame can go from "notRunning" back to
+#: "notRunning" without "running" ever reaching the attribute (seen once a Similar schools
+#: rerun took ~30 ms), so a test waiting for the rerun its own click caused would wait in vain.
 RUN_COUNTER_JS = """
 (() => {
   window.__equityRuns = 0;
-  let last = null;
-  const watch = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    if (!app) { requestAnimationFrame(watch); return; }
-    const attr = 'data-test-script-state';
-    const count = (values) => {
-      for (const value of values) {
-        if (value === 'running' && last !== 'running') window.__equityRuns += 1;
-        last = value;
-      }
+  // Field 4 at the top level of a protobuf ForwardMsg (tag 0x22, length-delimited);
+  // other fields are skipped by their wire type.
+  const startsRun = (bytes) => {
+    let i = 0;
+    const varint = () => {
+      let value = 0, shift = 0, b;
+      do { b = bytes[i++]; value += (b & 0x7f) * 2 ** shift; shift += 7; }
+      while (b & 0x80 && i < bytes.length);
+      return value;
     };
-    count([app.getAttribute(attr)]);
-    // Each record's oldValue is the state before it; replaying them catches a run even
-    // when "running" lasted less than one observer callback.
-    new MutationObserver((records) => {
-      count([...records.slice(1).map((r) => r.oldValue), app.getAttribute(attr)]);
-    }).observe(app, {attributes: true, attributeOldValue: true, attributeFilter: [attr]});
+    while (i < bytes.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+      if (field === 4 && wire === 2) return true;
+      if (wire === 0) varint();
+      else if (wire === 1) i += 8;
+      else if (wire === 2) { const n = varint(); i += n; }
+      else if (wire === 5) i += 4;
+      else return false;
+    }
+    return false;
   };
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', watch);
-  } else { watch(); }
+  const Native = window.WebSocket;
+  class Counting extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (event.data instanceof ArrayBuffer && startsRun(new Uint8Array(event.data)))
+          window.__equityRuns += 1;
+      });
+    }
+  }
+  window.WebSocket = Counting;
 })();
 """
 

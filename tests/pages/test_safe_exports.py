@@ -3,17 +3,21 @@
 A session uploads Surrey's real KS4 file (it shadows the built-in copy for that session
 only) with school names rewritten as spreadsheet formulas, then opens every page for Surrey,
 and every tab of each. Every payload handed to a download button with a CSV type is
-captured where Streamlit stores it (its media file storage) and read back as a spreadsheet
-would: no cell may start with =, +, -, @, tab or CR unless it is a number.
+captured where Streamlit stores it (its media file storage; a CSV written only when asked
+for is asked for) and read back as a spreadsheet would: no cell may start with =, +, -, @,
+tab or CR unless it is a number.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -81,6 +85,26 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str | None, bytes]]:
         return original(self, path_or_data, mimetype, kind, filename)  # type: ignore[arg-type]
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+
+    # A CSV written when asked for (a deferred download): asked for at once, as a click
+    # would, so its bytes are checked like the rest.
+    deferred = MediaFileManager.add_deferred
+
+    def clicked(
+        self: MediaFileManager,
+        data_callable: Callable[[], Any],
+        mimetype: str | None,
+        coordinates: str,
+        file_name: str | None = None,
+        **kwargs: Any,
+    ) -> str:
+        if mimetype and mimetype.startswith("text/csv"):
+            payload = data_callable()
+            assert isinstance(payload, bytes), file_name
+            seen.append((file_name, payload))
+        return deferred(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", clicked)
     return seen
 
 

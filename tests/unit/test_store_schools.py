@@ -86,6 +86,25 @@ def test_the_register_wins_over_a_later_census(layered: Store) -> None:
     assert (both["name"] == both["name_merged"]).all()
 
 
+@pytest.mark.parametrize(
+    "name", ["performance_tables/2018-2019_999_ks4final.csv", "gias/20230915_gias_tiny.csv"]
+)
+def test_a_store_of_one_file_equals_the_per_row_ranking(
+    tmp_path: Path, test_data: Path, name: str
+) -> None:
+    """One file whose URNs are all distinct takes merge's short way (its rows, sorted)."""
+    store = tmp_path / "store"
+    assert ingest_paths([test_data / name], store).ingested
+    opened = Store.open(store)
+    raw = opened.scan("schools", SCHOOLS_SCHEMA).collect()
+    assert raw.height > 3 and raw["urn"].is_unique().all()
+    merged = school_merge.merge(
+        opened._file_sources("schools"), school_merge.source_ranks(opened.manifest())
+    )
+    assert merged.equals(_reference(opened))
+    assert school_merge.read_merged(store, opened.keys[0]).equals(merged)  # type: ignore[union-attr]
+
+
 def test_an_empty_store_has_no_schools(tmp_path: Path) -> None:
     assert Store.open(tmp_path / "none").schools().equals(empty_frame(SCHOOLS_SCHEMA))
 

@@ -430,7 +430,10 @@ def _reference_status_sentences(status: pl.DataFrame, names: dict[str, str]) -> 
                 single = lacking.height == 1
                 target = str(lacking["name"][0]) if single else "each LA"
                 sentence += ": " + info.how_to_get.format(
-                    who=target, page=info.page, performance=coverage.PERFORMANCE_PAGE
+                    who=target,
+                    page=info.page,
+                    performance=coverage.PERFORMANCE_PAGE,
+                    where=coverage.LOAD_WITH_CLI,
                 )
             sentences.append(sentence + ".")
     return sentences

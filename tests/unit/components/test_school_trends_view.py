@@ -1,15 +1,14 @@
 """components/school_trends/school.py after the rerun trims (issue 16): the cell lookup, the
-chart's drawn rows worked out once, and the line styles give what the per-cell filters and
-the second `prepare` gave, on every school of the embedded store with results."""
+marker notes of the chart's own rows and the line styles give what the per-cell filters,
+the whole series frame and the filter per series gave, on schools of the embedded store."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from components import vega
 from components.school_trends import school
-from components.trend_chart import marker_notes, prepare, span_years, trend_chart
+from components.trend_chart import marker_notes
 from equity.analysis import school_trends
 from equity.schema import HEADLINE_MEASURES
 from equity.store import EMBEDDED_STORE, Store
@@ -58,29 +57,17 @@ def test_cells_are_the_filtered_rows(store: Store) -> None:
             assert at.get(key) == school.value_at(frame, *key)
 
 
-def test_drawn_rows_given_change_nothing(store: Store) -> None:
-    """trend_chart and marker_notes with `drawn` equal the calls that prepare their own."""
+def test_notes_of_the_charts_rows_and_the_style_are_unchanged(store: Store) -> None:
+    """school_view now gives marker_notes the chart's own rows (the same frame object, so
+    trend_chart's memo works them out once) where it gave the whole series frame: the
+    same notes; and `_style` orders series as the filter per series did."""
     for measure, frame in _series(store):
         key_stage = "ks4" if measure.startswith("ks4") else "ks2"
         years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"]))
         rows = frame.select("academic_year", "series", "value", "status", "pupils")
-        drawn = prepare(rows, key_stage=key_stage, measure=measure, years=span_years(years))
-        # The notes read the page frame before; the chart's rows give the same drawn cells.
-        assert marker_notes(rows, key_stage, measure, years, drawn) == marker_notes(
+        assert marker_notes(rows, key_stage, measure, years) == marker_notes(
             frame, key_stage, measure, years
         )
         colours, dashes = school._style(frame)
         assert (colours, dashes) == _old_style(frame)
         assert list(colours) == list(_old_style(frame)[0])
-        kwargs = {
-            "title": "t",
-            "value_title": "v",
-            "key_stage": key_stage,
-            "measure": measure,
-            "colours": colours,
-            "dashes": dashes,
-            "years": years,
-        }
-        assert vega.spec(trend_chart(rows, drawn=drawn, **kwargs)) == vega.spec(
-            trend_chart(rows, **kwargs)
-        )
