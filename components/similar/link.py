@@ -231,7 +231,9 @@ def _link_features(
     return kept, problems
 
 
-def permalink(choice: Choice, selection: Filters) -> None:
+def permalink_url(choice: Choice, selection: Filters, base: str) -> str:
+    """The URL that reopens this page on `choice` within `selection` (`parse_choice` and
+    the global filters read it back)."""
     params = {
         "la": selection.la_code,
         "phase": selection.phase,
@@ -244,6 +246,18 @@ def permalink(choice: Choice, selection: Filters) -> None:
         "census": choice.census.replace("/", "-"),
         **({"mix": "1"} if choice.mix_kinds else {}),
     }
+    return f"{base}?{urlencode(params, safe=',')}"
+
+
+def permalink(choice: Choice, selection: Filters) -> None:
+    """The link as a markdown link, not `st.code`: a code block is drawn by the browser's
+    syntax highlighter, whose first use on a visit costs ~0.3-0.5 s of main-thread work
+    (it was most of the browser's share of this page's first visit; inline code is
+    plain HTML). Right-click copies it; a click opens it."""
     base = (st.context.url or "").split("?")[0] or "similar"
-    st.markdown("**Link to this school and its family** (bookmark or share it):")
-    st.code(f"{base}?{urlencode(params, safe=',')}", language=None, wrap_lines=True)
+    url = permalink_url(choice, selection, base)
+    # urlencode leaves no space, backtick or angle bracket in the query; <...> keeps any
+    # bracket in the base from ending the destination early.
+    st.markdown(
+        f"**Link to this school and its family** (open, bookmark or share it): [`{url}`](<{url}>)"
+    )

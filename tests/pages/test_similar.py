@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
@@ -36,6 +37,23 @@ def _family(app: AppTest) -> pd.DataFrame:
     tables = [d.value for d in app.dataframe if "Distance" in d.value.columns]
     assert len(tables) == 1
     return tables[0]
+
+
+SHARE = "**Link to this school and its family** (open, bookmark or share it): "
+#: The share line's markdown link: [`url`](<url>).
+SHARE_LINK = re.compile(r"\[`(?P<text>[^`]+)`\]\(<(?P<href>[^<>\s]+)>\)$")
+
+
+def _share_links(app: AppTest) -> list[str]:
+    """The share link's URL (its text and its destination are the same URL)."""
+    urls = []
+    for block in app.markdown:
+        if block.value.startswith(SHARE):
+            found = SHARE_LINK.match(block.value.removeprefix(SHARE))
+            assert found is not None, block.value
+            assert found["text"] == found["href"]
+            urls.append(found["href"])
+    return urls
 
 
 def _params(app: AppTest) -> dict[str, Any]:
@@ -127,8 +145,8 @@ def test_permalink_is_read_back(secondary: similar.Context) -> None:
     features = [c.split(" (yours")[0] for c in family.columns if "(yours" in c]
     assert features == ["% ever-FSM", "% SEN"]
     assert not app.warning
-    code = [c.value for c in app.code]
-    assert any(f"school={school['urn']}" in c and "family_size=10" in c for c in code)
+    links = _share_links(app)
+    assert any(f"school={school['urn']}" in c and "family_size=10" in c for c in links)
 
 
 def test_unknown_school_in_a_link_is_reported(secondary: similar.Context) -> None:
@@ -447,7 +465,10 @@ def test_a_first_visit_draws_the_family_tab_only() -> None:
     assert chart_specs(app) == []  # the outcome and odds charts wait for their tabs
     assert not [d for d in app.dataframe if "Disadvantaged pupils" in d.value.columns]
     # The share link and the method are below the tabs, whichever is open.
-    assert any(f"school={CROMPTON}" in c.value for c in app.code)
+    assert any(f"school={CROMPTON}" in c for c in _share_links(app))
+    # A markdown link, not a code block: the browser's syntax highlighter that draws
+    # st.code costs ~0.3-0.5 s of main-thread work on a first visit.
+    assert not app.code
     assert any(e.label == "How families are formed" for e in app.expander)
 
 
