@@ -35,7 +35,7 @@ from typing import Any
 from benchmarks import apptest_bench, memory_bench, report, storegen
 from benchmarks.pages import app_pages
 from benchmarks.phases.common import la_labels as la_labels
-from benchmarks.phases.common import log
+from benchmarks.phases.common import log, precompile
 from benchmarks.phases.load import load_codes as load_codes
 from benchmarks.phases.load import run_load
 from benchmarks.phases.reruns import record_profiles, run_apptest, run_browser
@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             "EQUITY_USER_STORE": str(workdir / "user-store"),
         }
         os.environ.update(env)
+        precompile()
 
         pages = app_pages()
         if args.pages:

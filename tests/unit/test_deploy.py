@@ -65,6 +65,17 @@ def test_dockerfile_base_image_user_and_health_check() -> None:
     assert port == "--server.port=8501" and ("EXPOSE", "8501") in steps
 
 
+def test_dockerfile_byte_compiles_the_app_after_copying_it() -> None:
+    """PYTHONDONTWRITEBYTECODE keeps replicas from caching bytecode, so the image carries it:
+    otherwise each new replica compiles components/ and equity/ on its first visits."""
+    steps = dockerfile_instructions()
+    copy_source = steps.index(("COPY", ". ."))
+    compiles = [i for i, (kind, args) in enumerate(steps) if kind == "RUN" and "compileall" in args]
+    assert compiles and compiles[0] > copy_source
+    args = steps[compiles[0]][1].split()
+    assert {"components", "equity"} <= set(args)
+
+
 def test_dockerfile_names_the_shared_store() -> None:
     env = " ".join(args for kind, args in dockerfile_instructions() if kind == "ENV")
     assert "EQUITY_STORE=/srv/equity/store" in env
