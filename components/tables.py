@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 
+from components import vega_arrow
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -151,14 +153,9 @@ def arrow_as_pandas_sent(frame: pl.DataFrame) -> pa.Table | None:
     schema = frame.schema
     if not schema or not all(dtype in _PLAIN or dtype.is_integer() for dtype in schema.values()):
         return None
-    nulls = frame.null_count().row(0, named=True) if frame.height else {}
-    if any(dtype == pl.Boolean and nulls.get(name) for name, dtype in schema.items()):
+    if any(dtype == pl.Boolean and frame[name].null_count() for name, dtype in schema.items()):
         return None
-    typed = frame.with_columns(
-        pl.col(name).cast(pl.Float64)
-        for name, dtype in schema.items()
-        if dtype.is_integer() and nulls.get(name)
-    ).with_columns(pl.col(pl.Float64, pl.Float32).fill_nan(None))
+    typed = vega_arrow.as_pandas_has_it(frame)
     table = typed.rechunk().to_arrow(compat_level=pl.CompatLevel.oldest())
     kinds = tuple(typed.schema.items())
     return table.replace_schema_metadata({b"pandas": _pandas_metadata(kinds, frame.height)})

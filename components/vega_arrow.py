@@ -50,17 +50,18 @@ def arrow_bytes(rows: list[Mapping[str, Any]]) -> bytes | None:
         frame = pl.DataFrame(rows, infer_schema_length=None)
     except (TypeError, ValueError, pl.exceptions.PolarsError):
         return None
-    return frame_bytes(_as_pandas_has_it(frame))
+    return frame_bytes(as_pandas_has_it(frame))
 
 
-def _as_pandas_has_it(frame: pl.DataFrame) -> pl.DataFrame:
+def as_pandas_has_it(frame: pl.DataFrame) -> pl.DataFrame:
     """Pandas (Streamlit's route) has no integer null: such a column went as float64, and
-    still does, so the browser gets the types it always got; a NaN went as a null."""
+    still does, so the browser gets the types it always got; a float NaN went as a null.
+    Charts (here) and "Show data" tables (components/tables.py) both go this way."""
     return frame.with_columns(
         pl.col(name).cast(pl.Float64)
         for name, dtype in frame.schema.items()
         if dtype.is_integer() and frame[name].null_count()
-    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+    ).with_columns(pl.col(pl.Float64, pl.Float32).fill_nan(None))
 
 
 def pandas_typed(frame: pl.DataFrame) -> pl.DataFrame | None:
@@ -84,7 +85,7 @@ def pandas_typed(frame: pl.DataFrame) -> pl.DataFrame | None:
     floats = [name for name, dtype in frame.schema.items() if dtype == pl.Float64]
     if floats and frame.select(pl.any_horizontal(pl.col(floats).is_infinite().any())).item():
         return None
-    return _as_pandas_has_it(frame)
+    return as_pandas_has_it(frame)
 
 
 def frame_bytes(frame: pl.DataFrame) -> bytes:

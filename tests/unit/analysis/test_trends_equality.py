@@ -489,71 +489,11 @@ def _reference_movers(
     last: str,
     min_cohort: int,
 ) -> pl.DataFrame:
-    """`movers` as it was: the area's rows joined per school, on every call."""
-    from equity.analysis.gaps import HAS_RESULT
-
-    rows = rows.filter(pl.col("la_code").is_in(list(la_codes))).select(
-        "entity", "academic_year", "measure", "value", "pupils", "status"
-    )
-    out = None
-    for year, tag in ((first, "first"), (last, "last")):
-        value = rows.filter((pl.col("academic_year") == year) & (pl.col("measure") == measure))
-        count = rows.filter((pl.col("academic_year") == year) & (pl.col("measure") == "pupils"))
-        part = value.join(
-            count.select("entity", pl.col("value").cast(pl.Int64).alias("__c")),
-            on="entity",
-            how="left",
-        ).select(
-            "entity",
-            pl.col("value").alias(f"value_{tag}"),
-            pl.col("status").alias(f"status_{tag}"),
-            pl.coalesce("pupils", "__c").alias(f"pupils_{tag}"),
-        )
-        out = part if out is None else out.join(part, on="entity", how="full", coalesce=True)
-    if out is None or out.is_empty():
-        return school_trends._empty_movers()
-    names = store.schools().select("urn", "name")
-    enough = (pl.col("pupils_first") >= min_cohort) & (pl.col("pupils_last") >= min_cohort)
-    both = pl.col("value_first").is_not_null() & pl.col("value_last").is_not_null()
-    reason = (
-        pl.when(
-            ~pl.col("status_first").is_in(HAS_RESULT) | ~pl.col("status_last").is_in(HAS_RESULT)
-        )
-        .then(pl.lit("no result in one or both years"))
-        .when(~both)
-        .then(pl.lit("result suppressed in a year"))
-        .when(~enough.fill_null(value=False))
-        .then(pl.lit(f"fewer than {min_cohort} disadvantaged pupils in a year"))
-        .otherwise(pl.lit(""))
-    )
-    return (
-        out.rename({"entity": "urn"})
-        .join(names, on="urn", how="left")
-        .with_columns(
-            pl.col("name").fill_null("(unnamed school)"),
-            pl.col("status_first").fill_null("missing"),
-            pl.col("status_last").fill_null("missing"),
-        )
-        .with_columns(
-            (pl.col("value_last") - pl.col("value_first")).alias("change"),
-            (both & enough).fill_null(value=False).alias("eligible"),
-            reason.alias("reason"),
-        )
-        .select(
-            "urn",
-            "name",
-            "value_first",
-            "status_first",
-            "pupils_first",
-            "value_last",
-            "status_last",
-            "pupils_last",
-            "change",
-            "eligible",
-            "reason",
-        )
-        .sort("change", "name", descending=[True, False], nulls_last=True)
-    )
+    """`movers` as it was: the area's rows joined per school, on every call (the per-area
+    computation `_movers_of`, which the England-wide table is built with and which areas
+    with a school under two LAs still use)."""
+    area = rows.filter(pl.col("la_code").is_in(list(la_codes)))
+    return school_trends._movers_of(store, area, measure, first, last, min_cohort)
 
 
 def _same_movers(new: pl.DataFrame, old: pl.DataFrame) -> None:
