@@ -157,7 +157,9 @@ def element_profile(app: Any) -> list[dict[str, Any]]:
                 rows=len(frame),
             )
         elif kind == "download_button" and proto is not None:
-            entry.update(bytes=_label_bytes(proto.label), label=proto.label)
+            # A deferred button (data made on click) sends no bytes with the page.
+            deferred = bool(proto.deferred_file_id)
+            entry.update(bytes=_label_bytes(proto.label), label=proto.label, deferred=deferred)
         elif kind == "metric":
             entry.update(label=str(node.label), value=str(node.value))
         elif kind in _TEXT_KINDS:

@@ -68,7 +68,9 @@ def prepared(path: str, mtime: float, page: str, variant: int) -> list[dict[str,
             records = entry["records"][::-1] if variant else entry["records"]
             item["object"] = pd.DataFrame.from_records(records, columns=entry["columns"])
         elif kind == "download_button":
-            item["object"] = (b"y" if variant else b"x") * int(entry.get("bytes", 1024))
+            payload = (b"y" if variant else b"x") * int(entry.get("bytes", 1024))
+            # As the page drew it: bytes sent with the page, or made when clicked.
+            item["object"] = (lambda data=payload: data) if entry.get("deferred") else payload
         elif kind in {"markdown", "alert"}:
             item["object"] = "floor " * max(1, int(entry.get("chars", 6)) // 6) + mark
         elif kind == "metric":
