@@ -159,22 +159,57 @@ def school_shares(
 def _school_shares(
     store: Store, la_code: str, year: str, phase: str, share: str
 ) -> tuple[pl.DataFrame, CountBasis]:
-    counts, basis = _counts(store, queries.member_las(la_code), year, phase, share)
+    codes = queries.member_las(la_code)
+    counts, basis = _counts(store, codes, year, phase, share)
+    if share == EVER_FSM:  # every LA's rows are worked out once per store: filter them
+        rows = _every_ever_fsm_school(store, year, phase).filter(pl.col("la_code").is_in(codes))
+    else:
+        rows = _share_rows(store, counts)
+    return rows.sort("pct", "urn", descending=[True, False]), basis
+
+
+def _share_rows(store: Store, counts: pl.DataFrame) -> pl.DataFrame:
+    """`school_shares`'s columns (unsorted) for these counts: the usable schools with their
+    names, places, totals and shares."""
     usable = counts.filter(segregation.usable_rows())
-    names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())
-    schools = store.schools().select("urn", "name", "lat", "lon")
-    table = (
-        usable.join(schools, on="urn", how="left")
+    return (
+        usable.join(_school_places(store), on="urn", how="left")
         .with_columns(
             (pl.col("f") + pl.col("n")).alias("t"),
             (100 * pl.col("f") / (pl.col("f") + pl.col("n"))).alias("pct"),
-            pl.col("la_code").replace_strict(names, default=pl.col("la_code")).alias("la_name"),
+            pl.col("la_code")
+            .replace_strict(_la_names(store), default=pl.col("la_code"))
+            .alias("la_name"),
             (pl.col("f") + pl.col("n")).round(0).cast(pl.Int64).alias("pupils"),
         )
         .select(list(SCHOOL_COLUMNS))
-        .sort("pct", "urn", descending=[True, False])
     )
-    return table, basis
+
+
+@functools.lru_cache(maxsize=8)
+def _every_ever_fsm_school(store: Store, year: str, phase: str) -> pl.DataFrame:
+    """`_share_rows` of every LA's schools for ever-FSM in one census year: one join for
+    all LAs (it costs what one LA's did: the join reads every school's place either way),
+    which each area then filters."""
+    return _share_rows(store, census.census_counts_all(store, year, phase))
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(store: Store) -> pl.DataFrame:
+    """`queries.la_catalogue`, once per store (a new LA's rerun asked for it four times)."""
+    return queries.la_catalogue(store)
+
+
+@functools.lru_cache(maxsize=4)
+def _la_names(store: Store) -> dict[str, str]:
+    """la_code -> name of every LA in the catalogue, once per store."""
+    return dict(_catalogue(store).select("la_code", "name").iter_rows())
+
+
+@functools.lru_cache(maxsize=4)
+def _school_places(store: Store) -> pl.DataFrame:
+    """urn, name, lat, lon of every school, once per store (each area's rows join it)."""
+    return store.schools().select("urn", "name", "lat", "lon")
 
 
 def area_indices(store: Store, la_code: str, year: str, phase: str) -> dict[str, Any]:
@@ -320,11 +355,17 @@ def census_years(store: Store) -> list[str]:
 
 
 def la_series(store: Store, phase: str) -> pl.DataFrame:
-    """`census.segregation_series` with each LA's name, region and GM flag."""
+    """`census.segregation_series` with each LA's name, region and GM flag (every LA at
+    once, worked out once per store and phase: each LA's trend and the ranking filter it)."""
+    return _la_series(store, phase)
+
+
+@functools.lru_cache(maxsize=4)
+def _la_series(store: Store, phase: str) -> pl.DataFrame:
     series = census.segregation_series(store, phase)
     if series.is_empty():
         return series
-    catalogue = queries.la_catalogue(store).select("la_code", "name", "region")
+    catalogue = _catalogue(store).select("la_code", "name", "region")
     return series.join(catalogue, on="la_code", how="left").with_columns(
         pl.col("name").fill_null(pl.col("la_code")),
         pl.col("la_code").is_in(list(GREATER_MANCHESTER)).alias("is_gm"),
@@ -336,7 +377,7 @@ def comparator_las(store: Store, la_code: str) -> tuple[str, list[str]]:
     ten for GM itself); for any other LA the other LAs of its region."""
     if la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER:
         return "Greater Manchester", [c for c in GREATER_MANCHESTER if c != la_code]
-    catalogue = queries.la_catalogue(store)
+    catalogue = _catalogue(store)
     region = catalogue.filter(pl.col("la_code") == la_code)["region"].to_list()
     if not region or region[0] is None:
         return "its region", []
@@ -376,7 +417,19 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     others = series.filter(pl.col("la_code").is_in(codes)).with_columns(
         pl.col("name").alias("series"), pl.lit("comparator").alias("role")
     )
-    median = (
+    median = _england_median(store, phase)
+    parts = [p.select(TREND_COLUMNS) for p in (own, others, median)]
+    schema = parts[0].schema
+    return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
+        "role", "series", "academic_year"
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _england_median(store: Store, phase: str) -> pl.DataFrame:
+    """`trend`'s England LA median rows (the same for every area): once per store and phase."""
+    series = la_series(store, phase)
+    return (
         series.group_by("academic_year")
         .agg(
             pl.len().cast(pl.UInt32).alias("schools"),  # LAs, for the table
@@ -390,11 +443,6 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Float64).alias("ever_fsm"),
             pl.lit(None, dtype=pl.Float64).alias("pct_ever_fsm"),
         )
-    )
-    parts = [p.select(TREND_COLUMNS) for p in (own, others, median)]
-    schema = parts[0].schema
-    return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
-        "role", "series", "academic_year"
     )
 
 
