@@ -466,7 +466,7 @@ def _phase_counts_all(store: Store, phase: str) -> pl.DataFrame:
     return pl.concat(parts).rechunk()
 
 
-_AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
+AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
     "academic_year": pl.String(),
     "schools": pl.UInt32(),
     "pupils": pl.Float64(),
@@ -476,6 +476,7 @@ _AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
     "dissimilarity": pl.Float64(),
     "isolation": pl.Float64(),
 }
+_AREA_SCHEMA: Final = AREA_SCHEMA  # the columns of `area_series`
 
 
 def change_span(years: Sequence[str]) -> tuple[str, str] | None:

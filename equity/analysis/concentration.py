@@ -406,7 +406,7 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     series = la_series(store, phase)
     if series.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(TREND_COLUMNS, pl.String))
-    own = census.area_series(store, queries.member_las(la_code), phase).with_columns(
+    own = _own_series(store, la_code, phase).with_columns(
         pl.lit(
             queries.la_name(store, la_code) if la_code != GM_GROUP_CODE else "Greater Manchester"
         ).alias("series"),
@@ -422,6 +422,25 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     schema = parts[0].schema
     return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
         "role", "series", "academic_year"
+    )
+
+
+def _own_series(store: Store, la_code: str, phase: str) -> pl.DataFrame:
+    """`census.area_series` of the area: for one LA its rows of the per-LA series (the same
+    figures, worked out once per store for every LA: the group_by over each LA's schools is
+    the one area_series does; tests/unit/test_concentration_equality.py checks every LA),
+    for Greater Manchester its ten LAs' schools pooled."""
+    codes = queries.member_las(la_code)
+    if len(codes) != 1:
+        return census.area_series(store, codes, phase)
+    series = census.segregation_series(store, phase)
+    if series.is_empty():
+        return census.area_series(store, codes, phase)
+    return (
+        series.filter(pl.col("la_code") == codes[0])
+        .sort("academic_year", maintain_order=True)
+        .select(list(census.AREA_SCHEMA))
+        .cast(census.AREA_SCHEMA)  # type: ignore[arg-type]
     )
 
 

@@ -144,3 +144,22 @@ def test_school_shares_are_the_old_join_per_area_exactly(embedded_store: Store, 
                 old = _old_school_shares(embedded_store, la, year, phase, share)
                 assert new[0].equals(old[0]), (la, year, phase)
                 assert new[1] == old[1]
+
+
+@pytest.mark.parametrize("index", ["gorard", "isolation"])
+def test_every_la_context_is_each_areas_own_context(embedded_store: Store, index: str) -> None:
+    """The grey lines an area draws, filtered from every LA's rows, are the rows its own
+    comparators' context gave (trend_view as it was: context_rows of the trend's rows)."""
+    from components.concentration import trend as trend_view
+
+    every = trend_view.every_la_context(embedded_store, "secondary", index)
+    for la in _areas(embedded_store):
+        frame = conc.trend(embedded_store, la, "secondary")
+        context = frame.filter(pl.col("role") == "comparator").select(
+            "academic_year", "series", pl.col(index).alias("value")
+        )
+        own = trend_view.context_rows(
+            context, key_stage="census", measure=trend_view.SEGREGATION_SERIES
+        )
+        _, codes = conc.comparator_las(embedded_store, la)
+        assert every.filter(pl.col("la_code").is_in(codes)).drop("la_code").equals(own), la
