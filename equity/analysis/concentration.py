@@ -431,17 +431,24 @@ def _own_series(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     the one area_series does; tests/unit/test_concentration_equality.py checks every LA),
     for Greater Manchester its ten LAs' schools pooled."""
     codes = queries.member_las(la_code)
-    if len(codes) != 1:
-        return census.area_series(store, codes, phase)
+    own = _series_by_la(store, phase).get(codes[0]) if len(codes) == 1 else None
+    return own if own is not None else census.area_series(store, codes, phase)
+
+
+@functools.lru_cache(maxsize=4)
+def _series_by_la(store: Store, phase: str) -> dict[str, pl.DataFrame]:
+    """la_code -> that LA's rows of `census.segregation_series` as `area_series` gives
+    them (oldest year first, its columns and types), once per store and phase."""
     series = census.segregation_series(store, phase)
     if series.is_empty():
-        return census.area_series(store, codes, phase)
-    return (
-        series.filter(pl.col("la_code") == codes[0])
-        .sort("academic_year", maintain_order=True)
+        return {}
+    parts = series.partition_by("la_code", as_dict=True, maintain_order=True)
+    return {
+        str(key[0]): part.sort("academic_year", maintain_order=True)
         .select(list(census.AREA_SCHEMA))
         .cast(census.AREA_SCHEMA)  # type: ignore[arg-type]
-    )
+        for key, part in parts.items()
+    }
 
 
 @functools.lru_cache(maxsize=4)
