@@ -119,17 +119,7 @@ def _counts(
 ) -> tuple[pl.DataFrame, CountBasis]:
     if share == EVER_FSM:
         counts = census.census_counts(store, la_codes, year, phase)
-        if counts.is_empty():
-            return counts, CountBasis("none", f"no {census.census_label(year)} is loaded")
-        return counts, CountBasis(
-            "census",
-            f"{census.census_label(year)} ({year}): pupils ever eligible for free school meals "
-            "in the last six years (not DfE's 'disadvantaged', which also counts looked-after "
-            f"children) in each {CENSUS_TYPES[phase].lower()} school, out of the pupils "
-            "counted for free school meals",
-            "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NORFSMEVER where "
-            "published, else NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0)",
-        )
+        return counts, _ever_fsm_basis(year, phase, counted=not counts.is_empty())
     spec = SHARES[share]
     counts = _census_share_counts(store, la_codes, year, phase, spec)
     if counts.is_empty():
@@ -138,6 +128,21 @@ def _counts(
         "census",
         f"{census.census_label(year)} ({year}): {spec.description}, "
         f"{CENSUS_TYPES[phase].lower()} schools",
+    )
+
+
+def _ever_fsm_basis(year: str, phase: str, *, counted: bool) -> CountBasis:
+    """What the ever-FSM counts of a census are (`counted`: the area has some)."""
+    if not counted:
+        return CountBasis("none", f"no {census.census_label(year)} is loaded")
+    return CountBasis(
+        "census",
+        f"{census.census_label(year)} ({year}): pupils ever eligible for free school meals "
+        "in the last six years (not DfE's 'disadvantaged', which also counts looked-after "
+        f"children) in each {CENSUS_TYPES[phase].lower()} school, out of the pupils "
+        "counted for free school meals",
+        "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NORFSMEVER where "
+        "published, else NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0)",
     )
 
 
@@ -160,12 +165,22 @@ def _school_shares(
     store: Store, la_code: str, year: str, phase: str, share: str
 ) -> tuple[pl.DataFrame, CountBasis]:
     codes = queries.member_las(la_code)
-    counts, basis = _counts(store, codes, year, phase, share)
     if share == EVER_FSM:  # every LA's rows are worked out once per store: filter them
         rows = _every_ever_fsm_school(store, year, phase).filter(pl.col("la_code").is_in(codes))
+        counted = not _counted_las(store, year, phase).isdisjoint(codes)
+        basis = _ever_fsm_basis(year, phase, counted=counted)
     else:
+        counts, basis = _counts(store, codes, year, phase, share)
         rows = _share_rows(store, counts)
     return rows.sort("pct", "urn", descending=[True, False]), basis
+
+
+@functools.lru_cache(maxsize=8)
+def _counted_las(store: Store, year: str, phase: str) -> frozenset[str]:
+    """The LAs with census counts of the phase that year (`census.census_counts` of an
+    area is empty exactly when none of its LAs is here), once per store."""
+    codes = census.census_counts_all(store, year, phase)["la_code"].unique().to_list()
+    return frozenset(c for c in codes if c is not None)
 
 
 def _share_rows(store: Store, counts: pl.DataFrame) -> pl.DataFrame:
@@ -377,12 +392,25 @@ def comparator_las(store: Store, la_code: str) -> tuple[str, list[str]]:
     ten for GM itself); for any other LA the other LAs of its region."""
     if la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER:
         return "Greater Manchester", [c for c in GREATER_MANCHESTER if c != la_code]
-    catalogue = _catalogue(store)
-    region = catalogue.filter(pl.col("la_code") == la_code)["region"].to_list()
-    if not region or region[0] is None:
+    regions, members = _regions(store)
+    region = regions.get(la_code)
+    if region is None:
         return "its region", []
-    members = catalogue.filter((pl.col("region") == region[0]) & (pl.col("la_code") != la_code))
-    return str(region[0]), sorted(members["la_code"].to_list())
+    return str(region), sorted(c for c in members[region] if c != la_code)
+
+
+@functools.lru_cache(maxsize=4)
+def _regions(store: Store) -> tuple[dict[str, str | None], dict[str, list[str]]]:
+    """(each LA's region, as its first catalogue row gives it; each region's LA codes),
+    once per store: `comparator_las` looks an LA up instead of filtering the catalogue."""
+    regions: dict[str, str | None] = {}
+    members: dict[str, list[str]] = {}
+    for code, region in _catalogue(store).select("la_code", "region").iter_rows():
+        if code is not None:
+            regions.setdefault(code, region)
+        if code is not None and region is not None:
+            members.setdefault(region, []).append(code)
+    return regions, members
 
 
 TREND_COLUMNS: Final = (

@@ -163,3 +163,19 @@ def test_every_la_context_is_each_areas_own_context(embedded_store: Store, index
         )
         _, codes = conc.comparator_las(embedded_store, la)
         assert every.filter(pl.col("la_code").is_in(codes)).drop("la_code").equals(own), la
+
+
+def _old_comparator_las(store: Store, la_code: str) -> tuple[str, list[str]]:
+    if la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER:
+        return "Greater Manchester", [c for c in GREATER_MANCHESTER if c != la_code]
+    catalogue = queries.la_catalogue(store)
+    region = catalogue.filter(pl.col("la_code") == la_code)["region"].to_list()
+    if not region or region[0] is None:
+        return "its region", []
+    members = catalogue.filter((pl.col("region") == region[0]) & (pl.col("la_code") != la_code))
+    return str(region[0]), sorted(members["la_code"].to_list())
+
+
+def test_comparator_las_are_the_old_filters(embedded_store: Store) -> None:
+    for la in [*_areas(embedded_store), "000"]:
+        assert conc.comparator_las(embedded_store, la) == _old_comparator_las(embedded_store, la)
