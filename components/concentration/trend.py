@@ -190,8 +190,10 @@ def trend_view(selection: Filters, index: str) -> ViewOrNote:
     span = span_years(years)
     main = tidy.filter(pl.col("role") != "comparator").select("academic_year", "series", "value")
     context = tidy.filter(pl.col("role") == "comparator").select("academic_year", "series", "value")
-    every = data.shared(every_la_context, selection.phase, index)
-    drawn = every.filter(pl.col("la_code").is_in(codes)).drop("la_code") if codes else None
+    drawn = None  # Greater Manchester (the first screen): its own nine or ten lines
+    if codes and not selection.is_group:  # an LA: its comparators' rows of every LA's
+        every = data.shared(every_la_context, selection.phase, index)
+        drawn = every.filter(pl.col("la_code").is_in(codes)).drop("la_code")
     colours = {area: ROLE_COLOURS["selected"], ENGLAND_SERIES: ROLE_COLOURS["england"]}
     title = (
         f"{label}, {selection.phase} schools (ever-FSM), {census_label(years[0])} to "

@@ -165,30 +165,26 @@ def _school_shares(
     store: Store, la_code: str, year: str, phase: str, share: str
 ) -> tuple[pl.DataFrame, CountBasis]:
     codes = queries.member_las(la_code)
-    if share == EVER_FSM:  # every LA's rows are worked out once per store: look them up
-        rows = _ever_fsm_rows(store, year, phase, codes)
+    if share == EVER_FSM and len(codes) == 1:  # one LA: its rows of every LA's, looked up
+        rows = _ever_fsm_by_la(store, year, phase).get(codes[0], _no_school_rows())
         counted = not _counted_las(store, year, phase).isdisjoint(codes)
         basis = _ever_fsm_basis(year, phase, counted=counted)
-    else:
+    else:  # Greater Manchester (pooled), EAL, SEN: the area's own rows
         counts, basis = _counts(store, codes, year, phase, share)
         rows = _share_rows(store, counts)
     return rows.sort("pct", "urn", descending=[True, False]), basis
 
 
-def _ever_fsm_rows(store: Store, year: str, phase: str, codes: list[str]) -> pl.DataFrame:
-    """These LAs' rows of `_every_ever_fsm_school` in its order: one LA's are looked up
-    (`_ever_fsm_by_la`), several filtered."""
-    if len(codes) == 1:
-        found = _ever_fsm_by_la(store, year, phase).get(codes[0])
-        if found is not None:
-            return found
-    return _every_ever_fsm_school(store, year, phase).filter(pl.col("la_code").is_in(codes))
+def _no_school_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHOOL_COLUMNS)
 
 
 @functools.lru_cache(maxsize=8)
 def _ever_fsm_by_la(store: Store, year: str, phase: str) -> dict[str, pl.DataFrame]:
-    """la_code -> its rows of `_every_ever_fsm_school`, in order, once per store."""
-    every = _every_ever_fsm_school(store, year, phase)
+    """la_code -> its rows of `_share_rows` for ever-FSM (in the year's order), every LA's
+    from one join (it costs what one LA's did: the join reads every school's place either
+    way), once per store, year and phase: a new LA's rows are then a look-up."""
+    every = _share_rows(store, census.census_counts_all(store, year, phase))
     parts = every.partition_by("la_code", as_dict=True, maintain_order=True)
     return {str(key[0]): part for key, part in parts.items() if key[0] is not None}
 
@@ -217,14 +213,6 @@ def _share_rows(store: Store, counts: pl.DataFrame) -> pl.DataFrame:
         )
         .select(list(SCHOOL_COLUMNS))
     )
-
-
-@functools.lru_cache(maxsize=8)
-def _every_ever_fsm_school(store: Store, year: str, phase: str) -> pl.DataFrame:
-    """`_share_rows` of every LA's schools for ever-FSM in one census year: one join for
-    all LAs (it costs what one LA's did: the join reads every school's place either way),
-    which each area then filters."""
-    return _share_rows(store, census.census_counts_all(store, year, phase))
 
 
 @functools.lru_cache(maxsize=4)
