@@ -13,23 +13,23 @@ colour bar, and like every chart a takeaway, its source and the same rows as a t
 from __future__ import annotations
 
 import html
-import json
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import altair as alt
 import polars as pl
-import pydeck as pdk
 import streamlit as st
-from pydeck.bindings.json_tools import default_serialize
 
 from components import chart_panel, chart_view, vega
 from components.charts import AnyChart
 from components.tables import csv_bytes, rows_label, shown
 from components.text import plain
 from equity import outlines
+
+if TYPE_CHECKING:  # pydeck is imported where a map is made (~60-120 ms of regex compiling)
+    import pydeck as pdk
 
 #: matplotlib's viridis sampled at 10 even steps (van der Walt & Smith, 2015); Vega's
 #: "viridis" scheme is the same colour map.
@@ -184,6 +184,8 @@ def fit_view(
 ) -> pdk.ViewState:
     """The Web Mercator view at which the box fills a `width` x MAP_HEIGHT map."""
     lon, lat, zoom = outlines.mercator_view((min_lon, min_lat, max_lon, max_lat), width, MAP_HEIGHT)
+    import pydeck as pdk
+
     return pdk.ViewState(longitude=lon, latitude=lat, zoom=zoom)
 
 
@@ -221,6 +223,8 @@ def _label_layer(labels: list[dict[str, Any]]) -> pdk.Layer:
     """LA names in dark text on a light box, drawn by deck.gl itself (no tiles, no web
     font); not pickable, so the schools' tooltips stay as they are. Text is drawn as
     glyphs, never as HTML, so names need no escaping here."""
+    import pydeck as pdk
+
     return pdk.Layer(
         "TextLayer",
         id="area-names",
@@ -241,6 +245,8 @@ def _label_layer(labels: list[dict[str, Any]]) -> pdk.Layer:
 
 
 def _outline_layer(layer_id: str, feats: list[dict[str, Any]], colour: list[int], px: int):
+    import pydeck as pdk
+
     return pdk.Layer(
         "GeoJsonLayer",
         id=layer_id,
@@ -253,16 +259,9 @@ def _outline_layer(layer_id: str, feats: list[dict[str, Any]], colour: list[int]
     )
 
 
-class CompactDeck(pdk.Deck):
-    """pydeck indents its JSON by two spaces, which puts every coordinate of every outline
-    on its own indented line: 190 KB of boundaries became 1.1 MB. Streamlit sends whatever
-    `to_json` returns, so this writes it without the whitespace."""
-
-    def to_json(self) -> str:
-        return json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
-
-
 def _deck(layers: list[pdk.Layer], view: pdk.ViewState, tooltip: str) -> pdk.Deck:
+    from components.compact_deck import CompactDeck
+
     return CompactDeck(
         layers=layers,
         initial_view_state=view,
@@ -303,6 +302,8 @@ def school_deck(
     high: float,
 ) -> pdk.Deck:
     """Schools as circles (area ~ pupils, colour = share) over the area's LA outlines."""
+    import pydeck as pdk
+
     selected = bounds.filter(pl.col("ons_code").is_in(list(outline_codes)))
     box = outlines.bbox(selected)
     located = schools.filter(pl.col("lat").is_not_null())
@@ -359,6 +360,8 @@ def choropleth_deck(
 ) -> pdk.Deck:
     """Every LA filled by `table.value` (by `ons_code`); GM outlined, then the selected LAs
     (empty when GM itself is the selection) on top."""
+    import pydeck as pdk
+
     props = {
         code: {"c": sequential_colour(value, low, high), "tip": tip}
         for code, value, tip in table.select("ons_code", "value", "tip").iter_rows()

@@ -26,6 +26,7 @@ from components.trend_chart import marker_notes, span_years, trend_chart
 from equity.analysis import concentration as analysis
 from equity.analysis.census import census_label, comparable_years
 from equity.metrics.trends import caveats_for, segments
+from equity.store import Store
 
 #: The census series whose breaks the charts draw (equity.metrics.trends).
 SEGREGATION_SERIES: Final = "census_segregation"
@@ -35,22 +36,10 @@ ENGLAND_SERIES: Final = "England LA median"
 CONTEXT_COLOUR: Final = "#8C8C8C"  # ROLE_COLOURS["other_la"], 3.4:1
 
 
-def with_context(
-    chart: AnyChart,
-    context: pl.DataFrame,
-    *,
-    key_stage: str,
-    measure: str,
-    value_title: str,
-    value_format: str,
-    name_title: str,
-) -> AnyChart:
-    """`chart` (a trend_chart) with thin grey lines beneath it, one per context series
-    (`series`, `academic_year`, `value`), broken where the series breaks, named on hover.
-    They share the chart's scales and stay out of its legend: there may be dozens."""
-    if context.is_empty():
-        return chart
-    drawn = segments(
+def context_rows(context: pl.DataFrame, *, key_stage: str, measure: str) -> pl.DataFrame:
+    """The drawn rows of `with_context`'s grey lines (year, academic_year, series, value,
+    line): the published values, each series broken where it breaks."""
+    return segments(
         context.filter(pl.col("value").is_not_null()),
         key_stage=key_stage,
         measure=measure,
@@ -62,6 +51,27 @@ def with_context(
         pl.col("value").round(4),
         (pl.col("series") + " #" + pl.col("segment").cast(pl.String)).alias("line"),
     )
+
+
+def with_context(
+    chart: AnyChart,
+    context: pl.DataFrame,
+    *,
+    key_stage: str,
+    measure: str,
+    value_title: str,
+    value_format: str,
+    name_title: str,
+    drawn: pl.DataFrame | None = None,
+) -> AnyChart:
+    """`chart` (a trend_chart) with thin grey lines beneath it, one per context series
+    (`series`, `academic_year`, `value`), broken where the series breaks, named on hover.
+    They share the chart's scales and stay out of its legend: there may be dozens.
+    `drawn`: `context_rows(context)` when the caller has it already (`every_la_context`)."""
+    if context.is_empty():
+        return chart
+    if drawn is None:
+        drawn = context_rows(context, key_stage=key_stage, measure=measure)
     x = alt.X("year:Q")
     y = alt.Y("value:Q", title=value_title)
     tooltip = [
@@ -81,10 +91,28 @@ def with_context(
     return with_properties(chart, layer=[context_layer, *chart.layer])
 
 
+def every_la_context(store: Store, phase: str, index: str) -> pl.DataFrame:
+    """`context_rows` of every LA's `index` series at once, with la_code, in the order
+    `analysis.trend` gives comparators (by name, then year): an area's grey lines are its
+    comparators' rows of this, filtered (each series is broken on its own rows only, so
+    the rows are the ones the area's own context gives; tests/unit/
+    test_concentration_equality.py checks every LA). Once per store, phase and index."""
+    series = analysis.la_series(store, phase)
+    if series.is_empty():
+        return pl.DataFrame(schema={"la_code": pl.String})
+    context = series.select(
+        "la_code", "academic_year", pl.col("name").alias("series"), pl.col(index).alias("value")
+    ).sort("series", "academic_year", "la_code")
+    drawn = context.filter(pl.col("value").is_not_null())
+    rows = context_rows(drawn, key_stage="census", measure=SEGREGATION_SERIES)
+    return rows.with_columns(drawn["la_code"])  # context_rows keeps the rows' order
+
+
 def _trend_chart(
     main: pl.DataFrame, context: pl.DataFrame, colours: dict[str, str], **kwargs: Any
 ) -> AnyChart:
     name_title = kwargs.pop("name_title")
+    drawn = kwargs.pop("drawn", None)
     chart = trend_chart(main, colours=colours, **kwargs)
     return with_context(
         chart,
@@ -94,6 +122,7 @@ def _trend_chart(
         value_title=kwargs["value_title"],
         value_format=kwargs["value_format"],
         name_title=name_title,
+        drawn=drawn,
     )
 
 
@@ -161,6 +190,10 @@ def trend_view(selection: Filters, index: str) -> ViewOrNote:
     span = span_years(years)
     main = tidy.filter(pl.col("role") != "comparator").select("academic_year", "series", "value")
     context = tidy.filter(pl.col("role") == "comparator").select("academic_year", "series", "value")
+    drawn = None  # Greater Manchester (the first screen): its own nine or ten lines
+    if codes and not selection.is_group:  # an LA: its comparators' rows of every LA's
+        every = data.shared(every_la_context, selection.phase, index)
+        drawn = every.filter(pl.col("la_code").is_in(codes)).drop("la_code")
     colours = {area: ROLE_COLOURS["selected"], ENGLAND_SERIES: ROLE_COLOURS["england"]}
     title = (
         f"{label}, {selection.phase} schools (ever-FSM), {census_label(years[0])} to "
@@ -184,6 +217,7 @@ def trend_view(selection: Filters, index: str) -> ViewOrNote:
         years=span,
         value_format=".3f",
         name_title="LA",
+        drawn=drawn,
     )
     missing = [y for y in span if y not in years]
     table = frame.select(

@@ -33,8 +33,10 @@ _COUNT_SCHEMA: Final = {"urn": pl.String, "la_code": pl.String, "f": pl.Float64,
 _CENSUS_ROWS_SCHEMA: Final = {**RESULTS_SCHEMA, "kind": pl.String()}
 
 
+@functools.lru_cache(maxsize=8)
 def census_years(store: Store) -> pl.DataFrame:
-    """source, academic_year of every census file in the store (one year per file)."""
+    """source, academic_year of every census file in the store (one year per file); worked
+    out once per store (a page asks several times a rerun, ~1 ms each)."""
     return census_types.census_files(store.manifest())
 
 
@@ -269,6 +271,11 @@ def census_counts(store: Store, la_codes: list[str], year: str, phase: str) -> p
     return _phase_counts(store, year, phase).filter(pl.col("la_code").is_in(la_codes))
 
 
+def census_counts_all(store: Store, year: str, phase: str) -> pl.DataFrame:
+    """`census_counts` of every LA at once (the rows each LA's counts are filtered from)."""
+    return _phase_counts(store, year, phase)
+
+
 @functools.lru_cache(maxsize=32)
 def segregation_by_la(store: Store, year: str, phase: str) -> pl.DataFrame:
     """Census-basis Gorard, dissimilarity and isolation for EVERY LA in one census year:
@@ -428,20 +435,15 @@ def area_series(store: Store, la_codes: Sequence[str], phase: str) -> pl.DataFra
     one LA, the same figures as `segregation_by_la`): academic_year, schools, pupils,
     ever_fsm, pct_ever_fsm, gorard, dissimilarity, isolation.
 
-    One group_by over the years' counts (oldest year first), not one select a year: the
-    same figures (tests/unit/test_analysis_census.py compares with the per-year route) at
-    about half the cost, paid on Concentration's first view of an LA."""
-    codes = list(la_codes)
-    parts = [
-        counts.with_columns(pl.lit(year).alias("academic_year"))
-        for year in census_years(store)["academic_year"].unique().sort().to_list()
-        if not (counts := census_counts(store, codes, year, phase)).is_empty()
-    ]
-    if not parts:
+    One filter of every year's counts stacked once per store (`_phase_counts_all`) and one
+    group_by over them (oldest year first), not a filter and a select a year: the same
+    figures (tests/unit/test_analysis_census.py compares with the per-year route), paid on
+    Concentration's first view of each LA."""
+    counts = _phase_counts_all(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
+    if counts.is_empty():
         return pl.DataFrame(schema=_AREA_SCHEMA)
     return (
-        pl.concat(parts)
-        .group_by("academic_year", maintain_order=True)
+        counts.group_by("academic_year", maintain_order=True)
         .agg(segregation.index_exprs())
         .rename({"disadvantaged": "ever_fsm"})
         .with_columns((pl.col("ever_fsm") * 100 / pl.col("pupils")).alias("pct_ever_fsm"))
@@ -450,7 +452,21 @@ def area_series(store: Store, la_codes: Sequence[str], phase: str) -> pl.DataFra
     )
 
 
-_AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
+@functools.lru_cache(maxsize=4)
+def _phase_counts_all(store: Store, phase: str) -> pl.DataFrame:
+    """`_phase_counts` of every census year, oldest first, stacked with academic_year
+    (urn, la_code, f, n, academic_year): one frame per store and phase that an area's
+    series filters once."""
+    parts = [
+        _phase_counts(store, year, phase).with_columns(pl.lit(year).alias("academic_year"))
+        for year in census_years(store)["academic_year"].unique().sort().to_list()
+    ]
+    if not parts:
+        return pl.DataFrame(schema={**_COUNT_SCHEMA, "academic_year": pl.String})
+    return pl.concat(parts).rechunk()
+
+
+AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
     "academic_year": pl.String(),
     "schools": pl.UInt32(),
     "pupils": pl.Float64(),
@@ -460,6 +476,7 @@ _AREA_SCHEMA: Final[dict[str, pl.DataType]] = {
     "dissimilarity": pl.Float64(),
     "isolation": pl.Float64(),
 }
+_AREA_SCHEMA: Final = AREA_SCHEMA  # the columns of `area_series`
 
 
 def change_span(years: Sequence[str]) -> tuple[str, str] | None:

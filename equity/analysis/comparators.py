@@ -19,6 +19,7 @@ Three questions every page asks before it draws a comparison:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -148,7 +149,82 @@ def comparators_for(areas: pl.DataFrame, la_code: str) -> Comparators:
 
 
 def comparators(store: Store, la_code: str) -> Comparators:
-    return comparators_for(store.areas(), la_code)
+    """`comparators_for` the store's areas, from a per-store index of them (a page asks on
+    every new LA; the areas table is the same for every LA: three filters and a dict of
+    every name each time became dict look-ups; tests/unit/test_comparators.py checks every
+    LA against `comparators_for`)."""
+    return _area_index(store).comparators(la_code)
+
+
+@dataclass(frozen=True)
+class _AreaIndex:
+    """What `comparators_for` reads from the areas table, as dicts."""
+
+    names: dict[str, str]
+    la_regions: dict[str, str | None]  # an LA's first `la` row's region
+    region_codes: dict[str, str]  # a region's name -> its first `region` row's code
+    peers: dict[str, tuple[str, ...]]  # a region -> its LAs, sorted
+
+    def comparators(self, la_code: str) -> Comparators:
+        if la_code == GM_GROUP_CODE:
+            return Comparators(
+                la_code=la_code,
+                la_name="Greater Manchester",
+                group_name="Greater Manchester",
+                peers=tuple(GREATER_MANCHESTER),
+                is_gm=True,
+                region_code=None,
+                region_name=None,
+            )
+        region = self.la_regions.get(la_code)
+        region_code = self.region_codes.get(region or "")
+        la_name = str(self.names.get(la_code, f"LA {la_code}"))
+        if la_code in GREATER_MANCHESTER:
+            return Comparators(
+                la_code=la_code,
+                la_name=la_name,
+                group_name="Greater Manchester",
+                peers=tuple(GREATER_MANCHESTER),
+                is_gm=True,
+                region_code=region_code,
+                region_name=region,
+            )
+        if region is None:
+            return Comparators(la_code, la_name, "England", (la_code,), False, None, None)
+        return Comparators(
+            la_code=la_code,
+            la_name=la_name,
+            group_name=region,
+            peers=self.peers.get(region, ()),
+            is_gm=False,
+            region_code=region_code,
+            region_name=region,
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def _area_index(store: Store) -> _AreaIndex:
+    return area_index(store.areas())
+
+
+def area_index(areas: pl.DataFrame) -> _AreaIndex:
+    """The index `comparators` answers from (la_code, name, kind, region rows)."""
+    names = dict(areas.select("la_code", "name").iter_rows())
+    la_regions: dict[str, str | None] = {}
+    peers: dict[str, list[str]] = {}
+    for code, region in areas.filter(pl.col("kind") == "la").select("la_code", "region").rows():
+        la_regions.setdefault(code, None if region is None else str(region))
+        if region is not None:
+            peers.setdefault(region, []).append(code)
+    region_codes: dict[str, str] = {}
+    for code, name in areas.filter(pl.col("kind") == "region").select("la_code", "name").rows():
+        region_codes.setdefault(name, str(code))
+    return _AreaIndex(
+        names=names,
+        la_regions=la_regions,
+        region_codes=region_codes,
+        peers={region: tuple(sorted(codes)) for region, codes in peers.items()},
+    )
 
 
 # --------------------------------------------------------------------------- one figure

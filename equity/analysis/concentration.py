@@ -119,17 +119,7 @@ def _counts(
 ) -> tuple[pl.DataFrame, CountBasis]:
     if share == EVER_FSM:
         counts = census.census_counts(store, la_codes, year, phase)
-        if counts.is_empty():
-            return counts, CountBasis("none", f"no {census.census_label(year)} is loaded")
-        return counts, CountBasis(
-            "census",
-            f"{census.census_label(year)} ({year}): pupils ever eligible for free school meals "
-            "in the last six years (not DfE's 'disadvantaged', which also counts looked-after "
-            f"children) in each {CENSUS_TYPES[phase].lower()} school, out of the pupils "
-            "counted for free school meals",
-            "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NORFSMEVER where "
-            "published, else NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0)",
-        )
+        return counts, _ever_fsm_basis(year, phase, counted=not counts.is_empty())
     spec = SHARES[share]
     counts = _census_share_counts(store, la_codes, year, phase, spec)
     if counts.is_empty():
@@ -138,6 +128,21 @@ def _counts(
         "census",
         f"{census.census_label(year)} ({year}): {spec.description}, "
         f"{CENSUS_TYPES[phase].lower()} schools",
+    )
+
+
+def _ever_fsm_basis(year: str, phase: str, *, counted: bool) -> CountBasis:
+    """What the ever-FSM counts of a census are (`counted`: the area has some)."""
+    if not counted:
+        return CountBasis("none", f"no {census.census_label(year)} is loaded")
+    return CountBasis(
+        "census",
+        f"{census.census_label(year)} ({year}): pupils ever eligible for free school meals "
+        "in the last six years (not DfE's 'disadvantaged', which also counts looked-after "
+        f"children) in each {CENSUS_TYPES[phase].lower()} school, out of the pupils "
+        "counted for free school meals",
+        "census columns: ever-FSM pupils = NUMFSMEVER; denominator = NORFSMEVER where "
+        "published, else NUMFSMEVER x 100 / PNUMFSMEVER (NOR where PNUMFSMEVER is 0)",
     )
 
 
@@ -159,22 +164,73 @@ def school_shares(
 def _school_shares(
     store: Store, la_code: str, year: str, phase: str, share: str
 ) -> tuple[pl.DataFrame, CountBasis]:
-    counts, basis = _counts(store, queries.member_las(la_code), year, phase, share)
+    codes = queries.member_las(la_code)
+    if share == EVER_FSM and len(codes) == 1:  # one LA: its rows of every LA's, looked up
+        rows = _ever_fsm_by_la(store, year, phase).get(codes[0], _no_school_rows())
+        counted = not _counted_las(store, year, phase).isdisjoint(codes)
+        basis = _ever_fsm_basis(year, phase, counted=counted)
+    else:  # Greater Manchester (pooled), EAL, SEN: the area's own rows
+        counts, basis = _counts(store, codes, year, phase, share)
+        rows = _share_rows(store, counts)
+    return rows.sort("pct", "urn", descending=[True, False]), basis
+
+
+def _no_school_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema=SCHOOL_COLUMNS)
+
+
+@functools.lru_cache(maxsize=8)
+def _ever_fsm_by_la(store: Store, year: str, phase: str) -> dict[str, pl.DataFrame]:
+    """la_code -> its rows of `_share_rows` for ever-FSM (in the year's order), every LA's
+    from one join (it costs what one LA's did: the join reads every school's place either
+    way), once per store, year and phase: a new LA's rows are then a look-up."""
+    every = _share_rows(store, census.census_counts_all(store, year, phase))
+    parts = every.partition_by("la_code", as_dict=True, maintain_order=True)
+    return {str(key[0]): part for key, part in parts.items() if key[0] is not None}
+
+
+@functools.lru_cache(maxsize=8)
+def _counted_las(store: Store, year: str, phase: str) -> frozenset[str]:
+    """The LAs with census counts of the phase that year (`census.census_counts` of an
+    area is empty exactly when none of its LAs is here), once per store."""
+    codes = census.census_counts_all(store, year, phase)["la_code"].unique().to_list()
+    return frozenset(c for c in codes if c is not None)
+
+
+def _share_rows(store: Store, counts: pl.DataFrame) -> pl.DataFrame:
+    """`school_shares`'s columns (unsorted) for these counts: the usable schools with their
+    names, places, totals and shares."""
     usable = counts.filter(segregation.usable_rows())
-    names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())
-    schools = store.schools().select("urn", "name", "lat", "lon")
-    table = (
-        usable.join(schools, on="urn", how="left")
+    return (
+        usable.join(_school_places(store), on="urn", how="left")
         .with_columns(
             (pl.col("f") + pl.col("n")).alias("t"),
             (100 * pl.col("f") / (pl.col("f") + pl.col("n"))).alias("pct"),
-            pl.col("la_code").replace_strict(names, default=pl.col("la_code")).alias("la_name"),
+            pl.col("la_code")
+            .replace_strict(_la_names(store), default=pl.col("la_code"))
+            .alias("la_name"),
             (pl.col("f") + pl.col("n")).round(0).cast(pl.Int64).alias("pupils"),
         )
         .select(list(SCHOOL_COLUMNS))
-        .sort("pct", "urn", descending=[True, False])
     )
-    return table, basis
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(store: Store) -> pl.DataFrame:
+    """`queries.la_catalogue`, once per store (a new LA's rerun asked for it four times)."""
+    return queries.la_catalogue(store)
+
+
+@functools.lru_cache(maxsize=4)
+def _la_names(store: Store) -> dict[str, str]:
+    """la_code -> name of every LA in the catalogue, once per store."""
+    return dict(_catalogue(store).select("la_code", "name").iter_rows())
+
+
+@functools.lru_cache(maxsize=4)
+def _school_places(store: Store) -> pl.DataFrame:
+    """urn, name, lat, lon of every school, once per store (each area's rows join it)."""
+    return store.schools().select("urn", "name", "lat", "lon")
 
 
 def area_indices(store: Store, la_code: str, year: str, phase: str) -> dict[str, Any]:
@@ -320,11 +376,17 @@ def census_years(store: Store) -> list[str]:
 
 
 def la_series(store: Store, phase: str) -> pl.DataFrame:
-    """`census.segregation_series` with each LA's name, region and GM flag."""
+    """`census.segregation_series` with each LA's name, region and GM flag (every LA at
+    once, worked out once per store and phase: each LA's trend and the ranking filter it)."""
+    return _la_series(store, phase)
+
+
+@functools.lru_cache(maxsize=4)
+def _la_series(store: Store, phase: str) -> pl.DataFrame:
     series = census.segregation_series(store, phase)
     if series.is_empty():
         return series
-    catalogue = queries.la_catalogue(store).select("la_code", "name", "region")
+    catalogue = _catalogue(store).select("la_code", "name", "region")
     return series.join(catalogue, on="la_code", how="left").with_columns(
         pl.col("name").fill_null(pl.col("la_code")),
         pl.col("la_code").is_in(list(GREATER_MANCHESTER)).alias("is_gm"),
@@ -336,12 +398,25 @@ def comparator_las(store: Store, la_code: str) -> tuple[str, list[str]]:
     ten for GM itself); for any other LA the other LAs of its region."""
     if la_code == GM_GROUP_CODE or la_code in GREATER_MANCHESTER:
         return "Greater Manchester", [c for c in GREATER_MANCHESTER if c != la_code]
-    catalogue = queries.la_catalogue(store)
-    region = catalogue.filter(pl.col("la_code") == la_code)["region"].to_list()
-    if not region or region[0] is None:
+    regions, members = _regions(store)
+    region = regions.get(la_code)
+    if region is None:
         return "its region", []
-    members = catalogue.filter((pl.col("region") == region[0]) & (pl.col("la_code") != la_code))
-    return str(region[0]), sorted(members["la_code"].to_list())
+    return str(region), sorted(c for c in members[region] if c != la_code)
+
+
+@functools.lru_cache(maxsize=4)
+def _regions(store: Store) -> tuple[dict[str, str | None], dict[str, list[str]]]:
+    """(each LA's region, as its first catalogue row gives it; each region's LA codes),
+    once per store: `comparator_las` looks an LA up instead of filtering the catalogue."""
+    regions: dict[str, str | None] = {}
+    members: dict[str, list[str]] = {}
+    for code, region in _catalogue(store).select("la_code", "region").iter_rows():
+        if code is not None:
+            regions.setdefault(code, region)
+        if code is not None and region is not None:
+            members.setdefault(region, []).append(code)
+    return regions, members
 
 
 TREND_COLUMNS: Final = (
@@ -365,7 +440,7 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     series = la_series(store, phase)
     if series.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(TREND_COLUMNS, pl.String))
-    own = census.area_series(store, queries.member_las(la_code), phase).with_columns(
+    own = _own_series(store, la_code, phase).with_columns(
         pl.lit(
             queries.la_name(store, la_code) if la_code != GM_GROUP_CODE else "Greater Manchester"
         ).alias("series"),
@@ -376,7 +451,45 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     others = series.filter(pl.col("la_code").is_in(codes)).with_columns(
         pl.col("name").alias("series"), pl.lit("comparator").alias("role")
     )
-    median = (
+    median = _england_median(store, phase)
+    parts = [p.select(TREND_COLUMNS) for p in (own, others, median)]
+    schema = parts[0].schema
+    return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
+        "role", "series", "academic_year"
+    )
+
+
+def _own_series(store: Store, la_code: str, phase: str) -> pl.DataFrame:
+    """`census.area_series` of the area: for one LA its rows of the per-LA series (the same
+    figures, worked out once per store for every LA: the group_by over each LA's schools is
+    the one area_series does; tests/unit/test_concentration_equality.py checks every LA),
+    for Greater Manchester its ten LAs' schools pooled."""
+    codes = queries.member_las(la_code)
+    own = _series_by_la(store, phase).get(codes[0]) if len(codes) == 1 else None
+    return own if own is not None else census.area_series(store, codes, phase)
+
+
+@functools.lru_cache(maxsize=4)
+def _series_by_la(store: Store, phase: str) -> dict[str, pl.DataFrame]:
+    """la_code -> that LA's rows of `census.segregation_series` as `area_series` gives
+    them (oldest year first, its columns and types), once per store and phase."""
+    series = census.segregation_series(store, phase)
+    if series.is_empty():
+        return {}
+    parts = series.partition_by("la_code", as_dict=True, maintain_order=True)
+    return {
+        str(key[0]): part.sort("academic_year", maintain_order=True)
+        .select(list(census.AREA_SCHEMA))
+        .cast(census.AREA_SCHEMA)  # type: ignore[arg-type]
+        for key, part in parts.items()
+    }
+
+
+@functools.lru_cache(maxsize=4)
+def _england_median(store: Store, phase: str) -> pl.DataFrame:
+    """`trend`'s England LA median rows (the same for every area): once per store and phase."""
+    series = la_series(store, phase)
+    return (
         series.group_by("academic_year")
         .agg(
             pl.len().cast(pl.UInt32).alias("schools"),  # LAs, for the table
@@ -390,11 +503,6 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Float64).alias("ever_fsm"),
             pl.lit(None, dtype=pl.Float64).alias("pct_ever_fsm"),
         )
-    )
-    parts = [p.select(TREND_COLUMNS) for p in (own, others, median)]
-    schema = parts[0].schema
-    return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
-        "role", "series", "academic_year"
     )
 
 

@@ -72,6 +72,41 @@ def test_an_la_without_a_region_is_compared_with_england_only() -> None:
     assert lone.peers == ("999",) and lone.region_code is None and not lone.is_gm
 
 
+def test_the_per_store_index_answers_as_comparators_for(embedded_store: Store) -> None:
+    """`comparators` (a per-store index of the areas) gives `comparators_for`'s answer for
+    every area of the embedded store, the GM group and a code it does not know."""
+    areas = embedded_store.areas()
+    for code in [*areas["la_code"].to_list(), "GM", "000"]:
+        assert comp.comparators(embedded_store, code) == comp.comparators_for(areas, code)
+    for code in [*AREAS["la_code"].to_list(), "GM", "000"]:
+        assert comp.area_index(AREAS).comparators(code) == comp.comparators_for(AREAS, code)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["352", "358", "850", "852", "202", "981", "989", "999"]),
+            st.sampled_from(["Manchester", "North West", "South East", "London", "X"]),
+            st.sampled_from(["la", "region", "england"]),
+            st.sampled_from(["North West", "South East", "London", None]),
+        ),
+        max_size=12,
+    )
+)
+def test_the_index_agrees_with_comparators_for_on_any_areas(
+    rows: list[tuple[str, str, str, str | None]],
+) -> None:
+    """Duplicate codes, regions without a row, LAs without a region: one answer either way."""
+    areas = pl.DataFrame(
+        rows,
+        schema={"la_code": pl.String, "name": pl.String, "kind": pl.String, "region": pl.String},
+        orient="row",
+    )
+    index = comp.area_index(areas)
+    for code in ["352", "358", "850", "202", "999", "GM", "000"]:
+        assert index.comparators(code) == comp.comparators_for(areas, code)
+
+
 def _rows(values: list[float | None], pupils: list[int | None]) -> pl.DataFrame:
     return pl.DataFrame(
         {
