@@ -9,6 +9,8 @@ never its data, so a shared link redraws the chart from the store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import altair as alt
 import streamlit as st
 
@@ -65,9 +67,31 @@ def render(view: ChartView, *, height: int | None = None) -> None:
         )
         notes(view.caveats)
         st.caption(f"Source: {view.source}")
-        with st.expander("Show data", expanded=False):
-            table(view)
+        show_data(view.view_id, lambda: table(view))
         actions(view, ref)
+
+
+#: Session-state key of a panel's "Show data" expander (True while it is open).
+SHOW_DATA_KEY = "show-data-{view_id}"
+
+
+def show_data(view_id: str, draw: Callable[[], None]) -> None:
+    """The panel's "Show data" expander, its table drawn only while it is open.
+
+    Why lazy: Streamlit mounts a closed expander's content in the browser all the same (a
+    data grid and its Arrow decoded per chart, ~15-30 ms of the browser's time each on a
+    first visit or a filter change), for a table most readers never open. Opening it reruns
+    the page with the table in place, and it stays open (and redrawn for each new filter)
+    until closed."""
+    expander = st.expander(
+        "Show data",
+        expanded=False,
+        key=SHOW_DATA_KEY.format(view_id=view_id),
+        on_change="rerun",
+    )
+    if expander.open:
+        with expander:
+            draw()
 
 
 def table(view: ChartView) -> None:

@@ -455,16 +455,19 @@ def render(panel: MapPanel) -> None:
         for caveat in panel.caveats:
             st.caption(f"Note: {plain(caveat)}")
         st.caption(f"Source: {panel.source}")
-        with st.expander("Show data", expanded=False):
-            frame = panel.table
-            st.dataframe(shown(frame), hide_index=True, width="stretch")
-            st.download_button(  # written when asked for (chart_panel.table says why)
-                f"Download CSV ({rows_label(frame.height)})",
-                data=lambda: csv_bytes(frame),
-                file_name=f"{panel.file_stem}.csv",
-                mime="text/csv",
-                key=f"csv-{panel.view_id}",
-                on_click="ignore",
-            )
+        chart_panel.show_data(panel.view_id, lambda: _map_table(panel))
         if twin is not None:
             chart_panel.actions(twin)
+
+
+def _map_table(panel: MapPanel) -> None:
+    frame = panel.table
+    st.dataframe(shown(frame), hide_index=True, width="stretch")
+    st.download_button(  # written when asked for (chart_panel.table says why)
+        f"Download CSV ({rows_label(frame.height)})",
+        data=lambda: csv_bytes(frame),
+        file_name=f"{panel.file_stem}.csv",
+        mime="text/csv",
+        key=f"csv-{panel.view_id}",
+        on_click="ignore",
+    )

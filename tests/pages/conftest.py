@@ -34,6 +34,22 @@ def run_page(page: str | None = None, params: dict[str, str] | None = None) -> A
     return app
 
 
+def open_show_data(app: AppTest) -> AppTest:
+    """Open every "Show data" expander on the page, as a reader clicking each would (their
+    tables are drawn only while open: components/chart_panel.show_data), and rerun."""
+    closed = [
+        e.proto.id.split("-", 2)[2]
+        for e in app.expander
+        if e.label == "Show data" and e.proto.id.startswith("$$ID-")
+    ]
+    for key in closed:
+        app.session_state[key] = True
+    if closed:
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 @pytest.fixture
 def open_page() -> Callable[..., AppTest]:
     return run_page

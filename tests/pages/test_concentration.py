@@ -15,7 +15,7 @@ from equity.analysis import census
 from equity.analysis import concentration as conc
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store, default_store_path
-from tests.pages.conftest import chart_specs, run_page
+from tests.pages.conftest import chart_specs, open_show_data, run_page
 
 pytestmark = pytest.mark.page
 PAGE = "pages/concentration.py"
@@ -159,6 +159,7 @@ def test_each_school_over_the_censuses_and_the_movers() -> None:
     assert (drawn[0]["first_year"], drawn[0]["last_year"]) == ("2017/18", "2023/24")
     assert drawn[0]["pct_change"] == pytest.approx(-20.2)
     assert "495 of 806 pupils ever-FSM in the January 2018 census" in movers["alt_text"]
+    open_show_data(schools_tab)
     frames = {tuple(df.value.columns)[:4]: df.value for df in schools_tab.dataframe}
     table = frames[("School", "URN", "LA code", "first census")]
     assert {"ever-FSM pupils, first", "pupils counted, last"} <= set(table.columns)

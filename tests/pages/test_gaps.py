@@ -11,7 +11,7 @@ import pytest
 
 from components.gaps.headline import SECTIONS
 from equity.schema import year_start
-from tests.pages.conftest import chart_specs, run_page
+from tests.pages.conftest import chart_specs, open_show_data, run_page
 
 pytestmark = pytest.mark.page
 PAGE = "pages/gaps.py"
@@ -292,3 +292,24 @@ def test_the_ranking_choice_carries_to_the_trend() -> None:
     _open(app, OVER_TIME)
     assert app.radio(key="gaps_metric_disadvantaged").value == "gap_within"
     assert _chart(app, "Attainment 8, gap within the area, 2015/16 to 2024/25")
+
+
+def test_show_data_draws_its_table_when_opened_and_keeps_it_open() -> None:
+    """Each chart's "Show data" is there closed with nothing inside (a closed expander's
+    table would still be built in the browser); opened, it holds the chart's table and its
+    CSV, and stays open on the next run."""
+    app = run_page(PAGE, MANCHESTER_2019)
+    (show,) = [e for e in app.expander if e.label == "Show data"]
+    assert not show.children and not app.dataframe
+    assert not [b for b in app.get("download_button") if b.proto.label.startswith("Download CSV")]
+    open_show_data(app)
+    (show,) = [e for e in app.expander if e.label == "Show data"]
+    (table,) = [d.value for d in app.dataframe]
+    assert "Manchester" in " ".join(map(str, table.iloc[:, 0].tolist()))
+    (csv,) = [b for b in app.get("download_button") if b.proto.label.startswith("Download CSV")]
+    assert csv.proto.label == f"Download CSV ({len(table)} rows)"
+    key = show.proto.id.split("-", 2)[2]
+    assert app.session_state[key] is True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert [d.value.shape for d in app.dataframe] == [table.shape]

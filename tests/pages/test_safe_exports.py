@@ -25,7 +25,7 @@ from components import data, upload
 from equity import private_layers
 from equity.store import USER_STORE_ENV
 from tests.browser.conftest import PAGE_LIST
-from tests.pages.conftest import APP, open_section, section_labels
+from tests.pages.conftest import APP, open_section, open_show_data, section_labels
 
 pytestmark = pytest.mark.page
 
@@ -129,8 +129,9 @@ def test_every_csv_download_neutralises_formula_text(
         app.switch_page(page.path)
         app.run()
         assert not app.exception, (page.path, [e.value for e in app.exception])
+        open_show_data(app)
         for label in section_labels(app)[1:]:  # every tab's downloads, each tab opened
-            open_section(app, label)
+            open_show_data(open_section(app, label))
 
     assert len(captured) >= 10, [name for name, _ in captured]
     hostile_cells = []

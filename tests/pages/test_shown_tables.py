@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from components import tables
 from tests.browser.conftest import PAGE_LIST
-from tests.pages.conftest import APP, open_section, section_labels
+from tests.pages.conftest import APP, open_section, open_show_data, section_labels
 from tests.unit.test_shown_table import same_arrow
 
 pytestmark = pytest.mark.page
@@ -42,8 +42,9 @@ def test_every_page_table_goes_to_the_browser_as_pandas_sent_it(
         app.switch_page(page.path)
         app.run()
         assert not app.exception, (page.path, [e.value for e in app.exception])
+        open_show_data(app)
         for label in section_labels(app)[1:]:
-            open_section(app, label)
+            open_show_data(open_section(app, label))
 
     fast_ones = [(path, frame, table) for path, frame, table in seen if table is not None]
     pages = {path for path, _, _ in fast_ones}

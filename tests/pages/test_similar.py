@@ -18,6 +18,7 @@ from tests.pages.conftest import (
     chart_specs,
     open_link,
     open_section,
+    open_show_data,
     run_page,
     section_labels,
 )
@@ -342,7 +343,7 @@ def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None
     (26 x 92 + 18 x 94 + 24 x 83) / 68 = 6076 / 68 = 89.35%."""
     app = run_page(page=PAGE, params={"school": CROMPTON})  # the default view: GM, secondary
     assert app.selectbox(key="similar_school").value == CROMPTON
-    open_section(app, "Results")
+    open_show_data(open_section(app, "Results"))
     chart = next(s for s in chart_specs(app) if "latest three cohorts pooled" in s["alt_text"])
     assert "2019/20 to 2021/22" in chart["alt_text"]
     assert "disadvantaged pupils 89 (68 pupils pooled)" in chart["alt_text"]

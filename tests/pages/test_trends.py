@@ -13,6 +13,7 @@ from tests.pages.conftest import (
     chart_specs,
     open_link,
     open_section,
+    open_show_data,
     run_page,
     section_labels,
 )
@@ -179,7 +180,7 @@ def test_suppressed_cohorts_carry_their_status() -> None:
     # Atherton Community School (Wigan): the 2019/20 cohort is "SUPP" in
     # 2023-2024/england_ks4-pupdest.csv (COHORT_DIS_21 32, OVERALL_DESTPER_DIS_21 SUPP).
     app = run_page(PAGE, {"la": "359", "phase": "secondary", "school": "138233"})
-    open_section(app, "Destinations")
+    open_show_data(open_section(app, "Destinations"))
     dest = _chart(app, "Atherton Community School: pupils in sustained")
     withheld = [r for r in dest["rows"] if r.get("shown") == "suppressed"]
     assert ("This school: disadvantaged pupils", "2019/20") in {
