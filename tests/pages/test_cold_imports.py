@@ -29,7 +29,9 @@ NEVER = ("pandas", "pptx", "vl_convert", "pyproj", "pydeck", "deltalake", "shape
 #: Not imported before the first chart is sent (the data table below it needs pyarrow).
 #: Altair (and its jsonschema) neither: the Overview's charts are written as Vega-Lite JSON
 #: (components/plain_charts.py), Altair is for exports, slides and other pages; some 0.3 s.
-NOT_BEFORE_FIRST_CHART = ("pyarrow", "altair", "jsonschema", *NEVER)
+#: numpy and PIL neither: Streamlit imports both to serve a file as the page icon, so app.py
+#: sets the favicon at the end of the run (some 0.2 s).
+NOT_BEFORE_FIRST_CHART = ("pyarrow", "altair", "jsonschema", "numpy", "PIL", *NEVER)
 
 _PROBE = """
 import json, sys
