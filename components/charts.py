@@ -180,6 +180,10 @@ def group_bars(
     `frame` columns: area, group ("disadvantaged"/"other"), value. Each bar's value is
     written just beyond its end, on the left of a negative bar (Progress 8 often is), in
     text colour on the background; the x scale leaves room for those labels.
+
+    components/plain_charts.py writes this chart's on-page spec without Altair (the
+    Overview's, a cold start's first chart): change both; tests/unit/test_plain_charts.py
+    and tests/pages/test_vega_specs.py fail until they agree.
     """
     groups = [g for g in ("disadvantaged", "other", "all") if g in set(frame["group"].to_list())]
     drawn = frame.with_columns(
