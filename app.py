@@ -34,12 +34,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
 
 
 def main() -> None:
-    st.set_page_config(
-        page_title="Equity Explorer",
-        page_icon=str(FAVICON),
-        layout="wide",
-        initial_sidebar_state="auto",
-    )
+    st.set_page_config(page_title="Equity Explorer", layout="wide", initial_sidebar_state="auto")
     layout.page_chrome()
     sections = {
         section: [
@@ -54,6 +49,11 @@ def main() -> None:
     filters.show_url_notices()
     navigation.run()
     layout.footer()
+    # The favicon last: Streamlit turns a file into a page icon through its image code, which
+    # imports numpy and PIL (some 0.2 s of a fresh server's first run, issue 16) before
+    # anything is drawn if set first. set_page_config calls add up; the tab shows Streamlit's
+    # icon until the first run ends.
+    st.set_page_config(page_icon=str(FAVICON))
 
 
 main()

@@ -10,14 +10,16 @@ never its data, so a shared link redraws the chart from the store.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import altair as alt
 import streamlit as st
 
-from components import export, story, vega, views
+from components import export, plain_charts, story, views
 from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
-from components.charts import AnyChart, with_properties, without
 from components.tables import csv_bytes, rows_label, shown
+
+if TYPE_CHECKING:
+    from components.charts import AnyChart
 
 
 def register(view: ChartView) -> None:
@@ -36,6 +38,10 @@ def fit_width(chart: AnyChart) -> AnyChart:
     height, which collapses a short bar chart to a line; "fit-x" only fits the width.
     Vega-Lite cannot fit concatenated charts, so those are left as they are.
     """
+    import altair as alt  # not before the Overview's first chart (plain_charts.py)
+
+    from components.charts import with_properties
+
     if isinstance(chart, alt.Chart | alt.LayerChart) and chart.autosize is alt.Undefined:
         return with_properties(chart, autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     return chart
@@ -45,6 +51,8 @@ def on_page(view: ChartView) -> AnyChart:
     """The chart as the panel draws it. The panel's heading is its title, so the chart has
     none of its own (exports and story slides keep view.chart's title); `alt` names it, so
     no spec description competes with that (Streamlit warns when both are set)."""
+    from components.charts import without
+
     return without(view.chart, "title", "description")
 
 
@@ -59,12 +67,18 @@ def render(view: ChartView, *, height: int | None = None) -> None:
     with st.container(border=True):
         st.subheader(view.title, anchor=False)
         st.markdown(f"**{view.takeaway}**")
-        chart = on_page(view)
-        vega.draw(
-            chart if height is not None else fit_width(chart),
-            height=height if height is not None else "content",
-            alt_text=accessible_name(view),
-        )
+        if isinstance(view.chart, plain_charts.PlainChart) and height is None:
+            # Its on-page spec, written without Altair (the Overview's first chart).
+            plain_charts.draw(view.chart.page_spec(), alt_text=accessible_name(view))
+        else:
+            from components import vega
+
+            chart = on_page(view)
+            vega.draw(
+                chart if height is not None else fit_width(chart),
+                height=height if height is not None else "content",
+                alt_text=accessible_name(view),
+            )
         notes(view.caveats)
         st.caption(f"Source: {view.source}")
         show_data(view.view_id, lambda: table(view))

@@ -9,12 +9,15 @@ it never import each other in a circle.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from components.charts import AnyChart
 from components.filters import Filters
 from components.filters import current as current_filters
+
+if TYPE_CHECKING:  # Altair is imported where a chart is built (cold start, issue 16)
+    from components.charts import AnyChart
 
 #: Session key: the view-id prefix of the page that drew a chart last (an empty story
 #: presents that page's charts).

@@ -3,7 +3,7 @@
 Specs are kept free of Streamlit so the same chart renders in the app, in presentation
 mode and in exports (vl-convert) with identical encodings. Every builder, here and in
 other modules, ends with `finish`; the look comes from the theme components.theme
-registers (importing this module registers it).
+defines, which importing this module registers and enables.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ from altair.vegalite.v6 import api as alt_api
 from altair.vegalite.v6.schema import core as alt_core
 
 from components import vega_arrow
-from components.theme import BASE_FONT, GROUP_COLOURS, ROLE_COLOURS, TEXT, vega_config
+from components.theme import (
+    BASE_FONT,
+    GROUP_COLOURS,
+    ROLE_COLOURS,
+    TEXT,
+    THEME,
+    theme_config,
+    vega_config,
+)
 from equity.schema import PUPIL_GROUP_LABELS
 
 # No schema check of each Altair object as it is made (Altair's default checks every axis,
@@ -26,6 +34,14 @@ from equity.schema import PUPIL_GROUP_LABELS
 # every chart on every page and section (tests/pages/test_vega_specs.py), and an export's
 # `to_dict()` validates its chart. Set here, where the builders' module is first imported.
 schemapi.DEBUG_MODE = False
+
+
+@alt.theme.register(THEME, enable=True)
+def _equity_theme() -> alt.theme.ThemeConfig:
+    """The theme (components/theme.py), registered where the builders are: every chart is
+    made here, and components.theme itself stays free of Altair."""
+    return cast("alt.theme.ThemeConfig", theme_config())
+
 
 #: Every chart type `st.altair_chart` and vl-convert accept.
 AnyChart = (
@@ -164,6 +180,10 @@ def group_bars(
     `frame` columns: area, group ("disadvantaged"/"other"), value. Each bar's value is
     written just beyond its end, on the left of a negative bar (Progress 8 often is), in
     text colour on the background; the x scale leaves room for those labels.
+
+    components/plain_charts.py writes this chart's on-page spec without Altair (the
+    Overview's, a cold start's first chart): change both; tests/unit/test_plain_charts.py
+    and tests/pages/test_vega_specs.py fail until they agree.
     """
     groups = [g for g in ("disadvantaged", "other", "all") if g in set(frame["group"].to_list())]
     drawn = frame.with_columns(

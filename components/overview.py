@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from components import chart_view, charts, data, views
+from components import chart_view, data, plain_charts, views
 from components.filters import Filters
 from components.text import LAIT_SOURCE, fmt_gap, fmt_tile, shown_decimals
 from equity import kinds
@@ -127,8 +127,8 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
                 title=title,
                 takeaway=takeaway(row, area, measure),
                 source=f"{LAIT_SOURCE}; academic year {year}.",
-                chart=views.chart(
-                    charts.group_bars,
+                # Written without Altair: the default page's first chart (plain_charts).
+                chart=plain_charts.group_bars(
                     long.select("area", "group", "value"),
                     title=title,
                     value_title=spec.label,

@@ -4,17 +4,17 @@ The palette is Okabe & Ito's (2008), restricted to the colours with at least 3:1
 against the white background (WCAG 2.2 non-text contrast); tests check the ratios. All
 text (titles, axis and legend labels) is TEXT, 4.5:1 or better.
 
-Importing this module registers and enables the Altair theme "equity" once per process:
-every chart's `to_dict()` (the app, exports, stories) then carries this configuration, and
-a chart's own `config` (presentation type) still wins over it. Pages pass
+Importing components/charts.py (every chart builder's module) registers and enables the
+Altair theme "equity" (`theme_config`) once per process: every chart's `to_dict()` (the
+app, exports, stories) then carries this configuration, and a chart's own `config`
+(presentation type) still wins over it. This module does not import Altair, so the
+Overview's first chart (components/plain_charts.py) can read the theme without it. Pages pass
 `st.altair_chart(..., theme=None)` so Streamlit's theme does not restyle the charts.
 """
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
-
-import altair as alt
+from typing import Any, Final
 
 #: Pupil groups and comparators, each a fixed colour across all pages.
 GROUP_COLOURS: Final[dict[str, str]] = {
@@ -93,11 +93,6 @@ def theme_config() -> dict[str, Any]:
     """
     config = vega_config()
     return {"config": {**config, "mark": {"aria": False}}}
-
-
-@alt.theme.register(THEME, enable=True)
-def _equity_theme() -> alt.theme.ThemeConfig:
-    return cast("alt.theme.ThemeConfig", theme_config())
 
 
 def contrast_ratio(foreground: str, background: str = BACKGROUND) -> float:

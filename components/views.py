@@ -34,12 +34,9 @@ import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import replace
-from typing import Any, Final, cast
-
-import altair as alt
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from components import chart_view, data
-from components.charts import LABEL_SIZE, AnyChart
 from components.filters import Filters, selection
 from components.theme import PRESENTATION_FONT, vega_config
 from equity.schema import (
@@ -47,6 +44,9 @@ from equity.schema import (
     GM_GROUP_CODE,
     PHASE_LABELS,
 )
+
+if TYPE_CHECKING:  # Altair is imported where a chart is built (cold start, issue 16)
+    from components.charts import AnyChart
 
 Builder = Callable[[Filters, Mapping[str, str]], list["chart_view.ChartView"]]
 FILTER_KEYS: Final = ("la", "phase", "group", "year")
@@ -71,6 +71,9 @@ class DeferredChart:
     building charts nobody looks at.
     """
 
+    #: Attributes of the wrapper itself (a subclass adds its own): never the chart's.
+    _OWN: frozenset[str] = frozenset({"_make", "_chart", "_write_spec", "_page_spec"})
+
     def __init__(self, make: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> None:
         self._make: Callable[[], AnyChart] | None = lambda: make(*args, **kwargs)
         self._chart: AnyChart | None = None
@@ -82,7 +85,7 @@ class DeferredChart:
         return self._chart
 
     def __getattr__(self, name: str) -> Any:
-        if name in {"_make", "_chart"}:  # not set yet (copying, unpickling)
+        if name in self._OWN:  # not set yet (copying, unpickling)
             raise AttributeError(name)
         return getattr(self.built(), name)
 
@@ -98,7 +101,7 @@ def chart(make: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> AnyChart:
 def lazy(make: Callable[..., AnyChart], *args: Any, **kwargs: Any) -> AnyChart:
     """`make(*args, **kwargs)` on first use, always (charts never drawn on the page itself,
     such as a map's static twin)."""
-    return cast(AnyChart, DeferredChart(make, *args, **kwargs))
+    return cast("AnyChart", DeferredChart(make, *args, **kwargs))
 
 
 def built(chart: AnyChart) -> AnyChart:
@@ -193,6 +196,10 @@ def build(ref: Mapping[str, str]) -> chart_view.ChartView:
 def present(view: chart_view.ChartView, *, keep_title: bool = True) -> chart_view.ChartView:
     """The same chart in presentation type (theme.vega_config(presentation=True)), readable
     on a projector at 1920x1080; the slide shows the title itself unless `keep_title`."""
+    import altair as alt
+
+    from components.charts import LABEL_SIZE
+
     chart = built(view.chart).copy(deep=False)
     config: dict[str, Any] = chart.config.to_dict() if chart.config is not alt.Undefined else {}
     large = vega_config(presentation=True)

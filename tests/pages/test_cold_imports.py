@@ -1,6 +1,7 @@
 """What a fresh server imports before the Overview's first chart (issue 16, cold start).
 
-The first screen should not wait on what it does not draw: pandas and pyarrow (Streamlit's
+The first screen should not wait on what it does not draw: Altair (the Overview's charts
+are written as Vega-Lite JSON by components/plain_charts.py), pandas and pyarrow (Streamlit's
 route for chart rows; components/vega_arrow.py writes them with polars instead; pandas not at
 all, as the tables go as Arrow made from polars), nor the
 exports' and maps' libraries (pptx, vl_convert, pyproj, pydeck, deltalake), which only a
@@ -26,7 +27,11 @@ pytestmark = pytest.mark.page
 #: polars, components/tables.py `shown`; some 0.25 s of a cold start).
 NEVER = ("pandas", "pptx", "vl_convert", "pyproj", "pydeck", "deltalake", "shapely")
 #: Not imported before the first chart is sent (the data table below it needs pyarrow).
-NOT_BEFORE_FIRST_CHART = ("pyarrow", *NEVER)
+#: Altair (and its jsonschema) neither: the Overview's charts are written as Vega-Lite JSON
+#: (components/plain_charts.py), Altair is for exports, slides and other pages; some 0.3 s.
+#: numpy and PIL neither: Streamlit imports both to serve a file as the page icon, so app.py
+#: sets the favicon at the end of the run (some 0.2 s).
+NOT_BEFORE_FIRST_CHART = ("pyarrow", "altair", "jsonschema", "numpy", "PIL", *NEVER)
 
 _PROBE = """
 import json, sys

@@ -30,7 +30,7 @@ from altair.vegalite.v6.schema.core import load_schema
 from streamlit import dataframe_util
 
 from app import PAGES
-from components import charts, sections, vega, views
+from components import chart_panel, charts, plain_charts, sections, vega, views
 from tests.pages.conftest import chart_specs, run_page
 
 PAGE_PATHS = [path for pages in PAGES.values() for path, _, _ in pages]
@@ -145,18 +145,38 @@ def checked_spec(chart: Any, unchecked: Any = vega.spec) -> dict[str, Any]:
     return compiled
 
 
+def assert_plain_spec_is_vega_spec(
+    ours: dict[str, Any], chart: plain_charts.PlainChart
+) -> dict[str, Any]:
+    """A spec written without Altair (components/plain_charts.py) is, key for key and in
+    the same order, what vega.spec gives of its Altair chart as the panel would draw it
+    (no title, width fitted); that Altair route is checked as every other chart is."""
+    on_page = charts.without(chart.built(), "title", "description")
+    theirs = checked_spec(chart_panel.fit_width(on_page))
+    assert json.dumps(ours) == json.dumps(theirs)
+    return theirs
+
+
 @pytest.fixture
 def checked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """Make vega.spec validate each chart (raising on an invalid one) and record it."""
+    """Make vega.spec validate each chart (raising on an invalid one) and record it; a
+    chart drawn from a spec written without Altair is checked against vega.spec's."""
     drawn: list[dict[str, Any]] = []
     unchecked = vega.spec
+    unchecked_plain = plain_charts.PlainChart.page_spec
 
     def spec(chart: Any) -> dict[str, Any]:
         compiled = checked_spec(chart, unchecked)
         drawn.append(compiled)
         return compiled
 
+    def page_spec(chart: plain_charts.PlainChart) -> dict[str, Any]:
+        ours = unchecked_plain(chart)
+        drawn.append(assert_plain_spec_is_vega_spec(ours, chart))
+        return ours
+
     monkeypatch.setattr(vega, "spec", spec)
+    monkeypatch.setattr(plain_charts.PlainChart, "page_spec", page_spec)
     return drawn
 
 

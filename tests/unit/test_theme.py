@@ -58,6 +58,10 @@ def test_compared_groups_have_distinct_colours() -> None:
 
 
 def test_the_equity_theme_is_registered_and_active() -> None:
+    # The chart builders' module registers it (components.theme stays free of Altair, so
+    # the Overview's first chart is drawn without importing Altair: plain_charts.py).
+    import components.charts  # noqa: F401
+
     assert alt.theme.active == THEME
     assert THEME in alt.theme.names()
     # Any chart, with no configure_* of its own, carries the whole theme.
