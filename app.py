@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import filters, layout
+from components import filters, layout, warmup
 
 #: A local file: Streamlit fetches an emoji or icon-font favicon from a font CDN.
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
@@ -54,6 +54,7 @@ def main() -> None:
     # anything is drawn if set first. set_page_config calls add up; the tab shows Streamlit's
     # icon until the first run ends.
     st.set_page_config(page_icon=str(FAVICON))
+    warmup.after_first_run()
 
 
 main()

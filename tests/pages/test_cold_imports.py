@@ -84,3 +84,6 @@ def test_overview_first_run_leaves_heavy_imports_off_the_first_paint() -> None:
     assert seen["before"] == [], seen["before"]
     assert seen["first_chart"] == [], f"imported before the first chart: {seen['first_chart']}"
     assert not set(seen["end"]) & set(NEVER), seen["end"]
+    # ...and once the page is sent, the libraries other pages draw with are loaded
+    # (components/warmup.py), so the next page's first visit does not import them.
+    assert {"altair", "pyarrow"} <= set(seen["end"]), seen["end"]

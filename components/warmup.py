@@ -1,0 +1,35 @@
+"""The libraries other pages draw with, imported once a server process has drawn its first
+page.
+
+Why: the Overview draws its charts as Vega-Lite JSON and sends no Arrow (issue 16's cold
+start), so Altair (~0.3 s with jsonschema) and pyarrow (~0.1 s) would otherwise be imported
+by whichever page a user opens next, on that user's click. Imported here, at the end of the
+process's first run, after everything on that page has been sent: the first user's page is
+drawn already, and every later first visit finds them loaded. Code only: no data is read and
+no cache is filled, so nothing here depends on who asked.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Final
+
+#: What the chart pages, "Show data" tables and exports' previews import on first use.
+MODULES: Final = ("pyarrow", "altair", "components.charts", "components.vega")
+
+_lock = threading.Lock()
+_done = False
+
+
+def after_first_run() -> None:
+    """Import MODULES once per process; later calls return at once."""
+    global _done
+    if _done:
+        return
+    with _lock:
+        if _done:
+            return
+        for name in MODULES:
+            importlib.import_module(name)
+        _done = True
