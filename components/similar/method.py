@@ -14,7 +14,7 @@ from equity.analysis import similar
 
 def data_notes(context: similar.Context, selection: Filters) -> None:
     """Say which outcomes exist for this phase and year, and where."""
-    perf = sorted(set(context.frame.filter(pl.col("cohort").is_not_null())["la_name"].to_list()))
+    perf = similar.names_with_results_by_disadvantage(context)
     stage = "KS4" if context.phase == "secondary" else "KS2"
     lines = [
         f"Context for every school: the {census_label(context.years.get('school_census', ''))} "

@@ -20,7 +20,7 @@ names so `similar.Context`, `similar.context_table` and the rest keep working.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -154,6 +154,14 @@ class Context:
     year: str  # the results year asked for
     frame: pl.DataFrame  # urn, name, la_code, la_name, <key>, <key>_status per Column
     years: dict[str, str] = field(default_factory=dict)  # kind -> academic year used
+    #: Answers derived from `frame` alone (every LA's school list and default school, a
+    #: school's row), made on first ask and kept with the context (`equity.analysis.similar`
+    #: fills it). The context is held once per store version and shared by every session
+    #: (components/similar/common.load_context), so a rerun for another LA looks them up
+    #: instead of filtering the frame again. Not a field a caller gives or compares.
+    memo: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
 
 def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:

@@ -1,0 +1,185 @@
+"""The Similar schools page's cheaper per-rerun steps (issue 16, round 4) give exactly what
+the code they replaced gave: every LA's school list and default school from one pass per
+context (`similar._school_lists`), a school's row looked up once (`similar.school_row`),
+the pool in one filter and the family table in one collect.
+
+The replaced functions are kept here verbatim (commit 9c246ee) as the references. On the
+embedded store always, and on a national-scale store when EQUITY_NATIONAL_STORE names one.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from equity.analysis import similar
+from equity.metrics.families import find_family
+from equity.schema import GREATER_MANCHESTER
+from equity.store import EMBEDDED_STORE, Store
+
+NATIONAL_ENV = "EQUITY_NATIONAL_STORE"
+
+
+def _stores() -> list[object]:
+    national = os.environ.get(NATIONAL_ENV)
+    return [
+        pytest.param(EMBEDDED_STORE, id="embedded"),
+        pytest.param(
+            Path(national) if national else None,
+            id="national",
+            marks=pytest.mark.skipif(not national, reason=f"{NATIONAL_ENV} not set"),
+        ),
+    ]
+
+
+@pytest.fixture(scope="module", params=_stores())
+def store(request: pytest.FixtureRequest) -> Store:
+    opened = Store.open(request.param)
+    assert opened.layers, f"no store at {request.param}"
+    return opened
+
+
+@pytest.fixture(scope="module", params=["secondary", "primary"])
+def context(store: Store, request: pytest.FixtureRequest) -> similar.Context:
+    years = similar.census_year_options(store)
+    return similar.context_table(store, request.param, "2018/19", years[0] if years else None)
+
+
+# ---------------------------------------------------------------------- the references
+
+
+def _school_options_before(context: similar.Context, la_codes: tuple[str, ...]) -> pl.DataFrame:
+    return (
+        context.frame.filter(
+            pl.col("la_code").is_in(list(la_codes))
+            & pl.any_horizontal(pl.col(f).is_not_null() for f in similar.DEFAULT_FEATURES)
+        )
+        .select("urn", "name", "la_code", "la_name")
+        .sort(pl.col("name").str.to_lowercase(), "urn")
+    )
+
+
+def _default_school_before(context: similar.Context, la_codes: tuple[str, ...]) -> str | None:
+    options = _school_options_before(context, la_codes)
+    if options.is_empty():
+        return None
+    frame = context.frame.join(options.select("urn"), on="urn", how="semi")
+    outcomes = similar.OUTCOMES[context.phase]
+    split = [c for o in outcomes if "disadvantaged" in o.columns for c in o.columns.values()]
+    every = [c for o in outcomes for c in o.columns.values()]
+    for columns in (split, every):
+        with_results = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
+        if with_results.height:
+            largest = with_results.sort(
+                ["pupils", "urn"], descending=[True, False], nulls_last=True
+            )
+            return str(largest["urn"][0])
+    return str(options["urn"][0])
+
+
+def _available_features_before(context: similar.Context, urn: str) -> tuple[str, ...]:
+    row = context.frame.filter(pl.col("urn") == urn)
+    if row.is_empty():
+        return ()
+    return tuple(f for f in similar.FEATURES if f in row.columns and row[f][0] is not None)
+
+
+def _pool_frame_before(
+    context: similar.Context, urn: str, pool: str, mix_kinds: bool = False
+) -> tuple[pl.DataFrame, str]:
+    frame = context.frame
+    mine = frame.filter(pl.col("urn") == urn)
+    if mine.is_empty():
+        raise KeyError(urn)
+    if "primary_kind" in frame.columns and not mix_kinds:
+        kind = mine["primary_kind"][0]
+        frame = frame.filter((pl.col("primary_kind") == kind) | (pl.col("urn") == urn))
+    la_code, la_name = mine["la_code"][0], mine["la_name"][0]
+    if pool == "la":
+        return frame.filter(pl.col("la_code") == la_code), f"{la_name} ({la_code})"
+    if pool == "gm":
+        in_gm = pl.col("la_code").is_in(list(GREATER_MANCHESTER)) | (pl.col("urn") == urn)
+        return frame.filter(in_gm), similar.POOLS["gm"]
+    return frame, similar.POOLS["england"]
+
+
+def _family_table_before(
+    context: similar.Context, urn: str, pool: str, features: tuple[str, ...], mix: bool
+) -> tuple[pl.DataFrame, str, int]:
+    candidates, _ = _pool_frame_before(context, urn, pool, mix)
+    chosen = {f: float(similar.DEFAULT_WEIGHTS.get(f, 1.0)) for f in features}
+    family = find_family(candidates, urn, features, 20, weights=chosen)
+    scored = pl.concat(
+        [
+            family.chosen.with_columns(
+                pl.lit("chosen").alias("role"), pl.lit(0, dtype=pl.Int64).alias("rank")
+            ),
+            family.members.with_columns(pl.lit("family").alias("role")),
+        ],
+        how="diagonal",
+    )
+    outcome_columns = [
+        c for c in context.frame.columns if c not in scored.columns and c not in similar.FEATURES
+    ]
+    table = scored.join(context.frame.select([*outcome_columns, "urn"]), on="urn", how="left")
+    front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
+    table = table.select(front + [c for c in table.columns if c not in front]).sort("rank")
+    kinds = candidates.filter(pl.col("urn") == urn)
+    kind = str(kinds["primary_kind"][0]) if "primary_kind" in candidates.columns and not mix else ""
+    return table, kind, candidates.height
+
+
+# ---------------------------------------------------------------------- the comparisons
+
+
+def _areas(context: similar.Context) -> list[tuple[str, ...]]:
+    codes = sorted(set(context.frame["la_code"].drop_nulls().to_list()))
+    return [(c,) for c in codes] + [tuple(GREATER_MANCHESTER), tuple(codes), ("999",), ()]
+
+
+def test_school_lists_and_defaults_are_unchanged(context: similar.Context) -> None:
+    for la_codes in _areas(context):
+        assert_frame_equal(
+            similar.school_options(context, la_codes), _school_options_before(context, la_codes)
+        )
+        assert similar.default_school(context, la_codes) == _default_school_before(
+            context, la_codes
+        ), la_codes
+
+
+def test_a_school_row_and_its_features_are_unchanged(context: similar.Context) -> None:
+    urns = context.frame["urn"].to_list()
+    for urn in [*urns[:: max(1, len(urns) // 150)], "no-such-urn"]:
+        assert similar.available_features(context, urn) == _available_features_before(context, urn)
+        row = similar.school_row(context, urn)
+        found = context.frame.filter(pl.col("urn") == urn)
+        assert row == (found.row(0, named=True) if found.height else None)
+
+
+def test_pools_and_family_tables_are_unchanged(context: similar.Context) -> None:
+    defaults = [similar.default_school(context, (c,)) for c in sorted(GREATER_MANCHESTER)]
+    urns = [u for u in defaults if u is not None]
+    urns += context.frame["urn"].to_list()[:: max(1, context.frame.height // 12)]
+    features = similar.DEFAULT_FEATURES
+    checked = 0
+    for urn in urns:
+        if not set(features) <= set(similar.available_features(context, urn)):
+            continue
+        for pool in similar.POOLS:
+            for mix in (False, True):
+                frame, label = similar.pool_frame(context, urn, pool, mix)
+                old_frame, old_label = _pool_frame_before(context, urn, pool, mix)
+                assert label == old_label
+                assert_frame_equal(frame, old_frame)
+                result = similar.family_for(context, urn, pool, features, 20, None, mix)
+                table, kind, height = _family_table_before(context, urn, pool, features, mix)
+                assert_frame_equal(result.table, table)
+                assert (result.kind, result.candidates) == (kind, height)
+                checked += 1
+    assert checked >= 12
+    with pytest.raises(KeyError):
+        similar.pool_frame(context, "no-such-urn", "la")
