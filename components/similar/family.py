@@ -53,7 +53,8 @@ def _family_display(result: similar.FamilyResult) -> pl.DataFrame:
     diffs = pl.concat_list(
         [(pl.col(f"z_{f}") - chosen[f"z_{f}"]).abs() for f in fam.features]
     ).list.arg_max()
-    members = result.table.filter(pl.col("role") == "family").with_columns(diffs.alias("__far"))
+    # The table is the chosen school (rank 0, its first row) then the family by rank.
+    members = result.table.slice(1).with_columns(diffs.alias("__far"))
     far = []
     for index, row in zip(members["__far"].to_list(), members.iter_rows(named=True), strict=True):
         key = fam.features[index]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from components import data
+from components import notices
 from components.filters import Filters
 from components.similar.common import census_label
 from equity import kinds
@@ -45,12 +44,7 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
 
 def _other_performance_years(selection: Filters, stage: str) -> list[str]:
     """Years other than the selected one with performance tables for the authority."""
-    coverage = data.school_level_coverage(data.store_version())
-    mine = coverage.filter(
-        pl.col("la_code").is_in(list(selection.members))
-        & (pl.col("kind") == kinds.PERFORMANCE_BY_STAGE[stage])
-    )
-    years = sorted(set(mine["academic_year"].to_list()))
+    years = notices.school_level_years(selection, (kinds.PERFORMANCE_BY_STAGE[stage],))
     return [] if selection.year in years else years
 
 

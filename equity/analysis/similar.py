@@ -265,9 +265,9 @@ def family_for(
         c for c in context.frame.columns if c not in scored_columns and c not in FEATURES
     ]
     front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
-    joined = scored.join(
-        context.frame.lazy().select([*outcome_columns, "urn"]), on="urn", how="left"
-    )
+    # The candidates are rows of context.frame (one per URN) and hold every family member,
+    # so joining them gives what joining the whole frame gave, from fewer rows.
+    joined = scored.join(candidates.lazy().select([*outcome_columns, "urn"]), on="urn", how="left")
     names = joined.collect_schema().names()
     # One collect for the whole table (each eager step was a trip through polars' pool).
     table = joined.select(front + [c for c in names if c not in front]).sort("rank").collect()

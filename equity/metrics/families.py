@@ -26,6 +26,7 @@ depend on the order rows arrive in.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -58,11 +59,8 @@ class Family:
 
     def exclusion_counts(self) -> dict[str, int]:
         """Schools left out per missing feature (a school lacking two counts under both)."""
-        if self.excluded.is_empty():
-            return {}
-        counts = self.excluded.explode("missing").group_by("missing").len()
-        found = dict(counts.iter_rows())
-        return {f: int(found[f]) for f in self.features if f in found}
+        found = Counter(f for missing in self.excluded["missing"].to_list() for f in missing)
+        return {f: found[f] for f in self.features if f in found}
 
 
 def find_family(

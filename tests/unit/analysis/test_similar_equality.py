@@ -17,7 +17,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from equity.analysis import similar
-from equity.metrics.families import find_family
+from equity.metrics.families import Family, find_family
 from equity.schema import GREATER_MANCHESTER
 from equity.store import EMBEDDED_STORE, Store
 
@@ -133,6 +133,14 @@ def _family_table_before(
     return table, kind, candidates.height
 
 
+def _exclusion_counts_before(family: Family) -> dict[str, int]:
+    if family.excluded.is_empty():
+        return {}
+    counts = family.excluded.explode("missing").group_by("missing").len()
+    found = dict(counts.iter_rows())
+    return {f: int(found[f]) for f in family.features if f in found}
+
+
 # ---------------------------------------------------------------------- the comparisons
 
 
@@ -178,6 +186,10 @@ def test_pools_and_family_tables_are_unchanged(context: similar.Context) -> None
                 result = similar.family_for(context, urn, pool, features, 20, None, mix)
                 table, kind, height = _family_table_before(context, urn, pool, features, mix)
                 assert_frame_equal(result.table, table)
+                # The family display takes the members as the rows after the first.
+                roles = result.table["role"].to_list()
+                assert roles == ["chosen"] + ["family"] * (len(roles) - 1)
+                assert result.family.exclusion_counts() == _exclusion_counts_before(result.family)
                 assert (result.kind, result.candidates) == (kind, height)
                 checked += 1
     assert checked >= 12
