@@ -81,10 +81,8 @@ def coverage_years(version: str) -> dict[str, dict[str, frozenset[str]]]:
     (data.school_level_coverage), made once per store version and shared (only read):
     a page that asks on every rerun then looks the years up instead of filtering the
     coverage frame (thousands of rows at national scale) each time."""
-    coverage = data.school_level_coverage(version)
-    out: dict[str, dict[str, set[str]]] = {}
-    for kind, la_code, year in coverage.select("kind", "la_code", "academic_year").iter_rows():
-        out.setdefault(kind, {}).setdefault(la_code, set()).add(year)
-    return {
-        kind: {la: frozenset(years) for la, years in by_la.items()} for kind, by_la in out.items()
-    }
+    grouped = data.school_level_coverage(version).group_by("kind", "la_code").agg("academic_year")
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for kind, la_code, years in grouped.iter_rows():
+        out.setdefault(kind, {})[la_code] = frozenset(years)
+    return out
