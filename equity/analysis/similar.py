@@ -64,8 +64,9 @@ class _SchoolLists:
 
     #: The schools a head can pick (any census context), by name then URN: all LAs.
     ordered: pl.DataFrame
-    #: la_code -> that LA's rows of `ordered`, in the same order.
-    by_la: dict[str, pl.DataFrame]
+    #: la_codes -> those LAs' rows of `ordered`, in the same order (filled as asked: one
+    #: filter per area and context, not per rerun).
+    by_area: dict[tuple[str, ...], pl.DataFrame]
     #: la_code -> (pupils, urn) of its largest school with a result split by disadvantage,
     #: and of its largest with any result of the phase (default_school's two tiers).
     best_split: dict[str, tuple[float | None, str]]
@@ -84,7 +85,6 @@ def _school_lists(context: Context) -> _SchoolLists:
         ordered = usable.select("urn", "name", "la_code", "la_name").sort(
             pl.col("name").str.to_lowercase(), "urn"
         )
-        by_la = ordered.partition_by("la_code", as_dict=True, maintain_order=True)
 
         def best(columns: list[str]) -> dict[str, tuple[float | None, str]]:
             columns = [c for c in columns if c in has]
@@ -102,7 +102,7 @@ def _school_lists(context: Context) -> _SchoolLists:
 
         return _SchoolLists(
             ordered=ordered,
-            by_la={str(key[0]): frame for key, frame in by_la.items()},
+            by_area={},
             best_split=best(split),
             best_every=best(every),
         )
@@ -113,10 +113,11 @@ def _school_lists(context: Context) -> _SchoolLists:
 def school_options(context: Context, la_codes: tuple[str, ...]) -> pl.DataFrame:
     """The authority's schools a head can pick (those with any census context), by name."""
     lists = _school_lists(context)
-    if len(la_codes) == 1:
-        found = lists.by_la.get(la_codes[0])
-        return lists.ordered.clear() if found is None else found
-    return lists.ordered.filter(pl.col("la_code").is_in(list(la_codes)))
+    found = lists.by_area.get(la_codes)
+    if found is None:
+        found = lists.ordered.filter(pl.col("la_code").is_in(list(la_codes)))
+        lists.by_area[la_codes] = found
+    return found
 
 
 def _largest_first(entry: tuple[float | None, str]) -> tuple[bool, bool, float, str]:

@@ -428,13 +428,18 @@ def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
         return pl.DataFrame(schema=schema), ""
     cohorts = pooled["cohorts_asked"][0].split(", ")
     span = f"{cohorts[0]} to {cohorts[-1]}" if len(cohorts) > 1 else cohorts[0]
-    rows = destinations.latest_of(
-        store, (destinations.SUSTAINED,), ("disadvantaged", "other"), tuple(cohorts)
-    ).filter(
-        (pl.col("entity_kind") == "school")
-        & (pl.col("measure") == destinations.SUSTAINED)
-        & pl.col("academic_year").is_in(cohorts)
-        & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+    # One lazy plan, one collect: each eager step was a trip through polars' thread pool.
+    rows = (
+        destinations.latest_of(
+            store, (destinations.SUSTAINED,), ("disadvantaged", "other"), tuple(cohorts)
+        )
+        .lazy()
+        .filter(
+            (pl.col("entity_kind") == "school")
+            & (pl.col("measure") == destinations.SUSTAINED)
+            & pl.col("academic_year").is_in(cohorts)
+            & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+        )
     )
     withheld = (
         rows.group_by(pl.col("entity").alias("urn"), pl.col("pupil_group").alias("group"))
@@ -443,23 +448,28 @@ def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
     )
     out = None
     for group, tag in (("disadvantaged", "dis"), ("other", "other")):
-        part = pooled.filter(pl.col("group") == group).select(
-            "urn",
-            pl.col("pooled_pct").alias(f"dest_{tag}"),
-            pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
-            pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+        part = (
+            pooled.lazy()
+            .filter(pl.col("group") == group)
+            .select(
+                "urn",
+                pl.col("pooled_pct").alias(f"dest_{tag}"),
+                pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
+                pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+            )
         )
         hidden = withheld.filter(pl.col("group") == group).select("urn")
-        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+        status = (
             pl.when(pl.col(f"dest_{tag}").is_not_null())
             .then(pl.lit("value"))
             .otherwise(pl.lit("suppressed"))
-            .alias(f"dest_{tag}_status")
         )
-        keyed = keyed.with_columns(
-            pl.col(f"dest_{tag}_status").alias(f"dest_n_{tag}_status"),
-            pl.col(f"dest_{tag}_status").alias(f"dest_cohorts_{tag}_status"),
+        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+            status.alias(f"dest_{tag}_status"),
+            status.alias(f"dest_n_{tag}_status"),
+            status.alias(f"dest_cohorts_{tag}_status"),
         )
         out = keyed if out is None else out.join(keyed, on="urn", how="full", coalesce=True)
     assert out is not None
-    return out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema)), span
+    frame = out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema))
+    return frame.collect(), span

@@ -137,15 +137,17 @@ def find_family(
 
     def rows_of(picked: Sequence[int] | np.ndarray) -> dict[str, pl.Series]:
         """The picked pool rows: id, distance, each feature and its z-score."""
+        # As Python floats (exact for float64): a family is a few dozen rows, and polars'
+        # numpy route cost its first caller in a process some 10-20 ms.
         return {
             id_column: pl.Series(id_column, [pool_ids[i] for i in picked], dtype=pl.String),
-            "distance": pl.Series("distance", distance[picked], dtype=pl.Float64),
+            "distance": pl.Series("distance", distance[picked].tolist(), dtype=pl.Float64),
             **{
-                f: pl.Series(f, values[picked, i], dtype=pl.Float64)
+                f: pl.Series(f, values[picked, i].tolist(), dtype=pl.Float64)
                 for i, f in enumerate(chosen_features)
             },
             **{
-                f"z_{f}": pl.Series(f"z_{f}", z[picked, i], dtype=pl.Float64)
+                f"z_{f}": pl.Series(f"z_{f}", z[picked, i].tolist(), dtype=pl.Float64)
                 for i, f in enumerate(chosen_features)
             },
         }

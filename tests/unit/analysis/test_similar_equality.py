@@ -16,7 +16,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from equity.analysis import similar, similar_context
+from equity.analysis import destinations, similar, similar_context
 from equity.metrics.families import Family, find_family
 from equity.schema import GREATER_MANCHESTER
 from equity.store import EMBEDDED_STORE, Store
@@ -211,6 +211,60 @@ def _cells_before(
     return wide.select(out).cast(pl.Schema(schema))
 
 
+def _pooled_destinations_before(store: Store) -> tuple[pl.DataFrame, str]:
+    """Per school, disadvantaged and other pupils' sustained destinations pooled over the
+    latest POOLED_COHORTS cohorts (destinations.pooled_disadvantaged: the cohort-weighted
+    mean of the published percentages, suppressed cohorts left out, never read as 0) and
+    the pooled cohort size; the status is "value" when at least one cohort was published,
+    else "suppressed" when every cohort of the group was withheld, else "missing". Returns
+    the frame and the span ("2019/20 to 2021/22")."""
+    pooled = destinations.pooled_disadvantaged(store, similar_context.POOLED_COHORTS)
+    schema = {
+        "urn": pl.String,
+        **{c: pl.Float64 for c in similar_context.POOLED_COLUMNS},
+        **{f"{c}_status": pl.String for c in similar_context.POOLED_COLUMNS},
+    }
+    if pooled.is_empty():
+        return pl.DataFrame(schema=schema), ""
+    cohorts = pooled["cohorts_asked"][0].split(", ")
+    span = f"{cohorts[0]} to {cohorts[-1]}" if len(cohorts) > 1 else cohorts[0]
+    rows = destinations.latest_of(
+        store, (destinations.SUSTAINED,), ("disadvantaged", "other"), tuple(cohorts)
+    ).filter(
+        (pl.col("entity_kind") == "school")
+        & (pl.col("measure") == destinations.SUSTAINED)
+        & pl.col("academic_year").is_in(cohorts)
+        & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+    )
+    withheld = (
+        rows.group_by(pl.col("entity").alias("urn"), pl.col("pupil_group").alias("group"))
+        .agg((pl.col("status") == "suppressed").all().alias("all_suppressed"))
+        .filter(pl.col("all_suppressed"))
+    )
+    out = None
+    for group, tag in (("disadvantaged", "dis"), ("other", "other")):
+        part = pooled.filter(pl.col("group") == group).select(
+            "urn",
+            pl.col("pooled_pct").alias(f"dest_{tag}"),
+            pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
+            pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+        )
+        hidden = withheld.filter(pl.col("group") == group).select("urn")
+        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+            pl.when(pl.col(f"dest_{tag}").is_not_null())
+            .then(pl.lit("value"))
+            .otherwise(pl.lit("suppressed"))
+            .alias(f"dest_{tag}_status")
+        )
+        keyed = keyed.with_columns(
+            pl.col(f"dest_{tag}_status").alias(f"dest_n_{tag}_status"),
+            pl.col(f"dest_{tag}_status").alias(f"dest_cohorts_{tag}_status"),
+        )
+        out = keyed if out is None else out.join(keyed, on="urn", how="full", coalesce=True)
+    assert out is not None
+    return out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema)), span
+
+
 # ---------------------------------------------------------------------- the comparisons
 
 
@@ -271,14 +325,22 @@ def test_pools_and_family_tables_are_unchanged(context: similar.Context) -> None
 def test_context_tables_are_unchanged(
     store: Store, phase: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """context_table with the new cell reader against the same function reading its cells
-    the old way, for the page's years and every census year."""
+    """context_table with the new cell reader and pooled destinations against the same
+    function with the old ones, for several of the page's years and census years."""
     censuses = similar.census_year_options(store)
     asked = [("2018/19", None)] + [("2024/25", c) for c in censuses[:2]] + [("2016/17", None)]
     for year, census in asked:
         new = similar.context_table(store, phase, year, census)
         with monkeypatch.context() as patched:
             patched.setattr(similar_context, "_cells", _cells_before)
+            patched.setattr(similar_context, "_pooled_destinations", _pooled_destinations_before)
             old = similar.context_table(store, phase, year, census)
         assert new.years == old.years
         assert_frame_equal(new.frame, old.frame)
+
+
+def test_pooled_destinations_are_unchanged(store: Store) -> None:
+    new, span = similar_context._pooled_destinations(store)
+    old, old_span = _pooled_destinations_before(store)
+    assert span == old_span
+    assert_frame_equal(new.sort("urn"), old.sort("urn"))
