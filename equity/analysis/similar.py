@@ -252,26 +252,29 @@ def family_for(
     candidates, label = pool_frame(context, urn, pool, mix_kinds)
     chosen = {f: float((weights or {}).get(f, DEFAULT_WEIGHTS.get(f, 1.0))) for f in features}
     family = find_family(candidates, urn, features, size, weights=chosen)
-    scored = pl.concat(
+    # The chosen school (rank 0) then the family by rank, as the diagonal concat of the two
+    # frames gave them, built from their columns (no query: each was a trip through
+    # polars' thread pool, and resolving a lazy plan's schema cost more than the rows).
+    chosen_row, members = family.chosen, family.members
+    height = members.height
+    scored = pl.DataFrame(
         [
-            family.chosen.lazy().with_columns(
-                pl.lit("chosen").alias("role"), pl.lit(0, dtype=pl.Int64).alias("rank")
-            ),
-            family.members.lazy().with_columns(pl.lit("family").alias("role")),
-        ],
-        how="diagonal",
+            *(pl.concat([chosen_row[c], members[c]]) for c in chosen_row.columns),
+            pl.Series("role", ["chosen"] + ["family"] * height, dtype=pl.String),
+            pl.concat([pl.Series("rank", [0], dtype=pl.Int64), members["rank"]]),
+        ]
     )
-    scored_columns = scored.collect_schema().names()
     outcome_columns = [
-        c for c in context.frame.columns if c not in scored_columns and c not in FEATURES
+        c for c in context.frame.columns if c not in scored.columns and c not in FEATURES
     ]
     front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
     # The candidates are rows of context.frame (one per URN) and hold every family member,
-    # so joining them gives what joining the whole frame gave, from fewer rows.
-    joined = scored.join(candidates.lazy().select([*outcome_columns, "urn"]), on="urn", how="left")
-    names = joined.collect_schema().names()
-    # One collect for the whole table (each eager step was a trip through polars' pool).
-    table = joined.select(front + [c for c in names if c not in front]).sort("rank").collect()
+    # so joining them gives what joining the whole frame gave, from fewer rows; the rows
+    # stay in rank order.
+    joined = scored.join(
+        candidates[[*outcome_columns, "urn"]], on="urn", how="left", maintain_order="left"
+    )
+    table = joined[front + [c for c in joined.columns if c not in front]]
     row = school_row(context, urn)
     kind = (
         str(row["primary_kind"])

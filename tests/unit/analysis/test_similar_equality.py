@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from components.similar import family as family_ui
 from equity.analysis import destinations, similar, similar_context
 from equity.metrics.families import Family, find_family
 from equity.schema import GREATER_MANCHESTER
@@ -265,6 +266,32 @@ def _pooled_destinations_before(store: Store) -> tuple[pl.DataFrame, str]:
     return out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema)), span
 
 
+def _family_display_before(result: similar.FamilyResult) -> pl.DataFrame:
+    """The family (chosen school excluded) with the reason each is similar."""
+    fam = result.family
+    chosen = fam.chosen.row(0, named=True)
+    diffs = pl.concat_list(
+        [(pl.col(f"z_{f}") - chosen[f"z_{f}"]).abs() for f in fam.features]
+    ).list.arg_max()
+    members = result.table.filter(pl.col("role") == "family").with_columns(diffs.alias("__far"))
+    far = []
+    for index, row in zip(members["__far"].to_list(), members.iter_rows(named=True), strict=True):
+        key = fam.features[index]
+        far.append(
+            f"{similar.FEATURES[key].short}: {family_ui._number(row[key], key)} "
+            f"vs {family_ui._number(chosen[key], key)}"
+        )
+    return members.select(
+        pl.col("rank").alias("Rank"),
+        pl.col("name").alias("School"),
+        pl.col("la_name").alias("LA"),
+        pl.col("distance").round(2).alias("Distance"),
+        pl.Series("Least alike on", far),
+        *(pl.col(f).alias(family_ui._heading(f, chosen[f])) for f in fam.features),
+        pl.col("urn").alias("URN"),
+    )
+
+
 # ---------------------------------------------------------------------- the comparisons
 
 
@@ -314,6 +341,9 @@ def test_pools_and_family_tables_are_unchanged(context: similar.Context) -> None
                 roles = result.table["role"].to_list()
                 assert roles == ["chosen"] + ["family"] * (len(roles) - 1)
                 assert result.family.exclusion_counts() == _exclusion_counts_before(result.family)
+                assert_frame_equal(
+                    family_ui._family_display(result), _family_display_before(result)
+                )
                 assert (result.kind, result.candidates) == (kind, height)
                 checked += 1
     assert checked >= 12
