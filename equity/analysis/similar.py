@@ -67,6 +67,8 @@ class _SchoolLists:
     #: la_codes -> those LAs' rows of `ordered`, in the same order (filled as asked: one
     #: filter per area and context, not per rerun).
     by_area: dict[tuple[str, ...], pl.DataFrame]
+    #: la_code -> its rows' numbers in `ordered` (ascending).
+    of_la: dict[str, list[int]]
     #: la_code -> (pupils, urn) of its largest school with a result split by disadvantage,
     #: and of its largest with any result of the phase (default_school's two tiers).
     best_split: dict[str, tuple[float | None, str]]
@@ -100,9 +102,13 @@ def _school_lists(context: Context) -> _SchoolLists:
                 for la, pupils, urn in largest.select("la_code", "pupils", "urn").iter_rows()
             }
 
+        of_la: dict[str, list[int]] = {}
+        for index, la_code in enumerate(ordered["la_code"].to_list()):
+            of_la.setdefault(la_code, []).append(index)
         return _SchoolLists(
             ordered=ordered,
             by_area={},
+            of_la=of_la,
             best_split=best(split),
             best_every=best(every),
         )
@@ -115,7 +121,8 @@ def school_options(context: Context, la_codes: tuple[str, ...]) -> pl.DataFrame:
     lists = _school_lists(context)
     found = lists.by_area.get(la_codes)
     if found is None:
-        found = lists.ordered.filter(pl.col("la_code").is_in(list(la_codes)))
+        rows = sorted(i for c in set(la_codes) for i in lists.of_la.get(c, []))
+        found = lists.ordered[rows]
         lists.by_area[la_codes] = found
     return found
 
@@ -152,14 +159,44 @@ def default_school(
     return str(options["urn"][0])
 
 
+@dataclass(frozen=True)
+class _Positions:
+    """Where each school and each LA's schools sit in context.frame (row numbers, in frame
+    order), read off its columns once per context: a rerun for another LA then takes
+    rows by number (a gather, no query) instead of filtering the frame."""
+
+    of_urn: dict[str, int]
+    of_la: dict[str, list[int]]
+    #: primary_kind of each row (all None for secondary, which has no such column).
+    kinds: list[str | None]
+
+
+def _positions(context: Context) -> _Positions:
+    def make() -> _Positions:
+        frame = context.frame
+        of_la: dict[str, list[int]] = {}
+        for index, la_code in enumerate(frame["la_code"].to_list()):
+            of_la.setdefault(la_code, []).append(index)
+        urns = frame["urn"].to_list()
+        kinds = (
+            frame["primary_kind"].to_list()
+            if "primary_kind" in frame.columns
+            else [None] * frame.height
+        )
+        # The frame has one row per URN (context_table); the first wins were one repeated,
+        # as a filter's first row did.
+        of_urn: dict[str, int] = {}
+        for index, urn in enumerate(urns):
+            of_urn.setdefault(urn, index)
+        return _Positions(of_urn, of_la, kinds)
+
+    return _memo(context, "positions", make)
+
+
 def school_row(context: Context, urn: str) -> dict[str, Any] | None:
-    """The context row of one school (None when it is not in the context), read once per
-    school and context: the page asks for it several times a rerun."""
-    rows: dict[str, dict[str, Any] | None] = _memo(context, "rows", dict)
-    if urn not in rows:
-        found = context.frame.filter(pl.col("urn") == urn)
-        rows[urn] = found.row(0, named=True) if found.height else None
-    return rows[urn]
+    """The context row of one school (None when it is not in the context)."""
+    index = _positions(context).of_urn.get(urn)
+    return None if index is None else context.frame.row(index, named=True)
 
 
 def areas_with_results_by_disadvantage(context: Context) -> tuple[str, ...]:
@@ -216,25 +253,27 @@ def pool_frame(
     A primary pool keeps only schools of the chosen school's kind (PRIMARY_KINDS) unless
     `mix_kinds`."""
     frame = context.frame
-    mine = school_row(context, urn)
-    if mine is None:
+    where = _positions(context)
+    at = where.of_urn.get(urn)
+    if at is None:
         raise KeyError(urn)
-    keep = None
-    if "primary_kind" in frame.columns and not mix_kinds:
-        keep = (pl.col("primary_kind") == mine["primary_kind"]) | (pl.col("urn") == urn)
+    mine = frame.row(at, named=True)
     la_code, la_name = mine["la_code"], mine["la_name"]
-    # One filter for kind and area together: the rows and their order are those of
-    # filtering by kind and then by area.
     if pool == "la":
-        where = pl.col("la_code") == la_code
-        label = f"{la_name} ({la_code})"
+        rows, label = where.of_la.get(la_code, []), f"{la_name} ({la_code})"
     elif pool == "gm":
-        where = pl.col("la_code").is_in(list(GREATER_MANCHESTER)) | (pl.col("urn") == urn)
+        rows = sorted({at, *(i for c in GREATER_MANCHESTER for i in where.of_la.get(c, []))})
         label = POOLS["gm"]
     else:
-        where, label = None, POOLS["england"]
-    both = [w for w in (keep, where) if w is not None]
-    return (frame.filter(*both) if both else frame), label
+        rows, label = list(range(frame.height)), POOLS["england"]
+    if "primary_kind" in frame.columns and not mix_kinds:
+        # As `(primary_kind == kind) | (urn == urn)` kept them: a null kind matches nothing.
+        kind = mine["primary_kind"]
+        rows = [i for i in rows if i == at or (kind is not None and where.kinds[i] == kind)]
+    elif pool == "england":
+        return frame, label
+    # Row numbers in frame order: the rows, and their order, a filter kept.
+    return frame[rows], label
 
 
 def family_for(
