@@ -87,16 +87,16 @@ def find_family(
     # One read of the ids and features, then plain numpy: the pool is at most a few
     # thousand rows and every polars step on it cost a trip through polars' thread pool
     # (some 18 of them a family, the bulk of a Similar schools rerun on a busy machine).
-    frame = schools.select(
-        pl.col(id_column).cast(pl.String), *(pl.col(f).cast(pl.Float64) for f in chosen_features)
-    )
-    ids = frame[id_column].to_list()
+    ids = schools[id_column].cast(pl.String).to_list()
     if len(set(ids)) != len(ids):
         raise FamilyError(f"each school must appear once ({id_column} repeats)")
     if str(school) not in ids:
         raise FamilyError(f"school {school} is not in the candidate pool")
-    # Null and NaN alike are missing (to_numpy gives a null as NaN).
-    every = frame.select(chosen_features).to_numpy().astype(np.float64)
+    # Null and NaN alike are missing (to_numpy gives a null as NaN). Column by column from
+    # the Series (no query); the layout is set below, where it matters.
+    every = np.column_stack(
+        [schools[f].cast(pl.Float64).to_numpy().astype(np.float64) for f in chosen_features]
+    )
     absent = np.isnan(every)
     mine_at = ids.index(str(school))
     lacking = [f for i, f in enumerate(chosen_features) if absent[mine_at, i]]
