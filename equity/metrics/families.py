@@ -94,10 +94,10 @@ def find_family(
         raise FamilyError(f"school {school} is not in the candidate pool")
     # Null and NaN alike are missing (to_numpy gives a null as NaN). Column by column from
     # the Series (no query); the layout is set below, where it matters.
-    every = np.column_stack(
+    every: np.ndarray = np.column_stack(
         [schools[f].cast(pl.Float64).to_numpy().astype(np.float64) for f in chosen_features]
     )
-    absent = np.isnan(every)
+    absent: np.ndarray = np.isnan(every)
     mine_at = ids.index(str(school))
     lacking = [f for i, f in enumerate(chosen_features) if absent[mine_at, i]]
     if lacking:
@@ -106,7 +106,7 @@ def find_family(
     # Rows in URN order (ids are unique strings, so the order is total), as the pool and the
     # excluded list have always been sorted.
     by_id = sorted(range(len(ids)), key=ids.__getitem__)
-    lacks = absent.any(axis=1)
+    lacks = np.asarray(absent.any(axis=1), dtype=bool)
     out_rows = [i for i in by_id if lacks[i]]
     in_rows = [i for i in by_id if not lacks[i]]
     excluded = pl.DataFrame(
