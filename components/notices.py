@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-import polars as pl
 import streamlit as st
 
 from components import data
@@ -67,8 +66,23 @@ def school_level_years(
 ) -> list[str]:
     """Years with school-level files of these kinds loaded for the selection's LAs (for any
     LA with `anywhere`: Similar schools draws its pools from the whole loaded country)."""
-    coverage = data.school_level_coverage(data.store_version())
-    mine = coverage.filter(pl.col("kind").is_in(list(kinds)))
-    if not anywhere:
-        mine = mine.filter(pl.col("la_code").is_in(list(filters.members)))
-    return sorted(set(mine["academic_year"].to_list()))
+    years = coverage_years(data.store_version())
+    found: set[str] = set()
+    for kind in kinds:
+        by_la = years.get(kind, {})
+        for la_code in by_la if anywhere else filters.members:
+            found.update(by_la.get(la_code, ()))
+    return sorted(found)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def coverage_years(version: str) -> dict[str, dict[str, frozenset[str]]]:
+    """kind -> LA code -> the years with school-level files of that kind
+    (data.school_level_coverage), made once per store version and shared (only read):
+    a page that asks on every rerun then looks the years up instead of filtering the
+    coverage frame (thousands of rows at national scale) each time."""
+    grouped = data.school_level_coverage(version).group_by("kind", "la_code").agg("academic_year")
+    out: dict[str, dict[str, frozenset[str]]] = {}
+    for kind, la_code, years in grouped.iter_rows():
+        out.setdefault(kind, {})[la_code] = frozenset(years)
+    return out

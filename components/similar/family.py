@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import streamlit as st
 
@@ -47,28 +48,36 @@ def _pool_phrase(result: similar.FamilyResult, n: int) -> str:
 
 
 def _family_display(result: similar.FamilyResult) -> pl.DataFrame:
-    """The family (chosen school excluded) with the reason each is similar."""
+    """The family (chosen school excluded) with the reason each is similar.
+
+    Built from the table's columns (no query): the feature each member is least alike on
+    is the first largest |z - yours| (numpy's argmax, as polars' list.arg_max took it)."""
     fam = result.family
     chosen = fam.chosen.row(0, named=True)
-    diffs = pl.concat_list(
-        [(pl.col(f"z_{f}") - chosen[f"z_{f}"]).abs() for f in fam.features]
-    ).list.arg_max()
-    members = result.table.filter(pl.col("role") == "family").with_columns(diffs.alias("__far"))
+    # The table is the chosen school (rank 0, its first row) then the family by rank.
+    members = result.table.slice(1)
     far = []
-    for index, row in zip(members["__far"].to_list(), members.iter_rows(named=True), strict=True):
-        key = fam.features[index]
-        far.append(
-            f"{similar.FEATURES[key].short}: {_number(row[key], key)} "
-            f"vs {_number(chosen[key], key)}"
-        )
-    return members.select(
-        pl.col("rank").alias("Rank"),
-        pl.col("name").alias("School"),
-        pl.col("la_name").alias("LA"),
-        pl.col("distance").round(2).alias("Distance"),
-        pl.Series("Least alike on", far),
-        *(pl.col(f).alias(_heading(f, chosen[f])) for f in fam.features),
-        pl.col("urn").alias("URN"),
+    if members.height:
+        zs = np.column_stack([members[f"z_{f}"].to_numpy() for f in fam.features])
+        yours = np.array([chosen[f"z_{f}"] for f in fam.features], dtype=np.float64)
+        furthest = np.abs(zs - yours).argmax(axis=1).tolist()
+        values = {f: members[f].to_list() for f in fam.features}
+        for row, index in enumerate(furthest):
+            key = fam.features[index]
+            far.append(
+                f"{similar.FEATURES[key].short}: {_number(values[key][row], key)} "
+                f"vs {_number(chosen[key], key)}"
+            )
+    return pl.DataFrame(
+        [
+            members["rank"].alias("Rank"),
+            members["name"].alias("School"),
+            members["la_name"].alias("LA"),
+            members["distance"].round(2).alias("Distance"),
+            pl.Series("Least alike on", far),
+            *(members[f].alias(_heading(f, chosen[f])) for f in fam.features),
+            members["urn"].alias("URN"),
+        ]
     )
 
 

@@ -113,6 +113,9 @@ def parse_census(text: str) -> tuple[str | None, tuple[str, str] | None]:
     )
 
 
+_NOT_EXPLAINED = "The link's school is not one of the authority's schools"
+
+
 def _unknown_school(wanted: str, context: similar.Context, selection: Filters) -> str:
     known = data.get_store().schools().filter(pl.col("urn") == wanted)
     if known.is_empty():
@@ -130,10 +133,14 @@ def parse_choice(
     selection: Filters,
     params: Mapping[str, str],
     census: str | None = None,
+    explain: bool = True,
 ) -> Parsed | None:
     """A choice from plain strings (a link or a story reference), defaults where absent or
     bad; None when the authority has no school of the phase. `census`: the census year
-    already chosen (the page's census picker), else read from `params`."""
+    already chosen (the page's census picker), else read from `params`. `explain=False`:
+    the caller shows no problem, so an unknown school is not looked up in the store to say
+    what it is (the page after an Authority change, whose link still names the last LA's
+    school)."""
     schools = similar.school_options(context, selection.members)
     if schools.is_empty():
         return None
@@ -142,9 +149,12 @@ def parse_choice(
     default = similar.default_school(context, selection.members, schools) or urns[0]
     urn = str(params.get("school") or default).strip()
     if urn not in urns:
-        problems.append((_unknown_school(urn, context, selection), DEFAULT_SCHOOL_TEXT))
+        said = _unknown_school(urn, context, selection) if explain else _NOT_EXPLAINED
+        problems.append((said, DEFAULT_SCHOOL_TEXT))
         urn = default
-    name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
+    row = similar.school_row(context, urn)
+    assert row is not None  # every school of `schools` is a row of the context
+    name, la_code = row["name"], row["la_code"]
     size_text = str(params.get("family_size") or SIZE_DEFAULT).strip()
     size = urlstate.whole_number(size_text, SIZE_MIN, SIZE_MAX)
     if size is None:

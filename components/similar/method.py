@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
-from components import data
+from components import notices
 from components.filters import Filters
 from components.similar.common import census_label
 from equity import kinds
@@ -14,7 +13,7 @@ from equity.analysis import similar
 
 def data_notes(context: similar.Context, selection: Filters) -> None:
     """Say which outcomes exist for this phase and year, and where."""
-    perf = sorted(set(context.frame.filter(pl.col("cohort").is_not_null())["la_name"].to_list()))
+    perf = similar.names_with_results_by_disadvantage(context)
     stage = "KS4" if context.phase == "secondary" else "KS2"
     lines = [
         f"Context for every school: the {census_label(context.years.get('school_census', ''))} "
@@ -45,12 +44,7 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
 
 def _other_performance_years(selection: Filters, stage: str) -> list[str]:
     """Years other than the selected one with performance tables for the authority."""
-    coverage = data.school_level_coverage(data.store_version())
-    mine = coverage.filter(
-        pl.col("la_code").is_in(list(selection.members))
-        & (pl.col("kind") == kinds.PERFORMANCE_BY_STAGE[stage])
-    )
-    years = sorted(set(mine["academic_year"].to_list()))
+    years = notices.school_level_years(selection, (kinds.PERFORMANCE_BY_STAGE[stage],))
     return [] if selection.year in years else years
 
 

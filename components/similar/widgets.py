@@ -3,7 +3,6 @@ the link (components/urlstate.py's rule) and written back to it."""
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from components import urlstate
@@ -92,7 +91,8 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
     school."""
     params = urlstate.values(URL_KEYS)
     from_link = urlstate.incoming(URL_GROUP, URL_KEYS) is not None
-    parsed = parse_choice(context, selection, params, census=census)
+    first = SCHOOL_KEY not in st.session_state or from_link
+    parsed = parse_choice(context, selection, params, census=census, explain=first)
     if parsed is None:
         st.info(
             f"No state-funded {selection.phase} schools for {selection.la_label} in the "
@@ -106,7 +106,6 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
         u: f"{n} (URN {u})" + (f", {la}" if selection.is_group else "")
         for u, n, _, la in schools.iter_rows()
     }
-    first = SCHOOL_KEY not in st.session_state or from_link
     if not first and st.session_state[SCHOOL_KEY] not in labels:
         st.session_state[SCHOOL_KEY] = parsed.default
     if first:
@@ -124,7 +123,9 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
             f"{selection.la_label} in the {census_label(census)} census.",
         )
     )
-    name, la_code = schools.filter(pl.col("urn") == urn).select("name", "la_code").row(0)
+    row = similar.school_row(context, urn)
+    assert row is not None  # the selectbox offers the context's schools only
+    name, la_code = row["name"], row["la_code"]
     have = similar.available_features(context, urn)
     shown = [k for k in similar.FEATURES if k in have or similar.FEATURES[k].source == "census"]
     if not st.session_state.get(CHOSEN_KEY):
@@ -184,8 +185,7 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
     weights = tuple((k, float(st.session_state[WEIGHT_KEY + k])) for k in features)
     mix = False
     if selection.phase == "primary":
-        kind = context.frame.filter(pl.col("urn") == urn)["primary_kind"]
-        mine = similar.PRIMARY_KINDS.get(str(kind[0]), "primary schools") if kind.len() else ""
+        mine = similar.PRIMARY_KINDS.get(str(row.get("primary_kind")), "primary schools")
         mix = bool(
             st.checkbox(
                 "Mix infant, junior, all-through and full primary schools in one family",

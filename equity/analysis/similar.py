@@ -7,9 +7,11 @@ module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Final
+from typing import Any, Final, TypeVar, cast
 
 import polars as pl
 
@@ -38,16 +40,102 @@ from equity.schema import GREATER_MANCHESTER
 # --------------------------------------------------------------------------- school lists
 
 
+_MEMO_LOCK = threading.Lock()
+_T = TypeVar("_T")
+
+
+def _memo(context: Context, key: str, make: Callable[[], _T]) -> _T:
+    """`make()` once per context (Context.memo): sessions share the context, so two may ask
+    at once; the lock makes the second wait for the first's answer rather than redo it."""
+    found = context.memo.get(key)
+    if found is None:
+        with _MEMO_LOCK:
+            found = context.memo.get(key)
+            if found is None:
+                found = make()
+                context.memo[key] = found
+    return cast(_T, found)
+
+
+@dataclass(frozen=True)
+class _SchoolLists:
+    """Every LA's school list and default-school candidates, from one pass over the
+    context (per context, not per LA: a rerun for another LA is then a lookup)."""
+
+    #: The schools a head can pick (any census context), by name then URN: all LAs.
+    ordered: pl.DataFrame
+    #: la_codes -> those LAs' rows of `ordered`, in the same order (filled as asked: one
+    #: filter per area and context, not per rerun).
+    by_area: dict[tuple[str, ...], pl.DataFrame]
+    #: la_code -> its rows' numbers in `ordered` (ascending).
+    of_la: dict[str, list[int]]
+    #: la_code -> (pupils, urn) of its largest school with a result split by disadvantage,
+    #: and of its largest with any result of the phase (default_school's two tiers).
+    best_split: dict[str, tuple[float | None, str]]
+    best_every: dict[str, tuple[float | None, str]]
+
+
+def _school_lists(context: Context) -> _SchoolLists:
+    def make() -> _SchoolLists:
+        outcomes = OUTCOMES[context.phase]
+        split = [c for o in outcomes if "disadvantaged" in o.columns for c in o.columns.values()]
+        every = [c for o in outcomes for c in o.columns.values()]
+        has = [c for c in every if c in context.frame.columns]
+        usable = context.frame.filter(
+            pl.any_horizontal(pl.col(f).is_not_null() for f in DEFAULT_FEATURES)
+        )
+        ordered = usable.select("urn", "name", "la_code", "la_name").sort(
+            pl.col("name").str.to_lowercase(), "urn"
+        )
+
+        def best(columns: list[str]) -> dict[str, tuple[float | None, str]]:
+            columns = [c for c in columns if c in has]
+            if not columns:
+                return {}
+            largest = (
+                usable.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
+                .sort(["pupils", "urn"], descending=[True, False], nulls_last=True)
+                .unique("la_code", keep="first", maintain_order=True)
+            )
+            return {
+                la: (pupils, urn)
+                for la, pupils, urn in largest.select("la_code", "pupils", "urn").iter_rows()
+            }
+
+        of_la: dict[str, list[int]] = {}
+        for index, la_code in enumerate(ordered["la_code"].to_list()):
+            of_la.setdefault(la_code, []).append(index)
+        return _SchoolLists(
+            ordered=ordered,
+            by_area={},
+            of_la=of_la,
+            best_split=best(split),
+            best_every=best(every),
+        )
+
+    return _memo(context, "school_lists", make)
+
+
 def school_options(context: Context, la_codes: tuple[str, ...]) -> pl.DataFrame:
     """The authority's schools a head can pick (those with any census context), by name."""
-    return (
-        context.frame.filter(
-            pl.col("la_code").is_in(list(la_codes))
-            & pl.any_horizontal(pl.col(f).is_not_null() for f in DEFAULT_FEATURES)
-        )
-        .select("urn", "name", "la_code", "la_name")
-        .sort(pl.col("name").str.to_lowercase(), "urn")
-    )
+    lists = _school_lists(context)
+    found = lists.by_area.get(la_codes)
+    if found is None:
+        rows = sorted(i for c in set(la_codes) for i in lists.of_la.get(c, []))
+        found = lists.ordered[rows]
+        lists.by_area[la_codes] = found
+    return found
+
+
+def _largest_first(entry: tuple[float | None, str]) -> tuple[bool, bool, float, str]:
+    """The order of `sort(["pupils", "urn"], descending=[True, False], nulls_last=True)`:
+    nulls last, NaN (polars' largest float) first, then the most pupils, then the URN."""
+    pupils, urn = entry
+    if pupils is None:
+        return (True, True, 0.0, urn)
+    if math.isnan(pupils):
+        return (False, False, 0.0, urn)
+    return (False, True, -pupils, urn)
 
 
 def default_school(
@@ -57,36 +145,87 @@ def default_school(
     published result split by disadvantage, else with any published result of the phase,
     else the first by name; ties by URN. None when the authority has no school.
 
+    Each LA's largest of each kind is worked out once per context (`_school_lists`); an
+    authority of several LAs takes the largest of its members' largest.
     `options`: school_options(context, la_codes), when the caller has it already."""
     options = school_options(context, la_codes) if options is None else options
     if options.is_empty():
         return None
-    frame = context.frame.join(options.select("urn"), on="urn", how="semi")
-    outcomes = OUTCOMES[context.phase]
-    split = [c for o in outcomes if "disadvantaged" in o.columns for c in o.columns.values()]
-    every = [c for o in outcomes for c in o.columns.values()]
-    for columns in (split, every):
-        with_results = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in columns))
-        if with_results.height:
-            largest = with_results.sort(
-                ["pupils", "urn"], descending=[True, False], nulls_last=True
-            )
-            return str(largest["urn"][0])
+    lists = _school_lists(context)
+    for tier in (lists.best_split, lists.best_every):
+        found = [tier[la] for la in dict.fromkeys(la_codes) if la in tier]
+        if found:
+            return str(min(found, key=_largest_first)[1])
     return str(options["urn"][0])
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """Where each school and each LA's schools sit in context.frame (row numbers, in frame
+    order), read off its columns once per context: a rerun for another LA then takes
+    rows by number (a gather, no query) instead of filtering the frame."""
+
+    of_urn: dict[str, int]
+    of_la: dict[str, list[int]]
+    #: primary_kind of each row (all None for secondary, which has no such column).
+    kinds: list[str | None]
+
+
+def _positions(context: Context) -> _Positions:
+    def make() -> _Positions:
+        frame = context.frame
+        of_la: dict[str, list[int]] = {}
+        for index, la_code in enumerate(frame["la_code"].to_list()):
+            of_la.setdefault(la_code, []).append(index)
+        urns = frame["urn"].to_list()
+        kinds = (
+            frame["primary_kind"].to_list()
+            if "primary_kind" in frame.columns
+            else [None] * frame.height
+        )
+        # The frame has one row per URN (context_table); the first wins were one repeated,
+        # as a filter's first row did.
+        of_urn: dict[str, int] = {}
+        for index, urn in enumerate(urns):
+            of_urn.setdefault(urn, index)
+        return _Positions(of_urn, of_la, kinds)
+
+    return _memo(context, "positions", make)
+
+
+def school_row(context: Context, urn: str) -> dict[str, Any] | None:
+    """The context row of one school (None when it is not in the context)."""
+    index = _positions(context).of_urn.get(urn)
+    return None if index is None else context.frame.row(index, named=True)
 
 
 def areas_with_results_by_disadvantage(context: Context) -> tuple[str, ...]:
     """LA codes with performance-table results (split by disadvantage) for the page's year."""
-    codes = context.frame.filter(pl.col("cohort").is_not_null())["la_code"].unique().sort()
-    return tuple(codes.to_list())
+
+    def make() -> tuple[str, ...]:
+        codes = context.frame.filter(pl.col("cohort").is_not_null())["la_code"].unique().sort()
+        return tuple(codes.to_list())
+
+    return _memo(context, "areas_with_results", make)
+
+
+def names_with_results_by_disadvantage(context: Context) -> tuple[str, ...]:
+    """LA names (sorted) with performance-table results for the page's year: the data
+    note's list, once per context."""
+
+    def make() -> tuple[str, ...]:
+        names = context.frame.filter(pl.col("cohort").is_not_null())["la_name"].to_list()
+        return tuple(sorted(set(names)))
+
+    return _memo(context, "names_with_results", make)
 
 
 def available_features(context: Context, urn: str) -> tuple[str, ...]:
     """Features this school has a value for (performance-table ones only where loaded)."""
-    row = context.frame.filter(pl.col("urn") == urn)
-    if row.is_empty():
+    row = school_row(context, urn)
+    if row is None:
         return ()
-    return tuple(f for f in FEATURES if f in row.columns and row[f][0] is not None)
+    return tuple(f for f in FEATURES if f in row and row[f] is not None)
 
 
 # --------------------------------------------------------------------------- the family
@@ -114,19 +253,27 @@ def pool_frame(
     A primary pool keeps only schools of the chosen school's kind (PRIMARY_KINDS) unless
     `mix_kinds`."""
     frame = context.frame
-    mine = frame.filter(pl.col("urn") == urn)
-    if mine.is_empty():
+    where = _positions(context)
+    at = where.of_urn.get(urn)
+    if at is None:
         raise KeyError(urn)
-    if "primary_kind" in frame.columns and not mix_kinds:
-        kind = mine["primary_kind"][0]
-        frame = frame.filter((pl.col("primary_kind") == kind) | (pl.col("urn") == urn))
-    la_code, la_name = mine["la_code"][0], mine["la_name"][0]
+    mine = frame.row(at, named=True)
+    la_code, la_name = mine["la_code"], mine["la_name"]
     if pool == "la":
-        return frame.filter(pl.col("la_code") == la_code), f"{la_name} ({la_code})"
-    if pool == "gm":
-        in_gm = pl.col("la_code").is_in(list(GREATER_MANCHESTER)) | (pl.col("urn") == urn)
-        return frame.filter(in_gm), POOLS["gm"]
-    return frame, POOLS["england"]
+        rows, label = where.of_la.get(la_code, []), f"{la_name} ({la_code})"
+    elif pool == "gm":
+        rows = sorted({at, *(i for c in GREATER_MANCHESTER for i in where.of_la.get(c, []))})
+        label = POOLS["gm"]
+    else:
+        rows, label = list(range(frame.height)), POOLS["england"]
+    if "primary_kind" in frame.columns and not mix_kinds:
+        # As `(primary_kind == kind) | (urn == urn)` kept them: a null kind matches nothing.
+        kind = mine["primary_kind"]
+        rows = [i for i in rows if i == at or (kind is not None and where.kinds[i] == kind)]
+    elif pool == "england":
+        return frame, label
+    # Row numbers in frame order: the rows, and their order, a filter kept.
+    return frame[rows], label
 
 
 def family_for(
@@ -144,25 +291,33 @@ def family_for(
     candidates, label = pool_frame(context, urn, pool, mix_kinds)
     chosen = {f: float((weights or {}).get(f, DEFAULT_WEIGHTS.get(f, 1.0))) for f in features}
     family = find_family(candidates, urn, features, size, weights=chosen)
-    scored = pl.concat(
+    # The chosen school (rank 0) then the family by rank, as the diagonal concat of the two
+    # frames gave them, built from their columns (no query: each was a trip through
+    # polars' thread pool, and resolving a lazy plan's schema cost more than the rows).
+    chosen_row, members = family.chosen, family.members
+    height = members.height
+    scored = pl.DataFrame(
         [
-            family.chosen.with_columns(
-                pl.lit("chosen").alias("role"), pl.lit(0, dtype=pl.Int64).alias("rank")
-            ),
-            family.members.with_columns(pl.lit("family").alias("role")),
-        ],
-        how="diagonal",
+            *(pl.concat([chosen_row[c], members[c]]) for c in chosen_row.columns),
+            pl.Series("role", ["chosen"] + ["family"] * height, dtype=pl.String),
+            pl.concat([pl.Series("rank", [0], dtype=pl.Int64), members["rank"]]),
+        ]
     )
     outcome_columns = [
         c for c in context.frame.columns if c not in scored.columns and c not in FEATURES
     ]
-    table = scored.join(context.frame.select([*outcome_columns, "urn"]), on="urn", how="left")
     front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
-    table = table.select(front + [c for c in table.columns if c not in front]).sort("rank")
-    kinds = candidates.filter(pl.col("urn") == urn)
+    # The candidates are rows of context.frame (one per URN) and hold every family member,
+    # so joining them gives what joining the whole frame gave, from fewer rows; the rows
+    # stay in rank order.
+    joined = scored.join(
+        candidates[[*outcome_columns, "urn"]], on="urn", how="left", maintain_order="left"
+    )
+    table = joined[front + [c for c in joined.columns if c not in front]]
+    row = school_row(context, urn)
     kind = (
-        str(kinds["primary_kind"][0])
-        if "primary_kind" in candidates.columns and not mix_kinds
+        str(row["primary_kind"])
+        if row is not None and "primary_kind" in candidates.columns and not mix_kinds
         else ""
     )
     return FamilyResult(family, pool, label, candidates.height, table, kind, mix_kinds)

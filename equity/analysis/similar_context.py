@@ -20,7 +20,7 @@ names so `similar.Context`, `similar.context_table` and the rest keep working.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -154,6 +154,14 @@ class Context:
     year: str  # the results year asked for
     frame: pl.DataFrame  # urn, name, la_code, la_name, <key>, <key>_status per Column
     years: dict[str, str] = field(default_factory=dict)  # kind -> academic year used
+    #: Answers derived from `frame` alone (every LA's school list and default school, a
+    #: school's row), made on first ask and kept with the context (`equity.analysis.similar`
+    #: fills it). The context is held once per store version and shared by every session
+    #: (components/similar/common.load_context), so a rerun for another LA looks them up
+    #: instead of filtering the frame again. Not a field a caller gives or compares.
+    memo: dict[str, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
 
 def _kind_years(store: Store, phase: str, year: str) -> dict[str, str]:
@@ -212,53 +220,67 @@ def _cells(store: Store, wanted: list[tuple[Column, str, str]], urns: pl.Series)
     Where two files give a cohort, the latest release wins: a release is ordered by the
     newest year it holds. Only the files that hold one of the years are opened, and only
     the rows of these schools, years, measures and groups are read (pushed into the parquet
-    scan); the inner join then picks the exact (kind, year, measure, group) cells. Reading
-    every census and performance file of the phase, for every school, was some 0.5 s."""
-    keys = pl.DataFrame(
-        {
-            "kind": [k for _, k, _ in wanted],
-            "academic_year": [y for _, _, y in wanted],
-            "measure": [c.measure for c, _, _ in wanted],
-            "pupil_group": [c.group for c, _, _ in wanted],
-            "field": [c.key for c, _, _ in wanted],
-        }
-    ).lazy()
-    release = store.manifest().select(
-        "source", pl.col("academic_years").list.max().alias("__release")
+    scan). Reading every census and performance file of the phase, for every school, was
+    some 0.5 s.
+
+    One scan per kind and year, reading only the columns a cell needs, each row named by
+    its (measure, group) pair; the release order is applied only where two files give the
+    same kind and year (a join on four text columns and a sort of every row cost a third
+    of the Similar schools page's first visit)."""
+    fields: dict[tuple[str, str], dict[tuple[str, str], list[str]]] = {}
+    for column, kind, year in wanted:
+        pairs = fields.setdefault((kind, year), {})
+        pairs.setdefault((column.measure, column.group), []).append(column.key)
+    releases = dict(
+        store.manifest()
+        .select("source", pl.col("academic_years").list.max().alias("__release"))
+        .iter_rows()
     )
-    # Each kind's files of its own years only (a 2018/19 KS4 provisional column must not
-    # open the 2018/19 census beside the 2023/24 one the family is built on).
-    years_of: dict[str, set[str]] = {}
-    for _, kind, year in wanted:
-        years_of.setdefault(kind, set()).add(year)
-    asked = pl.all_horizontal(
-        pl.col(column).is_in(sorted(set(values)))
-        for column, values in (
-            ("measure", [c.measure for c, _, _ in wanted]),
-            ("pupil_group", [c.group for c, _, _ in wanted]),
+    wanted_urns = urns.implode()
+    scans = []
+    for (kind, year), pairs in fields.items():
+        measures = sorted({m for m, _ in pairs})
+        groups = sorted({g for _, g in pairs})
+        name = {f"{m}|{g}": keys for (m, g), keys in pairs.items()}
+        scan = (
+            store.results_of([kind], [year])
+            .filter(
+                (pl.col("entity_kind") == "school")
+                & (pl.col("academic_year") == year)
+                & pl.col("measure").is_in(measures)
+                & pl.col("pupil_group").is_in(groups)
+                & pl.col("entity").is_in(wanted_urns)
+            )
+            .select(
+                pl.col("entity").alias("urn"),
+                pl.concat_str("measure", "pupil_group", separator="|")
+                .replace_strict(name, default=None, return_dtype=pl.List(pl.String))
+                .alias("field"),
+                "value",
+                "status",
+                "source",
+            )
+            .drop_nulls("field")
+            .explode("field")
         )
-    )
-    scans = [
-        store.results_of([kind], years).filter(
-            (pl.col("entity_kind") == "school")
-            & pl.col("academic_year").is_in(sorted(years))
-            & asked
-            & pl.col("entity").is_in(urns.implode())
+        sources = store.manifest().filter(
+            (pl.col("kind") == kind) & pl.col("academic_years").list.contains(year)
+        )["source"]
+        if sources.len() > 1:  # the latest release first, the files' order among equals
+            order = {s: releases.get(s) for s in sources.to_list()}
+            scan = scan.sort(
+                pl.col("source").replace_strict(order, default=None, return_dtype=pl.String),
+                descending=True,
+                nulls_last=True,
+                maintain_order=True,
+            )
+        scans.append(
+            scan.drop("source").unique(["urn", "field"], keep="first", maintain_order=True)
         )
-        for kind, years in sorted(years_of.items())
-    ]
-    long = (
-        pl.concat(scans, how="diagonal_relaxed")
-        .join(keys, on=["kind", "academic_year", "measure", "pupil_group"], how="inner")
-        .join(release.lazy(), on="source", how="left")
-        .sort("__release", descending=True, nulls_last=True, maintain_order=True)
-        .select(pl.col("entity").alias("urn"), "field", "value", "status")
-        .unique(["urn", "field"], keep="first", maintain_order=True)
-        .collect()
-    )
     schema: dict[str, pl.DataType] = {"urn": pl.String()}
     for column, _, _ in wanted:
         schema |= {column.key: pl.Float64(), f"{column.key}_status": pl.String()}
+    long = pl.concat(scans).collect() if scans else pl.DataFrame()
     if long.is_empty():
         return pl.DataFrame(schema=schema)
     # One row per school, two columns per cell (one pivot, not a join per column).
@@ -406,13 +428,18 @@ def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
         return pl.DataFrame(schema=schema), ""
     cohorts = pooled["cohorts_asked"][0].split(", ")
     span = f"{cohorts[0]} to {cohorts[-1]}" if len(cohorts) > 1 else cohorts[0]
-    rows = destinations.latest_of(
-        store, (destinations.SUSTAINED,), ("disadvantaged", "other"), tuple(cohorts)
-    ).filter(
-        (pl.col("entity_kind") == "school")
-        & (pl.col("measure") == destinations.SUSTAINED)
-        & pl.col("academic_year").is_in(cohorts)
-        & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+    # One lazy plan, one collect: each eager step was a trip through polars' thread pool.
+    rows = (
+        destinations.latest_of(
+            store, (destinations.SUSTAINED,), ("disadvantaged", "other"), tuple(cohorts)
+        )
+        .lazy()
+        .filter(
+            (pl.col("entity_kind") == "school")
+            & (pl.col("measure") == destinations.SUSTAINED)
+            & pl.col("academic_year").is_in(cohorts)
+            & pl.col("pupil_group").is_in(["disadvantaged", "other"])
+        )
     )
     withheld = (
         rows.group_by(pl.col("entity").alias("urn"), pl.col("pupil_group").alias("group"))
@@ -421,23 +448,28 @@ def _pooled_destinations(store: Store) -> tuple[pl.DataFrame, str]:
     )
     out = None
     for group, tag in (("disadvantaged", "dis"), ("other", "other")):
-        part = pooled.filter(pl.col("group") == group).select(
-            "urn",
-            pl.col("pooled_pct").alias(f"dest_{tag}"),
-            pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
-            pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+        part = (
+            pooled.lazy()
+            .filter(pl.col("group") == group)
+            .select(
+                "urn",
+                pl.col("pooled_pct").alias(f"dest_{tag}"),
+                pl.col("pooled_pupils").cast(pl.Float64).alias(f"dest_n_{tag}"),
+                pl.col("cohorts_used").cast(pl.Float64).alias(f"dest_cohorts_{tag}"),
+            )
         )
         hidden = withheld.filter(pl.col("group") == group).select("urn")
-        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+        status = (
             pl.when(pl.col(f"dest_{tag}").is_not_null())
             .then(pl.lit("value"))
             .otherwise(pl.lit("suppressed"))
-            .alias(f"dest_{tag}_status")
         )
-        keyed = keyed.with_columns(
-            pl.col(f"dest_{tag}_status").alias(f"dest_n_{tag}_status"),
-            pl.col(f"dest_{tag}_status").alias(f"dest_cohorts_{tag}_status"),
+        keyed = part.join(hidden, on="urn", how="full", coalesce=True).with_columns(
+            status.alias(f"dest_{tag}_status"),
+            status.alias(f"dest_n_{tag}_status"),
+            status.alias(f"dest_cohorts_{tag}_status"),
         )
         out = keyed if out is None else out.join(keyed, on="urn", how="full", coalesce=True)
     assert out is not None
-    return out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema)), span
+    frame = out.drop("dest_cohorts_other", "dest_cohorts_other_status").select(list(schema))
+    return frame.collect(), span

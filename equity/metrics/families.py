@@ -26,6 +26,7 @@ depend on the order rows arrive in.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -58,11 +59,8 @@ class Family:
 
     def exclusion_counts(self) -> dict[str, int]:
         """Schools left out per missing feature (a school lacking two counts under both)."""
-        if self.excluded.is_empty():
-            return {}
-        counts = self.excluded.explode("missing").group_by("missing").len()
-        found = dict(counts.iter_rows())
-        return {f: int(found[f]) for f in self.features if f in found}
+        found = Counter(f for missing in self.excluded["missing"].to_list() for f in missing)
+        return {f: found[f] for f in self.features if f in found}
 
 
 def find_family(
@@ -86,55 +84,86 @@ def find_family(
         raise FamilyError("give at least one feature a weight above 0")
     if size < 1:
         raise FamilyError("a family needs at least one member")
-    ids = schools[id_column].cast(pl.String)
-    if ids.n_unique() != schools.height:
+    # One read of the ids and features, then plain numpy: the pool is at most a few
+    # thousand rows and every polars step on it cost a trip through polars' thread pool
+    # (some 18 of them a family, the bulk of a Similar schools rerun on a busy machine).
+    ids = schools[id_column].cast(pl.String).to_list()
+    if len(set(ids)) != len(ids):
         raise FamilyError(f"each school must appear once ({id_column} repeats)")
-    frame = schools.with_columns(ids.alias(id_column)).select(
-        id_column, *(pl.col(f).cast(pl.Float64) for f in chosen_features)
-    )
-    mine = frame.filter(pl.col(id_column) == str(school))
-    if mine.is_empty():
+    if str(school) not in ids:
         raise FamilyError(f"school {school} is not in the candidate pool")
-    lacking = [f for f in chosen_features if mine[f][0] is None or np.isnan(mine[f][0])]
+    # Null and NaN alike are missing (to_numpy gives a null as NaN). Column by column from
+    # the Series (no query); the layout is set below, where it matters.
+    every: np.ndarray = np.column_stack(
+        [schools[f].cast(pl.Float64).to_numpy().astype(np.float64) for f in chosen_features]
+    )
+    absent: np.ndarray = np.isnan(every)
+    mine_at = ids.index(str(school))
+    lacking = [f for i, f in enumerate(chosen_features) if absent[mine_at, i]]
     if lacking:
         raise FamilyError(f"school {school} has no value for: {', '.join(lacking)}")
 
-    missing = pl.concat_list(
-        [pl.when(pl.col(f).is_null() | pl.col(f).is_nan()).then(pl.lit(f)) for f in chosen_features]
-    ).list.drop_nulls()
-    flagged = frame.with_columns(missing.alias("missing"))
-    lacks = pl.col("missing").list.len() > 0
-    excluded = flagged.filter(lacks).select(id_column, "missing").sort(id_column)
-    pool = flagged.filter(~lacks).drop("missing").sort(id_column)
+    # Rows in URN order (ids are unique strings, so the order is total), as the pool and the
+    # excluded list have always been sorted.
+    by_id = sorted(range(len(ids)), key=ids.__getitem__)
+    lacks = np.asarray(absent.any(axis=1), dtype=bool)
+    out_rows = [i for i in by_id if lacks[i]]
+    in_rows = [i for i in by_id if not lacks[i]]
+    excluded = pl.DataFrame(
+        {
+            id_column: [ids[i] for i in out_rows],
+            "missing": [
+                [f for j, f in enumerate(chosen_features) if absent[i, j]] for i in out_rows
+            ],
+        },
+        schema={id_column: pl.String, "missing": pl.List(pl.String)},
+    )
 
-    values = pool.select(chosen_features).to_numpy().astype(np.float64)
+    # Column-major, as polars' to_numpy of the pool gave it: numpy's mean and sd then sum
+    # each column in the same order, to the last bit.
+    values = np.asfortranarray(every[in_rows])
     means = values.mean(axis=0)
     sds = values.std(axis=0, ddof=0)
     safe = np.where(sds > 0, sds, 1.0)
     z = np.where(sds > 0, (values - means) / safe, 0.0)
-    pool_ids = pool[id_column].to_list()
+    pool_ids = [ids[i] for i in in_rows]
     row = pool_ids.index(str(school))
     distance = np.sqrt((weight * (z - z[row]) ** 2).sum(axis=1))
 
-    scored = pool.with_columns(
-        *(pl.Series(f"z_{f}", z[:, i]) for i, f in enumerate(chosen_features)),
-        pl.Series("distance", distance),
-    )
-    chosen = scored.filter(pl.col(id_column) == str(school))
-    members = (
-        scored.filter(pl.col(id_column) != str(school))
-        .sort(["distance", id_column])
-        .head(size)
-        .with_row_index("rank", offset=1)
-        .with_columns(pl.col("rank").cast(pl.Int64))
-    )
+    # Nearest first, ties by URN: pool_ids are already in URN order, so a stable sort on
+    # distance alone keeps that order among equal distances.
+    others = np.array([i for i in range(len(pool_ids)) if i != row], dtype=np.int64)
+    nearest = others[np.argsort(distance[others], kind="stable")][:size]
+
+    def rows_of(picked: Sequence[int] | np.ndarray) -> dict[str, pl.Series]:
+        """The picked pool rows: id, distance, each feature and its z-score."""
+        # As Python floats (exact for float64): a family is a few dozen rows, and polars'
+        # numpy route cost its first caller in a process some 10-20 ms.
+        return {
+            id_column: pl.Series(id_column, [pool_ids[i] for i in picked], dtype=pl.String),
+            "distance": pl.Series("distance", distance[picked].tolist(), dtype=pl.Float64),
+            **{
+                f: pl.Series(f, values[picked, i].tolist(), dtype=pl.Float64)
+                for i, f in enumerate(chosen_features)
+            },
+            **{
+                f"z_{f}": pl.Series(f"z_{f}", z[picked, i].tolist(), dtype=pl.Float64)
+                for i, f in enumerate(chosen_features)
+            },
+        }
+
+    chosen = pl.DataFrame(rows_of([row]))
+    picked = rows_of(nearest)
+    rank = pl.Series("rank", range(1, len(nearest) + 1), dtype=pl.Int64)
     order = [id_column, "rank", "distance", *chosen_features, *(f"z_{f}" for f in chosen_features)]
+    members = pl.DataFrame([picked[c] if c != "rank" else rank for c in order])
+    pool_height = len(pool_ids)
     return Family(
         school=str(school),
         features=chosen_features,
-        chosen=chosen.select(id_column, "distance", *order[3:]),
-        members=members.select(order),
-        pool_size=pool.height,
+        chosen=chosen,
+        members=members,
+        pool_size=pool_height,
         excluded=excluded,
         means={f: float(means[i]) for i, f in enumerate(chosen_features)},
         sds={f: float(sds[i]) for i, f in enumerate(chosen_features)},
