@@ -121,3 +121,29 @@ def test_view_years_small_cohorts_and_takeaway_read_the_rows_as_the_filters_did(
         assert school.school_takeaway(frame, "X", measure, at) == school.school_takeaway(
             frame, "X", measure
         )
+
+
+def test_movers_left_out_counts_are_the_group_by(store: Store) -> None:
+    """The reasons schools are left out, counted in Python, are the filter, group_by and
+    sort they replaced (also with a null eligibility and a null reason)."""
+    from components.school_trends import movers
+
+    phase = "secondary"
+    measure = HEADLINE_MEASURES[phase][0]
+    years = sorted(school_trends._headline_years(store, phase)["academic_year"].unique())
+    codes = sorted(set(school_trends._headline_years(store, phase)["la_code"].drop_nulls()))
+    frames = [
+        school_trends.movers(store, (code,), phase, measure, years[0], years[-1]) for code in codes
+    ]
+    frames = [f for f in frames if f.height]
+    assert frames
+    odd = frames[0].with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(None)
+        .otherwise(pl.col("eligible"))
+        .alias("eligible"),
+        pl.when(pl.int_range(pl.len()) == 1).then(None).otherwise(pl.col("reason")).alias("reason"),
+    )
+    for frame in [*frames, odd]:
+        old = frame.filter(~pl.col("eligible")).group_by("reason").len().sort("reason")
+        assert movers._left_out(frame) == old.rows()
