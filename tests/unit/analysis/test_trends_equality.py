@@ -650,3 +650,31 @@ def test_school_series_leaves_repeated_rows_to_the_frame_route(store: Store) -> 
     fast = _python_series(fraction, measure, published, la_name)
     assert fast is not None
     assert fast.equals(school_trends._series_frame(fraction, measure, published, la_name))
+
+
+def test_picker_labels_in_python_and_with_accents_are_polars_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Names and URNs given to `school_labels` directly: ASCII ones are ordered in Python,
+    a list with an accent by polars, each as the polars steps order them (a URN in both
+    lists keeps its census name)."""
+    store = Store.open(EMBEDDED_STORE)
+    empty_results = pl.DataFrame(schema={"urn": pl.String, "name": pl.String})
+    for names in (
+        [("3", "b school"), ("1", "B School"), ("2", "a school"), ("4", "Zed")],
+        [("3", "École b"), ("1", "ecole a"), ("2", "Ecole b"), ("9", "ÉCOLE A")],
+    ):
+        census = pl.DataFrame(names, schema=["urn", "name"], orient="row")
+        results = pl.DataFrame(
+            [("2", "other name"), ("8", "aardvark")], schema=["urn", "name"], orient="row"
+        )
+        for res in (results, empty_results):
+            monkeypatch.setattr(intake_trends, "census_schools", lambda *_a, c=census: c)
+            monkeypatch.setattr(intake_trends, "school_options", lambda *_a, r=res: r)
+            both = pl.concat([census, res], how="vertical_relaxed").unique(
+                "urn", keep="first", maintain_order=True
+            )
+            ordered = both.sort(pl.col("name").str.to_lowercase(), "urn")
+            old = {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
+            new = intake_trends.school_labels(store, ("x",), "secondary")
+            assert list(new.items()) == list(old.items())
