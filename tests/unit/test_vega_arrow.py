@@ -243,3 +243,16 @@ def test_one_pass_types_as_the_two_passes_did() -> None:
         new, old = vega_arrow.as_pandas_has_it(frame), _two_passes(frame)
         assert new.schema == old.schema
         assert new.equals(old, null_equal=True)
+        plain = all(
+            dtype in (pl.String, pl.Float64) or dtype.is_integer()
+            for dtype in frame.schema.values()
+        )
+        floats = [name for name, dtype in frame.schema.items() if dtype == pl.Float64]
+        infinite = (
+            bool(floats)
+            and frame.select(pl.any_horizontal(pl.col(floats).is_infinite().any())).item()
+        )
+        typed = vega_arrow.pandas_typed(frame)
+        assert (typed is None) == (not plain or bool(infinite))
+        if typed is not None:
+            assert typed.equals(old, null_equal=True)
