@@ -56,12 +56,19 @@ def arrow_bytes(rows: list[Mapping[str, Any]]) -> bytes | None:
 def as_pandas_has_it(frame: pl.DataFrame) -> pl.DataFrame:
     """Pandas (Streamlit's route) has no integer null: such a column went as float64, and
     still does, so the browser gets the types it always got; a float NaN went as a null.
-    Charts (here) and "Show data" tables (components/tables.py) both go this way."""
-    return frame.with_columns(
-        pl.col(name).cast(pl.Float64)
+    Charts (here) and "Show data" tables (components/tables.py) both go this way.
+
+    One `with_columns` for both changes (an integer column cast to floats holds no NaN),
+    and none when no column needs one (no integer column with a null, no NaN): each is a
+    query of its own, and a page's rerun made some fifteen of them for small frames, where
+    the Series checks below cost microseconds."""
+    changed = [
+        pl.col(name).cast(pl.Float64) if dtype.is_integer() else pl.col(name).fill_nan(None)
         for name, dtype in frame.schema.items()
-        if dtype.is_integer() and frame[name].null_count()
-    ).with_columns(pl.col(pl.Float64, pl.Float32).fill_nan(None))
+        if (dtype.is_integer() and frame[name].null_count())
+        or (dtype in (pl.Float64, pl.Float32) and frame[name].is_nan().any())
+    ]
+    return frame.with_columns(changed) if changed else frame
 
 
 def pandas_typed(frame: pl.DataFrame) -> pl.DataFrame | None:
@@ -83,7 +90,7 @@ def pandas_typed(frame: pl.DataFrame) -> pl.DataFrame | None:
     ):
         return None
     floats = [name for name, dtype in frame.schema.items() if dtype == pl.Float64]
-    if floats and frame.select(pl.any_horizontal(pl.col(floats).is_infinite().any())).item():
+    if any(frame[name].is_infinite().any() for name in floats):  # Series checks, no query
         return None
     return as_pandas_has_it(frame)
 

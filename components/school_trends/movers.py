@@ -61,8 +61,7 @@ def movers_view(filters: Filters, measure: str, span: tuple[str, str]) -> ViewOr
         )
     drawn = _ends(eligible)
     title = f"{where}: change in disadvantaged pupils' {short_label(measure)}, {first} to {last}"
-    reasons = frame.filter(~pl.col("eligible")).group_by("reason").len().sort("reason")
-    left_out = "; ".join(f"{n} {reason}" for reason, n in reasons.rows())
+    left_out = "; ".join(f"{n} {reason}" for reason, n in _left_out(frame))
     caveats = [
         cohort_rule(first, last)
         + f" {eligible.height} of {frame.height} schools meet it"
@@ -98,6 +97,17 @@ def movers_view(filters: Filters, measure: str, span: tuple[str, str]) -> ViewOr
     )
 
 
+def _left_out(frame: pl.DataFrame) -> list[tuple[str | None, int]]:
+    """(reason, schools) of the schools the rule leaves out, by reason (nulls first, as
+    polars sorts): counted from one read of two columns, not a filter, a group_by and a
+    sort (three queries on a few hundred rows, each some 0.3-1 ms on a loaded server)."""
+    counts: dict[str | None, int] = {}
+    for eligible, reason in frame.select("eligible", "reason").rows():
+        if eligible is False:  # as `~eligible` in a filter: a null is not counted
+            counts[reason] = counts.get(reason, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (kv[0] is not None, kv[0] or ""))
+
+
 def _ends(eligible: pl.DataFrame) -> pl.DataFrame:
     """The largest rises and falls (all schools when there are few)."""
     ranked = eligible.sort("change", "name", descending=[True, False])
@@ -107,8 +117,9 @@ def _ends(eligible: pl.DataFrame) -> pl.DataFrame:
 
 
 def movers_takeaway(eligible: pl.DataFrame, where: str, measure: str, first: str, last: str) -> str:
-    up = eligible.filter(pl.col("change") > 0).height
-    down = eligible.filter(pl.col("change") < 0).height
+    change = eligible["change"]  # Series sums, not two filtered frames
+    up = int((change > 0).sum())
+    down = int((change < 0).sum())
     top = eligible.sort("change", descending=True).row(0, named=True)
     bottom = eligible.sort("change").row(0, named=True)
     text = (

@@ -12,7 +12,7 @@ from components import chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart
 from components.filters import Filters
-from components.tables import status_text
+from components.tables import shown, status_text
 from components.text import (
     LAIT_SOURCE,
     PT_SOURCE,
@@ -36,19 +36,26 @@ def _style(frame: pl.DataFrame) -> tuple[dict[str, str], dict[str, list[int]]]:
     pupils and blue for other pupils on every page."""
     colours, dashes = {}, {}
     levels = {"school": [1, 0], "la": [7, 4], "england": [2, 3]}
-    # A series' level is that of its first row (one lookup, not a filter per series).
+    # One read of the three columns (a polars query costs more than these few rows):
+    # a series' level is that of its first row, and its colour and dash those of its
+    # last (level, group, series) in that order, as `unique().sort(...)` ordered them.
+    found = frame.select("series", "level", "group").rows()
     level_of: dict[str, str] = {}
-    for series, level in frame.select("series", "level").iter_rows():
+    for series, level, _group in found:
         level_of.setdefault(series, level)
-    for series, level, group in (
-        frame.select("series", "level", "group").unique().sort("level", "group", "series").rows()
-    ):
+    for series, level, group in sorted(set(found), key=_nulls_first_key):
         colours[series] = (
             ROLE_COLOURS["england"] if level == "england" else GROUP_COLOURS.get(group, TEXT)
         )
         dashes[series] = levels[level]
     order = sorted(colours, key=lambda s: (["school", "la", "england"].index(level_of[s]), s))
     return {s: colours[s] for s in order}, dashes
+
+
+def _nulls_first_key(row: tuple[Any, Any, Any]) -> tuple[tuple[bool, str], ...]:
+    """(level, group, series) in polars' sort order: text by code point, nulls first."""
+    series, level, group = row
+    return tuple((value is not None, value or "") for value in (level, group, series))
 
 
 def trend_of(
@@ -83,20 +90,27 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     name = str(named[0]) if named.len() else f"URN {urn}"
     if frame.is_empty():
         return f"{name} has no {short_label(measure)} results in the loaded files."
-    years = sorted(set(frame.filter(pl.col("level") == "school")["academic_year"].to_list()))
+    # One read of the rows for the years, the small cohorts, the table's words and the
+    # takeaway (each a polars query before, some 0.3-1 ms apiece on a loaded server).
+    at = cells(frame)
+    years = sorted({year for level, _group, year in at if level == "school"})
     colours, dashes = _style(frame)
     title = f"{name}: {short_label(measure)}, {years[0]} to {years[-1]}"
     # The chart and its marker notes are given the same frame object, so trend_chart's
     # per-frame memo (`_drawn`) works out its drawn rows and withheld cells once.
     rows = frame.select("academic_year", "series", "value", "status", "pupils")
     chart = trend_of(rows, title, filters, measure, (colours, dashes), years)
-    shown = [status_text(v, s) for v, s in frame.select("value", "status").iter_rows()]
+    found = frame.select("value", "status", "level", "group", "pupils", "academic_year").rows()
+    shown = [status_text(value, status) for value, status, *_rest in found]
     table = rows.with_columns(pl.Series("shown", shown, dtype=pl.String))
-    small = frame.filter(
-        (pl.col("level") == "school")
-        & (pl.col("group") == "disadvantaged")
-        & (pl.col("pupils") < gap_analysis.SMALL_COHORT)
-    )["academic_year"].to_list()
+    small = [
+        year
+        for _value, _status, level, group, pupils, year in found
+        if level == "school"
+        and group == "disadvantaged"
+        and pupils is not None
+        and pupils < gap_analysis.SMALL_COHORT
+    ]
     caveats = [*marker_notes(rows, filters.key_stage, measure, years)]
     if small:
         caveats.append(
@@ -115,7 +129,7 @@ def school_view(filters: Filters, urn: str, measure: str) -> ViewOrNote:
     return chart_view.ChartView(
         view_id=f"school_trends-school-{measure}",
         title=title,
-        takeaway=school_takeaway(frame, name, measure),
+        takeaway=school_takeaway(frame, name, measure, at),
         source=f"{PT_SOURCE} (school); {LAIT_SOURCE} (LA and England); {', '.join(years)}.",
         chart=chart,
         table=table,
@@ -144,13 +158,19 @@ def value_at(frame: pl.DataFrame, level: str, group: str, year: str) -> Cell | N
     return rows.row(0, named=True) if rows.height else None
 
 
-def school_takeaway(frame: pl.DataFrame, name: str, measure: str) -> str:
+def school_takeaway(
+    frame: pl.DataFrame,
+    name: str,
+    measure: str,
+    at: dict[tuple[str, str, str], Cell] | None = None,
+) -> str:
     """The latest year's disadvantaged result against the school's other pupils and England's
-    other pupils, then the change since the first year; suppression said in words."""
-    school = frame.filter(pl.col("level") == "school")
-    years = sorted(set(school["academic_year"].to_list()))
+    other pupils, then the change since the first year; suppression said in words. `at`:
+    `cells(frame)`, when the caller has it."""
+    at = cells(frame) if at is None else at
+    # The school's years: every school row gives its (level, group, year) a cell.
+    years = sorted({year for level, _group, year in at if level == "school"})
     latest = years[-1]
-    at = cells(frame)
     dis = at.get(("school", "disadvantaged", latest))
     if dis is None or dis["value"] is None:
         status = status_text(None, dis["status"] if dis else "missing")
@@ -194,13 +214,13 @@ def _versus(gap: float, measure: str, whom: str) -> str:
 def school_table(filters: Filters, urn: str, measure: str) -> None:
     """Year by year: each group's result and cohort, withheld cells as words."""
     frame = data.shared(analysis.school_series, urn, filters.phase, measure)
-    school = frame.filter(pl.col("level") == "school")
-    if school.is_empty():
+    at = cells(frame)  # every school row gives its (level, group, year) a cell
+    years = sorted({year for level, _group, year in at if level == "school"})
+    if not years:
         return
     decimals = shown_decimals(measure)
-    at = cells(frame)
     rows = []
-    for year in sorted(set(school["academic_year"].to_list())):
+    for year in years:
         row: dict[str, str] = {"Year": year}
         for group, label in (("disadvantaged", "Disadvantaged"), ("other", "Other")):
             cell = at.get(("school", group, year))
@@ -209,4 +229,6 @@ def school_table(filters: Filters, urn: str, measure: str) -> None:
                 cell["value"] if cell else None, cell["status"] if cell else "missing", decimals
             )
         rows.append(row)
-    st.dataframe(pl.DataFrame(rows).to_pandas(), hide_index=True)
+    # `shown`: the Arrow table pandas would have sent, without importing pandas (some
+    # 0.25 s on a process's first visit to this page, which imported it for this table).
+    st.dataframe(shown(pl.DataFrame(rows)), hide_index=True)

@@ -10,6 +10,7 @@ school's average by more than any real change in teaching.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Final
 
 import polars as pl
@@ -174,20 +175,98 @@ def school_series(store: Store, urn: str, phase: str, measure: str) -> pl.DataFr
     )
     columns = ("la_code", "academic_year", "measure", "pupil_group", "value", "pupils", "status")
     if _in_panel(phase, measure):  # a filter in memory, not a scan of every file
-        # The school's rows first (one comparison per panel row), then the measure on
-        # those few: the three tests over the whole panel took some 5 ms. (The panel
-        # holds only disadvantaged and other pupils' rows, so the groups need no test.)
-        rows = (
-            _phase_rows(store, phase)[1]
-            .filter(pl.col("entity") == urn)
-            .filter(pl.col("measure").is_in([measure, "pupils"]))
-            .select(columns)
-        )
+        # The school's rows only (one comparison per panel row): the measure is told
+        # apart below, on those few rows (the three tests over the whole panel took some
+        # 5 ms, and a second filter and a select here another 0.3 ms). The panel holds
+        # only disadvantaged and other pupils' rows, so the groups need no test.
+        rows = _phase_rows(store, phase)[1].filter(pl.col("entity") == urn)
     else:
         rows = store.results_of([performance_kind(phase)]).filter(wanted).select(columns).collect()
-    values = rows.filter(pl.col("measure") == measure)
-    if values.is_empty():
+    found = rows.select(columns).rows()
+    values = [row for row in found if row[2] == measure]
+    if not values:
         return _empty_series()
+    la_code = str(values[0][0])
+    years = sorted({row[1] for row in values})
+    published = queries.published_rows(
+        store, [la_code, ENGLAND_CODE], [measure], years, ("disadvantaged", "other")
+    ).filter((pl.col("entity") == la_code) | (pl.col("pupil_group") == "other"))
+    la_name = queries.la_name(store, la_code)
+    counts = [row for row in found if row[2] == "pupils"]
+    built = _series_of_rows(values, counts, published, la_name)
+    return built if built is not None else _series_frame(rows, measure, published, la_name)
+
+
+#: The legend's words for each pupil group (`group_label`).
+_GROUP_WORDS: Final = {"disadvantaged": "disadvantaged pupils", "other": "other pupils"}
+_SERIES_SCHEMA: Final = pl.Schema(
+    {
+        "academic_year": pl.String,
+        "series": pl.String,
+        "level": pl.String,
+        "group": pl.String,
+        "value": pl.Float64,
+        "status": pl.String,
+        "pupils": pl.Int64,
+    }
+)
+_INT64_BOUND: Final = 2.0**63
+
+
+def _series_of_rows(
+    values: list[tuple[Any, ...]],
+    counts: list[tuple[Any, ...]],
+    published: pl.DataFrame,
+    la_name: str,
+) -> pl.DataFrame | None:
+    """`_series_frame`'s answer worked out on the few rows in Python, or None when they
+    hold what only the frame route decides (a (year, group) given twice, so the join
+    repeats rows and ties in the sort; a missing key; a cohort count that is not a whole
+    number in Int64's range, which the frame route refuses).
+
+    Why: the frame route is a dozen polars steps on a few dozen rows, each costing more in
+    overhead than in work, some 3-5 ms of every new Authority's rerun (the page's school
+    changes with the Authority)."""
+    count_of: dict[tuple[Any, Any], int | None] = {}
+    for _la, year, _measure, group, value, _pupils, _status in counts:
+        if (year, group) in count_of:
+            return None
+        if value is None:
+            count_of[(year, group)] = None
+        elif math.isfinite(value) and abs(value) < _INT64_BOUND:
+            count_of[(year, group)] = int(value)  # a cast to Int64 truncates, as int()
+        else:
+            return None
+    out: list[tuple[Any, ...]] = []
+    for _la, year, _measure, group, value, pupils, status in values:
+        words = _GROUP_WORDS.get(group)
+        if words is None:
+            return None
+        own = pupils if pupils is not None else count_of.get((year, group))
+        out.append((year, f"{SCHOOL}: {words}", "school", group, value, status, own))
+    for year, entity, group, value, status in published.select(
+        "academic_year", "entity", "pupil_group", "value", "status"
+    ).rows():
+        words = _GROUP_WORDS.get(group)
+        if words is None:
+            return None
+        england = entity == ENGLAND_CODE
+        where = "England" if england else la_name
+        level = "england" if england else "la"
+        out.append((year, f"{where}: {words}", level, group, value, status, None))
+    keys = [(row[2], row[1], row[0]) for row in out]
+    if any(None in key for key in keys) or len(set(keys)) != len(keys):
+        return None
+    out.sort(key=lambda row: (row[2], row[1], row[0]))
+    return pl.DataFrame(out, schema=_SERIES_SCHEMA, orient="row")
+
+
+def _series_frame(
+    rows: pl.DataFrame, measure: str, published: pl.DataFrame, la_name: str
+) -> pl.DataFrame:
+    """`school_series` from the school's rows and the comparators' published rows, as
+    polars steps (every case; `_series_of_rows` gives the same frame faster for most)."""
+    values = rows.filter(pl.col("measure") == measure)
     counts = rows.filter(pl.col("measure") == "pupils").select(
         "academic_year", "pupil_group", pl.col("value").cast(pl.Int64).alias("__count")
     )
@@ -200,12 +279,6 @@ def school_series(store: Store, urn: str, phase: str, measure: str) -> pl.DataFr
         "status",
         pl.coalesce("pupils", "__count").alias("pupils"),
     )
-    la_code = str(values["la_code"][0])
-    years = sorted(set(values["academic_year"].to_list()))
-    published = queries.published_rows(
-        store, [la_code, ENGLAND_CODE], [measure], years, ("disadvantaged", "other")
-    ).filter((pl.col("entity") == la_code) | (pl.col("pupil_group") == "other"))
-    la_name = queries.la_name(store, la_code)
     comparators = published.select(
         "academic_year",
         *area_series(la_name),

@@ -4,6 +4,7 @@ would send, nulls kept as nulls, anything not a plain table left for Streamlit."
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import polars as pl
@@ -206,3 +207,52 @@ def test_types_pandas_changes_otherwise_go_through_pandas() -> None:
     assert vega_arrow.pandas_typed(pl.DataFrame({"v": [1.0, float("inf")]})) is None
     counts = vega_arrow.pandas_typed(pl.DataFrame({"n": [1, None], "m": [1, 2]}))
     assert counts is not None and counts.schema == {"n": pl.Float64, "m": pl.Int64}
+
+
+def _two_passes(frame: pl.DataFrame) -> pl.DataFrame:
+    """`as_pandas_has_it` as it was written before round 4 (two `with_columns`)."""
+    return frame.with_columns(
+        pl.col(name).cast(pl.Float64)
+        for name, dtype in frame.schema.items()
+        if dtype.is_integer() and frame[name].null_count()
+    ).with_columns(pl.col(pl.Float64, pl.Float32).fill_nan(None))
+
+
+def test_one_pass_types_as_the_two_passes_did() -> None:
+    """One `with_columns` (or none) gives the frame the two passes gave, for every mix of
+    integer, float, text and boolean columns with nulls, NaN and infinities."""
+    rng = random.Random(16)
+    kinds = [pl.Int64, pl.Int32, pl.Int8, pl.UInt32, pl.Float64, pl.Float32, pl.String, pl.Boolean]
+    cells: dict[Any, list[Any]] = {
+        pl.Float64: [1.5, -2.0, float("nan"), float("inf"), 0.0, None],
+        pl.Float32: [1.5, float("nan"), None],
+        pl.String: ["a", "", None],
+        pl.Boolean: [True, False, None],
+    }
+    for _ in range(500):
+        columns = []
+        for index in range(rng.randint(0, 4)):
+            kind = rng.choice(kinds)
+            pool = cells.get(kind, [0, 7, 100, None])
+            values = [rng.choice(pool) for _ in range(rng.randint(0, 5))]
+            columns.append(pl.Series(f"c{index}", values, dtype=kind))
+        lengths = {len(c) for c in columns}
+        if len(lengths) > 1:
+            columns = [c.head(min(lengths)) for c in columns]
+        frame = pl.DataFrame(columns)
+        new, old = vega_arrow.as_pandas_has_it(frame), _two_passes(frame)
+        assert new.schema == old.schema
+        assert new.equals(old, null_equal=True)
+        plain = all(
+            dtype in (pl.String, pl.Float64) or dtype.is_integer()
+            for dtype in frame.schema.values()
+        )
+        floats = [name for name, dtype in frame.schema.items() if dtype == pl.Float64]
+        infinite = (
+            bool(floats)
+            and frame.select(pl.any_horizontal(pl.col(floats).is_infinite().any())).item()
+        )
+        typed = vega_arrow.pandas_typed(frame)
+        assert (typed is None) == (not plain or bool(infinite))
+        if typed is not None:
+            assert typed.equals(old, null_equal=True)

@@ -18,10 +18,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from equity import queries
 from equity.analysis import census as census_analysis
 from equity.analysis import intake_trends, school_trends
 from equity.analysis.gaps import performance_kind
-from equity.schema import HEADLINE_MEASURES
+from equity.schema import ENGLAND_CODE, HEADLINE_MEASURES
 from equity.store import EMBEDDED_STORE, Store
 
 NATIONAL_ENV = "EQUITY_NATIONAL_STORE"
@@ -560,3 +561,120 @@ def test_movers_of_an_area_with_a_school_under_two_las_join_the_areas_rows(
             _same_movers(new, old)
     finally:
         school_trends._england_movers.cache_clear()
+
+
+# ------------------------------------------------ school_series worked out in Python (round 4)
+
+
+def _series_parts(
+    store: Store, urn: str, phase: str, measure: str
+) -> tuple[pl.DataFrame, pl.DataFrame, str] | None:
+    """(the school's panel rows, the comparators' published rows, the LA's name) as
+    `school_series` gives them to `_series_of_rows` and `_series_frame`."""
+    rows = school_trends._phase_rows(store, phase)[1].filter(pl.col("entity") == urn)
+    values = rows.filter(pl.col("measure") == measure)
+    if values.is_empty():
+        return None
+    la_code = str(values["la_code"][0])
+    years = sorted(set(values["academic_year"].to_list()))
+    published = queries.published_rows(
+        store, [la_code, ENGLAND_CODE], [measure], years, ("disadvantaged", "other")
+    ).filter((pl.col("entity") == la_code) | (pl.col("pupil_group") == "other"))
+    return rows, published, queries.la_name(store, la_code)
+
+
+def _python_series(
+    rows: pl.DataFrame, measure: str, published: pl.DataFrame, la_name: str
+) -> pl.DataFrame | None:
+    columns = ("la_code", "academic_year", "measure", "pupil_group", "value", "pupils", "status")
+    found = rows.select(columns).rows()
+    return school_trends._series_of_rows(
+        [row for row in found if row[2] == measure],
+        [row for row in found if row[2] == "pupils"],
+        published,
+        la_name,
+    )
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_school_series_in_python_is_the_frame_route_row_for_row(store: Store, phase: str) -> None:
+    """The Python route gives the polars steps' frame exactly: same schema, same rows in
+    the same order (the chart's data is sent in this order), for schools of every LA."""
+    urns = school_trends._headline_years(store, phase)["entity"].unique().sort()
+    sample = urns.gather_every(max(1, urns.len() // 60)).to_list()
+    compared = 0
+    for measure in HEADLINE_MEASURES[phase]:
+        for urn in sample:
+            parts = _series_parts(store, urn, phase, measure)
+            if parts is None:
+                continue
+            rows, published, la_name = parts
+            fast = _python_series(rows, measure, published, la_name)
+            slow = school_trends._series_frame(rows, measure, published, la_name)
+            assert fast is not None
+            assert fast.schema == slow.schema
+            assert fast.equals(slow), urn
+            assert school_trends.school_series(store, urn, phase, measure).equals(slow)
+            compared += 1
+    assert compared
+
+
+def test_school_series_leaves_repeated_rows_to_the_frame_route(store: Store) -> None:
+    """A school listed twice for a year (two files of one year) joins and sorts as polars
+    decides: the Python route declines, and the answer is the frame route's; a cohort
+    count that is not a number the cast accepts is declined too."""
+    phase, measure = "secondary", HEADLINE_MEASURES["secondary"][0]
+    urns = school_trends._headline_years(store, phase)["entity"].unique().sort().to_list()
+    parts = next(p for p in (_series_parts(store, u, phase, measure) for u in urns) if p)
+    rows, published, la_name = parts
+    twice = pl.concat([rows, rows.filter(pl.col("measure") == measure).head(1)])
+    assert _python_series(twice, measure, published, la_name) is None
+    counted_twice = pl.concat([rows, rows.filter(pl.col("measure") == "pupils").head(1)])
+    assert _python_series(counted_twice, measure, published, la_name) is None
+    if rows.filter(pl.col("measure") == "pupils").height:
+        odd = rows.with_columns(
+            pl.when(pl.col("measure") == "pupils")
+            .then(pl.lit(float("nan")))
+            .otherwise(pl.col("value"))
+            .alias("value")
+        )
+        assert _python_series(odd, measure, published, la_name) is None
+    # And a count with a fraction is cut as the cast cuts it.
+    fraction = rows.with_columns(
+        pl.when(pl.col("measure") == "pupils")
+        .then(pl.col("value") + 0.7)
+        .otherwise(pl.col("value"))
+        .alias("value"),
+        pl.lit(None, dtype=pl.Int64).alias("pupils"),
+    )
+    fast = _python_series(fraction, measure, published, la_name)
+    assert fast is not None
+    assert fast.equals(school_trends._series_frame(fraction, measure, published, la_name))
+
+
+def test_picker_labels_in_python_and_with_accents_are_polars_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Names and URNs given to `school_labels` directly: ASCII ones are ordered in Python,
+    a list with an accent by polars, each as the polars steps order them (a URN in both
+    lists keeps its census name)."""
+    store = Store.open(EMBEDDED_STORE)
+    empty_results = pl.DataFrame(schema={"urn": pl.String, "name": pl.String})
+    for names in (
+        [("3", "b school"), ("1", "B School"), ("2", "a school"), ("4", "Zed")],
+        [("3", "École b"), ("1", "ecole a"), ("2", "Ecole b"), ("9", "ÉCOLE A")],
+    ):
+        census = pl.DataFrame(names, schema=["urn", "name"], orient="row")
+        results = pl.DataFrame(
+            [("2", "other name"), ("8", "aardvark")], schema=["urn", "name"], orient="row"
+        )
+        for res in (results, empty_results):
+            monkeypatch.setattr(intake_trends, "census_schools", lambda *_a, c=census: c)
+            monkeypatch.setattr(intake_trends, "school_options", lambda *_a, r=res: r)
+            both = pl.concat([census, res], how="vertical_relaxed").unique(
+                "urn", keep="first", maintain_order=True
+            )
+            ordered = both.sort(pl.col("name").str.to_lowercase(), "urn")
+            old = {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
+            new = intake_trends.school_labels(store, ("x",), "secondary")
+            assert list(new.items()) == list(old.items())
