@@ -25,14 +25,14 @@ from tests.browser.chromium import launch_browser
 
 VIEWPORT = {"width": 1400, "height": 1000}
 
-#: Ready: the run is over (notRunning, nothing stale) and every visible chart and map has
-#: been drawn. Streamlit swaps in a new Vega svg/canvas as a changed chart arrives, so a
+#: Ready: the run is over (notRunning, nothing stale, no element still a loading skeleton
+#: while the browser fetches its code) and every visible chart and map has been drawn. Streamlit swaps in a new Vega svg/canvas as a changed chart arrives, so a
 #: drawn chart after the run is the new one. (No count is required: a page may draw fewer
 #: charts for another LA, and the run's end is known from the server's script_finished.)
 READY_JS = """(e) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector('[data-stale="true"]')) return false;
+  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
   const shown = el => el.getClientRects().length > 0;
   const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(shown);
   if (!charts.every(c => c.querySelector('svg.marks, canvas'))) return false;
@@ -41,40 +41,73 @@ READY_JS = """(e) => {
   if (e.marker && !document.body.innerText.includes(e.marker)) return false;
   return true;
 }"""
-#: Notes the previous page's elements just before a sidebar click. Streamlit removes them
-#: from the main area once the new page's run has started (a page switch clears it), so
-#: a first-screen check never mistakes the previous page, drawn and not yet stale, for
-#: the new one. (The DOM's script state is no signal: a short run goes from notRunning
-#: to notRunning without ever rendering "running".)
+#: Just before a sidebar click: notes the previous page's elements (Streamlit removes them
+#: from the main area once the new page's run has started, so a first-screen check never
+#: mistakes the previous page, drawn and not yet stale, for the new one; the DOM's script
+#: state is no signal, a short run never renders "running"), and starts an
+#: IntersectionObserver on every element container, present and added, that records
+#: whether it is on the screen and whether it lies below the fold. Why an observer: reading
+#: positions (getBoundingClientRect) on every animation frame forces the browser to lay the
+#: page out while it is still drawing it, and made the Data page ~200 ms slower to draw
+#: than it is; the observer is told positions as part of the browser's own rendering.
 WATCH_RUN_JS = """() => {
+  const CONTAINER = '[data-testid="stElementContainer"]';
   window.__benchOld = [...document.querySelectorAll(
-    '[data-testid="stMain"] [data-testid="stElementContainer"]')];
+    '[data-testid="stMain"] ' + CONTAINER)];
+  if (window.__benchWatch) { window.__benchWatch.io.disconnect();
+    window.__benchWatch.mo.disconnect(); }
+  const seen = new Map(), pending = new Set();
+  const io = new IntersectionObserver(entries => {
+    for (const e of entries) {
+      pending.delete(e.target);
+      seen.set(e.target, {on: e.isIntersecting,
+        below: e.boundingClientRect.height > 0 && e.boundingClientRect.top >= innerHeight});
+    }
+  });
+  const watch = el => {
+    if (!seen.has(el) && !pending.has(el)) { pending.add(el); io.observe(el); }
+  };
+  const mo = new MutationObserver(records => {
+    for (const r of records) for (const n of r.addedNodes) {
+      if (n.nodeType !== 1) continue;
+      if (n.matches(CONTAINER)) watch(n);
+      n.querySelectorAll(CONTAINER).forEach(watch);
+    }
+  });
+  document.querySelectorAll(CONTAINER).forEach(watch);
+  mo.observe(document.body, {childList: true, subtree: true});
+  window.__benchWatch = {io, mo, seen, pending};
 }"""
 #: First screen drawn: the new page's run has started (some of the previous page's
-#: elements are gone), nothing on screen is stale or a loading skeleton, every chart and
-#: map on screen (the viewport, sidebar included) is drawn, and either the run is over or
-#: this run's elements already reach below the fold (elements arrive in page order, so
-#: everything above one of them is in place). What a user arriving on the page sees; the
-#: rest of a long page may still be streaming in.
+#: elements are gone), every element container on the screen (the viewport, sidebar
+#: included) has been placed by the browser and is neither stale nor a loading skeleton,
+#: every chart and map among them is drawn, and either the run is over or this run's
+#: elements already reach below the fold (elements arrive in page order, so everything
+#: above one of them is in place). What a user arriving on the page sees; the rest of a
+#: long page may still be streaming in. Reads no positions itself (WATCH_RUN_JS says why).
 FIRST_SCREEN_JS = """(e) => {
   if (!window.__benchOld.some(el => !el.isConnected)) return false;
-  if (e.marker && !document.body.innerText.includes(e.marker)) return false;
+  if (e.marker && !document.body.textContent.includes(e.marker)) return false;
   const app = document.querySelector('[data-testid="stApp"]');
-  const main = document.querySelector('[data-testid="stMain"]');
-  if (!app || !main) return false;
-  const fold = window.innerHeight;
-  const onScreen = el => { const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0 && r.top < fold && r.bottom > 0; };
-  const any = sel => [...document.querySelectorAll(sel)].filter(onScreen);
-  if (any('[data-stale="true"], [data-testid="stSkeleton"]').length) return false;
-  if (!any('[data-testid="stVegaLiteChart"]').every(c => c.querySelector('svg.marks, canvas')))
-    return false;
-  if (!any('[data-testid="stDeckGlJsonChart"]').every(m => m.querySelector('canvas')))
-    return false;
+  const w = window.__benchWatch;
+  if (!app || !w) return false;
+  for (const el of w.pending) if (el.isConnected) return false;
+  let reachesBelow = false;
+  for (const [el, at] of w.seen) {
+    if (!el.isConnected) continue;
+    const stale = el.getAttribute('data-stale') === 'true';
+    if (at.on) {
+      if (stale || el.querySelector('[data-testid="stSkeleton"]')) return false;
+      const chart = el.querySelector('[data-testid="stVegaLiteChart"]');
+      if (chart && !chart.querySelector('svg.marks, canvas')) return false;
+      const map = el.querySelector('[data-testid="stDeckGlJsonChart"]');
+      if (map && !map.querySelector('canvas')) return false;
+    } else if (at.below && !stale && el.closest('[data-testid="stMain"]')) {
+      reachesBelow = true;
+    }
+  }
   if (app.getAttribute('data-test-script-state') === 'notRunning') return true;
-  return [...main.querySelectorAll('[data-testid="stElementContainer"]')].some(el => {
-    const r = el.getBoundingClientRect();
-    return el.getAttribute('data-stale') !== 'true' && r.height > 0 && r.top >= fold; });
+  return reachesBelow;
 }"""
 FIRST_CHART_JS = """() => !!document.querySelector(
   '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas')"""

@@ -16,7 +16,7 @@ import streamlit as st
 
 from components import export, plain_charts, story, views
 from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
-from components.tables import csv_bytes, rows_label, shown
+from components.tables import csv_bytes, rows_label, show_table
 
 if TYPE_CHECKING:
     from components.charts import AnyChart
@@ -114,7 +114,7 @@ def table(view: ChartView) -> None:
     The CSV is written when someone asks for it (a deferred download), not on every rerun
     for every panel; its label gives the rows, which are known without writing it.
     """
-    st.dataframe(shown(view.table), hide_index=True, width="stretch")
+    show_table(view.table, hide_index=True, width="stretch")
     frame, decimals = view.table, dict(view.decimals)
     st.download_button(
         f"Download CSV ({rows_label(frame.height)})",

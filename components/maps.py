@@ -24,7 +24,7 @@ import streamlit as st
 
 from components import chart_panel, chart_view, vega
 from components.charts import AnyChart
-from components.tables import csv_bytes, rows_label, shown
+from components.tables import csv_bytes, rows_label, show_table
 from components.text import plain
 from equity import outlines
 
@@ -462,7 +462,7 @@ def render(panel: MapPanel) -> None:
 
 def _map_table(panel: MapPanel) -> None:
     frame = panel.table
-    st.dataframe(shown(frame), hide_index=True, width="stretch")
+    show_table(frame, hide_index=True, width="stretch")
     st.download_button(  # written when asked for (chart_panel.table says why)
         f"Download CSV ({rows_label(frame.height)})",
         data=lambda: csv_bytes(frame),

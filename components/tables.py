@@ -124,6 +124,20 @@ def rows_label(height: int) -> str:
     return f"{height:,} {'row' if height == 1 else 'rows'}"
 
 
+def show_table(frame: pl.DataFrame, **options: Any) -> Any:
+    """`st.dataframe` of `frame` as `shown` hands it over, always drawn eagerly.
+
+    Why `lazy=False`: with the default (`lazy=None`) Streamlit 1.67 imports pandas to ask
+    whether a table that is not a polars frame is a pandas one
+    (`streamlit.dataframe.lazy_df_source.resolve_lazy_source`): some 0.3 s on the first
+    table a fresh server draws, paid on a user's click (the Data, Similar and School trends
+    pages' first visits, issue 16). The answer for every table here, all far under its
+    150,000-row threshold for serving rows lazily, is "eager" anyway."""
+    import streamlit as st
+
+    return st.dataframe(shown(frame), lazy=False, **options)
+
+
 def shown(frame: pl.DataFrame) -> Any:
     """`frame` as `st.dataframe` should get it: the Arrow table Streamlit sent for
     `frame.to_pandas()` (the same schema, pandas schema metadata, which the browser reads to

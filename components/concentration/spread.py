@@ -27,7 +27,7 @@ from components.concentration.common import (
     source_for,
 )
 from components.filters import Filters
-from components.tables import shown
+from components.tables import show_table
 from components.theme import ROLE_COLOURS, TEXT
 from equity.analysis import concentration as analysis
 from equity.analysis.census import census_label
@@ -347,7 +347,7 @@ def highest_share(schools: pl.DataFrame, selection: Filters, share: str, top: in
             pl.col("f").cast(pl.Int64).alias(count),
             pl.col("t").cast(pl.Int64).alias("pupils counted"),
         )
-        st.dataframe(shown(table), hide_index=True, width="stretch")
+        show_table(table, hide_index=True, width="stretch")
         st.caption(
             f"The {min(top, schools.height)} of {schools.height} schools in "
             f"{selection.la_label} with the highest share ({census_label(selection.year)}); "

@@ -9,7 +9,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from components.tables import csv_bytes, human_size, shown
+from components.tables import csv_bytes, human_size, show_table
 from components.text import plain
 from equity.analysis import coverage
 
@@ -72,9 +72,7 @@ def table(
         for c in frame.columns
     }
     column_config.update(config)
-    st.dataframe(
-        shown(frame), hide_index=True, width="stretch", column_config=column_config, key=key
-    )
+    show_table(frame, hide_index=True, width="stretch", column_config=column_config, key=key)
     if file_stem:
         payload = csv_bytes(frame) if payload is None else payload
         st.download_button(

@@ -15,7 +15,7 @@ from components import chart_panel, chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart, chart_data, layered, mark, small_cohort_fill
 from components.filters import Filters
-from components.tables import shown, status_text
+from components.tables import show_table, status_text
 from components.theme import GROUP_COLOURS, SUPPRESSED_COLOUR
 from components.trend_chart import finish
 from equity.analysis import destinations as dest
@@ -62,7 +62,7 @@ def destination_section(filters: Filters) -> None:
         )
     chart_panel.show(destination_view(filters, frame, cohort))
     st.markdown(f"**Every school's sustained destinations, cohort {cohort}**")
-    st.dataframe(shown(destination_display(frame)), hide_index=True, width="stretch")
+    show_table(destination_display(frame), hide_index=True, width="stretch")
     st.caption(
         f"Cohort {cohort}: pupils who finished KS4 in {cohort}, followed up in the year after "
         f"(DfE {download} download). Small cohort: fewer than {SMALL} disadvantaged pupils. "

@@ -14,7 +14,7 @@ from components.chart_view import ViewOrNote
 from components.charts import AnyChart, chart_data, layered, mark, small_cohort_fill
 from components.filters import Filters
 from components.gaps.school_destinations import destination_section
-from components.tables import csv_bytes, shown, status_text
+from components.tables import csv_bytes, show_table, status_text
 from components.text import (
     PT_SOURCE,
     axis_label,
@@ -69,8 +69,8 @@ def school_section(filters: Filters, measure: str) -> None:
     listed = frame.filter(pl.col("has_split"))
     chart_panel.show(school_scatter_view(filters, listed, measure, year))
     st.markdown(f"**Every school's results, {year}**")
-    st.dataframe(
-        shown(school_display(listed, measure, filters.pupil_group)),
+    show_table(
+        school_display(listed, measure, filters.pupil_group),
         hide_index=True,
         width="stretch",
     )

@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart
 from components.filters import Filters
-from components.tables import shown, status_text
+from components.tables import show_table, status_text
 from components.text import (
     LAIT_SOURCE,
     PT_SOURCE,
@@ -231,4 +230,4 @@ def school_table(filters: Filters, urn: str, measure: str) -> None:
         rows.append(row)
     # `shown`: the Arrow table pandas would have sent, without importing pandas (some
     # 0.25 s on a process's first visit to this page, which imported it for this table).
-    st.dataframe(shown(pl.DataFrame(rows)), hide_index=True)
+    show_table(pl.DataFrame(rows), hide_index=True)

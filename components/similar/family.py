@@ -8,7 +8,7 @@ import streamlit as st
 
 from components.filters import Filters
 from components.similar.common import Choice, census_label, pool_where, status_texts, weight_text
-from components.tables import csv_bytes, rows_label, shown
+from components.tables import csv_bytes, rows_label, show_table
 from components.text import plain, plural
 from equity.analysis import similar
 
@@ -105,7 +105,7 @@ def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters
         "on which each school differs most from yours."
     )
     table = _family_display(result)
-    st.dataframe(shown(table), hide_index=True, width="stretch", key="similar-family")
+    show_table(table, hide_index=True, width="stretch", key="similar-family")
     # The CSV is written when asked for; its rows (chosen school and family) are the table's.
     st.download_button(
         f"Download the family as CSV ({rows_label(result.table.height)})",

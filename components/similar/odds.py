@@ -20,7 +20,7 @@ from components.similar.common import (
     source_line,
 )
 from components.similar.link import link_options
-from components.tables import shown, status_text
+from components.tables import show_table, status_text
 from components.text import plain, plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS
 from equity import kinds
@@ -339,7 +339,7 @@ def odds_list(
     if above.is_empty():
         st.caption(f"None of the pool's schools is above its band on {spec.label.lower()}.")
         return
-    st.dataframe(
+    show_table(
         above.select(
             pl.col("name").alias("School"),
             pl.col("la_name").alias("LA"),
@@ -353,7 +353,7 @@ def odds_list(
             .then(pl.lit("in the family"))
             .otherwise(pl.lit(""))
             .alias("Family"),
-        ).pipe(shown),
+        ),
         hide_index=True,
         width="stretch",
         key="similar-odds-list",

@@ -248,7 +248,7 @@ def best_for_disadvantaged(
         _flag(pl.col("small_cohort"), "small cohort").alias("Flag"),
         _flag(pl.col("role") == "chosen", "this school").alias("Note"),
     )
-    st.dataframe(tables.shown(shown), hide_index=True, width="stretch", key="similar-visit")
+    tables.show_table(shown, hide_index=True, width="stretch", key="similar-visit")
     st.caption(
         f"{outcome.label}, {year}; source: {source_line(context, outcome.kind)}. Small cohort: "
         f"fewer than {SMALL_COHORT} disadvantaged pupils, so one pupil moves the figure a lot "

@@ -187,3 +187,47 @@ def test_rows_label() -> None:
     assert rows_label(1) == "1 row"
     assert rows_label(0) == "0 rows"
     assert rows_label(1024) == "1,024 rows"
+
+
+_DRAW_ONE_TABLE = """
+import sys, polars as pl, streamlit as st
+from components.tables import show_table, shown
+frame = pl.DataFrame({{'a': [1, None], 'b': ['x', None], 'c': [0.5, 1.0]}})
+{draw}
+print('pandas' in sys.modules)
+"""
+
+
+def _draws_import_pandas(draw: str) -> bool:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _DRAW_ONE_TABLE.format(draw=draw)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return done.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_a_drawn_table_imports_no_pandas() -> None:
+    """`show_table` draws without Streamlit asking pandas whether the table is a pandas
+    frame (its lazy-rows check imports pandas, ~0.3 s of a page's first visit on a fresh
+    server); `st.dataframe` with its default would (the control: the check can fail)."""
+    assert not _draws_import_pandas("show_table(frame, hide_index=True)")
+    assert _draws_import_pandas("st.dataframe(shown(frame), hide_index=True)")
+
+
+def test_every_table_is_drawn_through_show_table() -> None:
+    """No page or component calls st.dataframe itself (it would import pandas again)."""
+    root = Path(__file__).resolve().parents[2]
+    callers = [
+        path.relative_to(root).as_posix()
+        for folder in ("components", "pages")
+        for path in sorted((root / folder).rglob("*.py"))
+        if ".dataframe(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == ["components/tables.py"], callers
