@@ -26,8 +26,9 @@ from tests.browser.chromium import launch_browser
 VIEWPORT = {"width": 1400, "height": 1000}
 
 #: Ready: the run is over (notRunning, nothing stale, no element still a loading skeleton
-#: while the browser fetches its code) and every visible chart and map has been drawn. Streamlit swaps in a new Vega svg/canvas as a changed chart arrives, so a
-#: drawn chart after the run is the new one. (No count is required: a page may draw fewer
+#: while the browser fetches its code) and every visible chart and map has been drawn.
+#: Streamlit swaps in a new Vega svg/canvas as a changed chart arrives, so a drawn chart
+#: after the run is the new one. (No count is required: a page may draw fewer
 #: charts for another LA, and the run's end is known from the server's script_finished.)
 READY_JS = """(e) => {
   const app = document.querySelector('[data-testid="stApp"]');
