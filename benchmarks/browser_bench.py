@@ -61,7 +61,7 @@ WATCH_RUN_JS = """() => {
   const io = new IntersectionObserver(entries => {
     for (const e of entries) {
       pending.delete(e.target);
-      seen.set(e.target, {on: e.isIntersecting,
+      seen.set(e.target, {on: e.isIntersecting, at: e.time,
         below: e.boundingClientRect.height > 0 && e.boundingClientRect.top >= innerHeight});
     }
   });
@@ -77,15 +77,18 @@ WATCH_RUN_JS = """() => {
   });
   document.querySelectorAll(CONTAINER).forEach(watch);
   mo.observe(document.body, {childList: true, subtree: true});
-  window.__benchWatch = {io, mo, seen, pending};
+  window.__benchWatch = {io, mo, seen, pending, since: performance.now()};
 }"""
 #: First screen drawn: the new page's run has started (some of the previous page's
 #: elements are gone), every element container on the screen (the viewport, sidebar
 #: included) has been placed by the browser and is neither stale nor a loading skeleton,
 #: every chart and map among them is drawn, and either the run is over or this run's
 #: elements already reach below the fold (elements arrive in page order, so everything
-#: above one of them is in place). What a user arriving on the page sees; the rest of a
-#: long page may still be streaming in. Reads no positions itself (WATCH_RUN_JS says why).
+#: above one of them is in place; only a position the observer reported after the watch
+#: began counts there: an element kept from the previous page still carries its old one
+#: until the browser reports its new place). What a user arriving on the page sees; the
+#: rest of a long page may still be streaming in. Reads no positions itself
+#: (WATCH_RUN_JS says why).
 FIRST_SCREEN_JS = """(e) => {
   if (!window.__benchOld.some(el => !el.isConnected)) return false;
   if (e.marker && !document.body.textContent.includes(e.marker)) return false;
@@ -103,7 +106,7 @@ FIRST_SCREEN_JS = """(e) => {
       if (chart && !chart.querySelector('svg.marks, canvas')) return false;
       const map = el.querySelector('[data-testid="stDeckGlJsonChart"]');
       if (map && !map.querySelector('canvas')) return false;
-    } else if (at.below && !stale && el.closest('[data-testid="stMain"]')) {
+    } else if (at.below && at.at >= w.since && !stale && el.closest('[data-testid="stMain"]')) {
       reachesBelow = true;
     }
   }
