@@ -85,10 +85,11 @@ WATCH_RUN_JS = """() => {
 #: every chart and map among them is drawn, and either the run is over or this run's
 #: elements already reach below the fold (elements arrive in page order, so everything
 #: above one of them is in place; only a position the observer reported after the watch
-#: began counts there: an element kept from the previous page still carries its old one
-#: until the browser reports its new place). What a user arriving on the page sees; the
-#: rest of a long page may still be streaming in. Reads no positions itself
-#: (WATCH_RUN_JS says why).
+#: began counts there, and it is confirmed by reading that element's place, since the
+#: observer reports a frame late: a new title first laid out under the previous page's
+#: last elements was taken as "below the fold" once they had gone). What a user arriving
+#: on the page sees; the rest of a long page may still be streaming in. Reads no other
+#: positions (WATCH_RUN_JS says why).
 FIRST_SCREEN_JS = """(e) => {
   if (!window.__benchOld.some(el => !el.isConnected)) return false;
   if (e.marker && !document.body.textContent.includes(e.marker)) return false;
@@ -96,7 +97,7 @@ FIRST_SCREEN_JS = """(e) => {
   const w = window.__benchWatch;
   if (!app || !w) return false;
   for (const el of w.pending) if (el.isConnected) return false;
-  let reachesBelow = false;
+  const candidates = [];
   for (const [el, at] of w.seen) {
     if (!el.isConnected) continue;
     const stale = el.getAttribute('data-stale') === 'true';
@@ -107,11 +108,13 @@ FIRST_SCREEN_JS = """(e) => {
       const map = el.querySelector('[data-testid="stDeckGlJsonChart"]');
       if (map && !map.querySelector('canvas')) return false;
     } else if (at.below && at.at >= w.since && !stale && el.closest('[data-testid="stMain"]')) {
-      reachesBelow = true;
+      candidates.push(el);
     }
   }
   if (app.getAttribute('data-test-script-state') === 'notRunning') return true;
-  return reachesBelow;
+  // The observer reports a frame late: confirm one candidate's place now (one read, made
+  // only once everything else holds).
+  return candidates.some(el => el.getBoundingClientRect().top >= innerHeight);
 }"""
 FIRST_CHART_JS = """() => !!document.querySelector(
   '[data-testid="stVegaLiteChart"] svg.marks, [data-testid="stVegaLiteChart"] canvas')"""
