@@ -19,6 +19,7 @@ import polars as pl
 from components import data, views
 from components.filters import Filters
 from equity.analysis import concentration as analysis
+from equity.analysis import outlines
 from equity.analysis.census import census_label, nearest_census_year
 from equity.analysis.comparators import Comparators, comparators
 from equity.queries import CountBasis
@@ -135,7 +136,7 @@ class PageData:
 
     @functools.cached_property
     def bounds(self) -> pl.DataFrame:
-        return data.cached(analysis.boundaries)
+        return data.cached(outlines.boundaries)
 
     def compared(self) -> pl.DataFrame:
         """The per-LA indices on the one basis every LA shares."""

@@ -16,21 +16,20 @@ are not mixed in, so a tile, a trend and a ranking never give two values for one
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from typing import Any, Final
 
 import polars as pl
 
-from equity import kinds, queries
+from equity import queries
 from equity.analysis import census
+from equity.analysis.outlines import boundaries
 from equity.metrics import segregation
 from equity.metrics.gaps import gap_table
 from equity.queries import CENSUS_TYPES, CountBasis
 from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, GREATER_MANCHESTER, HEADLINE_MEASURES
 from equity.store import Store
 
-COORD_DECIMALS: Final = 4  # about 10 m: ample for schools and LA outlines, small payloads
 #: The share the indices rest on: ever-FSM pupils (NUMFSMEVER), not DfE's "disadvantaged".
 EVER_FSM: Final = "ever_fsm"
 
@@ -578,62 +577,3 @@ def movers(store: Store, la_code: str, phase: str) -> pl.DataFrame:
         )
         .sort("small", pl.col("pct_change").abs(), "urn", descending=[False, True, False])
     )
-
-
-# --------------------------------------------------------------------------- boundaries
-
-
-def boundaries(store: Store) -> pl.DataFrame:
-    """One outline per ONS code, coordinates rounded to 4 dp (about 10 m).
-
-    Where files overlap (the national CTYUA file and Trafford's own outline), the file
-    with the most areas wins: one generalisation for the whole country keeps neighbouring
-    outlines consistent. Worked out once per store (`la_indicators` needs its codes too).
-    """
-    return _boundaries(store)
-
-
-@functools.lru_cache(maxsize=4)
-def _boundaries(store: Store) -> pl.DataFrame:
-    sources = store.manifest().filter(pl.col("kind") == kinds.BOUNDARIES)["source"].to_list()
-    frames = []
-    for source in sources:
-        frame = store.extra_of("boundaries", source)
-        if frame is not None:
-            frames.append(frame.with_columns(pl.lit(frame.height).alias("__areas")))
-    schema = {
-        "ons_code": pl.String,
-        "name": pl.String,
-        "geometry": pl.String,
-        "min_lon": pl.Float64,
-        "min_lat": pl.Float64,
-        "max_lon": pl.Float64,
-        "max_lat": pl.Float64,
-    }
-    if not frames:
-        return pl.DataFrame(schema=schema)
-    merged = (
-        pl.concat(frames, how="diagonal_relaxed")
-        .filter(pl.col("geometry_wgs84").is_not_null())
-        .sort("__areas", descending=True)
-        .unique("ons_code", keep="first", maintain_order=True)
-        .sort("ons_code")
-    )
-    geometry = [
-        json.dumps(_rounded_geometry(text), separators=(",", ":"))
-        for text in merged["geometry_wgs84"].to_list()
-    ]
-    return merged.with_columns(pl.Series("geometry", geometry, dtype=pl.String)).select(
-        list(schema)
-    )
-
-
-def _round_float(text: str) -> float:
-    return round(float(text), COORD_DECIMALS)
-
-
-def _rounded_geometry(text: str) -> dict[str, Any]:
-    """The geometry's type and coordinates, every float rounded as it is parsed (integers
-    stay as they are, as `_round_coords` leaves them)."""
-    geometry = json.loads(text, parse_float=_round_float)
-    return {"type": geometry["type"], "coordinates": geometry["coordinates"]}

@@ -11,6 +11,7 @@ import pytest
 
 from equity.analysis import census as census_analysis
 from equity.analysis import concentration as conc
+from equity.analysis import outlines
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store
 
@@ -178,13 +179,13 @@ def test_la_indicators_match_lait_and_report_unmapped_las(store: Store, sources:
     )
     assert unmapped["Isles of Scilly"].startswith("not mapped: no ONS code")
     assert "Northamptonshire" in unmapped  # its 2019 code has no 2022 boundary
-    mapped = set(conc.boundaries(store)["ons_code"].to_list())
+    mapped = set(outlines.boundaries(store)["ons_code"].to_list())
     for code, note in table.select("ons_code", "map_note").iter_rows():
         assert (note is None) == (code is not None and code in mapped)
 
 
 def test_boundaries_one_per_code_rounded_with_the_national_trafford(store: Store) -> None:
-    bounds = conc.boundaries(store)
+    bounds = outlines.boundaries(store)
     assert bounds.height == 152 and bounds["ons_code"].n_unique() == 152
     trafford = bounds.filter(pl.col("ons_code") == "E08000009").row(0, named=True)
     # The national CTYUA file draws Trafford as one generalised polygon; Trafford's own
@@ -198,7 +199,7 @@ def test_boundaries_one_per_code_rounded_with_the_national_trafford(store: Store
         return len(text.split(".")[1]) if "." in text else 0
 
     for text in bounds["geometry"].to_list()[:20]:
-        assert decimals(json.loads(text)["coordinates"]) <= conc.COORD_DECIMALS
+        assert decimals(json.loads(text)["coordinates"]) <= outlines.COORD_DECIMALS
 
 
 # --------------------------------------------------------------------------- over time

@@ -11,6 +11,7 @@ import vl_convert as vlc
 
 from components import map_twins, maps
 from equity.analysis import concentration as conc
+from equity.analysis import outlines
 from equity.analysis.concentration import SCHOOL_COLUMNS
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store, default_store_path
@@ -154,7 +155,7 @@ def gm_primary(store: Store) -> tuple[pl.DataFrame, pl.DataFrame, list[str]]:
     schools, _ = conc.school_shares(store, "GM", "2018/19", "primary")
     table = conc.la_indicators(store, "primary", "2018/19")
     codes = table.filter(pl.col("is_gm"))["ons_code"].to_list()
-    return schools, conc.boundaries(store), codes
+    return schools, outlines.boundaries(store), codes
 
 
 def _offline(payload: str) -> None:

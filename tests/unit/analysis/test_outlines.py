@@ -1,4 +1,4 @@
-"""concentration.boundaries: every float of an outline rounded to COORD_DECIMALS as it is
+"""outlines.boundaries: every float of an outline rounded to COORD_DECIMALS as it is
 parsed gives the outlines the walk over the parsed coordinates gave (`_reference`)."""
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from typing import Any
 import polars as pl
 
 from equity import kinds
-from equity.analysis import concentration
+from equity.analysis import outlines
 from equity.store import Store
 
 
 def _round(value: Any) -> Any:
     if isinstance(value, float):
-        return round(value, concentration.COORD_DECIMALS)
+        return round(value, outlines.COORD_DECIMALS)
     if isinstance(value, list):
         return [_round(v) for v in value]
     return value
@@ -44,15 +44,15 @@ def _reference(store: Store) -> list[str]:
 
 
 def test_outlines_equal_the_rounded_walk(embedded: Store) -> None:
-    table = concentration.boundaries(embedded)
+    table = outlines.boundaries(embedded)
     assert table.height > 100
     assert table["geometry"].to_list() == _reference(embedded)
-    assert concentration.boundaries(embedded) is table  # once per store
+    assert outlines.boundaries(embedded) is table  # once per store
 
 
 def test_a_float_is_rounded_and_an_integer_kept() -> None:
     text = '{"type": "Point", "coordinates": [-2.123456789, 53, 1.00005], "extra": 1.5}'
-    assert concentration._rounded_geometry(text) == {
+    assert outlines._rounded_geometry(text) == {
         "type": "Point",
         "coordinates": [-2.1235, 53, 1.0001],
     }
