@@ -306,23 +306,11 @@ def area_series(la_name: str) -> tuple[pl.Expr, pl.Expr]:
 
 
 def group_label(column: str) -> pl.Expr:
-    return pl.col(column).replace_strict(
-        {"disadvantaged": "disadvantaged pupils", "other": "other pupils"}, return_dtype=pl.String
-    )
+    return pl.col(column).replace_strict(_GROUP_WORDS, return_dtype=pl.String)
 
 
 def _empty_series() -> pl.DataFrame:
-    return pl.DataFrame(
-        schema={
-            "academic_year": pl.String,
-            "series": pl.String,
-            "level": pl.String,
-            "group": pl.String,
-            "value": pl.Float64,
-            "status": pl.String,
-            "pupils": pl.Int64,
-        }
-    )
+    return pl.DataFrame(schema=_SERIES_SCHEMA)
 
 
 def movers(
