@@ -80,16 +80,17 @@ WATCH_RUN_JS = """() => {
   window.__benchWatch = {io, mo, seen, pending, since: performance.now()};
 }"""
 #: First screen drawn: the new page's run has started (some of the previous page's
-#: elements are gone), every element container on the screen (the viewport, sidebar
-#: included) has been placed by the browser and is neither stale nor a loading skeleton,
-#: every chart and map among them is drawn, and either the run is over or this run's
-#: elements already reach below the fold (elements arrive in page order, so everything
-#: above one of them is in place; only a position the observer reported after the watch
-#: began counts there, and it is confirmed by reading that element's place, since the
-#: observer reports a frame late: a new title first laid out under the previous page's
-#: last elements was taken as "below the fold" once they had gone). What a user arriving
-#: on the page sees; the rest of a long page may still be streaming in. Reads no other
-#: positions (WATCH_RUN_JS says why).
+#: elements are gone and something of this run is on the screen: Streamlit empties the
+#: main area on the click, before the run starts), every element container on the screen
+#: (the viewport, sidebar included) has been placed by the browser and is neither stale
+#: nor a loading skeleton, every chart and map among them is drawn, and either the run is
+#: over or this run's elements already reach below the fold (elements arrive in page
+#: order, so everything above one of them is in place; only a position the observer
+#: reported after the watch began counts there, and it is confirmed by reading that
+#: element's place, since the observer reports a frame late: a new title first laid out
+#: under the previous page's last elements was taken as "below the fold" once they had
+#: gone). What a user arriving on the page sees; the rest of a long page may still be
+#: streaming in. Reads no other positions (WATCH_RUN_JS says why).
 FIRST_SCREEN_JS = """(e) => {
   if (!window.__benchOld.some(el => !el.isConnected)) return false;
   if (e.marker && !document.body.textContent.includes(e.marker)) return false;
@@ -97,7 +98,9 @@ FIRST_SCREEN_JS = """(e) => {
   const w = window.__benchWatch;
   if (!app || !w) return false;
   for (const el of w.pending) if (el.isConnected) return false;
+  const old = new Set(window.__benchOld);
   const candidates = [];
+  let drawn = false;
   for (const [el, at] of w.seen) {
     if (!el.isConnected) continue;
     const stale = el.getAttribute('data-stale') === 'true';
@@ -107,10 +110,14 @@ FIRST_SCREEN_JS = """(e) => {
       if (chart && !chart.querySelector('svg.marks, canvas')) return false;
       const map = el.querySelector('[data-testid="stDeckGlJsonChart"]');
       if (map && !map.querySelector('canvas')) return false;
+      if (!old.has(el) && el.closest('[data-testid="stMain"]')) drawn = true;
     } else if (at.below && at.at >= w.since && !stale && el.closest('[data-testid="stMain"]')) {
       candidates.push(el);
     }
   }
+  // Streamlit empties the main area on the click, before the new run starts (the app
+  // still says notRunning then): an empty screen is not the new page.
+  if (!drawn) return false;
   if (app.getAttribute('data-test-script-state') === 'notRunning') return true;
   // The observer reports a frame late: confirm one candidate's place now (one read, made
   // only once everything else holds).

@@ -13,6 +13,7 @@ from playwright.sync_api import sync_playwright
 
 from benchmarks.browser_bench import (
     FIRST_SCREEN_JS,
+    PAINTED_JS,
     WATCH_RUN_JS,
     Expect,
     Server,
@@ -78,6 +79,29 @@ def test_the_first_screen_waits_for_the_top_of_the_page(session: Session) -> Non
     assert seen["title"] == "Slow top page"
     assert "start line" not in seen["text"]
     _back_to_start(session)
+
+
+def test_an_emptied_screen_is_not_the_new_page(session: Session) -> None:
+    """Streamlit empties the main area on a sidebar click before the new run starts, and
+    the app still says notRunning then: that blank screen once passed as drawn. (Its own
+    tab: emptying the page by hand leaves it broken for the tests after.)"""
+    tab = Session(session.page.context.browser)
+    try:
+        tab.load(session.page.url, Expect(marker="start line 39"))
+        tab.page.evaluate(WATCH_RUN_JS)
+        tab.page.evaluate(PAINTED_JS)
+        emptied = tab.page.evaluate(
+            """(check) => {
+              document.querySelectorAll(
+                '[data-testid="stMain"] [data-testid="stElementContainer"]'
+              ).forEach(el => el.remove());
+              return new Function('return ' + check)()({marker: null});
+            }""",
+            FIRST_SCREEN_JS,
+        )
+        assert emptied is False
+    finally:
+        tab.close()
 
 
 def test_first_screen_and_whole_page_times(session: Session) -> None:
