@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from components import filters, layout, warmup
+from components import filters, layout, prefetch, warmup
 
 #: A local file: Streamlit fetches an emoji or icon-font favicon from a font CDN.
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
@@ -36,6 +36,7 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
 def main() -> None:
     st.set_page_config(page_title="Equity Explorer", layout="wide", initial_sidebar_state="auto")
     layout.page_chrome()
+    prefetch.render()
     sections = {
         section: [
             st.Page(path, title=title, icon=icon, default=(path == "pages/overview.py"))

@@ -27,6 +27,7 @@ import streamlit as st
 #: (tests/browser/test_layout.py measures scrollWidth against clientWidth on every page).
 #: Presentation mode hides the chart toolbar: it sat over the end of the takeaway in large
 #: type, and a slide's downloads live on the story page anyway.
+#: The prefetch script's container draws nothing (components/prefetch.py).
 _CHROME = """
 <style>
 .stApp [data-testid="stSkipToContent"]:focus,
@@ -59,6 +60,7 @@ _CHROME = """
 }
 .stApp [data-testid="stSidebarNavLink"] { height: auto; min-height: 2rem; }
 .stApp .st-key-equity-presentation [data-testid="stElementToolbar"] { display: none; }
+.stApp .st-key-equity-prefetch { display: none; }
 </style>
 """
 
