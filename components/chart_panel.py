@@ -9,7 +9,7 @@ never its data, so a shared link redraws the chart from the store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -19,6 +19,8 @@ from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, refere
 from components.tables import csv_bytes, rows_label, show_table
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from components.charts import AnyChart
 
 
@@ -109,19 +111,28 @@ def show_data(view_id: str, draw: Callable[[], None]) -> None:
 
 
 def table(view: ChartView) -> None:
-    """The chart's data table and its CSV: the accessibility alternative of every chart.
+    """The chart's data table and its CSV: the accessibility alternative of every chart."""
+    data_table(view.table, view.file_stem, view.view_id, dict(view.decimals))
+
+
+def data_table(
+    frame: pl.DataFrame,
+    file_stem: str,
+    view_id: str,
+    decimals: Mapping[str, int] | None = None,
+) -> None:
+    """A panel's table and its CSV download (charts' and maps' "Show data").
 
     The CSV is written when someone asks for it (a deferred download), not on every rerun
     for every panel; its label gives the rows, which are known without writing it.
     """
-    show_table(view.table, hide_index=True, width="stretch")
-    frame, decimals = view.table, dict(view.decimals)
+    show_table(frame, hide_index=True, width="stretch")
     st.download_button(
         f"Download CSV ({rows_label(frame.height)})",
         data=lambda: csv_bytes(frame, decimals),
-        file_name=f"{view.file_stem}.csv",
+        file_name=f"{file_stem}.csv",
         mime="text/csv",
-        key=f"csv-{view.view_id}",
+        key=f"csv-{view_id}",
         on_click="ignore",
     )
 

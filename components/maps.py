@@ -24,7 +24,6 @@ import streamlit as st
 
 from components import chart_panel, chart_view, vega
 from components.charts import AnyChart
-from components.tables import csv_bytes, rows_label, show_table
 from components.text import plain
 from equity import outlines
 
@@ -455,19 +454,9 @@ def render(panel: MapPanel) -> None:
         for caveat in panel.caveats:
             st.caption(f"Note: {plain(caveat)}")
         st.caption(f"Source: {panel.source}")
-        chart_panel.show_data(panel.view_id, lambda: _map_table(panel))
+        chart_panel.show_data(
+            panel.view_id,
+            lambda: chart_panel.data_table(panel.table, panel.file_stem, panel.view_id),
+        )
         if twin is not None:
             chart_panel.actions(twin)
-
-
-def _map_table(panel: MapPanel) -> None:
-    frame = panel.table
-    show_table(frame, hide_index=True, width="stretch")
-    st.download_button(  # written when asked for (chart_panel.table says why)
-        f"Download CSV ({rows_label(frame.height)})",
-        data=lambda: csv_bytes(frame),
-        file_name=f"{panel.file_stem}.csv",
-        mime="text/csv",
-        key=f"csv-{panel.view_id}",
-        on_click="ignore",
-    )
