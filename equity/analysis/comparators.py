@@ -101,64 +101,23 @@ def _with_article(region: str) -> str:
     return f"the {region}" if region in _THE_REGIONS else region
 
 
-def comparators_for(areas: pl.DataFrame, la_code: str) -> Comparators:
-    """The comparators for `la_code` from the areas table (la_code, name, kind, region).
+def comparators(store: Store, la_code: str) -> Comparators:
+    """Who `la_code` is compared with, from a per-store index of the store's areas (a page
+    asks on every new LA; the areas table is the same for every LA, so three filters and a
+    dict of every name each time became dict look-ups).
 
     Greater Manchester (the group) and its ten LAs -> the ten GM LAs, the North West's
     published figure for a member LA, England. Any other LA -> the LAs of its region (as
     the areas table records it), the region's published figure, England. An LA with no
-    region recorded is compared with England alone (peers: itself)."""
-    names = dict(areas.select("la_code", "name").iter_rows())
-    if la_code == GM_GROUP_CODE:
-        return Comparators(
-            la_code=la_code,
-            la_name="Greater Manchester",
-            group_name="Greater Manchester",
-            peers=tuple(GREATER_MANCHESTER),
-            is_gm=True,
-            region_code=None,
-            region_name=None,
-        )
-    own = areas.filter((pl.col("la_code") == la_code) & (pl.col("kind") == "la"))
-    region = str(own["region"][0]) if own.height and own["region"][0] is not None else None
-    region_row = areas.filter((pl.col("kind") == "region") & (pl.col("name") == (region or "")))
-    region_code = str(region_row["la_code"][0]) if region_row.height else None
-    la_name = str(names.get(la_code, f"LA {la_code}"))
-    if la_code in GREATER_MANCHESTER:
-        return Comparators(
-            la_code=la_code,
-            la_name=la_name,
-            group_name="Greater Manchester",
-            peers=tuple(GREATER_MANCHESTER),
-            is_gm=True,
-            region_code=region_code,
-            region_name=region,
-        )
-    if region is None:
-        return Comparators(la_code, la_name, "England", (la_code,), False, None, None)
-    peers = areas.filter((pl.col("kind") == "la") & (pl.col("region") == region))
-    return Comparators(
-        la_code=la_code,
-        la_name=la_name,
-        group_name=region,
-        peers=tuple(sorted(peers["la_code"].to_list())),
-        is_gm=False,
-        region_code=region_code,
-        region_name=region,
-    )
-
-
-def comparators(store: Store, la_code: str) -> Comparators:
-    """`comparators_for` the store's areas, from a per-store index of them (a page asks on
-    every new LA; the areas table is the same for every LA: three filters and a dict of
-    every name each time became dict look-ups; tests/unit/test_comparators.py checks every
-    LA against `comparators_for`)."""
+    region recorded is compared with England alone (peers: itself).
+    tests/unit/test_comparators.py checks the index against that rule written as filters
+    of the areas table, for every LA and for generated tables."""
     return _area_index(store).comparators(la_code)
 
 
 @dataclass(frozen=True)
 class _AreaIndex:
-    """What `comparators_for` reads from the areas table, as dicts."""
+    """What the comparators rule (`comparators`) reads from the areas table, as dicts."""
 
     names: dict[str, str]
     la_regions: dict[str, str | None]  # an LA's first `la` row's region
