@@ -28,6 +28,18 @@ def boundaries(store: Store) -> pl.DataFrame:
     return _boundaries(store)
 
 
+#: The columns of `boundaries`: an area's code and name, its outline (GeoJSON) and its box.
+BOUNDS_SCHEMA: Final = {
+    "ons_code": pl.String,
+    "name": pl.String,
+    "geometry": pl.String,
+    "min_lon": pl.Float64,
+    "min_lat": pl.Float64,
+    "max_lon": pl.Float64,
+    "max_lat": pl.Float64,
+}
+
+
 @functools.lru_cache(maxsize=4)
 def _boundaries(store: Store) -> pl.DataFrame:
     sources = store.manifest().filter(pl.col("kind") == kinds.BOUNDARIES)["source"].to_list()
@@ -36,17 +48,8 @@ def _boundaries(store: Store) -> pl.DataFrame:
         frame = store.extra_of("boundaries", source)
         if frame is not None:
             frames.append(frame.with_columns(pl.lit(frame.height).alias("__areas")))
-    schema = {
-        "ons_code": pl.String,
-        "name": pl.String,
-        "geometry": pl.String,
-        "min_lon": pl.Float64,
-        "min_lat": pl.Float64,
-        "max_lon": pl.Float64,
-        "max_lat": pl.Float64,
-    }
     if not frames:
-        return pl.DataFrame(schema=schema)
+        return pl.DataFrame(schema=BOUNDS_SCHEMA)
     merged = (
         pl.concat(frames, how="diagonal_relaxed")
         .filter(pl.col("geometry_wgs84").is_not_null())
@@ -59,7 +62,7 @@ def _boundaries(store: Store) -> pl.DataFrame:
         for text in merged["geometry_wgs84"].to_list()
     ]
     return merged.with_columns(pl.Series("geometry", geometry, dtype=pl.String)).select(
-        list(schema)
+        list(BOUNDS_SCHEMA)
     )
 
 

@@ -118,7 +118,7 @@ def test_school_names_are_html_escaped_in_the_tooltip_data() -> None:
     assert points[1]["name"] == "St Mary's RC Primary"  # text content: quotes need no escape
     # Streamlit escapes tooltip values itself, so "&" must not become "&amp;" (shown as such).
     assert maps.tooltip_text("St Peter & St Paul") == "St Peter \uff06 St Paul"
-    deck = maps.school_deck(schools, pl.DataFrame(schema=_BOUNDS_SCHEMA), [], 0.0, 50.0)
+    deck = maps.school_deck(schools, pl.DataFrame(schema=outlines.BOUNDS_SCHEMA), [], 0.0, 50.0)
     payload = deck.to_json()
     assert "<script" not in payload and "<img" not in payload
     layers = {layer["id"]: layer for layer in json.loads(payload)["layers"]}
@@ -129,17 +129,6 @@ def test_school_names_are_html_escaped_in_the_tooltip_data() -> None:
 def test_markdown_names_are_made_literal() -> None:
     # The shared escaper (components/text.py): a shortcode's opening colon is enough.
     assert maps.plain("St *Mary* [x](y) :smile:") == r"St \*Mary\* \[x\]\(y\) \:smile:"
-
-
-_BOUNDS_SCHEMA = {
-    "ons_code": pl.String,
-    "name": pl.String,
-    "geometry": pl.String,
-    "min_lon": pl.Float64,
-    "min_lat": pl.Float64,
-    "max_lon": pl.Float64,
-    "max_lat": pl.Float64,
-}
 
 
 def test_schools_without_a_location_are_not_drawn() -> None:
