@@ -12,12 +12,18 @@ from equity.schema import HEADLINE_MEASURES
 
 def measure_picker(filters: Filters, key: str) -> str:
     """The phase's headline measure, or a choice between them (Attainment 8, Progress 8);
-    keyed per phase so each phase keeps its own choice."""
+    keyed per phase so each phase keeps its own choice, and kept while the page is open
+    (School trends draws it in two tabs, each drawn only while open)."""
     measures = HEADLINE_MEASURES[filters.phase]
     if len(measures) == 1:
         return measures[0]
     choice = st.radio(
-        "Measure", measures, format_func=short_label, horizontal=True, key=f"{key}_{filters.phase}"
+        "Measure",
+        measures,
+        format_func=short_label,
+        horizontal=True,
+        key=f"{key}_{filters.phase}",
+        persist_state="page",
     )
     return choice or measures[0]
 

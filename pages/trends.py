@@ -73,13 +73,6 @@ if tabs[ATTAINMENT].open:
                     "results loaded; choose one of the area's schools with results to see its "
                     "attainment."
                 )
-            st.subheader("Which schools moved most for disadvantaged pupils", anchor=False)
-            span = movers.span_picker(selection)
-            if span is None:
-                st.info("Only one year of school results is loaded, so there is no change to show.")
-            else:
-                st.markdown(movers.cohort_rule(*span))
-                chart_panel.show(movers.movers_view(selection, measure, span))
 
 if tabs[INTAKE].open:
     with tabs[INTAKE]:
@@ -98,6 +91,17 @@ if DESTINATIONS in tabs and tabs[DESTINATIONS].open:
 if tabs[MOVERS].open:
     with tabs[MOVERS]:
         st.subheader("Which schools moved most", anchor=False)
+        if picker.has_schools(selection):
+            # The area's attainment movers sit with its other movers, not under one school:
+            # the Attainment tab stays about the chosen school (and its first screen draws
+            # one chart, not two).
+            measure = widgets.measure_picker(selection, key="trends_measure")
+            span = movers.span_picker(selection)
+            if span is None:
+                st.info("Only one year of school results is loaded, so there is no change to show.")
+            else:
+                st.markdown(movers.cohort_rule(*span))
+                chart_panel.show(movers.movers_view(selection, measure, span))
         chart_panel.show(intake_movers.census_movers_view(selection))
         if selection.phase == "secondary":
             chart_panel.show(intake_movers.destination_movers_view(selection))

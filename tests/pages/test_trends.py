@@ -93,6 +93,8 @@ def test_unknown_urn_in_the_url_is_explained(urn: str, expected: str) -> None:
 
 def test_movers_follow_the_cohort_rule() -> None:
     app = run_page(PAGE, SURREY)
+    assert not [m for m in app.markdown if "stand behind it" in m.value]  # not under the school
+    open_section(app, "Schools that moved most")
     rule = "at least 10 disadvantaged pupils stand behind it in each year"
     assert any(rule in m.value for m in app.markdown)
     chart = _chart(app, "Surrey: change in disadvantaged pupils' Attainment 8, 2016/17 to 2018/19")
@@ -251,15 +253,30 @@ def test_a_first_visit_draws_the_first_tab_only() -> None:
     # Surrey has performance tables: the school's attainment comes first.
     app = run_page(PAGE, {**SURREY, "school": "125257"})
     assert section_labels(app) == TABS
-    assert _titles(app) == [
-        "Reigate School: Attainment 8, 2016/17 to 2017/18",
-        "Surrey: change in disadvantaged pupils' Attainment 8, 2016/17 to 2018/19",
+    assert _titles(app) == ["Reigate School: Attainment 8, 2016/17 to 2017/18"]
+    # The area's movers, attainment first, are in their own tab.
+    open_section(app, "Schools that moved most")
+    assert [t.split(",")[0] for t in _titles(app)] == [
+        "Surrey: change in disadvantaged pupils' Attainment 8",
+        "Surrey: schools whose % ever-FSM moved most",
+        "Surrey: schools whose disadvantaged pupils' sustained destinations moved most",
     ]
     # A primary phase has no destinations tab.
     app = run_page(PAGE, {"la": "850", "phase": "primary", "year": "2018-19"})
     assert section_labels(app) == ["Attainment", "Intake", "Schools that moved most"]
     app = run_page(PAGE, {"la": "352", "phase": "primary"})
     assert section_labels(app) == ["Intake", "Attainment", "Schools that moved most"]
+
+
+def test_the_measure_chosen_for_the_school_holds_for_the_movers() -> None:
+    app = run_page(PAGE, {**SURREY, "school": "125257"})
+    app.radio(key="trends_measure_secondary").set_value("ks4_progress8").run()
+    assert _titles(app)[0].startswith("Reigate School: Progress 8")
+    open_section(app, "Schools that moved most")
+    assert app.radio(key="trends_measure_secondary").value == "ks4_progress8"
+    assert _titles(app)[0].startswith("Surrey: change in disadvantaged pupils' Progress 8")
+    open_section(app, "Attainment")
+    assert _titles(app)[0].startswith("Reigate School: Progress 8")
 
 
 @pytest.mark.parametrize(
