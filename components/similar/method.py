@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from components import notices
@@ -18,9 +19,8 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
     lines = [
         f"Context for every school: the {census_label(context.years.get('school_census', ''))} "
         "school census (choose another above).",
-        f"{stage} results split by disadvantage for {selection.year}: "
-        + (", ".join(perf) if perf else "none loaded")
-        + " (DfE performance tables, 2016/17 to 2018/19 for Hampshire and Surrey).",
+        f"{stage} results split by disadvantage for {selection.year} (DfE performance "
+        f"tables): {_where_results(perf, context, selection)}.",
     ]
     other_years = _other_performance_years(selection, stage.lower())
     if other_years:
@@ -40,6 +40,30 @@ def data_notes(context: similar.Context, selection: Filters) -> None:
             "disadvantage exist only where performance tables are loaded."
         )
     st.caption(" ".join(lines))
+
+
+#: Up to this many LAs with results are named; more are counted (at national scale the list
+#: was some 150 names, a dozen lines of text above the school picker).
+MAX_NAMED = 12
+
+
+def _where_results(perf: tuple[str, ...], context: similar.Context, selection: Filters) -> str:
+    """The LAs with results, named when few, else counted with the selected area's place
+    among them (the Data and methods page lists them all)."""
+    if not perf:
+        return "none loaded"
+    if len(perf) <= MAX_NAMED:
+        return ", ".join(perf)
+    members = context.frame.filter(pl.col("la_code").is_in(list(selection.members)))
+    names = sorted(set(members["la_name"].drop_nulls().to_list()))
+    missing = [name for name in names if name not in perf]
+    counted = f"{len(perf)} local authorities (listed on the Data and methods page)"
+    if not names:
+        return counted
+    if not missing:
+        among = names[0] if len(names) == 1 else f"all {len(names)} {selection.area_name} LAs"
+        return f"{counted}, {among} among them"
+    return f"{counted}, not {', '.join(missing)}"
 
 
 def _other_performance_years(selection: Filters, stage: str) -> list[str]:

@@ -492,3 +492,11 @@ def test_each_tab_opened_through_the_link_draws_its_own_charts() -> None:
     [chart] = chart_specs(odds)
     assert "against expectation" in chart["alt_text"]
     assert "89.4 against an expected" in chart["alt_text"]
+
+
+def test_the_data_note_says_where_results_are_loaded() -> None:
+    app = run_page(PAGE)
+    note = next(c.value for c in app.caption if "split by disadvantage" in c.value)
+    # Embedded data: KS4 performance tables for 2018/19 are Surrey's only (data/sources).
+    assert "KS4 results split by disadvantage for 2018/19 (DfE performance tables): Surrey." in note
+    assert "Hampshire" not in note  # no claim the store does not back
