@@ -3,6 +3,8 @@ the link (components/urlstate.py's rule) and written back to it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Final
+
 import streamlit as st
 
 from components import urlstate
@@ -34,6 +36,9 @@ from components.similar.link import (
 from equity.analysis import similar
 from equity.metrics.families import FamilyError
 from equity.schema import GREATER_MANCHESTER
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
 
 
 def _seed(parsed: Parsed, shown: list[str]) -> None:
@@ -84,6 +89,19 @@ def census_picker() -> str | None:
             "describe each school's intake (the newest by default).",
         )
     )
+
+
+#: Features side by side: seven in one row left each ~120 px at 1400 px, and a label such
+#: as "% disadvantaged in the tested cohort" broke in the middle of its words.
+FEATURES_PER_ROW: Final = 4
+
+
+def _feature_columns(count: int) -> list[DeltaGenerator]:
+    """`count` columns, FEATURES_PER_ROW to a row (a short last row keeps the same widths)."""
+    columns: list[DeltaGenerator] = []
+    for start in range(0, count, FEATURES_PER_ROW):
+        columns.extend(st.columns(FEATURES_PER_ROW)[: count - start])
+    return columns
 
 
 def controls(selection: Filters, context: similar.Context, census: str) -> Choice | None:
@@ -155,7 +173,7 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
         "each counts** (its weight: 0 ignores it, 2 counts it twice; size starts at half "
         "so it never outweighs disadvantage)"
     )
-    for column, key in zip(st.columns(len(shown)), shown, strict=True):
+    for column, key in zip(_feature_columns(len(shown)), shown, strict=True):
         state = FEATURE_KEY + key
         if key not in have:
             st.session_state[state] = False

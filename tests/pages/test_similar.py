@@ -500,3 +500,12 @@ def test_the_data_note_says_where_results_are_loaded() -> None:
     # Embedded data: KS4 performance tables for 2018/19 are Surrey's only (data/sources).
     assert "KS4 results split by disadvantage for 2018/19 (DfE performance tables): Surrey." in note
     assert "Hampshire" not in note  # no claim the store does not back
+
+
+def test_features_sit_at_most_four_to_a_row() -> None:
+    """Seven features in one row left ~120 px each and broke labels mid-word."""
+    app = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2018-19"})
+    placed = [(c.weight, b.key) for c in app.columns for b in c.checkbox]
+    keys = [key for _, key in placed if key.startswith("similar_feature_")]
+    assert len(keys) == 7  # Surrey has performance tables: every feature is offered
+    assert {weight for weight, key in placed if key in keys} == {0.25}
