@@ -41,6 +41,13 @@ FEATURE_KEY = "similar_feature_"
 WEIGHT_KEY = "similar_weight_"
 
 
+#: Plain session state holding each feature's tick and weight: the inputs (FEATURE_KEY,
+#: WEIGHT_KEY) are drawn only on request, and Streamlit forgets an input's value on a run
+#: that does not draw it.
+KEPT_FEATURE_KEY = "similar_kept_feature_"
+KEPT_WEIGHT_KEY = "similar_kept_weight_"
+
+
 CENSUS_KEY = "similar_census"
 
 
@@ -133,6 +140,12 @@ def census_label(year: str) -> str:
 def weight_text(weight: float) -> str:
     """1.0 -> '1', 0.5 -> '0.5', 1.25 -> '1.25': as a link writes it."""
     return f"{weight:.2f}".rstrip("0").rstrip(".")
+
+
+def weights_sentence(weights: dict[str, float]) -> str:
+    """'% ever-FSM × 1, % EAL × 1, % SEN × 1, pupils on roll × 0.5': each feature's weight in
+    the distance, as the page and its link give it."""
+    return ", ".join(f"{similar.FEATURES[f].short} × {weight_text(w)}" for f, w in weights.items())
 
 
 def pool_where(result: similar.FamilyResult) -> str:

@@ -7,7 +7,13 @@ import polars as pl
 import streamlit as st
 
 from components.filters import Filters
-from components.similar.common import Choice, census_label, pool_where, status_texts, weight_text
+from components.similar.common import (
+    Choice,
+    census_label,
+    pool_where,
+    status_texts,
+    weights_sentence,
+)
 from components.tables import csv_bytes, rows_label, show_table
 from components.text import plain, plural
 from equity.analysis import similar
@@ -145,9 +151,3 @@ def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:
 def choice_census(choice: Choice) -> str:
     """'January 2024 census' for the why-similar line."""
     return f"{census_label(choice.census)} census" if choice.census else "census"
-
-
-def weights_sentence(weights: dict[str, float]) -> str:
-    """'% ever-FSM × 1, % EAL × 1, % SEN × 1, pupils on roll × 0.5': each feature's weight in
-    the distance, as the page and its link give it."""
-    return ", ".join(f"{similar.FEATURES[f].short} × {weight_text(w)}" for f, w in weights.items())

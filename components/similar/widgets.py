@@ -13,6 +13,8 @@ from components.similar.common import (
     CENSUS_KEY,
     CHOSEN_KEY,
     FEATURE_KEY,
+    KEPT_FEATURE_KEY,
+    KEPT_WEIGHT_KEY,
     MIX_KEY,
     POOL_KEY,
     SCHOOL_KEY,
@@ -25,6 +27,7 @@ from components.similar.common import (
     Choice,
     census_label,
     census_options,
+    weights_sentence,
 )
 from components.similar.link import (
     Parsed,
@@ -51,14 +54,14 @@ def _seed(parsed: Parsed, shown: list[str]) -> None:
     st.session_state[MIX_KEY] = choice.mix_kinds
     weights = choice.weight_map()
     for key in shown:
-        st.session_state[FEATURE_KEY + key] = key in choice.features
-        st.session_state[WEIGHT_KEY + key] = float(
+        st.session_state[KEPT_FEATURE_KEY + key] = key in choice.features
+        st.session_state[KEPT_WEIGHT_KEY + key] = float(
             weights.get(key, similar.DEFAULT_WEIGHTS.get(key, 1.0))
         )
     given, _ = parse_weights(urlstate.get("weights"))
     for key, weight in given.items():  # a weight for a feature not ticked is kept too
         if key in shown:
-            st.session_state[WEIGHT_KEY + key] = weight
+            st.session_state[KEPT_WEIGHT_KEY + key] = weight
 
 
 CENSUS_LINK_KEY = "similar_census_link"
@@ -168,39 +171,23 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
             on_change=lambda: st.session_state.update({CHOSEN_KEY: True}),
         )
     )
-    st.markdown(
-        "**Compare schools on** (untick a feature to see the family change) **and how much "
-        "each counts** (its weight: 0 ignores it, 2 counts it twice; size starts at half "
-        "so it never outweighs disadvantage)"
-    )
-    for column, key in zip(_feature_columns(len(shown)), shown, strict=True):
-        state = FEATURE_KEY + key
+    for key in shown:
+        kept = KEPT_FEATURE_KEY + key
         if key not in have:
-            st.session_state[state] = False
-        elif state not in st.session_state:
-            st.session_state[state] = key in similar.DEFAULT_FEATURES
-        label = similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:]
-        column.checkbox(
-            label,
-            key=state,
-            disabled=key not in have,
-            help=similar.FEATURES[key].label
-            + ("" if key in have else ": no published value for this school."),
-        )
-        weight_key = WEIGHT_KEY + key
-        if weight_key not in st.session_state:
-            st.session_state[weight_key] = float(similar.DEFAULT_WEIGHTS.get(key, 1.0))
-        column.number_input(
-            f"Weight of {similar.FEATURES[key].short}",
-            min_value=0.0,
-            max_value=similar.WEIGHT_MAX,
-            step=0.25,
-            key=weight_key,
-            disabled=key not in have or not st.session_state.get(state),
-            help="How much one standard deviation of this feature counts in the distance.",
-        )
-    features = tuple(k for k in shown if st.session_state.get(FEATURE_KEY + k))
-    weights = tuple((k, float(st.session_state[WEIGHT_KEY + k])) for k in features)
+            st.session_state[kept] = False
+        elif kept not in st.session_state:
+            st.session_state[kept] = key in similar.DEFAULT_FEATURES
+        if KEPT_WEIGHT_KEY + key not in st.session_state:
+            st.session_state[KEPT_WEIGHT_KEY + key] = float(similar.DEFAULT_WEIGHTS.get(key, 1.0))
+    features = tuple(k for k in shown if st.session_state[KEPT_FEATURE_KEY + k])
+    weights = tuple((k, float(st.session_state[KEPT_WEIGHT_KEY + k])) for k in features)
+    compared = weights_sentence(dict(weights)) if weights else "no feature yet"
+    st.markdown(
+        f"**Compared on** {compared} (a weight is how much one standard deviation of a "
+        "feature counts in the distance; size starts at half so it never outweighs "
+        "disadvantage)."
+    )
+    _feature_editor(shown, have)
     mix = False
     if selection.phase == "primary":
         mine = similar.PRIMARY_KINDS.get(str(row.get("primary_kind")), "primary schools")
@@ -216,6 +203,62 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
     choice = Choice(urn, name, la_code, size, pool, features, weights, census, mix)
     urlstate.write(URL_GROUP, dict(link_options(choice)))
     return choice
+
+
+#: Session-state key of the "Change the features and weights" expander (True while open).
+EDITOR_KEY = "similar_features_open"
+
+
+def _feature_editor(shown: list[str], have: list[str]) -> None:
+    """A tick and a weight for each feature, drawn only while their expander is open.
+
+    Why lazy: fourteen inputs filled the first screen above the family they shape, and a
+    new tab's first drawing of them was ~150 ms of a first visit (issue 16). The ticks and
+    weights live in plain session state (KEPT_*), so they hold while the inputs are not
+    drawn; each input starts from them and writes back to them when changed."""
+    editor = st.expander(
+        "Change the features and their weights",
+        expanded=False,
+        key=EDITOR_KEY,
+        on_change="rerun",
+    )
+    if not editor.open:
+        return
+    with editor:
+        st.markdown(
+            "Untick a feature to see the family change; a weight of 0 ignores a feature and "
+            "2 counts it twice."
+        )
+        for column, key in zip(_feature_columns(len(shown)), shown, strict=True):
+            ticked = bool(st.session_state[KEPT_FEATURE_KEY + key])
+            st.session_state[FEATURE_KEY + key] = ticked
+            label = similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:]
+            column.checkbox(
+                label,
+                key=FEATURE_KEY + key,
+                disabled=key not in have,
+                help=similar.FEATURES[key].label
+                + ("" if key in have else ": no published value for this school."),
+                on_change=_keep,
+                args=(FEATURE_KEY + key, KEPT_FEATURE_KEY + key),
+            )
+            st.session_state[WEIGHT_KEY + key] = st.session_state[KEPT_WEIGHT_KEY + key]
+            column.number_input(
+                f"Weight of {similar.FEATURES[key].short}",
+                min_value=0.0,
+                max_value=similar.WEIGHT_MAX,
+                step=0.25,
+                key=WEIGHT_KEY + key,
+                disabled=key not in have or not ticked,
+                help="How much one standard deviation of this feature counts in the distance.",
+                on_change=_keep,
+                args=(WEIGHT_KEY + key, KEPT_WEIGHT_KEY + key),
+            )
+
+
+def _keep(widget_key: str, kept_key: str) -> None:
+    """An input's new value, kept where it outlives the input (see _feature_editor)."""
+    st.session_state[kept_key] = st.session_state[widget_key]
 
 
 def family(context: similar.Context, choice: Choice) -> similar.FamilyResult | None:

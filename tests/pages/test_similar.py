@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.similar import odds
+from components.similar import odds, widgets
 from equity.analysis import similar
 from equity.metrics.odds import beating_the_odds
 from equity.store import Store, default_store_path
@@ -67,6 +67,15 @@ def _default(context: similar.Context, la_code: str) -> dict[str, Any]:
     return options.filter(options["urn"] == urn).row(0, named=True)
 
 
+def open_feature_editor(app: AppTest) -> AppTest:
+    """Open "Change the features and their weights", as a click does (its inputs are drawn
+    only while it is open), and rerun."""
+    app.session_state[widgets.EDITOR_KEY] = True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
 def _one(value: Any) -> str:
     return str(value[0] if isinstance(value, list) else value)
 
@@ -114,13 +123,40 @@ def test_dropping_a_feature_changes_the_family() -> None:
     app = run_page(page=PAGE, params={"la": "352"})
     assert [c for c in _family(app).columns if c.startswith("% EAL (yours")]
     before = set(_family(app)["URN"])
-    app.checkbox(key="similar_feature_eal").uncheck().run()
+    open_feature_editor(app).checkbox(key="similar_feature_eal").uncheck().run()
     assert not app.exception
     after = _family(app)
     assert len(after) == 20
     assert set(after["URN"]) != before
     assert not [c for c in after.columns if c.startswith("% EAL")]
     assert _one(app.query_params["features"]) == "fsm6,sen,pupils"
+
+
+def test_the_features_are_summarised_and_their_inputs_drawn_on_request() -> None:
+    """Fourteen inputs no longer fill the first screen: one line says what the family is
+    compared on, and the ticks and weights are kept while their inputs are not drawn."""
+    app = run_page(page=PAGE, params={"la": "352"})
+    assert not app.checkbox and not app.number_input
+    line = "**Compared on** % ever-FSM × 1, % EAL × 1, % SEN × 1, pupils on roll × 0.5 ("
+    assert any(m.value.startswith(line) for m in app.markdown)
+    editor = next(e for e in app.expander if e.label == "Change the features and their weights")
+    assert editor.proto.expanded is False
+    open_feature_editor(app).checkbox(key="similar_feature_eal").uncheck().run()
+    app.number_input(key="similar_weight_pupils").set_value(2.0).run()
+    narrowed = _family(app)["URN"].tolist()
+    app.session_state[widgets.EDITOR_KEY] = False  # closed: the inputs go, the choice stays
+    app.run()
+    assert not app.checkbox and not app.number_input
+    assert _family(app)["URN"].tolist() == narrowed
+    assert any(
+        m.value.startswith("**Compared on** % ever-FSM × 1, % SEN × 1, pupils on roll × 2 (")
+        for m in app.markdown
+    )
+    assert _one(app.query_params["weights"]) == "fsm6:1,sen:1,pupils:2"
+    open_feature_editor(app)  # reopened: the inputs show the kept choice
+    assert not app.checkbox(key="similar_feature_eal").value
+    assert app.number_input(key="similar_weight_pupils").value == 2.0
+    assert app.number_input(key="similar_weight_eal").disabled
 
 
 def test_permalink_is_read_back(secondary: similar.Context) -> None:
@@ -138,6 +174,10 @@ def test_permalink_is_read_back(secondary: similar.Context) -> None:
     assert app.selectbox(key="similar_school").value == school["urn"]
     assert app.slider(key="similar_size").value == 10
     assert app.radio(key="similar_pool").value == "england"
+    assert any(
+        m.value.startswith("**Compared on** % ever-FSM × 1, % SEN × 1 (") for m in app.markdown
+    )
+    open_feature_editor(app)
     assert app.checkbox(key="similar_feature_fsm6").value
     assert not app.checkbox(key="similar_feature_eal").value
     family = _family(app)
@@ -270,13 +310,16 @@ def test_unknown_features_in_a_link_are_dropped_and_the_defaults_used() -> None:
     assert "features foo, bar are not known here" in notices
     assert "the default features (% ever-FSM, % EAL, % SEN, pupils on roll) are used" in notices
     assert "Tick at least one feature" not in notices
-    assert all(app.checkbox(key=f"similar_feature_{f}").value for f in similar.DEFAULT_FEATURES)
+    assert all(
+        open_feature_editor(app).checkbox(key=f"similar_feature_{f}").value
+        for f in similar.DEFAULT_FEATURES
+    )
     assert len(_family(app)) == 20
     assert _one(app.query_params["features"]) == "fsm6,eal,sen,pupils"
     # A known feature beside an unknown one is kept on its own.
     mixed = run_page(page=PAGE, params={"la": "352", "features": "foo,sen"})
     assert "feature foo is not known here" in " ".join(w.value for w in mixed.warning)
-    assert mixed.checkbox(key="similar_feature_sen").value
+    assert open_feature_editor(mixed).checkbox(key="similar_feature_sen").value
     assert not mixed.checkbox(key="similar_feature_fsm6").value
     assert _one(mixed.query_params["features"]) == "sen"
 
@@ -368,7 +411,7 @@ def test_gm_secondary_family_has_pooled_destinations_with_cohort_sizes() -> None
 
 
 def test_the_weights_are_shown_kept_in_the_link_and_change_the_family() -> None:
-    app = run_page(page=PAGE, params={"school": CROMPTON})
+    app = open_feature_editor(run_page(page=PAGE, params={"school": CROMPTON}))
     assert app.number_input(key="similar_weight_pupils").value == 0.5
     assert app.number_input(key="similar_weight_fsm6").value == 1.0
     assert any(
@@ -401,7 +444,7 @@ def test_a_bad_weight_in_the_link_gets_the_usual_notice(weights: str) -> None:
     app = run_page(page=PAGE, params={"school": CROMPTON, "weights": weights})
     notices = " ".join(w.value for w in app.warning)
     assert "The link's weight" in notices, notices
-    assert app.number_input(key="similar_weight_fsm6").value == 1.0
+    assert open_feature_editor(app).number_input(key="similar_weight_fsm6").value == 1.0
     assert len(_family(app)) == 20
 
 
@@ -505,6 +548,7 @@ def test_the_data_note_says_where_results_are_loaded() -> None:
 def test_features_sit_at_most_four_to_a_row() -> None:
     """Seven features in one row left ~120 px each and broke labels mid-word."""
     app = run_page(PAGE, {"la": "936", "phase": "secondary", "year": "2018-19"})
+    open_feature_editor(app)
     placed = [(c.weight, b.key) for c in app.columns for b in c.checkbox]
     keys = [key for _, key in placed if key.startswith("similar_feature_")]
     assert len(keys) == 7  # Surrey has performance tables: every feature is offered
