@@ -63,14 +63,7 @@ def loaded_section(selection: Filters) -> None:
                 f"disadvantage: {', '.join(sorted(set(results['authority'].to_list())))}."
             )
         )
-        table(
-            results,
-            key="data-results-by-la",
-            file_stem="school-results-loaded",
-            payload=loaded["results_csv"],
-            schools_latest=st.column_config.NumberColumn("Schools (latest year)", format="%d"),
-            page=page_link_column(),
-        )
+        _results_table(results, loaded["results_csv"])
 
     # Drawn only while open (a rerun on opening): the per-authority table is some 150 rows
     # of long text, most of what a first visit of this tab sent to the browser.
@@ -112,6 +105,41 @@ def loaded_section(selection: Filters) -> None:
             key="csv-data-coverage",
             on_click="ignore",
         )
+
+
+#: A results-by-authority table longer than this is drawn when its expander is opened.
+INLINE_RESULT_ROWS = 12
+#: Session-state key of that expander (True while it is open).
+RESULTS_OPEN_KEY = "data-results-by-la-open"
+
+
+def _results_table(results: pl.DataFrame, payload: bytes) -> None:
+    """Each authority's years, schools and files of results: in place when short, drawn on
+    request when long. Why: at national scale it is some 300 rows of long text (~200 kB
+    sent, ~30 ms of a first visit in the browser) under a sentence that already names every
+    authority; for a few authorities it is short enough to show at once."""
+    if results.height <= INLINE_RESULT_ROWS:
+        _results_grid(results, payload)
+        return
+    expander = st.expander(
+        f"Years, schools and files for each authority ({results.height:,} rows)",
+        key=RESULTS_OPEN_KEY,
+        on_change="rerun",
+    )
+    if expander.open:
+        with expander:
+            _results_grid(results, payload)
+
+
+def _results_grid(results: pl.DataFrame, payload: bytes) -> None:
+    table(
+        results,
+        key="data-results-by-la",
+        file_stem="school-results-loaded",
+        payload=payload,
+        schools_latest=st.column_config.NumberColumn("Schools (latest year)", format="%d"),
+        page=page_link_column(),
+    )
 
 
 def _loaded_tables(store: Store) -> dict[str, Any]:

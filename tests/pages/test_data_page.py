@@ -489,3 +489,28 @@ def test_an_upload_stopped_by_a_tab_click_keeps_its_report(
     assert [s.value for s in app.success] == ["Loaded 1 file\\(s\\)."]
     open_section(app, LOADED)
     assert not [i.value for i in app.info if "The report is in the" in i.value]
+
+
+def test_a_long_results_table_is_drawn_when_its_expander_opens(
+    user_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At national scale the results-by-authority table is ~300 rows of long text: above
+    INLINE_RESULT_ROWS it waits behind an expander, and the sentence before it still names
+    every authority (the embedded store's two are made "long" here by lowering the bar)."""
+    from components.data_page import loaded
+
+    short = run_page(page="pages/data.py", params={"la": "936"})
+    assert frame_with(short, "authority", "la_code", "kind", "years").height <= 12
+    assert not [e for e in short.expander if e.label.startswith("Years, schools and files")]
+    monkeypatch.setattr(loaded, "INLINE_RESULT_ROWS", 1)
+    app = run_page(page="pages/data.py", params={"la": "936"})
+    (closed,) = [e for e in app.expander if e.label.startswith("Years, schools and files")]
+    rows = frame_with(short, "authority", "la_code", "kind", "years").height
+    assert closed.label == f"Years, schools and files for each authority ({rows} rows)"
+    with pytest.raises(AssertionError):
+        frame_with(app, "authority", "la_code", "kind", "years")
+    assert any("Hampshire, Surrey" in m.value for m in app.markdown)
+    app.session_state[loaded.RESULTS_OPEN_KEY] = True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert frame_with(app, "authority", "la_code", "kind", "years").height == rows
