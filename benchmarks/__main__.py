@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         os.environ.update(env)
         precompile()
+        results["answers_ahead"] = storegen.answers_ahead(store, log=log)
 
         pages = app_pages()
         if args.pages:

@@ -26,6 +26,8 @@ the store is the project's own writer's output and the ingest is exercised on th
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,6 +42,8 @@ from equity.ingest.csvfile import read_text_csv
 from equity.ingest.runner import ingest_paths
 from equity.schema import GREATER_MANCHESTER, parse_academic_year
 from equity.store import EMBEDDED_SOURCES, EMBEDDED_STORE, Store, transaction
+
+ROOT: Final = Path(__file__).resolve().parents[1]
 
 ALL_YEARS: Final = tuple(f"{y}/{(y + 1) % 100:02d}" for y in range(2015, 2025))
 #: The quick scale: the GM LAs (the default view), the two template LAs and four others.
@@ -289,6 +293,24 @@ def build_store(
         f"{summary['store_mb']} MB, built in {summary['build_seconds']} s"
     )
     return summary
+
+
+def answers_ahead(store: Path, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run scripts/answers_ahead.py on the store, as an operator does after building one
+    (the default view's answers kept in it: equity/answers.py); its time is reported."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "answers_ahead.py"), "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0:
+        raise RuntimeError("answers ahead failed: " + "\n".join(lines[-3:] or [done.stderr]))
+    seconds = round(time.perf_counter() - started, 1)
+    log(f"  answers ahead: {lines[-1] if lines else ''} ({seconds} s with start-up)")
+    return {"seconds": seconds, "summary": lines[-1] if lines else ""}
 
 
 def store_summary(store: Path) -> dict[str, Any]:

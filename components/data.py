@@ -23,7 +23,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from equity import private_layers, queries
+from equity import answers, private_layers, queries
 from equity.store import Store, default_store_path, layer_version, user_store_path
 
 T = TypeVar("T")
@@ -213,8 +213,7 @@ def _check_plain(args: tuple[Any, ...]) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _cached_call(name: str, version: str, args: tuple[Any, ...]) -> Any:
-    del version
-    return _QUERIES[name](get_store(), *args)
+    return _answer(name, version, args)
 
 
 def cached(func: Callable[..., T], *args: Any) -> T:
@@ -230,8 +229,46 @@ def cached(func: Callable[..., T], *args: Any) -> T:
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _shared_call(name: str, version: str, args: tuple[Any, ...]) -> Any:
-    del version
-    return _QUERIES[name](get_store(), *args)
+    return _answer(name, version, args)
+
+
+#: Where `record_answers` keeps the answers it writes (None: not recording).
+_recorded: list[Path] | None = None
+
+
+def _answer(name: str, version: str, args: tuple[Any, ...]) -> Any:
+    """An answer missing from memory: the one kept ahead in the store (equity/answers.py),
+    else computed (and kept, while `record_answers` is on)."""
+    kept_in = _answers_store(version)
+    identity = answers.store_identity(kept_in) if kept_in is not None else None
+    # Recording computes everything afresh.
+    if kept_in is not None and identity is not None and _recorded is None:
+        found = answers.read(kept_in, identity, name, args)
+        if found is not answers.MISSING:
+            return found
+    value = _QUERIES[name](get_store(), *args)
+    if _recorded is not None and kept_in is not None and identity is not None:
+        written = answers.write(kept_in, identity, name, args, value)
+        if written is not None:
+            _recorded.append(written)
+    return value
+
+
+def _answers_store(version: str) -> Path | None:
+    """The shared store folder this version is wholly made of, if any: answers are kept only
+    there (never in a private layer, and not when two shared layers are combined)."""
+    for path in shared_paths():
+        if layer_version(Path(path)) == version:
+            return Path(path)
+    return None
+
+
+def record_answers() -> list[Path]:
+    """Start keeping every answer computed in this process in its store folder (for
+    scripts/answers_ahead.py); the returned list fills with the files written."""
+    global _recorded
+    _recorded = []
+    return _recorded
 
 
 def shared(func: Callable[..., T], *args: Any) -> T:

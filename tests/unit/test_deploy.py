@@ -76,6 +76,16 @@ def test_dockerfile_byte_compiles_the_app_after_copying_it() -> None:
     assert {"components", "equity"} <= set(args)
 
 
+def test_dockerfile_keeps_the_default_views_answers_in_its_store() -> None:
+    """After the store is in place and before the server's user is: the answers are read by
+    that user and written by no one else (equity/answers.py)."""
+    steps = dockerfile_instructions()
+    runs = [args for kind, args in steps if kind == "RUN"]
+    (step,) = [args for args in runs if "scripts/answers_ahead.py" in args]
+    assert "--store /srv/equity/store" in step
+    assert step.index("cp -r data/store /srv/equity/store") < step.index("answers_ahead.py")
+
+
 def test_dockerfile_names_the_shared_store() -> None:
     env = " ".join(args for kind, args in dockerfile_instructions() if kind == "ENV")
     assert "EQUITY_STORE=/srv/equity/store" in env
