@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
+import streamlit as st
 
 from components import chart_view, data, views
 from components.chart_view import ViewOrNote
@@ -210,13 +211,33 @@ def _versus(gap: float, measure: str, whom: str) -> str:
     return f"{fmt_gap(abs(gap), measure)} {side} {whom}"
 
 
+#: Session-state key of the year-by-year table's expander (True while it is open).
+TABLE_OPEN_KEY = "trends-school-table-open"
+
+
 def school_table(filters: Filters, urn: str, measure: str) -> None:
-    """Year by year: each group's result and cohort, withheld cells as words."""
+    """Year by year: each group's result and cohort, withheld cells as words, drawn when
+    its expander is opened. Why lazy: the chart's own "Show data" has every figure and its
+    status, and a data grid drawn at once was ~25 ms of a first visit in the browser (a new
+    tab's first grid); the expander says what it holds and stays open once opened."""
     frame = data.shared(analysis.school_series, urn, filters.phase, measure)
     at = cells(frame)  # every school row gives its (level, group, year) a cell
     years = sorted({year for level, _group, year in at if level == "school"})
     if not years:
         return
+    expander = st.expander(
+        f"This school's {short_label(measure)} year by year, as a table "
+        f"({plural(len(years), 'year')})",
+        key=TABLE_OPEN_KEY,
+        on_change="rerun",
+    )
+    if not expander.open:
+        return
+    with expander:
+        _year_by_year(at, years, measure)
+
+
+def _year_by_year(at: dict[tuple[str, str, str], Cell], years: list[str], measure: str) -> None:
     decimals = shown_decimals(measure)
     rows = []
     for year in years:

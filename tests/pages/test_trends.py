@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components.school_trends import school
 from tests.pages.conftest import (
     chart_specs,
     open_link,
@@ -62,6 +63,14 @@ def test_suppression_is_visible_never_zero() -> None:
         if r.get("series", "").startswith("This school") and r.get("value") == 0
     ]
     assert "is suppressed" in chart["alt_text"]
+    # The year-by-year table is drawn when its expander is opened (the chart's "Show data"
+    # has the same figures), and says what it holds while closed.
+    (closed,) = [e for e in app.expander if e.label.startswith("This school's Attainment 8")]
+    assert closed.label == "This school's Attainment 8 year by year, as a table (3 years)"
+    assert not [t for t in app.dataframe if "Disadvantaged: result" in t.value.columns]
+    app.session_state[school.TABLE_OPEN_KEY] = True
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
     table = next(t.value for t in app.dataframe if "Disadvantaged: result" in t.value.columns)
     assert set(table["Disadvantaged: result"]) == {"suppressed"}
     assert list(table["Disadvantaged pupils"]) == ["14", "17", "17"]
