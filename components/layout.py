@@ -61,6 +61,7 @@ _CHROME = """
 .stApp [data-testid="stSidebarNavLink"] { height: auto; min-height: 2rem; }
 .stApp .st-key-equity-presentation [data-testid="stElementToolbar"] { display: none; }
 .stApp .st-key-equity-prefetch { display: none; }
+.stApp [class*="st-key-equity-progressive-script-"] { display: none; }
 </style>
 """
 

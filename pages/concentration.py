@@ -7,7 +7,7 @@ click (or one link, `?section=`) away."""
 
 import streamlit as st
 
-from components import chart_panel, data, filters, maps, sections
+from components import chart_panel, data, filters, maps, progressive, sections
 from components.concentration import (
     choropleth,
     common,
@@ -47,9 +47,16 @@ else:
         with over_time:
             st.header("How concentrated are ever-FSM pupils, and has that changed?", anchor=False)
             index = spread.index_picker()
-            chart_panel.show(trend.trend_view(selection, index))
-            change = data.cached(analysis.change_summary, selection.phase, index)
-            notes.about_indices(change["noise"], change["pairs"])
+
+            def over_time_chart() -> None:
+                chart_panel.show(trend.trend_view(selection, index))
+                change = data.cached(analysis.change_summary, selection.phase, index)
+                notes.about_indices(change["noise"], change["pairs"])
+
+            # Below the first screen: drawn as soon as the tiles above it are on screen.
+            progressive.below_first_screen(
+                "concentration-trend", "Draw the chart of this index over time", over_time_chart
+            )
 
     if ranking.open:
         with ranking:

@@ -22,6 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The sidebar's authority filter (components/filters.py).
 AUTHORITY_LABEL = "Authority"
+#: components/progressive.py's buttons (a browser presses them itself).
+PROGRESSIVE_PREFIX = "equity-progressive-"
 sys.path.insert(0, str(ROOT))
 
 
@@ -58,6 +60,10 @@ def _record(store: Path) -> int:
         if index:
             app.switch_page(page.path)
         app.run()
+        for button in app.button:  # as the browser does once the first screen is drawn
+            if button.key and button.key.startswith(PROGRESSIVE_PREFIX):
+                button.click()
+                app.run()
         if app.exception:
             print(f"error: {page.title}: {app.exception[0].value}")
             return 2

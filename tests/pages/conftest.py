@@ -31,6 +31,17 @@ def run_page(page: str | None = None, params: dict[str, str] | None = None) -> A
         app.switch_page(page)
         app.run()
     assert not app.exception, [e.value for e in app.exception]
+    return press_progressive(app)
+
+
+def press_progressive(app: AppTest) -> AppTest:
+    """Press the buttons of sections drawn after the first screen, as the browser's script
+    does once the first screen is on screen (components/progressive.py), and rerun."""
+    for button in app.button:
+        if button.key and button.key.startswith("equity-progressive-"):
+            button.click()
+            app.run()
+            assert not app.exception, [e.value for e in app.exception]
     return app
 
 
@@ -93,7 +104,7 @@ def open_link(page: str, params: dict[str, str]) -> AppTest:
     app.switch_page(page)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    return app
+    return press_progressive(app)
 
 
 def open_section(app: AppTest, label: str) -> AppTest:

@@ -51,11 +51,19 @@ ALLOWED: dict[tuple[str, str], str] = {
         "file names in Streamlit's package matched by prefetch.CHUNK, never data or user "
         "text (test_the_prefetch_script_is_fixed_code_and_file_names)"
     ),
+    ("components/progressive.py", "unsafe_allow_javascript=True"): (
+        "one fixed script that presses the section's own button once the run is over; the "
+        "one thing written into it is the section's name, fixed text in the source checked "
+        "against progressive.NAME ([a-z0-9-]) (test_the_progressive_script_is_fixed_code)"
+    ),
 }
 #: st.html calls whose argument is built, not a literal: (path, builder function) -> why.
 HTML_BUILDERS: dict[tuple[str, str], str] = {
     ("components/prefetch.py", "script"): ALLOWED[
         ("components/prefetch.py", "unsafe_allow_javascript=True")
+    ],
+    ("components/progressive.py", "script"): ALLOWED[
+        ("components/progressive.py", "unsafe_allow_javascript=True")
     ],
 }
 
@@ -222,6 +230,20 @@ def test_the_prefetch_script_is_fixed_code_and_file_names() -> None:
     assert prefetch.script() == prefetch._SCRIPT.replace("FILES", json.dumps(names))
     assert names and all(prefetch.CHUNK.match(name) for name in names)
     assert all((prefetch.STATIC_JS / name).is_file() for name in names)
+
+
+def test_the_progressive_script_is_fixed_code() -> None:
+    """The section's script: its template with the button's key in place of BUTTON, and a
+    name that is not [a-z0-9-] refused (no quote, tag or space can reach the script)."""
+    from components import progressive
+
+    assert progressive._SCRIPT.count("BUTTON") == 1
+    made = progressive.script("concentration-trend")
+    key = progressive.BUTTON_KEY.format(name="concentration-trend")
+    assert made == progressive._SCRIPT.replace("BUTTON", key)
+    for bad in ("x'); alert(1); ('", "</script>", "Trend", "a b", "", "x" * 61):
+        with pytest.raises(ValueError):
+            progressive.script(bad)
 
 
 # --------------------------------------------------------------------------- in the browser

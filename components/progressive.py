@@ -1,0 +1,78 @@
+"""A section below the first screen, drawn as soon as the first screen is on screen.
+
+Why: a browser draws a run's elements in one go, so a chart below the fold held back the
+tiles and controls above it (on a new tab's first visit to Where disadvantage concentrates
+the trend panel, out of sight at 1400x1000, was ~100 ms of its first screen: issue 16).
+
+How: the first time a session runs the page, the section is a fragment holding only a button
+that says what it draws, and a script that presses it once the run is over and the browser
+has painted; the press reruns that fragment alone, which draws the section. Every later run
+(a filter change, a return to the page) draws it at once. Nothing is hidden: without the
+script a reader sees the button and can press it (keyboard reachable, like any button).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final
+
+import streamlit as st
+
+#: Session state: the sections whose page has run once in this session, and those drawn.
+SEEN_KEY: Final = "equity-progressive-seen"
+DRAWN_KEY: Final = "equity-progressive-drawn"
+#: Widget key prefix of a section's button (its container's CSS class carries it).
+BUTTON_KEY: Final = "equity-progressive-{name}"
+#: Container key prefix of a section's script (hidden by components/layout.py's CSS).
+SCRIPT_KEY: Final = "equity-progressive-script-{name}"
+#: A section's name: fixed text in the source, the only thing written into the script.
+NAME: Final = re.compile(r"[a-z0-9-]{1,60}")
+
+_SCRIPT = """<script>
+(() => {
+  const button = () => document.querySelector('.st-key-BUTTON button');
+  const app = document.querySelector('[data-testid="stApp"]');
+  const over = () => !app || app.getAttribute('data-test-script-state') === 'notRunning';
+  // Once the browser is idle: the first screen has been drawn and painted by then.
+  const idle = window.requestIdleCallback || (f => setTimeout(f, 50));
+  const press = () => idle(() => {
+    const found = button();
+    if (found && !found.dataset.equityPressed) { found.dataset.equityPressed = '1'; found.click(); }
+  }, {timeout: 1000});
+  if (over()) { press(); return; }
+  const watch = new MutationObserver(() => { if (over()) { watch.disconnect(); press(); } });
+  watch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+})();
+</script>"""
+
+
+def script(name: str) -> str:
+    """The section's script: fixed code and the section's name (checked against NAME)."""
+    if not NAME.fullmatch(name):
+        raise ValueError(f"a progressive section's name is [a-z0-9-]: {name!r}")
+    return _SCRIPT.replace("BUTTON", BUTTON_KEY.format(name=name))
+
+
+def below_first_screen(name: str, label: str, draw: Callable[[], None]) -> None:
+    """`draw()` now if this session has run the page before, else right after the first
+    screen (see the module's docstring). `label` says what the button draws."""
+    seen = st.session_state.setdefault(SEEN_KEY, set())
+    if name in seen:
+        draw()
+        return
+    seen.add(name)
+
+    @st.fragment
+    def section() -> None:
+        drawn = st.session_state.setdefault(DRAWN_KEY, set())
+        if st.session_state.get(BUTTON_KEY.format(name=name)):
+            drawn.add(name)
+        if name in drawn:  # the section's own widgets rerun this fragment too
+            draw()
+            return
+        st.button(label, key=BUTTON_KEY.format(name=name))
+        with st.container(key=SCRIPT_KEY.format(name=name)):
+            st.html(script(name), unsafe_allow_javascript=True)
+
+    section()
