@@ -11,12 +11,6 @@ script is over and the browser is idle: asked for at once, or when the browser w
 idle (waiting on the run), the files made a fresh server's first chart later (cold start
 2.4 s to 2.7 s: both contend for the one process and the CPU). Code only: the same files
 for every user, nothing about the data or the session.
-
-Then it draws one chart off screen (assets/vega-warmup.json: the trend chart's layers, with
-a few rows of published figures) and throws it away. Why: a new tab's first chart of that
-kind spent ~15-20 ms more of a first visit compiling Vega's code for its marks, axes and
-expressions (School trends, Where disadvantage concentrates; measured in interleaved
-probes); drawn once while the tab is idle, the page's own chart finds that code compiled.
 """
 
 from __future__ import annotations
@@ -54,32 +48,8 @@ _SCRIPT = """<script>
   window.__equityPrefetch = true;
   const entry = document.querySelector('script[type="module"][src*="static/js/index."]');
   if (!entry) return;
-  // Streamlit's loader of its Vega bundle exports one function returning {embed, ...}.
-  const warmVega = async () => {
-    for (const f of VEGA_LOADERS) {
-      const loader = await import(new URL(f, entry.src).href);
-      for (const load of Object.values(loader)) {
-        if (typeof load !== 'function' || load.length) continue;
-        const vega = await load();
-        if (!vega || typeof vega.embed !== 'function') continue;
-        const away = document.createElement('div');
-        away.setAttribute('aria-hidden', 'true');
-        away.style.cssText = 'position:absolute;left:-10000px;top:0;width:700px;height:320px';
-        document.body.appendChild(away);
-        try {
-          const drawn = await vega.embed(away, WARMUP_SPEC, {actions: false, renderer: 'svg',
-            ast: true, expr: vega.expressionInterpreter, tooltip: {theme: 'custom'}});
-          drawn.finalize();
-        } finally { away.remove(); }
-        window.__equityVegaWarm = true;
-        return;
-      }
-    }
-  };
-  const load = () => {
-    FILES.forEach(f => import(new URL(f, entry.src).href).catch(() => {}));
-    warmVega().catch(() => {});
-  };
+  const load = () => FILES.forEach(
+    f => import(new URL(f, entry.src).href).catch(() => {}));
   const idle = () => (window.requestIdleCallback || (f => setTimeout(f, 500)))(load);
   // After the run that sent this script is over (the server is free again), once idle.
   const app = document.querySelector('[data-testid="stApp"]');
@@ -105,35 +75,9 @@ def chunk_files(static_js: Path = STATIC_JS) -> tuple[str, ...]:
     )
 
 
-#: The chart drawn off screen (see the module's docstring).
-WARMUP_SPEC: Final = Path(__file__).resolve().parents[1] / "assets" / "vega-warmup.json"
-
-
-@cache
-def vega_loaders(static_js: Path = STATIC_JS) -> tuple[str, ...]:
-    """This Streamlit's loader of its Vega bundle (none found: no chart is drawn)."""
-    return tuple(
-        path.name
-        for path in sorted(static_js.glob("*.js"))
-        if (match := CHUNK.match(path.name)) and match["name"] == "loadVegaEmbed"
-    )
-
-
-@cache
-def warmup_spec() -> str:
-    """The off-screen chart's spec as a script literal ("</" escaped)."""
-    spec = json.loads(WARMUP_SPEC.read_text(encoding="utf-8"))
-    return json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
-
-
 def script() -> str:
-    """The page script: fixed code, file names that CHUNK matched and the warm-up spec
-    (a file in this repository; no other text)."""
-    return (
-        _SCRIPT.replace("FILES", json.dumps(list(chunk_files())))
-        .replace("VEGA_LOADERS", json.dumps(list(vega_loaders())))
-        .replace("WARMUP_SPEC", warmup_spec())  # last: the spec's text is not searched
-    )
+    """The page script: fixed code and file names that CHUNK matched (no other text)."""
+    return _SCRIPT.replace("FILES", json.dumps(list(chunk_files())))
 
 
 def render() -> None:

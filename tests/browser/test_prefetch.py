@@ -38,16 +38,3 @@ def test_a_later_page_finds_its_widget_code_loaded(page: Page, app_server: AppSe
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Similar schools").click()
     page.get_by_test_id("stSlider").first.wait_for(timeout=60_000)
     assert not [name for name in fetched if name in files]
-
-
-def test_one_chart_is_drawn_off_screen_and_removed(page: Page, app_server: AppServer) -> None:
-    """The warm-up chart (assets/vega-warmup.json) is drawn once the first page is idle, and
-    nothing of it stays: no element, no error in the console."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    open_app(page, app_server.url())
-    page.wait_for_function("() => window.__equityVegaWarm === true", timeout=30_000)
-    assert page.locator('div[aria-hidden="true"] svg.marks').count() == 0
-    charts = page.get_by_test_id("stVegaLiteChart").count()
-    assert charts >= 1  # the page's own charts are still there
-    assert not errors
