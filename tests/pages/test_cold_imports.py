@@ -32,6 +32,8 @@ NEVER = ("pandas", "pptx", "vl_convert", "pyproj", "pydeck", "deltalake", "shape
 #: numpy and PIL neither: Streamlit imports both to serve a file as the page icon, so app.py
 #: sets the favicon at the end of the run (some 0.2 s).
 NOT_BEFORE_FIRST_CHART = ("pyarrow", "altair", "jsonschema", "numpy", "PIL", *NEVER)
+#: Imported by the warm-up once the first page is sent: other pages' component packages.
+PAGE_PACKAGES = ("components.similar", "components.school_trends")
 
 _PROBE = """
 import json, sys
@@ -65,7 +67,7 @@ print(json.dumps({{
 
 
 def test_overview_first_run_leaves_heavy_imports_off_the_first_paint() -> None:
-    code = _PROBE.format(watched=list(NOT_BEFORE_FIRST_CHART), app=APP)
+    code = _PROBE.format(watched=[*NOT_BEFORE_FIRST_CHART, *PAGE_PACKAGES], app=APP)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -87,3 +89,4 @@ def test_overview_first_run_leaves_heavy_imports_off_the_first_paint() -> None:
     # ...and once the page is sent, the libraries other pages draw with are loaded
     # (components/warmup.py), so the next page's first visit does not import them.
     assert {"altair", "pyarrow"} <= set(seen["end"]), seen["end"]
+    assert set(PAGE_PACKAGES) <= set(seen["end"]), seen["end"]
