@@ -3,6 +3,7 @@ the link (components/urlstate.py's rule) and written back to it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 import streamlit as st
@@ -209,7 +210,7 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
 EDITOR_KEY = "similar_features_open"
 
 
-def _feature_editor(shown: list[str], have: list[str]) -> None:
+def _feature_editor(shown: list[str], have: Sequence[str]) -> None:
     """A tick and a weight for each feature, drawn only while their expander is open.
 
     Why lazy: fourteen inputs filled the first screen above the family they shape, and a
