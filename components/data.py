@@ -13,6 +13,7 @@ sessions without uploads share one set of cached answers.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -239,8 +240,7 @@ _recorded: list[Path] | None = None
 def _answer(name: str, version: str, args: tuple[Any, ...]) -> Any:
     """An answer missing from memory: the one kept ahead in the store (equity/answers.py),
     else computed (and kept, while `record_answers` is on)."""
-    kept_in = _answers_store(version)
-    identity = answers.store_identity(kept_in) if kept_in is not None else None
+    kept_in, identity = _answers_store(version)
     # Recording computes everything afresh.
     if kept_in is not None and identity is not None and _recorded is None:
         found = answers.read(kept_in, identity, name, args)
@@ -254,13 +254,16 @@ def _answer(name: str, version: str, args: tuple[Any, ...]) -> Any:
     return value
 
 
-def _answers_store(version: str) -> Path | None:
-    """The shared store folder this version is wholly made of, if any: answers are kept only
-    there (never in a private layer, and not when two shared layers are combined)."""
+@functools.lru_cache(maxsize=16)
+def _answers_store(version: str) -> tuple[Path | None, str | None]:
+    """The shared store folder this version is wholly made of, if any, and its contents'
+    identity (equity/answers.py): answers are kept only there (never in a private layer,
+    and not when two shared layers are combined). Once per store version, not per miss:
+    a version names its layers' catalogue versions, so the answer cannot change."""
     for path in shared_paths():
         if layer_version(Path(path)) == version:
-            return Path(path)
-    return None
+            return Path(path), answers.store_identity(Path(path))
+    return None, None
 
 
 def record_answers() -> list[Path]:

@@ -22,8 +22,10 @@ import streamlit as st
 #: Session state: the sections whose page has run once in this session, and those drawn.
 SEEN_KEY: Final = "equity-progressive-seen"
 DRAWN_KEY: Final = "equity-progressive-drawn"
-#: Widget key prefix of a section's button (its container's CSS class carries it).
-BUTTON_KEY: Final = "equity-progressive-{name}"
+#: Widget key of a section's button (its container's CSS class carries it): the prefix
+#: is how the page tests and scripts/answers_ahead.py find the buttons a browser presses.
+BUTTON_PREFIX: Final = "equity-progressive-"
+BUTTON_KEY: Final = BUTTON_PREFIX + "{name}"
 #: Container key prefix of a section's script (hidden by components/layout.py's CSS).
 SCRIPT_KEY: Final = "equity-progressive-script-{name}"
 #: A section's name: fixed text in the source, the only thing written into the script.

@@ -22,8 +22,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: The sidebar's authority filter (components/filters.py).
 AUTHORITY_LABEL = "Authority"
-#: components/progressive.py's buttons (a browser presses them itself).
-PROGRESSIVE_PREFIX = "equity-progressive-"
 sys.path.insert(0, str(ROOT))
 
 
@@ -48,7 +46,7 @@ def _record(store: Path) -> int:
 
     from benchmarks.apptest_bench import keep_navigation_mode
     from benchmarks.pages import app_pages
-    from components import data
+    from components import data, progressive
     from equity import answers
 
     keep_navigation_mode()
@@ -61,7 +59,7 @@ def _record(store: Path) -> int:
             app.switch_page(page.path)
         app.run()
         for button in app.button:  # as the browser does once the first screen is drawn
-            if button.key and button.key.startswith(PROGRESSIVE_PREFIX):
+            if button.key and button.key.startswith(progressive.BUTTON_PREFIX):
                 button.click()
                 app.run()
         if app.exception:

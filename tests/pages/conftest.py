@@ -11,6 +11,8 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from components import progressive
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
 
@@ -38,7 +40,7 @@ def press_progressive(app: AppTest) -> AppTest:
     """Press the buttons of sections drawn after the first screen, as the browser's script
     does once the first screen is on screen (components/progressive.py), and rerun."""
     for button in app.button:
-        if button.key and button.key.startswith("equity-progressive-"):
+        if button.key and button.key.startswith(progressive.BUTTON_PREFIX):
             button.click()
             app.run()
             assert not app.exception, [e.value for e in app.exception]

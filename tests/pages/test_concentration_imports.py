@@ -20,6 +20,7 @@ pytestmark = pytest.mark.page
 _PROBE = """
 import json, sys
 from streamlit.testing.v1 import AppTest
+from components import progressive
 
 app = AppTest.from_file({app!r}, default_timeout=300)
 app.run()
@@ -27,7 +28,7 @@ before = "pydeck" in sys.modules
 app.switch_page("pages/concentration.py")
 app.run()
 for button in app.button:  # the trend chart, drawn once the first screen is (a browser's press)
-    if button.key and button.key.startswith("equity-progressive-"):
+    if button.key and button.key.startswith(progressive.BUTTON_PREFIX):
         button.click()
         app.run()
 print(json.dumps({{
