@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from components import export, plain_charts, story, views
+from components import export, plain_charts, sections, story, views
 from components.chart_view import LAST_PREFIX_KEY, ChartView, ViewOrNote, reference
 from components.tables import csv_bytes, rows_label, show_table
 
@@ -99,15 +99,7 @@ def show_data(view_id: str, draw: Callable[[], None]) -> None:
     first visit or a filter change), for a table most readers never open. Opening it reruns
     the page with the table in place, and it stays open (and redrawn for each new filter)
     until closed."""
-    expander = st.expander(
-        "Show data",
-        expanded=False,
-        key=SHOW_DATA_KEY.format(view_id=view_id),
-        on_change="rerun",
-    )
-    if expander.open:
-        with expander:
-            draw()
+    sections.on_request("Show data", SHOW_DATA_KEY.format(view_id=view_id), draw)
 
 
 def table(view: ChartView) -> None:

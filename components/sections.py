@@ -9,7 +9,7 @@ so a shared address opens on the same section, and an unknown value opens the fi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import streamlit as st
@@ -24,3 +24,14 @@ def tabs(labels: Sequence[str]) -> list[TabContainer]:
     """One tab per label; only the open one's `.open` is true, so a page draws a section
     with `if tab.open: with tab: ...` and the closed ones cost nothing."""
     return list(st.tabs(list(labels), key=SECTION_PARAM, on_change="rerun", bind="query-params"))
+
+
+def on_request(label: str, key: str, draw: Callable[[], None]) -> None:
+    """An expander whose content `draw()` runs only while it is open: opening it reruns the
+    page with the content in place, and it stays open (redrawn for each new filter) until
+    closed. Why: Streamlit mounts a closed expander's content in the browser all the same,
+    so a table or a row of inputs most readers never open cost every first visit."""
+    expander = st.expander(label, expanded=False, key=key, on_change="rerun")
+    if expander.open:
+        with expander:
+            draw()

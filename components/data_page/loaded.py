@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from components import data
+from components import data, sections
 from components.data_page import own_files
 from components.data_page.common import link, linked, page_link_column, table
 from components.filters import Filters
@@ -67,44 +67,44 @@ def loaded_section(selection: Filters) -> None:
 
     # Drawn only while open (a rerun on opening): the per-authority table is some 150 rows
     # of long text, most of what a first visit of this tab sent to the browser.
-    every = st.expander(
+    sections.on_request(
         f"Every authority, year and file kind ({cov.height:,} rows)",
-        key="data-every-authority",
-        on_change="rerun",
+        "data-every-authority",
+        _every_authority_table,
     )
-    if not every.open:
-        return
-    with every:
-        st.caption(
-            "One row per authority: the file kinds loaded and their years. The CSV has every "
-            "authority, year and file kind with its files, publisher and page. School-level "
-            "rows count schools with at least one stored figure; LA-level rows count "
-            "published figures (suppressed and not-published cells excluded)."
-        )
-        every_la = data.shared(_every_authority)
-        table(
-            every_la["by_la"],
-            key="data-coverage",
-            school_level=st.column_config.TextColumn("School-level files", width="large"),
-            schools_latest=st.column_config.NumberColumn(
-                "Schools (latest year)",
-                format="%d",
-                help="Schools in the latest year loaded, for the file kind that lists most.",
-            ),
-            la_level=st.column_config.TextColumn("LA-level figures", width="large"),
-            figures=st.column_config.NumberColumn("Figures", format="%d"),
-        )
-        # The full table goes as a download only (fetched over HTTP when clicked), made once
-        # per store version: at national scale it is some 12,000 rows.
-        payload = every_la["coverage_csv"]
-        st.download_button(
-            f"Download CSV, every authority, year and file kind ({human_size(len(payload))})",
-            data=payload,
-            file_name="coverage-by-la-year-kind.csv",
-            mime="text/csv",
-            key="csv-data-coverage",
-            on_click="ignore",
-        )
+
+
+def _every_authority_table() -> None:
+    st.caption(
+        "One row per authority: the file kinds loaded and their years. The CSV has every "
+        "authority, year and file kind with its files, publisher and page. School-level "
+        "rows count schools with at least one stored figure; LA-level rows count "
+        "published figures (suppressed and not-published cells excluded)."
+    )
+    every_la = data.shared(_every_authority)
+    table(
+        every_la["by_la"],
+        key="data-coverage",
+        school_level=st.column_config.TextColumn("School-level files", width="large"),
+        schools_latest=st.column_config.NumberColumn(
+            "Schools (latest year)",
+            format="%d",
+            help="Schools in the latest year loaded, for the file kind that lists most.",
+        ),
+        la_level=st.column_config.TextColumn("LA-level figures", width="large"),
+        figures=st.column_config.NumberColumn("Figures", format="%d"),
+    )
+    # The full table goes as a download only (fetched over HTTP when clicked), made once
+    # per store version: at national scale it is some 12,000 rows.
+    payload = every_la["coverage_csv"]
+    st.download_button(
+        f"Download CSV, every authority, year and file kind ({human_size(len(payload))})",
+        data=payload,
+        file_name="coverage-by-la-year-kind.csv",
+        mime="text/csv",
+        key="csv-data-coverage",
+        on_click="ignore",
+    )
 
 
 #: A results-by-authority table longer than this is drawn when its expander is opened.
@@ -121,14 +121,11 @@ def _results_table(results: pl.DataFrame, payload: bytes) -> None:
     if results.height <= INLINE_RESULT_ROWS:
         _results_grid(results, payload)
         return
-    expander = st.expander(
+    sections.on_request(
         f"Years, schools and files for each authority ({results.height:,} rows)",
-        key=RESULTS_OPEN_KEY,
-        on_change="rerun",
+        RESULTS_OPEN_KEY,
+        lambda: _results_grid(results, payload),
     )
-    if expander.open:
-        with expander:
-            _results_grid(results, payload)
 
 
 def _results_grid(results: pl.DataFrame, payload: bytes) -> None:

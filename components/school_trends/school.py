@@ -6,9 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import polars as pl
-import streamlit as st
 
-from components import chart_view, data, views
+from components import chart_view, data, sections, views
 from components.chart_view import ViewOrNote
 from components.charts import AnyChart
 from components.filters import Filters
@@ -225,16 +224,12 @@ def school_table(filters: Filters, urn: str, measure: str) -> None:
     years = sorted({year for level, _group, year in at if level == "school"})
     if not years:
         return
-    expander = st.expander(
+    sections.on_request(
         f"This school's {short_label(measure)} year by year, as a table "
         f"({plural(len(years), 'year')})",
-        key=TABLE_OPEN_KEY,
-        on_change="rerun",
+        TABLE_OPEN_KEY,
+        lambda: _year_by_year(at, years, measure),
     )
-    if not expander.open:
-        return
-    with expander:
-        _year_by_year(at, years, measure)
 
 
 def _year_by_year(at: dict[tuple[str, str, str], Cell], years: list[str], measure: str) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 import streamlit as st
 
-from components import urlstate
+from components import sections, urlstate
 from components.filters import Filters
 from components.similar.common import (
     CENSUS_KEY,
@@ -217,44 +217,41 @@ def _feature_editor(shown: list[str], have: Sequence[str]) -> None:
     new tab's first drawing of them was ~150 ms of a first visit (issue 16). The ticks and
     weights live in plain session state (KEPT_*), so they hold while the inputs are not
     drawn; each input starts from them and writes back to them when changed."""
-    editor = st.expander(
-        "Change the features and their weights",
-        expanded=False,
-        key=EDITOR_KEY,
-        on_change="rerun",
+    sections.on_request(
+        "Change the features and their weights", EDITOR_KEY, lambda: _feature_inputs(shown, have)
     )
-    if not editor.open:
-        return
-    with editor:
-        st.markdown(
-            "Untick a feature to see the family change; a weight of 0 ignores a feature and "
-            "2 counts it twice."
+
+
+def _feature_inputs(shown: list[str], have: Sequence[str]) -> None:
+    st.markdown(
+        "Untick a feature to see the family change; a weight of 0 ignores a feature and "
+        "2 counts it twice."
+    )
+    for column, key in zip(_feature_columns(len(shown)), shown, strict=True):
+        ticked = bool(st.session_state[KEPT_FEATURE_KEY + key])
+        st.session_state[FEATURE_KEY + key] = ticked
+        label = similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:]
+        column.checkbox(
+            label,
+            key=FEATURE_KEY + key,
+            disabled=key not in have,
+            help=similar.FEATURES[key].label
+            + ("" if key in have else ": no published value for this school."),
+            on_change=_keep,
+            args=(FEATURE_KEY + key, KEPT_FEATURE_KEY + key),
         )
-        for column, key in zip(_feature_columns(len(shown)), shown, strict=True):
-            ticked = bool(st.session_state[KEPT_FEATURE_KEY + key])
-            st.session_state[FEATURE_KEY + key] = ticked
-            label = similar.FEATURES[key].short[:1].upper() + similar.FEATURES[key].short[1:]
-            column.checkbox(
-                label,
-                key=FEATURE_KEY + key,
-                disabled=key not in have,
-                help=similar.FEATURES[key].label
-                + ("" if key in have else ": no published value for this school."),
-                on_change=_keep,
-                args=(FEATURE_KEY + key, KEPT_FEATURE_KEY + key),
-            )
-            st.session_state[WEIGHT_KEY + key] = st.session_state[KEPT_WEIGHT_KEY + key]
-            column.number_input(
-                f"Weight of {similar.FEATURES[key].short}",
-                min_value=0.0,
-                max_value=similar.WEIGHT_MAX,
-                step=0.25,
-                key=WEIGHT_KEY + key,
-                disabled=key not in have or not ticked,
-                help="How much one standard deviation of this feature counts in the distance.",
-                on_change=_keep,
-                args=(WEIGHT_KEY + key, KEPT_WEIGHT_KEY + key),
-            )
+        st.session_state[WEIGHT_KEY + key] = st.session_state[KEPT_WEIGHT_KEY + key]
+        column.number_input(
+            f"Weight of {similar.FEATURES[key].short}",
+            min_value=0.0,
+            max_value=similar.WEIGHT_MAX,
+            step=0.25,
+            key=WEIGHT_KEY + key,
+            disabled=key not in have or not ticked,
+            help="How much one standard deviation of this feature counts in the distance.",
+            on_change=_keep,
+            args=(WEIGHT_KEY + key, KEPT_WEIGHT_KEY + key),
+        )
 
 
 def _keep(widget_key: str, kept_key: str) -> None:
