@@ -50,12 +50,14 @@ def main() -> None:
     filters.show_url_notices()
     navigation.run()
     layout.footer()
-    # The favicon last: Streamlit turns a file into a page icon through its image code, which
-    # imports numpy and PIL (some 0.2 s of a fresh server's first run, issue 16) before
-    # anything is drawn if set first. set_page_config calls add up; the tab shows Streamlit's
-    # icon until the first run ends.
+    # The favicon after the warm-up: Streamlit turns a file into a page icon through its
+    # image code, which imports numpy and PIL (components/warmup.py says why not sooner).
+    # set_page_config calls add up; until then the tab shows Streamlit's icon.
+    warmup.at_end_of_run(show_favicon)
+
+
+def show_favicon() -> None:
     st.set_page_config(page_icon=str(FAVICON))
-    warmup.after_first_run()
 
 
 main()

@@ -78,3 +78,22 @@ def below_first_screen(name: str, label: str, draw: Callable[[], None]) -> None:
             st.html(script(name), unsafe_allow_javascript=True)
 
     section()
+
+
+def when_idle(name: str, label: str, run: Callable[[], None]) -> None:
+    """`run()` once this run is over and the browser is idle, with nothing drawn: the same
+    button and script as a section's, both in the hidden script container, in a fragment
+    whose rerun calls `run()`. For work no reader waits on but whose timing matters (the
+    server's warm-up, components/warmup.py). A client without scripts never presses it;
+    its caller says what happens then."""
+
+    @st.fragment
+    def trigger() -> None:
+        if st.session_state.get(BUTTON_KEY.format(name=name)):
+            run()
+            return
+        with st.container(key=SCRIPT_KEY.format(name=name)):
+            st.button(label, key=BUTTON_KEY.format(name=name))
+            st.html(script(name), unsafe_allow_javascript=True)
+
+    trigger()
