@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
 
 import streamlit as st
 
@@ -23,7 +23,7 @@ import streamlit as st
 SEEN_KEY: Final = "equity-progressive-seen"
 DRAWN_KEY: Final = "equity-progressive-drawn"
 #: Widget key of a section's button (its container's CSS class carries it): the prefix
-#: is how the page tests and scripts/answers_ahead.py find the buttons a browser presses.
+#: is how `press_all` finds the buttons a browser presses.
 BUTTON_PREFIX: Final = "equity-progressive-"
 BUTTON_KEY: Final = BUTTON_PREFIX + "{name}"
 #: Container key prefix of a section's script (hidden by components/layout.py's CSS).
@@ -97,3 +97,15 @@ def when_idle(name: str, label: str, run: Callable[[], None]) -> None:
             st.html(script(name), unsafe_allow_javascript=True)
 
     trigger()
+
+
+def press_all(app: Any, after_each: Callable[[Any], None] = lambda app: None) -> Any:
+    """What the pages' scripts do in a browser, for a headless run of the app (Streamlit's
+    AppTest: the page tests, scripts/answers_ahead.py): press each progressive button on
+    the page and rerun, calling `after_each(app)` after every run. Returns `app`."""
+    for button in app.button:
+        if button.key and button.key.startswith(BUTTON_PREFIX):
+            button.click()
+            app.run()
+            after_each(app)
+    return app

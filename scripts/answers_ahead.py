@@ -58,10 +58,7 @@ def _record(store: Path) -> int:
         if index:
             app.switch_page(page.path)
         app.run()
-        for button in app.button:  # as the browser does once the first screen is drawn
-            if button.key and button.key.startswith(progressive.BUTTON_PREFIX):
-                button.click()
-                app.run()
+        progressive.press_all(app)  # as the browser does once the first screen is drawn
         if app.exception:
             print(f"error: {page.title}: {app.exception[0].value}")
             return 2

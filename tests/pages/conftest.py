@@ -39,12 +39,11 @@ def run_page(page: str | None = None, params: dict[str, str] | None = None) -> A
 def press_progressive(app: AppTest) -> AppTest:
     """Press the buttons of sections drawn after the first screen, as the browser's script
     does once the first screen is on screen (components/progressive.py), and rerun."""
-    for button in app.button:
-        if button.key and button.key.startswith(progressive.BUTTON_PREFIX):
-            button.click()
-            app.run()
-            assert not app.exception, [e.value for e in app.exception]
-    return app
+    return progressive.press_all(app, _no_exception)  # type: ignore[no-any-return]
+
+
+def _no_exception(app: AppTest) -> None:
+    assert not app.exception, [e.value for e in app.exception]
 
 
 def open_show_data(app: AppTest) -> AppTest:

@@ -27,10 +27,7 @@ app.run()
 before = "pydeck" in sys.modules
 app.switch_page("pages/concentration.py")
 app.run()
-for button in app.button:  # the trend chart, drawn once the first screen is (a browser's press)
-    if button.key and button.key.startswith(progressive.BUTTON_PREFIX):
-        button.click()
-        app.run()
+progressive.press_all(app)  # the trend chart, drawn once the first screen is (a browser's press)
 print(json.dumps({{
     "before": before,
     "after": "pydeck" in sys.modules,
