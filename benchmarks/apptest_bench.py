@@ -19,7 +19,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from benchmarks.pages import APP, Page
+from benchmarks.pages import APP, Page, keep_navigation_mode
 
 APPS = Path(__file__).resolve().parent / "apps"
 EMPTY_APP = APPS / "empty_app.py"
@@ -58,29 +58,6 @@ _WIDGET_KINDS = frozenset(
     }
 )
 _TEXT_KINDS = ("title", "header", "subheader", "markdown", "caption", "text", "code")
-
-
-def keep_navigation_mode() -> None:
-    """Make AppTest rerun app.py like the server does.
-
-    AppTest resets `PagesManager.uses_pages_directory` before every run; as app.py sits
-    beside a `pages/` folder, the reset turns on the old pages-folder mode, and a rerun
-    after a widget change then executes the page script alone (no router, no sidebar,
-    stale filters). A server sets the flag to False for good on the first st.navigation
-    call; this does the same for the benchmark's AppTest runs.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if getattr(PagesManager.__init__, "_bench_patched", False):
-        return
-    original = PagesManager.__init__
-
-    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    init._bench_patched = True  # type: ignore[attr-defined]
-    PagesManager.__init__ = init  # type: ignore[method-assign]
 
 
 # --------------------------------------------------------------------------- profiles

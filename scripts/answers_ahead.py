@@ -44,8 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 def _record(store: Path) -> int:
     from streamlit.testing.v1 import AppTest
 
-    from benchmarks.apptest_bench import keep_navigation_mode
-    from benchmarks.pages import app_pages
+    from benchmarks.pages import app_pages, keep_navigation_mode
     from components import data, progressive
     from equity import answers
 

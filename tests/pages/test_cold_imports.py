@@ -57,14 +57,9 @@ def noting(draw):
 # The app draws through `st.vega_lite_chart` (components/vega.py) or `st.altair_chart`.
 streamlit.vega_lite_chart = noting(streamlit.vega_lite_chart)
 streamlit.altair_chart = noting(streamlit.altair_chart)
-# Rerun app.py as a server does (AppTest's reset turns on the pages-folder mode and a
-# rerun would execute the page alone): benchmarks/apptest_bench.keep_navigation_mode.
-from streamlit.runtime.pages_manager import PagesManager
-_init = PagesManager.__init__
-def _keep(self, *args, **kwargs):
-    _init(self, *args, **kwargs)
-    PagesManager.uses_pages_directory = False
-PagesManager.__init__ = _keep
+# Rerun app.py as a server does (else a rerun would execute the page alone).
+from benchmarks.pages import keep_navigation_mode
+keep_navigation_mode()
 before = sorted(m for m in watched if m in sys.modules)
 app = AppTest.from_file({app!r}, default_timeout=300)
 app.run()
