@@ -68,14 +68,13 @@ def below_first_screen(name: str, label: str, draw: Callable[[], None]) -> None:
     @st.fragment
     def section() -> None:
         drawn = st.session_state.setdefault(DRAWN_KEY, set())
-        if st.session_state.get(BUTTON_KEY.format(name=name)):
+        if _pressed(name):
             drawn.add(name)
         if name in drawn:  # the section's own widgets rerun this fragment too
             draw()
             return
-        st.button(label, key=BUTTON_KEY.format(name=name))
-        with st.container(key=SCRIPT_KEY.format(name=name)):
-            st.html(script(name), unsafe_allow_javascript=True)
+        _button(name, label)
+        _script_box(name)
 
     section()
 
@@ -89,14 +88,29 @@ def when_idle(name: str, label: str, run: Callable[[], None]) -> None:
 
     @st.fragment
     def trigger() -> None:
-        if st.session_state.get(BUTTON_KEY.format(name=name)):
+        if _pressed(name):
             run()
             return
-        with st.container(key=SCRIPT_KEY.format(name=name)):
-            st.button(label, key=BUTTON_KEY.format(name=name))
-            st.html(script(name), unsafe_allow_javascript=True)
+        _script_box(name, inside=lambda: _button(name, label))
 
     trigger()
+
+
+def _pressed(name: str) -> bool:
+    """Whether this run is the one the button's press started."""
+    return bool(st.session_state.get(BUTTON_KEY.format(name=name)))
+
+
+def _button(name: str, label: str) -> None:
+    st.button(label, key=BUTTON_KEY.format(name=name))
+
+
+def _script_box(name: str, inside: Callable[[], None] = lambda: None) -> None:
+    """The hidden container (components/layout.py's CSS) holding `inside()` and the script
+    that presses the button: the one place this module writes JavaScript."""
+    with st.container(key=SCRIPT_KEY.format(name=name)):
+        inside()
+        st.html(script(name), unsafe_allow_javascript=True)
 
 
 def press_all(app: Any, after_each: Callable[[Any], None] = lambda app: None) -> Any:

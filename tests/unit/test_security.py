@@ -52,7 +52,8 @@ ALLOWED: dict[tuple[str, str], str] = {
         "text (test_the_prefetch_script_is_fixed_code_and_file_names)"
     ),
     ("components/progressive.py", "unsafe_allow_javascript=True"): (
-        "one fixed script that presses the section's own button once the run is over; the "
+        "one fixed script that presses the section's (or the warm-up trigger's) own button "
+        "once the run is over; the "
         "one thing written into it is the section's name, fixed text in the source checked "
         "against progressive.NAME ([a-z0-9-]) (test_the_progressive_script_is_fixed_code)"
     ),
