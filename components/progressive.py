@@ -38,12 +38,18 @@ _SCRIPT = """<script>
   const over = () => !app || app.getAttribute('data-test-script-state') === 'notRunning';
   // Once the browser is idle: the first screen has been drawn and painted by then.
   const idle = window.requestIdleCallback || (f => setTimeout(f, 50));
-  const press = () => idle(() => {
+  // The button may not be on the page yet when the script runs (its code still loading),
+  // and a press can be lost (a run starting): look again until a press has taken it away;
+  // a second press is harmless.
+  let pressed = false;
+  const press = (left) => idle(() => {
     const found = button();
-    if (found && !found.dataset.equityPressed) { found.dataset.equityPressed = '1'; found.click(); }
+    if (!found && pressed) return;
+    if (found && over() && !found.disabled) { found.click(); pressed = true; }
+    if (left > 0) setTimeout(() => press(left - 1), found ? 1000 : 200);
   }, {timeout: 1000});
-  if (over()) { press(); return; }
-  const watch = new MutationObserver(() => { if (over()) { watch.disconnect(); press(); } });
+  if (over()) { press(50); return; }
+  const watch = new MutationObserver(() => { if (over()) { watch.disconnect(); press(50); } });
   watch.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
 })();
 </script>"""
