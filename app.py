@@ -12,8 +12,15 @@ import streamlit as st
 
 from components import filters, layout, prefetch, warmup
 
-#: A local file: Streamlit fetches an emoji or icon-font favicon from a font CDN.
+#: The tab's icon: a local file (Streamlit would show a `:material/...:` icon as a favicon
+#: fetched from Google's font CDN).
 FAVICON = Path(__file__).parent / "assets" / "favicon.png"
+#: The tab's icon until the process has warmed up (components/warmup.py): an emoji, which
+#: the browser draws from text, where the file would need Streamlit's image code (numpy and
+#: PIL) in the process's first run. Without an icon of the app's own at the top of every
+#: run, Streamlit shows the open page's `st.Page` icon, and fetches it from
+#: fonts.gstatic.com: every new tab told Google it had opened the app.
+ICON_UNTIL_WARM = "📊"
 
 PAGES: dict[str, list[tuple[str, str, str]]] = {
     "Explore": [
@@ -34,7 +41,13 @@ PAGES: dict[str, list[tuple[str, str, str]]] = {
 
 
 def main() -> None:
-    st.set_page_config(page_title="Equity Explorer", layout="wide", initial_sidebar_state="auto")
+    warm = warmup.done()
+    st.set_page_config(
+        page_title="Equity Explorer",
+        page_icon=FAVICON if warm else ICON_UNTIL_WARM,
+        layout="wide",
+        initial_sidebar_state="auto",
+    )
     layout.page_chrome()
     prefetch.render()
     sections = {
@@ -50,10 +63,10 @@ def main() -> None:
     filters.show_url_notices()
     navigation.run()
     layout.footer()
-    # The favicon after the warm-up: Streamlit turns a file into a page icon through its
+    # The file's icon once warmed up: Streamlit turns a file into a page icon through its
     # image code, which imports numpy and PIL (components/warmup.py says why not sooner).
-    # set_page_config calls add up; until then the tab shows Streamlit's icon.
-    warmup.at_end_of_run(show_favicon)
+    if not warm:
+        warmup.at_end_of_run(show_favicon)
 
 
 def show_favicon() -> None:

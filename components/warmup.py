@@ -18,7 +18,8 @@ end instead.
 
 The page icon waits for the same moment: Streamlit turns an image file into a favicon
 through its image code, which imports numpy and PIL (~0.13 s of that first chart measured the
-same way), so the icon is set by the warm-up's run, then by every run after it.
+same way), so the icon is set by the warm-up's run, then at the top of every run after it
+(app.py shows an emoji until then).
 
 Then every object the process holds at that point (the libraries, mostly) is moved out of
 the garbage collector's reach (`gc.freeze`): Python collects all generations as objects pile
@@ -64,10 +65,15 @@ _done = False
 _first_run_seen = False
 
 
+def done() -> bool:
+    """Whether this process has warmed up (MODULES are imported)."""
+    return _done
+
+
 def at_end_of_run(then: Callable[[], None]) -> None:
-    """Call at the end of every run: `then()` (what needs the warm-up, the page icon) once
-    the process is warmed up; before that, the process's first run leaves the trigger and
-    any other run warms up at its end (see the module's docstring)."""
+    """Call at the end of every run until `done()`: `then()` (what needs the warm-up, the
+    page icon) once the process is warmed up; before that, the process's first run leaves
+    the trigger and any other run warms up at its end (see the module's docstring)."""
     global _first_run_seen
     if _done:
         then()

@@ -382,9 +382,8 @@ _BASE_PATH_PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
 def watch_console(page: Page, base_url: str) -> ConsoleLog:
     """Collect console errors and uncaught exceptions that come from the app itself.
 
-    Left out: failed loads of resources outside the app's own server (Streamlit turns a
-    `:material/...:` page icon into a fonts.gstatic.com favicon, unreachable offline) and
-    Streamlit's base-path probes (above).
+    Left out: Streamlit's base-path probes (above). A failed load from another host is an
+    error too: the app loads nothing from elsewhere (tests/browser/test_own_server_only.py).
     """
     log = ConsoleLog()
 
@@ -392,8 +391,6 @@ def watch_console(page: Page, base_url: str) -> ConsoleLog:
         if message.type != "error":
             return
         location = (message.location or {}).get("url", "") or ""
-        if "net::ERR_" in message.text and not location.startswith(base_url):
-            return
         if "404" in message.text and _BASE_PATH_PROBE.search(location):
             return
         log.errors.append(f"{message.text} @ {location}")
