@@ -210,6 +210,16 @@ def base_url(app_server: AppServer) -> str:
     return app_server.base_url
 
 
+@pytest.fixture
+def fresh_server(tmp_path: Path) -> Iterator[AppServer]:
+    """A server no page has run on yet (the shared one is warmed up by its fixture)."""
+    server = start_server(tmp_path)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
 # --------------------------------------------------------------------------- browser
 
 #: Counts the script runs the server has started for this page: each run begins with a

@@ -11,9 +11,6 @@ its first run) are both checked, on every page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Browser, Page
 
@@ -23,8 +20,6 @@ from tests.browser.conftest import (
     AppServer,
     new_context,
     open_app,
-    start_server,
-    stop_server,
     wait_for_app,
 )
 
@@ -36,18 +31,8 @@ FAVICON_JS = """() => [...document.querySelectorAll('link[rel~="icon"]')]
   .map(link => link.href)"""
 
 
-@pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[AppServer]:
-    server = start_server(tmp_path)
-    try:
-        yield server
-    finally:
-        stop_server(server)
-
-
 def _watch(page: Page) -> list[str]:
-    """Every URL the tab asks for, and every favicon it is given (set without a request
-    being made when the URL is one the browser cannot reach)."""
+    """Every URL the tab asks for, from now on."""
     urls: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
     return urls

@@ -4,30 +4,17 @@ follows, and nothing of the trigger stays on the page or is ever visible."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import Page
 
 from components import progressive, warmup
-from tests.browser.conftest import AppServer, open_app, start_server, stop_server
+from tests.browser.conftest import AppServer, open_app
 
 pytestmark = pytest.mark.browser
 
 TRIGGER = "." + "st-key-" + progressive.SCRIPT_KEY.format(name=warmup.TRIGGER)
 FAVICON_JS = """() => [...document.querySelectorAll('link[rel~="icon"]')]
   .map(link => link.getAttribute('href'))"""
-
-
-@pytest.fixture
-def fresh_server(tmp_path: Path) -> Iterator[AppServer]:
-    """A server no page has run on yet (the shared one is warmed up by its fixture)."""
-    server = start_server(tmp_path)
-    try:
-        yield server
-    finally:
-        stop_server(server)
 
 
 def test_a_fresh_server_warms_up_once_the_first_page_is_drawn(
