@@ -3,8 +3,8 @@
 Why a test: Streamlit reaches out on its own for some things (a `:material/...:` page icon
 becomes a favicon fetched from fonts.gstatic.com; map tiles and web fonts would come from
 CDNs). A school dashboard should not tell a third party who opens it, and the app must work
-offline; the console watch of the other browser tests leaves such failed loads out, so this
-test looks at the requests themselves. A fresh server (its first tab is drawn before the
+offline; a console only shows such a load when it fails, so this test looks at the requests
+themselves. A fresh server (its first tab is drawn before the
 warm-up, with the stand-in icon) and a second tab on the warmed server (the icon file from
 its first run) are both checked, on every page.
 """
@@ -51,24 +51,28 @@ def _foreign(urls: list[str], server: AppServer) -> list[str]:
 
 
 def test_no_request_leaves_the_app_server(browser: Browser, fresh_server: AppServer) -> None:
-    first = new_context(browser).new_page()
-    first_urls = _watch(first)
-    favicons: list[str] = []
-    open_app(first, fresh_server.url())
-    favicons += first.evaluate(FAVICON_JS)
-    # The warm-up sets the icon file (tests/browser/test_warmup.py); then every page.
-    first.wait_for_function(
-        f"() => ({FAVICON_JS})().some(href => href.includes('/media/'))",
-        timeout=APP_TIMEOUT_MS,
-    )
-    _visit_every_page(first)
-    favicons += first.evaluate(FAVICON_JS)
+    first_context, second_context = new_context(browser), new_context(browser)
+    try:
+        first = first_context.new_page()
+        first_urls = _watch(first)
+        open_app(first, fresh_server.url())
+        favicons: list[str] = first.evaluate(FAVICON_JS)
+        # The warm-up sets the icon file (tests/browser/test_warmup.py); then every page.
+        first.wait_for_function(
+            f"() => ({FAVICON_JS})().some(href => href.includes('/media/'))",
+            timeout=APP_TIMEOUT_MS,
+        )
+        _visit_every_page(first)
+        favicons += first.evaluate(FAVICON_JS)
 
-    second = new_context(browser).new_page()
-    second_urls = _watch(second)
-    open_app(second, fresh_server.url())
-    favicons += second.evaluate(FAVICON_JS)
-    _visit_every_page(second)
+        second = second_context.new_page()
+        second_urls = _watch(second)
+        open_app(second, fresh_server.url())
+        favicons += second.evaluate(FAVICON_JS)
+        _visit_every_page(second)
+    finally:
+        first_context.close()
+        second_context.close()
 
     assert _foreign(first_urls, fresh_server) == []
     assert _foreign(second_urls, fresh_server) == []
