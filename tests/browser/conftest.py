@@ -210,6 +210,12 @@ def base_url(app_server: AppServer) -> str:
     return app_server.base_url
 
 
+#: The tab's icons (absolute URLs); the app's own icon file is served under /media/.
+FAVICONS_JS = """() => [...document.querySelectorAll('link[rel~="icon"]')]
+  .map(link => link.href)"""
+APP_ICON_SET_JS = f"() => ({FAVICONS_JS})().some(href => href.includes('/media/'))"
+
+
 @pytest.fixture
 def fresh_server(tmp_path: Path) -> Iterator[AppServer]:
     """A server no page has run on yet (the shared one is warmed up by its fixture)."""

@@ -15,7 +15,9 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.browser.conftest import (
+    APP_ICON_SET_JS,
     APP_TIMEOUT_MS,
+    FAVICONS_JS,
     PAGE_LIST,
     AppServer,
     new_context,
@@ -27,8 +29,6 @@ pytestmark = pytest.mark.browser
 
 #: Schemes a page may load without a request leaving the machine.
 LOCAL_SCHEMES = ("data:", "blob:", "about:")
-FAVICON_JS = """() => [...document.querySelectorAll('link[rel~="icon"]')]
-  .map(link => link.href)"""
 
 
 def _watch(page: Page) -> list[str]:
@@ -56,19 +56,19 @@ def test_no_request_leaves_the_app_server(browser: Browser, fresh_server: AppSer
         first = first_context.new_page()
         first_urls = _watch(first)
         open_app(first, fresh_server.url())
-        favicons: list[str] = first.evaluate(FAVICON_JS)
+        favicons: list[str] = first.evaluate(FAVICONS_JS)
         # The warm-up sets the icon file (tests/browser/test_warmup.py); then every page.
         first.wait_for_function(
-            f"() => ({FAVICON_JS})().some(href => href.includes('/media/'))",
+            APP_ICON_SET_JS,
             timeout=APP_TIMEOUT_MS,
         )
         _visit_every_page(first)
-        favicons += first.evaluate(FAVICON_JS)
+        favicons += first.evaluate(FAVICONS_JS)
 
         second = second_context.new_page()
         second_urls = _watch(second)
         open_app(second, fresh_server.url())
-        favicons += second.evaluate(FAVICON_JS)
+        favicons += second.evaluate(FAVICONS_JS)
         _visit_every_page(second)
     finally:
         first_context.close()

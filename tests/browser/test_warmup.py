@@ -8,13 +8,11 @@ import pytest
 from playwright.sync_api import Page
 
 from components import progressive, warmup
-from tests.browser.conftest import AppServer, open_app
+from tests.browser.conftest import APP_ICON_SET_JS, FAVICONS_JS, AppServer, open_app
 
 pytestmark = pytest.mark.browser
 
 TRIGGER = "." + "st-key-" + progressive.SCRIPT_KEY.format(name=warmup.TRIGGER)
-FAVICON_JS = """() => [...document.querySelectorAll('link[rel~="icon"]')]
-  .map(link => link.getAttribute('href'))"""
 
 
 def test_a_fresh_server_warms_up_once_the_first_page_is_drawn(
@@ -29,11 +27,8 @@ def test_a_fresh_server_warms_up_once_the_first_page_is_drawn(
     page.wait_for_function(
         "(selector) => !document.querySelector(selector)", arg=TRIGGER, timeout=60_000
     )
-    page.wait_for_function(
-        f"() => ({FAVICON_JS})().some(href => href && href.includes('/media/'))",
-        timeout=30_000,
-    )
-    assert any("/media/" in (href or "") for href in page.evaluate(FAVICON_JS))
+    page.wait_for_function(APP_ICON_SET_JS, timeout=30_000)
+    assert any("/media/" in (href or "") for href in page.evaluate(FAVICONS_JS))
     assert page.get_by_role("button", name=warmup.TRIGGER_LABEL).count() == 0
     # The server imported what other pages draw with: a first visit now finds Altair loaded
     # and draws its chart without an error.
