@@ -81,7 +81,7 @@ class LoadSettings:
     probes: int  # steps per capacity search
     timeout_s: float = 120.0  # a session not finished by then is an error
     baseline_sessions: int = 0  # sessions run alone for the median (default: one per code)
-    sticky_cookie: str | None = None  # sent with a random value per session (nginx)
+    sticky_cookie: str | None = None  # nginx's cookie: taken from `GET /`, then sent
     session_ttl_s: float = 5.0  # the servers' server.disconnectedSessionTTL
 
 
@@ -114,13 +114,17 @@ def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     return value
 
 
-def _sequential(url: str, count: int, settings: LoadSettings) -> list[SessionResult]:
+def _sequential(
+    url: str, count: int, settings: LoadSettings, *, direct: bool = False
+) -> list[SessionResult]:
+    """`count` sessions one after the other; `direct`: to one app process's own URL, where
+    no nginx sets a sticky cookie."""
     return in_thread(
         lambda: sequential(
             url,
             plans(settings.codes, count),
             timeout=settings.timeout_s,
-            sticky_cookie=settings.sticky_cookie,
+            sticky_cookie=None if direct else settings.sticky_cookie,
         )
     )
 
@@ -130,7 +134,8 @@ def warm(deployment: Deployment, settings: LoadSettings) -> list[str]:
     step measures the steady state and its memory is not confused with a cache growing."""
     errors = []
     for url in deployment.direct_urls():
-        errors += [r.error for r in _sequential(url, len(settings.codes), settings) if r.error]
+        sessions = _sequential(url, len(settings.codes), settings, direct=True)
+        errors += [r.error for r in sessions if r.error]
     return errors
 
 
@@ -163,7 +168,7 @@ def sweep(deployment: Deployment, settings: LoadSettings) -> None:
     then open and close one session on every process."""
     time.sleep(settings.session_ttl_s + 0.5)
     for url in deployment.direct_urls():
-        _sequential(url, 1, settings)
+        _sequential(url, 1, settings, direct=True)
 
 
 def run_step(

@@ -8,7 +8,6 @@ import asyncio
 import math
 import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +127,35 @@ async def _read_run(ws: Any, proto: Wire) -> _Run:
             return run
 
 
+async def first_request_cookie(base_url: str, name: str) -> str | None:
+    """A browser's first request, `GET /`, and the value of the cookie `name` its response
+    sets (nginx names the session's replica in it), or None if it sets none. It fails
+    (raises) as a page load fails: refused, or no HTTP answer."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base_url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80)
+    try:
+        writer.write(
+            f"GET / HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode()
+        )
+        await writer.drain()
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        await reader.read()  # the page itself, as a browser reads it
+    finally:
+        writer.close()
+    status = head.split(" ", 2)[1] if " " in head else "?"
+    if status != "200":
+        raise RuntimeError(f"GET / answered {status}")
+    for line in head.split("\r\n")[1:]:
+        field, _, value = line.partition(":")
+        if field.strip().lower() == "set-cookie":
+            key, _, rest = value.strip().partition("=")
+            if key == name:
+                return rest.split(";", 1)[0]
+    return None
+
+
 async def run_session(
     base_url: str,
     plan: Plan,
@@ -137,7 +165,9 @@ async def run_session(
     sticky_cookie: str | None = None,
     offset_s: float = 0.0,
 ) -> SessionResult:
-    """One session: connect, page view, the plan's filter changes, close. Never raises:
+    """One session: the page, then its websocket: first run, the plan's filter changes,
+    close. `sticky_cookie`: behind nginx, the cookie the page's response sets, sent with
+    the websocket. Never raises:
     a failure (refused, timed out, an exception box, a compile error) is the result's
     error."""
     from websockets.asyncio.client import connect
@@ -146,11 +176,16 @@ async def run_session(
     result = SessionResult(offset_s=offset_s)
     url = base_url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
     headers = {}
-    if sticky_cookie:  # as a browser would carry nginx's cookie: a replica per session
-        headers["Cookie"] = f"{sticky_cookie}={uuid.uuid4().hex}"
     started = time.perf_counter()
 
     async def body() -> None:
+        # As a browser: the page first (behind nginx, its response names the replica in
+        # a cookie the browser then sends with every request), then the websocket.
+        value = await first_request_cookie(base_url, sticky_cookie or "")
+        if sticky_cookie:
+            if value is None:
+                raise LookupError(f"the first response set no {sticky_cookie} cookie")
+            headers["Cookie"] = f"{sticky_cookie}={value}"
         async with connect(
             url,
             subprotocols=[Subprotocol("streamlit")],

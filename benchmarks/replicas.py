@@ -1,13 +1,14 @@
 """nginx in front of Streamlit replicas, rendered from deploy/nginx/equity-explorer.conf.
 
-The deployed site file lists its replicas and its listen addresses between marker comments
-(`# replicas: begin` ... `# replicas: end`, `# listen: begin` ... `# listen: end`);
-`render_site` swaps those blocks, so the benchmark runs the very configuration that is
-shipped, only on loopback ports. `main_config` wraps a site in the few top-level lines an
-unprivileged nginx needs (pid, logs and temp paths in a scratch folder, no daemon), and
-`Nginx` runs it in the foreground as a child process.
+The deployed site file lists its replicas (in the upstream, and again in the map of the
+addresses a sticky cookie may name) and its listen addresses between marker comments
+(`# replicas: begin` ... `# replicas: end`, `# sticky: begin` ... `# sticky: end`,
+`# listen: begin` ... `# listen: end`); `render_site` swaps those blocks, so the benchmark
+runs the very configuration that is shipped, only on loopback ports. `main_config` wraps a
+site in the few top-level lines an unprivileged nginx needs (pid, logs and temp paths in a
+scratch folder, no daemon), and `Nginx` runs it in the foreground as a child process.
 
-`python3 -m benchmarks.replicas --compose app1:8501 app2:8501` prints the site for
+`python3 -m benchmarks.replicas --compose 172.28.0.11:8501 172.28.0.12:8501` prints the site for
 deploy/compose.yaml (deploy/nginx/compose.conf is exactly that output).
 """
 
@@ -27,9 +28,10 @@ from benchmarks.pages import ROOT
 
 SITE = ROOT / "deploy" / "nginx" / "equity-explorer.conf"
 COMPOSE_SITE = ROOT / "deploy" / "nginx" / "compose.conf"
-COMPOSE_REPLICAS = ("app1:8501", "app2:8501")
+#: deploy/compose.yaml's replicas, by their fixed addresses on its network.
+COMPOSE_REPLICAS = ("172.28.0.11:8501", "172.28.0.12:8501")
 NGINX = "/usr/sbin/nginx"
-#: Cookie nginx hashes on to keep a browser on one replica (see the site file).
+#: Cookie in which nginx names the replica that keeps a browser's session (see the site file).
 STICKY_COOKIE = "equity_replica"
 
 
@@ -47,17 +49,20 @@ def _swap_block(text: str, name: str, lines: list[str]) -> str:
 
 
 def render_site(replicas: list[str], listen: list[str] | None = None, template: Path = SITE) -> str:
-    """The site file with `replicas` ("host:port") in its upstream and, when given, `listen`
-    ("127.0.0.1:8080") as its listen addresses."""
+    """The site file with `replicas` ("ip:port") in its upstream and its sticky map and,
+    when given, `listen` ("127.0.0.1:8080") as its listen addresses. IP addresses, not host
+    names: the sticky cookie holds the address nginx connected to (`$upstream_addr`), and
+    only a listed address is honoured."""
     if not replicas:
         raise ValueError("at least one replica")
     for replica in replicas:
-        if not re.fullmatch(r"[A-Za-z0-9_.\-\[\]:]+:\d+", replica):
-            raise ValueError(f"not host:port: {replica!r}")
+        if not re.fullmatch(r"(?:[0-9.]+|\[[0-9a-fA-F:]+\]):\d+", replica):
+            raise ValueError(f"not ip:port: {replica!r}")
     text = template.read_text(encoding="utf-8")
     text = _swap_block(
         text, "replicas", [f"server {r} max_fails=3 fail_timeout=10s;" for r in replicas]
     )
+    text = _swap_block(text, "sticky", [f'"{r}" {r};' for r in replicas])
     if listen is not None:
         text = _swap_block(text, "listen", [f"listen {address};" for address in listen])
     return text

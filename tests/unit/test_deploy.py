@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,10 @@ def test_compose_runs_replicas_on_a_read_only_store_behind_nginx() -> None:
     # The site nginx gets lists exactly these replicas.
     site = (DEPLOY / "nginx" / "compose.conf").read_text(encoding="utf-8")
     upstream = re.findall(r"^\s*server (\S+) ", site, re.M)
-    assert upstream == [f"{name}:8501" for name in apps]
+    fixed = [s["networks"]["equity"]["ipv4_address"] for s in apps.values()]
+    assert upstream == [f"{address}:8501" for address in fixed]
+    assert len(set(fixed)) == len(fixed)
+    assert "equity" in services["nginx"]["networks"]
 
 
 def test_compose_site_is_the_deployed_site_rendered() -> None:
@@ -150,10 +154,23 @@ def test_systemd_template_runs_one_replica_per_instance_port() -> None:
 
 def test_site_keeps_a_session_on_one_replica_and_upgrades_the_websocket() -> None:
     site = replicas.SITE.read_text(encoding="utf-8")
-    # Sticky: a hash on the browser's own cookie (set by nginx), not round robin.
-    assert re.search(r"hash \$equity_sticky_key consistent;", site)
-    assert f"$cookie_{replicas.STICKY_COOKIE}" in site
-    assert f'Set-Cookie "{replicas.STICKY_COOKIE}=$equity_sticky_key;' in site
+    # Sticky: the cookie names the replica that answered; a request carrying it goes there,
+    # one without it (or naming no listed replica) goes to the upstream.
+    sticky = re.search(
+        rf"map \$cookie_{replicas.STICKY_COOKIE} \$equity_backend {{(.*?)}}", site, re.S
+    )
+    assert sticky is not None
+    assert "default equity_explorer;" in sticky.group(1)
+    assert "add_header Set-Cookie $equity_replica_cookie always;" in site
+    assert f'"{replicas.STICKY_COOKIE}=$equity_answered;' in site
+    # Every location that proxies goes by the cookie, and falls back to the upstream when
+    # the cookie's replica does not answer.
+    for location in re.findall(r"location (?:= )?/\S* {(.*?)}", site, re.S):
+        if "proxy_pass" in location:
+            assert "proxy_pass http://$equity_backend;" in location
+    for fallback in re.findall(r"error_page 502 504 = (@\w+);", site):
+        assert re.search(rf"location {fallback} {{[^}}]*proxy_pass http://equity_explorer;", site)
+    assert len(re.findall(r"error_page 502 504 = @\w+;", site)) == 2  # stream and pages
     stream = site.split("location = /_stcore/stream", 1)[1].split("}", 1)[0]
     assert "proxy_set_header Upgrade $http_upgrade;" in stream
     assert "proxy_set_header Connection $equity_connection_upgrade;" in stream
@@ -176,14 +193,18 @@ def test_render_site_swaps_only_the_replicas_and_listen_blocks() -> None:
         "127.0.0.1:9003",
     ]
     assert re.findall(r"^\s*listen (\S+);", site, re.M) == ["1.2.3.4:81"]
+    # The sticky map honours exactly these replicas' addresses.
+    assert re.findall(r'^\s*"(\S+)" (\S+);', site, re.M) == [(a, a) for a in three]
     original = replicas.SITE.read_text(encoding="utf-8")
-    # Everything outside the two blocks is the deployed file, byte for byte.
-    strip = re.compile(r"# (replicas|listen): begin\n.*?# \1: end\n", re.S)
+    # Everything outside the three blocks is the deployed file, byte for byte.
+    strip = re.compile(r"# (replicas|sticky|listen): begin\n.*?# \1: end\n", re.S)
     assert strip.sub("", site) == strip.sub("", original)
     with pytest.raises(ValueError):
         replicas.render_site([])
     with pytest.raises(ValueError):
         replicas.render_site(["127.0.0.1:80; evil"])
+    with pytest.raises(ValueError):  # a host name: the cookie holds the address nginx used
+        replicas.render_site(["app1:8501"])
 
 
 @needs_nginx
@@ -194,7 +215,11 @@ def test_generated_config_passes_nginx_t(tmp_path: Path) -> None:
     checked = replicas.check_config(config)
     assert checked.returncode == 0, checked.stderr
     # And a broken one fails, so the check can fail.
-    config.write_text(replicas.main_config(site.replace("upstream", "upstreem", 1), tmp_path))
+    config.write_text(
+        replicas.main_config(
+            site.replace("upstream equity_explorer {", "upstreem equity_explorer {", 1), tmp_path
+        )
+    )
     assert replicas.check_config(config).returncode != 0
 
 
@@ -219,3 +244,47 @@ def test_a_websocket_session_runs_through_nginx(tmp_path: Path) -> None:
             )
     assert result.error is None
     assert len(result.runs_ms) == 3
+
+
+def _get(url: str, cookie: str | None = None) -> tuple[int, str | None]:
+    """(status, the sticky cookie's value set by the response, if any)."""
+    request = urllib.request.Request(url)
+    if cookie is not None:
+        request.add_header("Cookie", f"{replicas.STICKY_COOKIE}={cookie}")
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        reply.read()
+        set_cookies = reply.headers.get_all("Set-Cookie") or []
+    prefix = f"{replicas.STICKY_COOKIE}="
+    named = [c.split(";", 1)[0][len(prefix) :] for c in set_cookies if c.startswith(prefix)]
+    return reply.status, (named[0] if named else None)
+
+
+@needs_nginx
+def test_nginx_spreads_new_browsers_and_keeps_each_on_its_replica(tmp_path: Path) -> None:
+    """Two empty-app replicas behind the generated nginx: new browsers go to each in turn,
+    a browser's cookie keeps it on its replica, a forged cookie is ignored, and a browser
+    whose replica stops is moved to the other, cookie and all."""
+    from benchmarks.apptest_bench import EMPTY_APP
+    from benchmarks.browser_bench import Server
+
+    with Server(EMPTY_APP).start() as first, Server(EMPTY_APP).start() as second:
+        first.wait_healthy()
+        second.wait_healthy()
+        addresses = {f"127.0.0.1:{s.port}" for s in (first, second)}
+        with replicas.Nginx(sorted(addresses), tmp_path / "nginx").start() as proxy:
+            new_browsers = [_get(f"{proxy.url}/") for _ in range(4)]
+            assert all(status == 200 for status, _ in new_browsers)
+            named = [cookie for _, cookie in new_browsers]
+            assert set(named) == addresses  # both replicas, in turn
+            assert named[0] != named[1] and named[:2] == named[2:]
+            for cookie in sorted(addresses):
+                for path in ("/", "/_stcore/health", "/_stcore/host-config"):
+                    assert _get(f"{proxy.url}{path}", cookie) == (200, cookie)
+            # A cookie naming any other address is not followed.
+            status, moved_to = _get(f"{proxy.url}/", "127.0.0.1:1")
+            assert status == 200 and moved_to in addresses
+            # nginx's own answer sets no cookie.
+            assert _get(f"{proxy.url}/nginx-health", "127.0.0.1:1") == (200, None)
+            first.stop()
+            gone = f"127.0.0.1:{first.port}"
+            assert _get(f"{proxy.url}/", gone) == (200, f"127.0.0.1:{second.port}")
