@@ -36,6 +36,7 @@ from benchmarks.load_client import Plan as Plan
 from benchmarks.load_client import SessionResult as SessionResult
 from benchmarks.load_client import Wire as Wire
 from benchmarks.load_client import cpu_seconds as cpu_seconds
+from benchmarks.load_client import descendants as descendants
 from benchmarks.load_client import open_model as open_model
 from benchmarks.load_client import option_for as option_for
 from benchmarks.load_client import plans as plans
@@ -43,6 +44,7 @@ from benchmarks.load_client import run_session as run_session
 from benchmarks.load_client import sequential as sequential
 from benchmarks.load_client import split_cpus as split_cpus
 from benchmarks.load_client import usable_cores as usable_cores
+from benchmarks.load_client import yield_cpu as yield_cpu
 from benchmarks.load_verdicts import MEMORY_TOLERANCE as MEMORY_TOLERANCE
 from benchmarks.load_verdicts import P95_FACTOR as P95_FACTOR
 from benchmarks.load_verdicts import Step as Step

@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from benchmarks.browser_bench import free_port
+from benchmarks.load_client import descendants
 from benchmarks.pages import ROOT
 
 SITE = ROOT / "deploy" / "nginx" / "equity-explorer.conf"
@@ -155,15 +156,7 @@ class Nginx:
         """The master and its workers (for CPU accounting)."""
         if self.process is None:
             return []
-        found = [self.process.pid]
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == self.process.pid:
-                found.append(int(stat.parent.name))
-        return found
+        return [self.process.pid, *descendants(self.process.pid)]
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
