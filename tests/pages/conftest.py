@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import progressive
+from components import progressive, warmup
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -25,6 +25,12 @@ def run_page(page: str | None = None, params: dict[str, str] | None = None) -> A
     read the filters app.py stored in session state; to test another selection, start a
     new AppTest with other URL parameters (as a user opening a link would).
     """
+    # A warm process, as after a browser's first page (components/warmup.py): a cold one
+    # leaves its warm-up trigger on the page, `press_progressive` would press it, and
+    # AppTest reruns the page without the router, so the test saw a page with no sidebar
+    # whenever it was the first in its process (tests/pages/test_cold_imports.py checks
+    # the cold process in one of its own).
+    warmup.warm_up()
     app = AppTest.from_file(APP, default_timeout=120)
     for key, value in (params or {}).items():
         app.query_params[key] = value
