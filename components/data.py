@@ -189,13 +189,13 @@ def indicators(version: str, la_code: str, year: str, phase: str) -> dict[str, A
     return queries.indicators(get_store(), la_code, year, phase)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def school_level_coverage(version: str) -> pl.DataFrame:
+def school_level_coverage() -> pl.DataFrame:
     """LAs x years x kinds of school-level files loaded (for the 'what is loaded' notes and
     the Data page's coverage). One frame per store version shared by every session whose
-    version it is (only read, never changed: no copy per rerun, as `shared`)."""
-    del version
-    return queries.school_level_coverage(get_store())
+    version it is (only read, never changed: `shared`), and kept ahead with the store's
+    answers: counted from the store, it was ~0.3 s of a fresh process's first Overview at
+    national scale (issue 16's cold start)."""
+    return shared(queries.school_level_coverage)
 
 
 _QUERIES: dict[str, Callable[..., Any]] = {}

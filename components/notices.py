@@ -81,7 +81,7 @@ def coverage_years(version: str) -> dict[str, dict[str, frozenset[str]]]:
     (data.school_level_coverage), made once per store version and shared (only read):
     a page that asks on every rerun then looks the years up instead of filtering the
     coverage frame (thousands of rows at national scale) each time."""
-    grouped = data.school_level_coverage(version).group_by("kind", "la_code").agg("academic_year")
+    grouped = data.school_level_coverage().group_by("kind", "la_code").agg("academic_year")
     out: dict[str, dict[str, frozenset[str]]] = {}
     for kind, la_code, years in grouped.iter_rows():
         out.setdefault(kind, {})[la_code] = frozenset(years)

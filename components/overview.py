@@ -157,7 +157,7 @@ KIND_WORDS = {
 
 def coverage_note(filters: Filters) -> None:
     """Say plainly which LAs have school-level data loaded, and of which kind."""
-    coverage = data.school_level_coverage(data.store_version())
+    coverage = data.school_level_coverage()
     mine = coverage.filter(pl.col("la_code").is_in(list(filters.members)))
     st.subheader("School-level data loaded", anchor=False)
     st.markdown(
@@ -181,7 +181,7 @@ def _national_coverage_text(store: Store, phase: str) -> str:
     """The note's first two lines, the same for every authority: once per store version and
     phase (they read the national coverage table, some 12,000 rows, and every LA's name)."""
     del store  # the coverage and names below are this store version's cached ones
-    coverage = data.school_level_coverage(data.store_version())
+    coverage = data.school_level_coverage()
     names = dict(data.la_catalogue(data.store_version()).select("la_code", "name").iter_rows())
     stage = PHASE_KEY_STAGE[phase]
     results_kind = kinds.PERFORMANCE_BY_STAGE[stage]

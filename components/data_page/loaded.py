@@ -143,7 +143,7 @@ def _loaded_tables(store: Store) -> dict[str, Any]:
     """What the "What is loaded" section shows for every selection, made once per store
     version: the coverage table, the results-by-LA table and its CSV."""
     # The school counts the Overview's coverage note already made for this store version.
-    cov = coverage.coverage(store, data.school_level_coverage(data.store_version()))
+    cov = coverage.coverage(store, data.school_level_coverage())
     results = _results_by_la(cov)
     return {"cov": cov, "results": results, "results_csv": csv_bytes(results)}
 

@@ -20,8 +20,7 @@ def _before(
 
 
 def test_years_are_those_the_filter_gave() -> None:
-    version = data.store_version()
-    coverage = data.school_level_coverage(version)
+    coverage = data.school_level_coverage()
     assert coverage.height, "the embedded store has school-level files"
     codes = sorted(set(coverage["la_code"].drop_nulls().to_list()))
     kinds = sorted(set(coverage["kind"].to_list()))
