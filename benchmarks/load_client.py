@@ -158,10 +158,11 @@ async def _read_run(ws: Any, proto: Wire) -> _Run:
             return run
 
 
-async def first_request_cookie(base_url: str, name: str) -> str | None:
-    """A browser's first request, `GET /`, and the value of the cookie `name` its response
-    sets (nginx names the session's replica in it), or None if it sets none. It fails
-    (raises) as a page load fails: refused, or no HTTP answer."""
+async def load_page(base_url: str, cookie: str | None = None) -> str | None:
+    """A browser's first request, `GET /`, read to the end; it fails (raises) as a page
+    load fails: refused, or not 200. Returns the value the response sets for the cookie
+    named `cookie` (behind nginx, the session's replica), None if it sets none or none is
+    asked for."""
     from urllib.parse import urlsplit
 
     parts = urlsplit(base_url)
@@ -180,9 +181,9 @@ async def first_request_cookie(base_url: str, name: str) -> str | None:
         raise RuntimeError(f"GET / answered {status}")
     for line in head.split("\r\n")[1:]:
         field, _, value = line.partition(":")
-        if field.strip().lower() == "set-cookie":
-            key, _, rest = value.strip().partition("=")
-            if key == name:
+        if cookie and field.strip().lower() == "set-cookie":
+            name, _, rest = value.strip().partition("=")
+            if name == cookie:
                 return rest.split(";", 1)[0]
     return None
 
@@ -196,11 +197,10 @@ async def run_session(
     sticky_cookie: str | None = None,
     offset_s: float = 0.0,
 ) -> SessionResult:
-    """One session: the page, then its websocket: first run, the plan's filter changes,
-    close. `sticky_cookie`: behind nginx, the cookie the page's response sets, sent with
-    the websocket. Never raises:
-    a failure (refused, timed out, an exception box, a compile error) is the result's
-    error."""
+    """One session: the page, then its websocket (first run, the plan's filter changes,
+    close). `sticky_cookie`: behind nginx, the cookie the page's response sets, sent with
+    the websocket. Never raises: a failure (refused, timed out, an exception box, a compile
+    error) is the result's error."""
     from websockets.asyncio.client import connect
     from websockets.typing import Subprotocol
 
@@ -212,7 +212,7 @@ async def run_session(
     async def body() -> None:
         # As a browser: the page first (behind nginx, its response names the replica in
         # a cookie the browser then sends with every request), then the websocket.
-        value = await first_request_cookie(base_url, sticky_cookie or "")
+        value = await load_page(base_url, sticky_cookie)
         if sticky_cookie:
             if value is None:
                 raise LookupError(f"the first response set no {sticky_cookie} cookie")

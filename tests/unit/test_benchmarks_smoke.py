@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -371,3 +372,23 @@ def test_the_load_generator_gets_cpus_of_its_own(
 
     monkeypatch.setattr(load_client.os, "sched_getaffinity", lambda _pid: cpus)
     assert load_client.split_cpus() == expected
+
+
+def test_a_probe_browser_yields_the_cpu_to_the_servers() -> None:
+    """descendants finds a grandchild; yield_cpu puts it under SCHED_IDLE (the load
+    phase's Chromium: only CPU time the servers leave) and leaves other processes alone."""
+    shell = subprocess.Popen(["sh", "-c", "sleep 30 & wait"])
+    try:
+        deadline = time.monotonic() + 10
+        while len(load_bench.descendants(os.getpid())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        below = load_bench.descendants(os.getpid())
+        assert shell.pid in below and len(below) >= 2  # the shell and its sleep
+        sleeper = next(pid for pid in below if pid != shell.pid)
+        load_bench.yield_cpu([sleeper])
+        assert os.sched_getscheduler(sleeper) == os.SCHED_IDLE
+        assert os.sched_getscheduler(shell.pid) != os.SCHED_IDLE
+        load_bench.yield_cpu([2**22 + 12345])  # a process that is gone: no error
+    finally:
+        shell.kill()
+        shell.wait()
