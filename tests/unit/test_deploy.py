@@ -170,7 +170,8 @@ def test_site_keeps_a_session_on_one_replica_and_upgrades_the_websocket() -> Non
             assert "proxy_pass http://$equity_backend;" in location
     for fallback in re.findall(r"error_page 502 504 = (@\w+);", site):
         assert re.search(rf"location {fallback} {{[^}}]*proxy_pass http://equity_explorer;", site)
-    assert len(re.findall(r"error_page 502 504 = @\w+;", site)) == 2  # stream and pages
+    # The websocket, the health check a dropped browser polls before reconnecting, pages.
+    assert len(re.findall(r"error_page 502 504 = @\w+;", site)) == 3
     stream = site.split("location = /_stcore/stream", 1)[1].split("}", 1)[0]
     assert "proxy_set_header Upgrade $http_upgrade;" in stream
     assert "proxy_set_header Connection $equity_connection_upgrade;" in stream
@@ -286,5 +287,6 @@ def test_nginx_spreads_new_browsers_and_keeps_each_on_its_replica(tmp_path: Path
             # nginx's own answer sets no cookie.
             assert _get(f"{proxy.url}/nginx-health", "127.0.0.1:1") == (200, None)
             first.stop()
-            gone = f"127.0.0.1:{first.port}"
-            assert _get(f"{proxy.url}/", gone) == (200, f"127.0.0.1:{second.port}")
+            gone, left = f"127.0.0.1:{first.port}", f"127.0.0.1:{second.port}"
+            for path in ("/_stcore/health", "/"):  # the reconnect's poll, then the page
+                assert _get(f"{proxy.url}{path}", gone) == (200, left)
