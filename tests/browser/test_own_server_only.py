@@ -4,9 +4,9 @@ Why a test: Streamlit reaches out on its own for some things (a `:material/...:`
 becomes a favicon fetched from fonts.gstatic.com; map tiles and web fonts would come from
 CDNs). A school dashboard should not tell a third party who opens it, and the app must work
 offline; a console only shows such a load when it fails, so this test looks at the requests
-themselves. A fresh server (its first tab is drawn before the
-warm-up, with the stand-in icon) and a second tab on the warmed server (the icon file from
-its first run) are both checked, on every page.
+themselves. A fresh server (its first tab is drawn before the warm-up, with the stand-in
+icon) and a second tab on the warmed server (the icon file from its first run) are both
+checked, on every page.
 """
 
 from __future__ import annotations
