@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cold-repeats", type=int, help="cold starts per app (default 5)")
     parser.add_argument("--pages", help="comma-separated page stems (default: every page)")
     parser.add_argument(
-        "--first-visit-repeats", type=int, help="cold first visits per page (default 3, quick 1)"
+        "--first-visit-repeats", type=int, help="cold first visits per page (default 5, quick 1)"
     )
     parser.add_argument(
         "--load-seconds", type=float, help="arrivals per load step (default 60 s, quick 10 s)"
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 pages,
                 profiles,
                 env,
-                args.first_visit_repeats or (1 if args.quick else 3),
+                args.first_visit_repeats or (1 if args.quick else 5),
                 next((labels[c] for c in load_codes(scale)[1:] if c in labels), None),
             )
             metrics += first_metrics
