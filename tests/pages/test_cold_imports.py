@@ -12,15 +12,10 @@ the modules loaded when the first chart is sent and when the run ends.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from components import progressive, warmup
-from tests.pages.conftest import APP, ROOT
+from tests.pages.conftest import APP, probe_fresh_process
 
 pytestmark = pytest.mark.page
 
@@ -92,18 +87,7 @@ def test_overview_first_run_leaves_heavy_imports_off_the_first_paint(press: bool
     code = _PROBE.format(
         watched=[*NOT_BEFORE_FIRST_CHART, *PAGE_PACKAGES], app=APP, trigger=trigger, press=press
     )
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = probe_fresh_process(code)
     assert seen["exceptions"] == []
     assert seen["charts"] >= 1 and seen["first_chart"] is not None
     # Testing machinery itself must not have loaded them, or the check means nothing.

@@ -6,14 +6,9 @@ are per process, so this runs the Overview and then the page in a fresh interpre
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.pages.conftest import APP, ROOT
+from tests.pages.conftest import APP, probe_fresh_process
 
 pytestmark = pytest.mark.page
 
@@ -38,18 +33,7 @@ print(json.dumps({{
 
 
 def test_first_visit_to_concentration_leaves_pydeck_unimported() -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(app=APP)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = probe_fresh_process(_PROBE.format(app=APP))
     assert seen["exceptions"] == []
     assert seen["charts"] >= 1  # the page drew its first tab
     assert not seen["before"]  # or the check means nothing

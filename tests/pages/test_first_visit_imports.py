@@ -11,15 +11,10 @@ after the Overview and the warm-up a browser would have triggered (components/wa
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from benchmarks.pages import Page, app_pages
-from tests.pages.conftest import APP, ROOT
+from tests.pages.conftest import APP, probe_fresh_process
 
 pytestmark = pytest.mark.page
 
@@ -49,17 +44,7 @@ OTHER_PAGES = [page for page in app_pages() if not page.default]
 @pytest.mark.parametrize("page", OTHER_PAGES, ids=[page.stem for page in OTHER_PAGES])
 def test_first_visit_imports_no_pandas(page: Page) -> None:
     path = page.path
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE.format(app=APP, page=path)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    seen = probe_fresh_process(_PROBE.format(app=APP, page=path))
     assert seen["exceptions"] == []
     assert seen["elements"] > 3, "the page drew nothing: the check would mean nothing"
     # The Overview and the warm-up left pandas out, or this would prove nothing.
