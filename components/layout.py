@@ -25,6 +25,10 @@ import streamlit as st
 #: "Where disadvantage concentrates" lost their ends in four columns at 1024 px or in the
 #: sidebar. They wrap instead, and metric values scale with the window
 #: (tests/browser/test_layout.py measures scrollWidth against clientWidth on every page).
+#: Markdown tables (the Accessibility statement's palette) may break a long word in their
+#: first column, the labels: at 320 px "Other (non-disadvantaged) pupils" held the table
+#: 21 px wider than the page, which then scrolled sideways (WCAG 1.4.10,
+#: tests/browser/test_accessibility.py); codes and figures in the other columns stay whole.
 #: Presentation mode hides the chart toolbar: it sat over the end of the takeaway in large
 #: type, and a slide's downloads live on the story page anyway.
 #: The prefetch script's container draws nothing (components/prefetch.py).
@@ -52,6 +56,10 @@ _CHROME = """
 .stApp [data-testid="stTable"] td, .stApp [data-testid="stTable"] th {
   white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: break-word;
+}
+.stApp [data-testid="stMarkdownContainer"] td:first-child,
+.stApp [data-testid="stMarkdownContainer"] th:first-child {
+  hyphens: auto; overflow-wrap: anywhere;
 }
 .stApp [data-testid="stMetricLabel"] { height: auto; min-height: 1.5rem; }
 .stApp [data-testid="stMetricLabel"] * { hyphens: auto; }

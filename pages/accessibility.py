@@ -98,10 +98,11 @@ palette_rows = [
     ]
 ]
 st.markdown(
-    "| Used for | Colour | Contrast with the background |\n| --- | --- | --- |\n"
+    "| Used for | Colour | Contrast |\n| --- | --- | --- |\n"
     + "\n".join(f"| {label} | {colour} | {ratio} |" for label, colour, ratio in palette_rows)
 )
 st.caption(
+    "Contrast: each colour against the charts' white background. "
     "WCAG 2.2 asks for 3:1 for the parts of a chart you need to see (success criterion "
     "1.4.11); body text on this site has at least 4.5:1 (1.4.3)."
 )
