@@ -88,8 +88,9 @@ st.markdown(
 
 st.header("What we do to improve accessibility", anchor=False)
 st.subheader("Chart colours", anchor=False)
-#: A Markdown table, not `st.table`: Streamlit's table imports pandas (~0.3 s of this page's
-#: first visit on a fresh server, issue 16) for eleven rows of fixed text.
+#: A Markdown table, not `st.table`: Streamlit's table imports pandas, which no other first
+#: screen needs (~0.3 s of this page's first visit in a server process, issue 16), for
+#: eleven rows of fixed text.
 palette_rows = [
     (label, colour, f"{contrast_ratio(colour, BACKGROUND):.1f}:1")
     for label, colour in [
