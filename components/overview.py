@@ -19,10 +19,26 @@ from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
 from equity.store import Store
 
 
-def _selected_row(table: pl.DataFrame, filters: Filters, measure: str) -> dict[str, Any] | None:
-    entity = GM_MEAN_LABEL if filters.is_group else filters.la_code
-    rows = table.filter((pl.col("entity") == entity) & (pl.col("measure") == measure))
-    return rows.row(0, named=True) if rows.height else None
+def _rows(table: pl.DataFrame) -> list[dict[str, Any]]:
+    """The headline table as plain rows, read once per call. Why: it is some 130 rows for
+    one area, and each polars filter of a frame that small costs ~0.2 ms (planning and
+    dispatch, not data): the two dozen the Overview made on every rerun were a third of its
+    own work (issue 16's AppTest rerun row)."""
+    return table.rows(named=True)
+
+
+def _entity(filters: Filters) -> str:
+    return GM_MEAN_LABEL if filters.is_group else filters.la_code
+
+
+def _selected_row(
+    rows: list[dict[str, Any]], filters: Filters, measure: str, year: str
+) -> dict[str, Any] | None:
+    entity = _entity(filters)
+    for row in rows:
+        if row["entity"] == entity and row["measure"] == measure and row["academic_year"] == year:
+            return row
+    return None
 
 
 def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
@@ -47,23 +63,26 @@ def takeaway(row: dict[str, Any] | None, area: str, measure: str) -> str:
     return "".join(parts) + "."
 
 
-def shown_year(table: pl.DataFrame, filters: Filters, measure: str) -> str:
+def shown_year(rows: list[dict[str, Any]], filters: Filters, measure: str) -> str:
     """The chosen year if the area has this measure's disadvantaged figure then, else the
     nearest year it has (Progress 8 stops at 2023/24: no KS2 tests in 2020 and 2021)."""
-    entity = GM_MEAN_LABEL if filters.is_group else filters.la_code
-    years = table.filter(
-        (pl.col("entity") == entity)
-        & (pl.col("measure") == measure)
-        & pl.col("disadvantaged").is_not_null()
-    )["academic_year"].to_list()
+    entity = _entity(filters)
+    years = [
+        row["academic_year"]
+        for row in rows
+        if row["entity"] == entity
+        and row["measure"] == measure
+        and row["disadvantaged"] is not None
+    ]
     return nearest_year(years, filters.year) or filters.year
 
 
 def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
+    rows = _rows(table)
     for measure in _measures(filters):
         spec = MEASURES[measure]
-        year = shown_year(table, filters, measure)
-        row = _selected_row(table.filter(pl.col("academic_year") == year), filters, measure)
+        year = shown_year(rows, filters, measure)
+        row = _selected_row(rows, filters, measure, year)
         st.markdown(f"**{spec.label}, {year}**")
         note = year_note(filters.year, year, f"{spec.label} figures")
         if note:
@@ -92,35 +111,67 @@ def _measures(filters: Filters) -> tuple[str, ...]:
     return HEADLINE_MEASURES[filters.phase]
 
 
+#: The rows a comparison chart shows, in its order: for the GM group the ten LAs are the
+#: "selected" rows; a single LA gets its region.
+COMPARED_ROLES = ("selected", "gm_mean", "region", "england")
+#: The comparison chart's two bars per area.
+BAR_GROUPS = ("disadvantaged", "other")
+#: The comparison table's columns (as the table names them, then as the view shows them).
+TABLE_COLUMNS = {
+    "area": "area",
+    "disadvantaged": "disadvantaged",
+    "other": "other",
+    "gap_within": "gap_within_area",
+    "gap_national": "gap_to_national_other",
+}
+
+
 def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.ChartView]:
+    rows = _rows(table)
+    role_rank = {role: rank for rank, role in enumerate(COMPARED_ROLES)}
     out = []
     for measure in _measures(filters):
         spec = MEASURES[measure]
-        year = shown_year(table, filters, measure)
-        year_rows = table.filter(pl.col("academic_year") == year)
-        # For the GM group the ten LAs are the "selected" rows; a single LA gets its region.
-        roles = ["selected", "gm_mean", "region", "england"]
-        part = year_rows.filter((pl.col("measure") == measure) & pl.col("role").is_in(roles))
-        long = part.unpivot(
-            index=["area", "role"],
-            on=["disadvantaged", "other"],
-            variable_name="group",
-            value_name="value",
-        ).drop_nulls("value")
-        role_rank = {role: rank for rank, role in enumerate(roles)}
-        order = (
-            part.with_columns(pl.col("role").replace_strict(role_rank).alias("__rank"))
-            .sort(["__rank", "area"])["area"]
-            .to_list()
+        year = shown_year(rows, filters, measure)
+        part = [
+            row
+            for row in rows
+            if row["academic_year"] == year
+            and row["measure"] == measure
+            and row["role"] in role_rank
+        ]
+        # Long form, as polars' unpivot orders it (every area's first group, then the
+        # second), withheld values left out.
+        long = pl.DataFrame(
+            [
+                (row["area"], group, row[group])
+                for group in BAR_GROUPS
+                for row in part
+                if row[group] is not None
+            ],
+            schema={"area": pl.String, "group": pl.String, "value": table.schema["other"]},
+            orient="row",
         )
+        order = [
+            row["area"]
+            for row in sorted(
+                part,
+                key=lambda row: (
+                    role_rank[row["role"]],
+                    row["area"] is not None,
+                    row["area"] or "",
+                ),
+            )
+        ]
         title = f"{spec.label}: disadvantaged and other pupils, {year}"
-        row = _selected_row(year_rows, filters, measure)
+        row = _selected_row(rows, filters, measure, year)
         area = (
             "Greater Manchester (mean of 10 LA figures)" if filters.is_group else filters.la_label
         )
-        table_out = part.select(
-            "area", "disadvantaged", "other", "gap_within", "gap_national"
-        ).rename({"gap_within": "gap_within_area", "gap_national": "gap_to_national_other"})
+        table_out = pl.DataFrame(
+            {shown: [row[column] for row in part] for column, shown in TABLE_COLUMNS.items()},
+            schema={shown: table.schema[column] for column, shown in TABLE_COLUMNS.items()},
+        )
         out.append(
             chart_view.ChartView(
                 view_id=f"overview-{measure}",
@@ -129,7 +180,7 @@ def comparison_views(table: pl.DataFrame, filters: Filters) -> list[chart_view.C
                 source=f"{LAIT_SOURCE}; academic year {year}.",
                 # Written without Altair: the default page's first chart (plain_charts).
                 chart=plain_charts.group_bars(
-                    long.select("area", "group", "value"),
+                    long,
                     title=title,
                     value_title=spec.label,
                     area_order=order,
