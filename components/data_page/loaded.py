@@ -145,7 +145,14 @@ def _loaded_tables(store: Store) -> dict[str, Any]:
     # The school counts the Overview's coverage note already made for this store version.
     cov = coverage.coverage(store, data.school_level_coverage())
     results = _results_by_la(cov)
-    return {"cov": cov, "results": results, "results_csv": csv_bytes(results)}
+    return {
+        "cov": cov,
+        "results": results,
+        "results_csv": csv_bytes(results),
+        # For the selected LAs' status, made here once rather than on every rerun.
+        "status_index": coverage.status_index(cov),
+        "names": dict(queries.la_catalogue(store).select("la_code", "name").iter_rows()),
+    }
 
 
 def _every_authority(store: Store) -> dict[str, Any]:
@@ -161,9 +168,10 @@ def _every_authority(store: Store) -> dict[str, Any]:
 
 def _selected_status(store: Store, members: tuple[str, ...]) -> tuple[list[str], pl.DataFrame]:
     """The selected LAs' sentences and status table (per store version and selection)."""
-    cov = data.shared(_loaded_tables)["cov"]
-    names = dict(queries.la_catalogue(store).select("la_code", "name").iter_rows())
-    status = coverage.la_status(cov, list(members))
+    del store  # the tables below are this store version's
+    loaded = data.shared(_loaded_tables)
+    names = loaded["names"]
+    status = coverage.la_status(loaded["cov"], list(members), loaded["status_index"])
     shown = status.filter(
         pl.col("years").is_not_null() | pl.col("kind").is_in(kinds.PERFORMANCE)
     ).select(
