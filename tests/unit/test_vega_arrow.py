@@ -256,3 +256,25 @@ def test_one_pass_types_as_the_two_passes_did() -> None:
         assert (typed is None) == (not plain or bool(infinite))
         if typed is not None:
             assert typed.equals(old, null_equal=True)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1.0, float("nan"), None], True),
+        ([float("nan")], True),
+        ([float("inf"), float("-inf")], False),  # their sum is NaN, but no value is
+        ([float("inf"), float("-inf"), float("nan")], True),
+        ([1e308, 1e308, -1e308], False),
+        ([None, None], False),
+        ([], False),
+        ([1.5, -2.0], False),
+    ],
+)
+@pytest.mark.parametrize("dtype", [pl.Float64, pl.Float32])
+def test_a_nan_is_found_only_where_there_is_one(
+    values: list[float | None], expected: bool, dtype: pl.DataType
+) -> None:
+    column = pl.Series("value", values, dtype=dtype)
+    assert vega_arrow._has_nan(column) is expected
+    assert expected == bool(column.is_nan().any())
