@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import polars as pl
 import streamlit as st
 
 from components import notices
@@ -54,8 +53,7 @@ def _where_results(perf: tuple[str, ...], context: similar.Context, selection: F
         return "none loaded"
     if len(perf) <= MAX_NAMED:
         return ", ".join(perf)
-    members = context.frame.filter(pl.col("la_code").is_in(list(selection.members)))
-    names = sorted(set(members["la_name"].drop_nulls().to_list()))
+    names = similar.la_names_of(context, selection.members)
     missing = [name for name in names if name not in perf]
     counted = f"{len(perf)} local authorities (listed on the Data and methods page)"
     if not names:

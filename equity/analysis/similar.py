@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar, cast
 
@@ -218,6 +218,22 @@ def names_with_results_by_disadvantage(context: Context) -> tuple[str, ...]:
         return tuple(sorted(set(names)))
 
     return _memo(context, "names_with_results", make)
+
+
+def la_names_of(context: Context, la_codes: Sequence[str]) -> list[str]:
+    """The names (sorted) these LAs' schools carry in the context. The names of every LA
+    are read once per context: filtering some 25,000 rows on every rerun for the selected
+    LAs was ~2 ms of the Similar schools page's rerun."""
+
+    def make() -> dict[str, tuple[str, ...]]:
+        by_la: dict[str, set[str]] = {}
+        pairs = context.frame.select("la_code", "la_name").unique().drop_nulls("la_name")
+        for la_code, name in pairs.iter_rows():
+            by_la.setdefault(la_code, set()).add(name)
+        return {la_code: tuple(sorted(names)) for la_code, names in by_la.items()}
+
+    names: dict[str, tuple[str, ...]] = _memo(context, "la_names", make)
+    return sorted({name for la_code in la_codes for name in names.get(la_code, ())})
 
 
 def available_features(context: Context, urn: str) -> tuple[str, ...]:
