@@ -64,3 +64,33 @@ def test_one_frame_is_worked_out_once_and_no_other_frame_gets_its_answer(
     # A changed frame (a new object) never gets the old answer.
     changed = frame.with_columns(pl.lit(None, dtype=pl.Float64).alias("value"))
     assert tc._drawn(changed, "ks4", "ks4_attainment8", SPAN).withheld.height == 2
+
+
+@pytest.mark.parametrize(
+    "statuses",
+    [
+        ["value", "value", "value", "value", "value"],
+        [None, None, None, None, None],
+        ["value", "suppressed", "value", "value", "not_published"],
+        ["value", "low_coverage", None, "value", "not_entered"],
+    ],
+)
+def test_withheld_cells_are_the_query_s_whether_or_not_any_is_withheld(
+    statuses: list[str | None],
+) -> None:
+    """The shortcut for frames with nothing withheld gives the empty frame the query gives
+    (the same columns and types), and frames with withheld cells still get the query."""
+    frame = FRAME.with_columns(pl.Series("status", statuses, dtype=pl.String))
+    rows = tc.prepare(frame, key_stage="ks4", measure="ks4_attainment8", years=SPAN)
+    marks = tc.break_marks("ks4", "ks4_attainment8", SPAN)
+    shaded = pl.lit(value=False)
+    for x0, x1 in (
+        marks.filter(pl.col("kind").is_in(["no_data", "stops"])).select("x0", "x1").rows()
+    ):
+        shaded = shaded | pl.col("year").is_between(x0, x1)
+    expected = rows.filter(
+        pl.col("value").is_null() & ~shaded & pl.col("status").is_in(sorted(tc.WITHHELD_STATUSES))
+    ).select(
+        "academic_year", "year", "series", pl.col("status").str.replace("_", " ").alias("shown")
+    )
+    assert_frame_equal(tc._withheld(rows, marks), expected)
