@@ -3,6 +3,8 @@
 `st.cache_resource` holds the `Store` (a handle on Parquet files, cheap to keep); cached
 queries take plain strings and tuples so the cache key is exact. A polars frame is never
 a cache argument: Streamlit hashes only a sample of its rows, which gives stale answers.
+The queries' answers are kept in components/answer_cache.py (which says why not in
+Streamlit's caches), keyed on the query's name, the store version and those values.
 
 Each session's store is the shared layers (embedded data, then the operator's store) plus
 that session's private layer (equity/private_layers.py), which only the session's own
@@ -24,6 +26,7 @@ import polars as pl
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from components.answer_cache import AnswerCache
 from equity import answers, private_layers, queries
 from equity.store import Store, default_store_path, layer_version, user_store_path
 
@@ -212,15 +215,20 @@ def _check_plain(args: tuple[Any, ...]) -> None:
             )
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
+#: Answers each caller gets a copy of (`cached`), and answers every session shares (`shared`).
+_COPIED: Final = AnswerCache(512, copies=True)
+_SHARED: Final = AnswerCache(256, copies=False)
+
+
 def _cached_call(name: str, version: str, args: tuple[Any, ...]) -> Any:
-    return _answer(name, version, args)
+    return _COPIED.get((name, version, args), lambda: _answer(name, version, args))
 
 
 def cached(func: Callable[..., T], *args: Any) -> T:
     """Call `func(store, *args)` once per store version and argument values.
 
     The cache key is the function's name and the plain argument values, never a frame.
+    Each caller gets its own copy of the answer (answer_cache.own_copy).
     """
     _check_plain(args)
     name = f"{func.__module__}.{func.__qualname__}"
@@ -228,9 +236,15 @@ def cached(func: Callable[..., T], *args: Any) -> T:
     return _cached_call(name, store_version(), args)
 
 
-@st.cache_resource(show_spinner=False, max_entries=256)
 def _shared_call(name: str, version: str, args: tuple[Any, ...]) -> Any:
-    return _answer(name, version, args)
+    return _SHARED.get((name, version, args), lambda: _answer(name, version, args))
+
+
+def clear_answers() -> None:
+    """Forget every answer this process holds (tests; a new store version needs no clearing:
+    it is part of every key)."""
+    _COPIED.clear()
+    _SHARED.clear()
 
 
 #: Where `record_answers` keeps the answers it writes (None: not recording).
@@ -276,7 +290,7 @@ def record_answers() -> list[Path]:
 
 def shared(func: Callable[..., T], *args: Any) -> T:
     """`cached`, but every session gets the same object (no copy per call): for answers
-    that are only read (polars frames, bytes), each rerun then skips unpickling them.
+    that are only read (polars frames, bytes, dicts no caller changes).
 
     Keys as `cached`: the function's name, the store version and plain argument values.
     """

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import streamlit as st
 
+from components import data
 from equity import answers, private_layers
 from equity.ingest.runner import ingest_paths
 from equity.store import EMBEDDED_STORE, STORE_ENV, USER_STORE_ENV
@@ -65,6 +66,7 @@ def serving(
     monkeypatch.setattr(answers, "read", counting)
     st.cache_data.clear()
     st.cache_resource.clear()
+    data.clear_answers()
     return lambda: read
 
 
@@ -92,6 +94,7 @@ def test_a_server_reads_them_and_draws_the_same_pages(
     try:
         st.cache_data.clear()
         st.cache_resource.clear()
+        data.clear_answers()
         before = len(read)
         computed = run_page("pages/similar.py")
         computed_trends = run_page("pages/trends.py")
