@@ -678,3 +678,16 @@ def test_picker_labels_in_python_and_with_accents_are_polars_order(
             old = {urn: f"{name} (URN {urn})" for urn, name in ordered.iter_rows()}
             new = intake_trends.school_labels(store, ("x",), "secondary")
             assert list(new.items()) == list(old.items())
+
+
+@pytest.mark.parametrize("phase", ["secondary", "primary"])
+def test_a_schools_panel_rows_are_the_panels_filter(store: Store, phase: str) -> None:
+    """The index gives each school the rows a filter of the panel gives, in the same order
+    (file order), with the same columns and types; an unknown URN gets none."""
+    panel = school_trends._phase_rows(store, phase)[1]
+    urns = panel["entity"].unique().sort()
+    sample = urns.gather_every(max(1, urns.len() // 40)).to_list()
+    for urn in [*sample, "no such school"]:
+        found = school_trends.school_panel_rows(store, phase, urn)
+        assert found.equals(panel.filter(pl.col("entity") == urn)), urn
+    assert any(school_trends.school_panel_rows(store, phase, urn).height for urn in sample)
