@@ -67,6 +67,14 @@ def test_one_frame_is_worked_out_once_and_no_other_frame_gets_its_answer(
 
 
 @pytest.mark.parametrize(
+    ("key_stage", "measure", "years"),
+    [
+        ("ks4", "ks4_attainment8", ["2017/18", "2018/19", "2019/20", "2020/21", "2021/22"]),
+        # No KS2 tests in 2019/20 and 2020/21: those years are shaded, not marked.
+        ("ks2", "ks2_rwm_expected_pct", ["2018/19", "2019/20", "2020/21", "2021/22", "2022/23"]),
+    ],
+)
+@pytest.mark.parametrize(
     "statuses",
     [
         ["value", "value", "value", "value", "value"],
@@ -75,14 +83,17 @@ def test_one_frame_is_worked_out_once_and_no_other_frame_gets_its_answer(
         ["value", "low_coverage", None, "value", "not_entered"],
     ],
 )
-def test_withheld_cells_are_the_query_s_whether_or_not_any_is_withheld(
-    statuses: list[str | None],
+def test_withheld_cells_are_the_query_s(
+    statuses: list[str | None], key_stage: str, measure: str, years: list[str]
 ) -> None:
-    """The shortcut for frames with nothing withheld gives the empty frame the query gives
-    (the same columns and types), and frames with withheld cells still get the query."""
-    frame = FRAME.with_columns(pl.Series("status", statuses, dtype=pl.String))
-    rows = tc.prepare(frame, key_stage="ks4", measure="ks4_attainment8", years=SPAN)
-    marks = tc.break_marks("ks4", "ks4_attainment8", SPAN)
+    """The withheld cells worked out on plain rows are the ones (and the columns and types)
+    the polars query gave, shaded years left out, whether or not any cell is withheld."""
+    frame = FRAME.with_columns(
+        pl.Series("status", statuses, dtype=pl.String), pl.Series("academic_year", years)
+    )
+    span = tc.span_years(years)
+    rows = tc.prepare(frame, key_stage=key_stage, measure=measure, years=span)
+    marks = tc.break_marks(key_stage, measure, span)
     shaded = pl.lit(value=False)
     for x0, x1 in (
         marks.filter(pl.col("kind").is_in(["no_data", "stops"])).select("x0", "x1").rows()
@@ -94,3 +105,58 @@ def test_withheld_cells_are_the_query_s_whether_or_not_any_is_withheld(
         "academic_year", "year", "series", pl.col("status").str.replace("_", " ").alias("shown")
     )
     assert_frame_equal(tc._withheld(rows, marks), expected)
+
+
+def _reference_prepare(
+    frame: pl.DataFrame, key_stage: str, measure: str, years: list[str]
+) -> pl.DataFrame:
+    """tc.prepare as it was: the year filter and the flag lookup always run."""
+    from equity.metrics.trends import entries_for, segments
+
+    flags = {e.year: e.label for e in entries_for(key_stage, measure, years) if e.kind == "flag"}
+    if "status" not in frame.columns:
+        frame = frame.with_columns(status=pl.lit(None, dtype=pl.String))
+    seg = segments(
+        frame.filter(pl.col("academic_year").is_in(list(years))),
+        key_stage=key_stage,
+        measure=measure,
+        by=["series"],
+    )
+    return seg.with_columns(
+        pl.col("academic_year").str.slice(0, 4).cast(pl.Int32).alias("year"),
+        (pl.col("series") + " #" + pl.col("segment").cast(pl.String)).alias("line"),
+        pl.col("academic_year")
+        .replace_strict(flags, default=None, return_dtype=pl.String)
+        .alias("flag"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("key_stage", "measure"),
+    [("ks4", "ks4_attainment8"), ("census", "census_segregation"), ("ks2", "ks2_rwm_expected_pct")],
+)
+@pytest.mark.parametrize(
+    "years",
+    [
+        list(SPAN),  # every row's year in the span: no filter
+        SPAN[1:4],  # rows outside the span are dropped
+    ],
+)
+def test_prepare_is_the_query_it_replaced(key_stage: str, measure: str, years: list[str]) -> None:
+    with_null_year = pl.concat(
+        [
+            FRAME,
+            pl.DataFrame(
+                {
+                    "academic_year": [None],
+                    "series": ["Bolton"],
+                    "value": [1.0],
+                    "status": ["value"],
+                },
+                schema=FRAME.schema,
+            ),
+        ]
+    )
+    for frame in (FRAME, FRAME.drop("status"), with_null_year):
+        found = tc.prepare(frame, key_stage=key_stage, measure=measure, years=years)
+        assert_frame_equal(found, _reference_prepare(frame, key_stage, measure, years))
