@@ -439,23 +439,48 @@ def trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
     series = la_series(store, phase)
     if series.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(TREND_COLUMNS, pl.String))
-    own = _own_series(store, la_code, phase).with_columns(
-        pl.lit(
-            queries.la_name(store, la_code) if la_code != GM_GROUP_CODE else "Greater Manchester"
-        ).alias("series"),
-        pl.lit("selected").alias("role"),
-        pl.lit(la_code).alias("la_code"),
+    own = (
+        _own_series(store, la_code, phase)
+        .with_columns(
+            pl.lit(
+                queries.la_name(store, la_code)
+                if la_code != GM_GROUP_CODE
+                else "Greater Manchester"
+            ).alias("series"),
+            pl.lit("selected").alias("role"),
+            pl.lit(la_code).alias("la_code"),
+        )
+        .select(TREND_COLUMNS)
     )
+    every_la, median = _trend_parts(store, phase)
     _, codes = comparator_las(store, la_code)
-    others = series.filter(pl.col("la_code").is_in(codes)).with_columns(
-        pl.col("name").alias("series"), pl.lit("comparator").alias("role")
+    others = every_la.filter(pl.col("la_code").is_in(codes))
+    schema = own.schema
+    # The parts are made in the own series' types (`_trend_parts`), so the casts are
+    # usually no-ops, and are then left out (each is a query of its own).
+    parts = [own, *(p if p.schema == schema else p.cast(schema) for p in (others, median))]
+    return pl.concat(parts).sort("role", "series", "academic_year")
+
+
+@functools.lru_cache(maxsize=4)
+def _trend_parts(store: Store, phase: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`trend`'s rows that are the same for every area, once per store and phase: every
+    LA's rows as a comparator (an area's comparators are a filter of them) and the England
+    LA median, both with TREND_COLUMNS in the types an area's own rows have."""
+    schema = {
+        column: pl.String()
+        if column in ("series", "role", "la_code")
+        else census.AREA_SCHEMA[column]
+        for column in TREND_COLUMNS
+    }
+    every_la = (
+        la_series(store, phase)
+        .with_columns(pl.col("name").alias("series"), pl.lit("comparator").alias("role"))
+        .select(TREND_COLUMNS)
+        .cast(schema)  # type: ignore[arg-type]
     )
-    median = _england_median(store, phase)
-    parts = [p.select(TREND_COLUMNS) for p in (own, others, median)]
-    schema = parts[0].schema
-    return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
-        "role", "series", "academic_year"
-    )
+    median = _england_median(store, phase).select(TREND_COLUMNS).cast(schema)  # type: ignore[arg-type]
+    return every_la, median
 
 
 def _own_series(store: Store, la_code: str, phase: str) -> pl.DataFrame:
