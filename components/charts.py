@@ -8,7 +8,7 @@ defines, which importing this module registers and enables.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, Final, TypeVar, cast
 
 import altair as alt
 import polars as pl
@@ -82,6 +82,21 @@ def finish(
         large = vega_config(presentation=True)
         finished = finished.configure(**{part: large[part] for part in PRESENTATION_PARTS})
     return finished
+
+
+#: Set on a layer whose JSON the walk may keep (`keep_compiled`); the JSON kept, with the
+#: frames it names.
+KEEP_COMPILED: Final = "_equity_keep_compiled"
+COMPILED: Final = "_equity_compiled"
+
+
+def keep_compiled(layer: Any) -> Any:
+    """Let components/vega.py's walk keep `layer`'s JSON on it and reuse it in every spec
+    the layer is in: for layers made once and shared by many charts, never changed
+    (trend_chart's break, flag and no-data layers: some 0.5-1 ms of every trend chart's
+    walk). Returns `layer`."""
+    object.__setattr__(layer, KEEP_COMPILED, True)
+    return layer
 
 
 #: Layer properties alt.LayerChart moves to the layered chart (api._remove_layer_props).

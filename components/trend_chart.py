@@ -21,6 +21,7 @@ from components.charts import (
     AnyChart,
     chart_data,
     finish,
+    keep_compiled,
     layered,
     mark,
 )  # gaps and school_trends import finish from here
@@ -339,7 +340,8 @@ def _annotations(
     (~1 ms a chart on every rerun for a new Authority). Shared by the charts that use them,
     as every finished chart's layers are shared (charts.with_properties): never changed."""
     marks = break_marks(key_stage, measure, span)
-    return tuple(_annotation_layers(marks, _x_scale(span), _x_axis(span), presentation))
+    layers = _annotation_layers(marks, _x_scale(span), _x_axis(span), presentation)
+    return tuple(keep_compiled(layer) for layer in layers)
 
 
 def _withheld(drawn: pl.DataFrame, marks: pl.DataFrame) -> pl.DataFrame:

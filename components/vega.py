@@ -39,7 +39,7 @@ from altair.vegalite.v6.schema import SCHEMA_URL, channels
 from streamlit import dataframe_util
 
 from components import vega_arrow
-from components.charts import AnyChart
+from components.charts import COMPILED, KEEP_COMPILED, AnyChart
 
 _Undefined = alt.Undefined
 _SchemaBase = schemapi.SchemaBase
@@ -107,7 +107,24 @@ class _Walk:
         self.pd = sys.modules.get("pandas")
 
     def top_level(self, chart: Any, context: dict[str, Any]) -> dict[str, Any]:
-        """TopLevelMixin.to_dict (and Chart.to_dict's empty data for a lone datum chart)."""
+        """TopLevelMixin.to_dict (and Chart.to_dict's empty data for a lone datum chart);
+        for a layer marked by `keep_compiled`, its JSON as walked the first time."""
+        state = getattr(chart, "__dict__", {})
+        if not state.get(KEEP_COMPILED) or context.get("top_level", True):
+            return self._top_level(chart, context)
+        kept = state.get(COMPILED)
+        if kept is not None:
+            result, frames = kept
+            self.frames.update(frames)
+            return cast(dict[str, Any], _json_copy(result))
+        frames_before, datasets_before = set(self.frames), len(context.get("datasets", {}))
+        result = self._top_level(chart, context)
+        if len(context.get("datasets", {})) == datasets_before:  # no inline rows moved up
+            added = {name: self.frames[name] for name in self.frames.keys() - frames_before}
+            state[COMPILED] = (_json_copy(result), added)
+        return result
+
+    def _top_level(self, chart: Any, context: dict[str, Any]) -> dict[str, Any]:
         kwds: dict[str, Any] = dict(chart._kwds)
         if (
             type(chart).to_dict is _CHART_TO_DICT

@@ -4,6 +4,8 @@ another frame, equal or not."""
 
 from __future__ import annotations
 
+import json
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -160,3 +162,39 @@ def test_prepare_is_the_query_it_replaced(key_stage: str, measure: str, years: l
     for frame in (FRAME, FRAME.drop("status"), with_null_year):
         found = tc.prepare(frame, key_stage=key_stage, measure=measure, years=years)
         assert_frame_equal(found, _reference_prepare(frame, key_stage, measure, years))
+
+
+def test_kept_layers_compile_to_the_json_a_fresh_walk_gives() -> None:
+    """Two charts over one span share the break layers (`_annotations`), whose JSON the
+    walk keeps after the first: the second chart's spec is the one a walk without kept
+    JSON gives (same layers, same datasets), and the frames kept are named in it."""
+    from components import vega
+    from components.charts import COMPILED
+
+    other = FRAME.with_columns(pl.col("value") * 2, pl.lit("Bury").alias("series"))
+    first = tc.trend_chart(
+        FRAME,
+        title="A",
+        value_title="Attainment 8",
+        key_stage="ks4",
+        measure="ks4_attainment8",
+        colours={"Bolton": "#000000"},
+        years=SPAN,
+    )
+    second = tc.trend_chart(
+        other,
+        title="B",
+        value_title="Attainment 8",
+        key_stage="ks4",
+        measure="ks4_attainment8",
+        colours={"Bury": "#000000"},
+        years=SPAN,
+    )
+    vega.spec(first)
+    kept = [layer for layer in second.layer if COMPILED in layer.__dict__]
+    assert kept  # the break layers were kept by the first walk (the test has teeth)
+    from_kept = vega.spec(second)
+    for layer in kept:
+        del layer.__dict__[COMPILED]
+    fresh = vega.spec(second)
+    assert json.dumps(from_kept, default=repr) == json.dumps(fresh, default=repr)
