@@ -54,7 +54,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small scale: 16 LAs x 3 years")
     parser.add_argument("--out", type=Path, help="JSON results (default results/latest.json)")
     parser.add_argument("--store", type=Path, help="build (or reuse, if built) the store here")
-    parser.add_argument("--repeats", type=int, help="timed reruns per page (default 5, quick 3)")
+    parser.add_argument("--repeats", type=int, help="timed reruns per page (default 9, quick 3)")
     parser.add_argument("--cold-repeats", type=int, help="cold starts per app (default 5)")
     parser.add_argument("--pages", help="comma-separated page stems (default: every page)")
     parser.add_argument(
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown phase(s) {sorted(unknown)}: use {', '.join(PHASES)}")
     scale = storegen.scale_for("quick" if args.quick else "national")
-    repeats = args.repeats or (3 if args.quick else 5)
+    repeats = args.repeats or (3 if args.quick else 9)
     cold_repeats = args.cold_repeats or (1 if args.quick else 5)
     out_path = args.out or RESULTS / ("quick.json" if args.quick else "latest.json")
     machine = report.machine()
