@@ -323,12 +323,13 @@ def family_for(
         c for c in context.frame.columns if c not in scored.columns and c not in FEATURES
     ]
     front = ["role", "rank", "urn", "name", "la_code", "la_name", "distance"]
-    # The candidates are rows of context.frame (one per URN) and hold every family member,
-    # so joining them gives what joining the whole frame gave, from fewer rows; the rows
-    # stay in rank order.
-    joined = scored.join(
-        candidates[[*outcome_columns, "urn"]], on="urn", how="left", maintain_order="left"
-    )
+    # Each member's outcomes: the candidates are rows of context.frame (one per URN) and
+    # hold every family member, so a member's row is taken by its position there, in rank
+    # order: what a left join on URN gave, as a gather (~0.05 ms; the join took ~0.8 ms
+    # on each rerun for a new school or authority).
+    at = {urn: number for number, urn in enumerate(candidates["urn"].to_list())}
+    outcomes = candidates.select(outcome_columns)[[at[urn] for urn in scored["urn"].to_list()]]
+    joined = scored.hstack(outcomes)
     table = joined[front + [c for c in joined.columns if c not in front]]
     row = school_row(context, urn)
     kind = (
