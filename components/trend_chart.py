@@ -50,7 +50,13 @@ def break_marks(key_stage: str, measure: str | None, years: Sequence[str]) -> pl
     Columns: kind, x0, x1 (band edges or the rule's position), label, text, row (label line).
     Consecutive gap years share one band and one label.
     """
-    span = span_years(years)
+    return _break_marks(key_stage, measure, tuple(span_years(years)))
+
+
+@functools.lru_cache(maxsize=256)
+def _break_marks(key_stage: str, measure: str | None, span: tuple[str, ...]) -> pl.DataFrame:
+    """`break_marks` of a span, once per series kind and span (a frame every chart over
+    them reads and none changes)."""
     rows: list[dict[str, Any]] = []
     if not span:
         return _annotation_frame(rows)
