@@ -5,6 +5,7 @@ another frame, equal or not."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import polars as pl
 import pytest
@@ -171,25 +172,19 @@ def test_kept_layers_compile_to_the_json_a_fresh_walk_gives() -> None:
     from components import vega
     from components.charts import COMPILED
 
-    other = FRAME.with_columns(pl.col("value") * 2, pl.lit("Bury").alias("series"))
-    first = tc.trend_chart(
-        FRAME,
-        title="A",
-        value_title="Attainment 8",
-        key_stage="ks4",
-        measure="ks4_attainment8",
-        colours={"Bolton": "#000000"},
-        years=SPAN,
-    )
-    second = tc.trend_chart(
-        other,
-        title="B",
-        value_title="Attainment 8",
-        key_stage="ks4",
-        measure="ks4_attainment8",
-        colours={"Bury": "#000000"},
-        years=SPAN,
-    )
+    def chart(frame: pl.DataFrame, area: str) -> Any:
+        return tc.trend_chart(
+            frame,
+            title=area,
+            value_title="Attainment 8",
+            key_stage="ks4",
+            measure="ks4_attainment8",
+            colours={area: "#000000"},
+            years=SPAN,
+        )
+
+    first = chart(FRAME, "Bolton")
+    second = chart(FRAME.with_columns(pl.col("value") * 2, pl.lit("Bury").alias("series")), "Bury")
     vega.spec(first)
     kept = [layer for layer in second.layer if COMPILED in layer.__dict__]
     assert kept  # the break layers were kept by the first walk (the test has teeth)
