@@ -20,6 +20,7 @@ import polars as pl
 
 from equity import queries
 from equity.analysis import destinations
+from equity.analysis.positions import Positions, positions, rows_of
 from equity.analysis.school_trends import (
     MIN_COHORT,
     SCHOOL,
@@ -83,7 +84,7 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
     under two LAs (or none) touches the area; then the area's rows are grouped."""
     table, mixed_las = _england_census_schools(store, phase)
     if mixed_las.isdisjoint(la_codes):
-        found = table.filter(pl.col("la_code").is_in(list(la_codes)))
+        found = rows_of(table, _census_schools_of_la(store, phase), la_codes)
     else:
         found = _grouped_schools(
             _phase_census_rows(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
@@ -99,6 +100,12 @@ def census_schools(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.Da
             }
         )
     return found
+
+
+@functools.lru_cache(maxsize=2)
+def _census_schools_of_la(store: Store, phase: str) -> Positions:
+    """Each LA's rows of `_england_census_schools`' table (equity/analysis/positions.py)."""
+    return positions(_england_census_schools(store, phase)[0]["la_code"])
 
 
 @functools.lru_cache(maxsize=2)

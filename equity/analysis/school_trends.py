@@ -17,6 +17,7 @@ import polars as pl
 
 from equity import kinds, queries
 from equity.analysis.gaps import HAS_RESULT, performance_kind
+from equity.analysis.positions import Positions, positions, rows_of
 from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, HEADLINE_MEASURES, PHASE_KEY_STAGE
 from equity.store import Store
 
@@ -32,7 +33,13 @@ def _school_rows(store: Store, la_codes: list[str] | None, phase: str) -> pl.Laz
 
 def school_options(store: Store, la_codes: tuple[str, ...], phase: str) -> pl.DataFrame:
     """Schools with at least one published headline result: urn, name, la_code, years."""
-    return _all_options(store, phase).filter(pl.col("la_code").is_in(list(la_codes)))
+    return rows_of(_all_options(store, phase), _options_of_la(store, phase), la_codes)
+
+
+@functools.lru_cache(maxsize=2)
+def _options_of_la(store: Store, phase: str) -> Positions:
+    """Each LA's rows of `_all_options` (equity/analysis/positions.py)."""
+    return positions(_all_options(store, phase)["la_code"])
 
 
 @functools.lru_cache(maxsize=2)
