@@ -126,6 +126,10 @@ def test_bolton_is_told_what_is_missing_and_where_to_get_it(user_store: Path) ->
     assert years["KS4 school results split by disadvantage (performance tables, final)"] == (
         "not loaded"
     )
+    # The table gives the years as runs (a list of ten was cut at the grid's edge).
+    assert years["School census: pupils, % ever-FSM, EAL and SEN per school"] == (
+        "2017/18 to 2018/19, 2020/21, 2022/23 to 2023/24"
+    )
 
 
 def test_files_table_gives_publisher_licence_and_row_accounts(user_store: Path) -> None:
