@@ -174,21 +174,17 @@ def _selected_status(store: Store, members: tuple[str, ...]) -> tuple[list[str],
     status = coverage.la_status(loaded["cov"], list(members), loaded["status_index"])
     # The years as runs ("2015/16 to 2024/25"): ten years listed one by one did not fit
     # the grid's column and were cut at its right edge. The sentences above list them all.
-    runs = {
-        listed: coverage.year_runs(listed.split(", "))
-        for listed in status["years"].drop_nulls().unique().to_list()
-    }
-    shown = status.filter(
-        pl.col("years").is_not_null() | pl.col("kind").is_in(kinds.PERFORMANCE)
-    ).select(
-        pl.col("la_name").alias("authority"),
-        "la_code",
-        "what",
-        pl.col("years")
-        .replace_strict(runs, default=None, return_dtype=pl.String)
-        .fill_null("not loaded"),
-        "schools_latest",
-        "files",
+    shown = (
+        status.with_columns(coverage.year_runs_of(status["years"], ", ").alias("runs"))
+        .filter(pl.col("years").is_not_null() | pl.col("kind").is_in(kinds.PERFORMANCE))
+        .select(
+            pl.col("la_name").alias("authority"),
+            "la_code",
+            "what",
+            pl.col("runs").fill_null("not loaded").alias("years"),
+            "schools_latest",
+            "files",
+        )
     )
     where = f"in the {own_files.TAB_LABEL} tab"
     return coverage.status_sentences(status, names, load_where=where), shown

@@ -251,6 +251,16 @@ def year_runs(years: list[str]) -> str:
     return ", ".join(r[0] if len(r) == 1 else f"{r[0]} to {r[-1]}" for r in runs)
 
 
+def year_runs_of(joined: pl.Series, separator: str) -> pl.Series:
+    """Each of `joined`'s lists of academic years (one string, `separator` between years)
+    as `year_runs`; nulls stay null. Worked out once per distinct list (a few dozen), not
+    once per row (thousands at national scale)."""
+    runs = {
+        text: year_runs(text.split(separator)) for text in joined.drop_nulls().unique().to_list()
+    }
+    return joined.replace_strict(runs, default=None, return_dtype=pl.String)
+
+
 def coverage_by_la(cov: pl.DataFrame) -> pl.DataFrame:
     """`coverage` summarised to one row per authority: the school-level and LA-level file
     kinds loaded with their years, schools in the latest year (the largest count of any
@@ -277,15 +287,11 @@ def coverage_by_la(cov: pl.DataFrame) -> pl.DataFrame:
         .with_columns(pl.col("years").list.join("|").alias("__years"))
         .sort("la_code", "kind")
     )
-    # year_runs once per distinct list of years (a few dozen), not once per row (thousands).
-    runs = {
-        joined: year_runs(joined.split("|")) for joined in per_kind["__years"].unique().to_list()
-    }
     per_kind = per_kind.with_columns(
         (
             pl.col("kind").str.replace_all("_", " ")
             + pl.lit(" ")
-            + pl.col("__years").replace_strict(runs, return_dtype=pl.String)
+            + year_runs_of(per_kind["__years"], "|")
         ).alias("text")
     )
     school = per_kind.filter(pl.col("level") == SCHOOL)

@@ -236,3 +236,13 @@ def test_coverage_by_la_is_one_row_per_authority(tiny: Store) -> None:
     assert coverage.year_runs(["2016/17", "2014/15", "2015/16", "2018/19"]) == (
         "2014/15 to 2016/17, 2018/19"
     )
+
+
+def test_year_runs_of_a_column_keeps_rows_and_nulls() -> None:
+    joined = pl.Series(["2015/16, 2016/17, 2018/19", None, "2017/18", "2015/16, 2016/17, 2018/19"])
+    assert coverage.year_runs_of(joined, ", ").to_list() == [
+        "2015/16 to 2016/17, 2018/19",
+        None,
+        "2017/18",
+        "2015/16 to 2016/17, 2018/19",
+    ]
