@@ -21,6 +21,12 @@ through its image code, which imports numpy and PIL (~0.13 s of that first chart
 same way), so the icon is set by the warm-up's run, then at the top of every run after it
 (app.py shows an emoji until then).
 
+With the imports, the first calls of the code that turns a frame into the Arrow bytes a
+table or chart sends (polars' Arrow export, pyarrow's IPC writer, Streamlit's table route),
+on a three-row frame made here: the first such call in a process took 15-20 ms (pyarrow
+setting up its writer and memory pool), the next ones 0.2-1 ms, and the first table drawn
+(Similar schools' family, the Data page's coverage) paid it on a user's click.
+
 Then every object the process holds at that point (the libraries, mostly) is moved out of
 the garbage collector's reach (`gc.freeze`): Python collects all generations as objects pile
 up (Streamlit's own collection after each run is off, .streamlit/config.toml), and with
@@ -101,5 +107,20 @@ def warm_up() -> None:
             return
         for name in MODULES:
             importlib.import_module(name)
+        _first_calls()
         gc.freeze()
         _done = True
+
+
+def _first_calls() -> None:
+    """Send a three-row frame (made here, no data read) through the table and chart
+    routes once, for their first-call costs (see the module's docstring)."""
+    import polars as pl
+    from streamlit import dataframe_util
+
+    from components import tables, vega_arrow
+
+    frame = pl.DataFrame({"label": ["a", "b", "c"], "value": [1.0, None, 2.5], "n": [1, 2, 3]})
+    table = tables.shown(frame)
+    dataframe_util.convert_arrow_table_to_arrow_bytes(table)
+    vega_arrow.frame_bytes(frame)
