@@ -135,13 +135,21 @@ MAX_NOTES = 3
 
 
 def notes(caveats: tuple[str, ...] | list[str]) -> None:
-    """At most MAX_NOTES notes under the chart, any more in "About this figure"."""
+    """At most MAX_NOTES notes under the chart, any more in "About this figure" as one
+    list: one element, not one per note (the browser mounts a closed expander's content,
+    each element ~2-3 ms of a page's first drawing; a school's Attainment 8 chart has seven
+    such notes)."""
     for caveat in caveats[:MAX_NOTES]:
         st.caption(f"Note: {caveat}")
     if len(caveats) > MAX_NOTES:
         with st.expander("About this figure", expanded=False):
-            for caveat in caveats[MAX_NOTES:]:
-                st.caption(caveat)
+            st.caption(bullet_list(caveats[MAX_NOTES:]))
+
+
+def bullet_list(items: tuple[str, ...] | list[str]) -> str:
+    """Markdown for a bulleted list of `items`, each kept on its own item even when it
+    spans lines."""
+    return "\n".join("- " + item.replace("\n", " ") for item in items)
 
 
 def show(view: ViewOrNote) -> None:

@@ -324,3 +324,18 @@ def test_each_tab_opened_through_the_link_draws_its_own_charts(
     if section == "Schools that moved most":
         for spec in chart_specs(app):
             assert len([r for r in spec["rows"] if "change" in r]) > 0
+
+
+def test_notes_beyond_the_first_three_are_one_list() -> None:
+    """A chart with more than three notes shows three under it and the rest as one bulleted
+    caption in "About this figure" (one element however many notes: the browser mounts a
+    closed expander's content too)."""
+    app = run_page(PAGE, {})  # Greater Manchester: a school's intake over five censuses
+    about = [e for e in app.expander if e.label == "About this figure"]
+    assert about, "no chart with more than three notes: the check would mean nothing"
+    for expander in about:
+        assert len(expander.caption) == 1
+        items = expander.caption[0].value.split("\n")
+        assert len(items) >= 1 and all(item.startswith("- ") for item in items)
+        assert not any(item.startswith("- Note:") for item in items)
+        assert all(len(item) > 20 for item in items)
