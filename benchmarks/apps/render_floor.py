@@ -134,18 +134,17 @@ def widget(item: dict[str, Any], index: int) -> None:
         st.file_uploader("Upload", key=key)
 
 
-def main() -> None:
-    path = os.environ.get("BENCH_PROFILE", "")
-    mtime = Path(path).stat().st_mtime if path and Path(path).is_file() else 0.0
-    profiles = load(path, mtime)
+def sidebar(profiles: dict[str, Any]) -> None:
+    """The Authority selectbox every floor draws in the sidebar, with the app's labels."""
     labels: dict[str, str] = profiles.get("labels") or {"GM": "Greater Manchester (10 LAs)"}
     st.sidebar.selectbox(
         "Authority", list(labels), format_func=lambda code: labels[code], key="filter_la"
     )
-    page = str(st.query_params.get("page", "overview"))
-    runs = int(st.session_state.get("floor_runs", 0))
-    st.session_state["floor_runs"] = runs + 1
-    items = prepared(path, mtime, page, runs % 2)
+
+
+def draw_items(items: list[dict[str, Any]]) -> None:
+    """The page's elements in its order, those the page drew in one expander or one row of
+    columns grouped the same way."""
     position = 0
 
     def group_key(item: dict[str, Any]) -> Any:
@@ -170,4 +169,21 @@ def main() -> None:
                     position += 1
 
 
-main()
+def profile_path() -> tuple[str, float]:
+    """BENCH_PROFILE and its modification time (which keys the cached profile)."""
+    path = os.environ.get("BENCH_PROFILE", "")
+    return path, Path(path).stat().st_mtime if path and Path(path).is_file() else 0.0
+
+
+def main() -> None:
+    path, mtime = profile_path()
+    sidebar(load(path, mtime))
+    page = str(st.query_params.get("page", "overview"))
+    runs = int(st.session_state.get("floor_runs", 0))
+    st.session_state["floor_runs"] = runs + 1
+    draw_items(prepared(path, mtime, page, runs % 2))
+
+
+# Streamlit runs this file as __main__; apps/first_visit_floor.py imports it for its parts.
+if __name__ == "__main__":
+    main()

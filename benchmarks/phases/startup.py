@@ -13,6 +13,7 @@ from benchmarks.phases.common import expectation, log
 from benchmarks.report import Metric, Target, median
 
 EMPTY_PAGES_APP = apptest_bench.APPS / "empty_pages.py"
+FIRST_VISIT_FLOOR_APP = apptest_bench.APPS / "first_visit_floor.py"
 COLD_TARGET = Target("<=", 1.5)
 FIRST_VISIT_TARGET = Target("<=", 3.0)
 
@@ -68,7 +69,9 @@ def run_first_visits(
 ) -> tuple[list[Metric], dict[str, Any]]:
     """Each page's first visit on a new server (a sidebar click from the default page,
     drawn first; for the default page, a click back to it from the last page after a new
-    Authority), interleaved with page switches in the two-page empty app."""
+    Authority), interleaved with page switches in the two-page empty app (the target's
+    floor) and in apps/first_visit_floor.py to the page's own recorded elements (shown
+    beside it)."""
     from playwright.sync_api import sync_playwright
 
     from benchmarks.browser_bench import (
@@ -85,10 +88,17 @@ def run_first_visits(
     whole: dict[str, list[float]] = {page.stem: [] for page in pages}
     errors: dict[str, str] = {}
     floor_ms: list[float] = []
-    with sync_playwright() as playwright, Server(EMPTY_PAGES_APP, env).start() as empty:
+    elements_ms: dict[str, list[float]] = {page.stem: [] for page in pages}
+    with (
+        sync_playwright() as playwright,
+        Server(EMPTY_PAGES_APP, env).start() as empty,
+        Server(FIRST_VISIT_FLOOR_APP, env).start() as elements_app,
+    ):
         empty.wait_healthy()
+        elements_app.wait_healthy()
         browser = launch(playwright)
         floor = Session(browser)
+        elements = ElementsSwitch(Session(browser), elements_app.url, profiles)
         on_b = False
 
         def switch() -> float:
@@ -104,6 +114,7 @@ def run_first_visits(
         try:
             floor.load(empty.url, Expect(marker=EMPTY_PAGES_READY[0]))
             switch()  # warm-up, untimed
+            elements.warm_up()
             for _ in range(repeats):
                 for page in pages:
                     expect = expectation(profiles.get(page.stem, {}).get("elements", []))
@@ -129,12 +140,18 @@ def run_first_visits(
                         errors[page.stem] = f"{type(exc).__name__}: {first_line}"
                         ms = whole_ms = float("nan")
                     floor_ms.append(switch())
+                    own = elements.switch_to(page.stem)
+                    if own is not None:
+                        elements_ms[page.stem].append(own)
                     log(
                         f"  {page.stem}: first screen {ms:,.0f} ms (whole page {whole_ms:,.0f}), "
-                        f"empty page switch {floor_ms[-1]:,.0f} ms {errors.get(page.stem, '')}"
+                        f"empty page switch {floor_ms[-1]:,.0f} ms, its elements' switch "
+                        f"{own if own is not None else float('nan'):,.0f} ms "
+                        f"{errors.get(page.stem, '')}"
                     )
         finally:
             floor.close()
+            elements.session.close()
             browser.close()
     metrics = [
         Metric(
@@ -143,6 +160,8 @@ def run_first_visits(
             unit="ms",
             floor=median(floor_ms),
             floor_name="empty app page switch",
+            second_floor=median(elements_ms[page.stem]),
+            second_floor_name="its elements' page switch (info)",
             target=FIRST_VISIT_TARGET,
             detail=_whole_page_detail(whole[page.stem]),
             samples=samples[page.stem],
@@ -155,8 +174,57 @@ def run_first_visits(
         "app_ms": samples,
         "whole_page_ms": whole,
         "floor_ms": floor_ms,
+        "elements_floor_ms": elements_ms,
         "errors": errors,
     }
+
+
+class ElementsSwitch:
+    """Page switches in apps/first_visit_floor.py, timed as the app's first visits: from
+    the Overview's recorded elements to a page's (to the Overview's from the last page's),
+    the session taken back to the start page, untimed, in between."""
+
+    def __init__(self, session: Any, url: str, profiles: dict[str, Any]) -> None:
+        self.session = session
+        self.url = url
+        self.profiles = profiles
+        self.stems = list(profiles)
+        self.at = self.stems[0] if self.stems else ""
+
+    def title(self, stem: str) -> str:
+        """The floor app names each page by its stem."""
+        return stem
+
+    def expect(self, stem: str) -> Any:
+        return expectation(self.profiles.get(stem, {}).get("elements", []))
+
+    def warm_up(self) -> None:
+        """Open the app and every floor page once (the browser loads each kind of
+        element's code on its first use, which the app's visits find prefetched)."""
+        if len(self.stems) < 2:
+            return
+        self.session.load(self.url, self.expect(self.stems[0]))
+        for stem in [*self.stems[1:], self.stems[0]]:
+            self.session.navigate(self.title(stem), self.expect(stem))
+        self.at = self.stems[0]
+
+    def switch_to(self, stem: str) -> float | None:
+        """ms of one timed switch to `stem`'s elements, None when there is no page to
+        switch from or the switch failed (the row then shows no second floor)."""
+        if len(self.stems) < 2 or stem not in self.stems:
+            return None
+        start = self.stems[-1] if stem == self.stems[0] else self.stems[0]
+        try:
+            if self.at != start:
+                self.session.navigate(start, self.expect(start))
+                self.at = start
+            ms = float(self.session.navigate_first_screen(self.title(stem), self.expect(stem))[0])
+            self.at = stem
+            return ms
+        except Exception as exc:  # noqa: BLE001 - an informational floor; logged
+            log(f"  {stem}: its elements' page switch failed: {type(exc).__name__}")
+            self.at = ""
+            return None
 
 
 def _whole_page_detail(whole_ms: list[float]) -> str:
