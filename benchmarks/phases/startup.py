@@ -182,7 +182,8 @@ def run_first_visits(
 class ElementsSwitch:
     """Page switches in apps/first_visit_floor.py, timed as the app's first visits: from
     the Overview's recorded elements to a page's (to the Overview's from the last page's),
-    the session taken back to the start page, untimed, in between."""
+    the session taken back to the start page, untimed, in between. The floor app titles
+    each page by its stem, which is what is clicked."""
 
     def __init__(self, session: Any, url: str, profiles: dict[str, Any]) -> None:
         self.session = session
@@ -190,10 +191,6 @@ class ElementsSwitch:
         self.profiles = profiles
         self.stems = list(profiles)
         self.at = self.stems[0] if self.stems else ""
-
-    def title(self, stem: str) -> str:
-        """The floor app names each page by its stem."""
-        return stem
 
     def expect(self, stem: str) -> Any:
         return expectation(self.profiles.get(stem, {}).get("elements", []))
@@ -205,7 +202,7 @@ class ElementsSwitch:
             return
         self.session.load(self.url, self.expect(self.stems[0]))
         for stem in [*self.stems[1:], self.stems[0]]:
-            self.session.navigate(self.title(stem), self.expect(stem))
+            self.session.navigate(stem, self.expect(stem))
         self.at = self.stems[0]
 
     def switch_to(self, stem: str) -> float | None:
@@ -218,7 +215,7 @@ class ElementsSwitch:
             if self.at != start:
                 self.session.navigate(start, self.expect(start))
                 self.at = start
-            ms = float(self.session.navigate_first_screen(self.title(stem), self.expect(stem))[0])
+            ms = float(self.session.navigate_first_screen(stem, self.expect(stem))[0])
             self.at = stem
             return ms
         except Exception as exc:  # noqa: BLE001 - an informational floor; logged

@@ -336,6 +336,6 @@ def test_notes_beyond_the_first_three_are_one_list() -> None:
     for expander in about:
         assert len(expander.caption) == 1
         items = expander.caption[0].value.split("\n")
-        assert len(items) >= 1 and all(item.startswith("- ") for item in items)
+        assert all(item.startswith("- ") for item in items)
         assert not any(item.startswith("- Note:") for item in items)
         assert all(len(item) > 20 for item in items)
