@@ -14,7 +14,7 @@ from components.text import LAIT_SOURCE, fmt_gap, fmt_tile, shown_decimals
 from equity import kinds
 from equity.analysis.comparators import nearest_year
 from equity.analysis.groups import year_note
-from equity.queries import GM_MEAN_LABEL, headline_gaps
+from equity.headline import GM_MEAN_LABEL, headline_gaps
 from equity.schema import HEADLINE_MEASURES, MEASURES, PHASE_KEY_STAGE
 from equity.store import Store
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from components import chart_panel, data, filters, notices, overview
 from equity.analysis.comparators import comparators
-from equity.queries import headline_gaps
+from equity.headline import headline_gaps
 
 selection = filters.current()
 compared = data.shared(comparators, selection.la_code)

@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from equity import kinds, queries
+from equity import headline, kinds, queries
 from equity.metrics.gaps import gap_table, group_mean
 from equity.schema import (
     ENGLAND_CODE,
@@ -35,7 +35,7 @@ SMALL_COHORT: Final = 10
 HAS_RESULT: Final = ("value", "suppressed", "low_coverage", "not_entered")
 METRICS: Final = ("gap_national", "gap_within", "group_value")
 NORTH_WEST: Final = "981"
-GM_MEAN_SERIES: Final = queries.GM_MEAN_LABEL
+GM_MEAN_SERIES: Final = headline.GM_MEAN_LABEL
 
 
 def metric_value(metric: str) -> pl.Expr:
@@ -46,7 +46,7 @@ def metric_value(metric: str) -> pl.Expr:
 
 def area_region(store: Store, la_code: str) -> str | None:
     """The region an area is compared with (North West for the GM group)."""
-    return NORTH_WEST if la_code == GM_GROUP_CODE else queries.region_code_of(store, la_code)
+    return NORTH_WEST if la_code == GM_GROUP_CODE else headline.region_code_of(store, la_code)
 
 
 def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFrame:
@@ -74,10 +74,10 @@ def area_summary(store: Store, la_code: str, phase: str, year: str) -> pl.DataFr
 
 @functools.lru_cache(maxsize=16)
 def _headline(store: Store, la_code: str, phase: str) -> pl.DataFrame:
-    """The area's published figures and gaps in every year (queries.headline_gaps), held
+    """The area's published figures and gaps in every year (headline.headline_gaps), held
     per store and area: the page's summary (one year) and its trend (every year) are both
     drawn from it in one rerun, so the query runs once, not twice."""
-    return queries.headline_gaps(store, la_code, phase)
+    return headline.headline_gaps(store, la_code, phase)
 
 
 def _region_rows(store: Store, region: str, phase: str, year: str) -> pl.DataFrame:
@@ -136,7 +136,7 @@ def la_ranking(
     del phase  # the measure fixes the key stage; kept so the cache key names the phase
     region = area_region(store, la_code)
     in_gm = is_gm(la_code)
-    role = queries.area_role(la_code, region, group_members="gm_la", gm_comparators=in_gm)
+    role = headline.area_role(la_code, region, group_members="gm_la", gm_comparators=in_gm)
     group_value = pl.col(group) if group in LA_GROUPS else pl.lit(None, dtype=pl.Float64)
     rows = _ranking_rows(store, year, measure, region)
     if not in_gm:  # comparators follow the area: no GM reference line outside GM

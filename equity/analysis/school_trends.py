@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import polars as pl
 
-from equity import kinds, queries
+from equity import headline, kinds, queries
 from equity.analysis.gaps import HAS_RESULT, performance_kind
 from equity.analysis.positions import Positions, positions, rows_of
 from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, HEADLINE_MEASURES, PHASE_KEY_STAGE
@@ -489,7 +489,7 @@ def _empty_movers() -> pl.DataFrame:
 def area_group_trend(store: Store, la_code: str, phase: str, measure: str) -> pl.DataFrame:
     """The area's published disadvantaged and other figures over every year, beside
     England's (for LAs with no school files): academic_year, series, level, group, value."""
-    table = queries.headline_gaps(store, la_code, phase).filter(pl.col("measure") == measure)
+    table = headline.headline_gaps(store, la_code, phase).filter(pl.col("measure") == measure)
     area_role = "gm_mean" if la_code == GM_GROUP_CODE else "selected"
     part = table.filter(pl.col("role").is_in([area_role, "england"]))
     long = part.unpivot(

@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 from components import data
 from components.filters import Filters
 from components.similar import link, odds, outcomes
-from equity import queries
+from equity import headline, queries
 from equity.analysis import gaps, similar
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store
@@ -86,13 +86,13 @@ def test_summary_and_trend_read_the_headline_figures_once(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[str, str]] = []
-    real = queries.headline_gaps
+    real = headline.headline_gaps
 
     def counted(store: Store, la_code: str, phase: str) -> pl.DataFrame:
         calls.append((la_code, phase))
         return real(store, la_code, phase)
 
-    monkeypatch.setattr(queries, "headline_gaps", counted)
+    monkeypatch.setattr(headline, "headline_gaps", counted)
     gaps._headline.cache_clear()
     gaps.area_summary(store, "352", "primary", "2018/19")
     gaps.gap_trend(store, "352", "primary", "ks2_rwm_expected_pct", "disadvantaged")
@@ -104,8 +104,8 @@ def test_summary_and_trend_read_the_headline_figures_once(
 def test_one_year_of_the_headline_table_is_the_headline_table_of_that_year(
     store: Store, la_code: str
 ) -> None:
-    every = queries.headline_gaps(store, la_code, "secondary")
-    one = queries.headline_gaps(store, la_code, "secondary", ["2018/19"])
+    every = headline.headline_gaps(store, la_code, "secondary")
+    one = headline.headline_gaps(store, la_code, "secondary", ["2018/19"])
     order = ["entity", "measure"]
     assert_frame_equal(
         every.filter(pl.col("academic_year") == "2018/19").sort(order), one.sort(order)
@@ -178,27 +178,27 @@ def test_a_schools_place_in_its_family_by_hand() -> None:
 def _reference_headline_gaps(
     store: Store, la_code: str, phase: str, years: list[str] | None = None
 ) -> pl.DataFrame:
-    """queries.headline_gaps as it was: its areas' rows pivoted and joined on every call."""
+    """headline.headline_gaps as it was: its areas' rows pivoted and joined on every call."""
     from equity.metrics.gaps import gap_table, group_mean
     from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, HEADLINE_MEASURES, is_gm
 
     members = queries.member_las(la_code)
     in_gm = is_gm(la_code)
     entities = sorted({*members, *(GREATER_MANCHESTER if in_gm else ()), ENGLAND_CODE})
-    region = queries.region_code_of(store, la_code) if la_code != GM_GROUP_CODE else None
+    region = headline.region_code_of(store, la_code) if la_code != GM_GROUP_CODE else None
     if region:
         entities.append(region)
     rows = queries.published_rows(store, entities, list(HEADLINE_MEASURES[phase]), years)
     table = gap_table(rows.select("entity", "academic_year", "measure", "pupil_group", "value"))
     if in_gm:
         table = pl.concat(
-            [table, group_mean(table, list(GREATER_MANCHESTER), queries.GM_MEAN_LABEL)]
+            [table, group_mean(table, list(GREATER_MANCHESTER), headline.GM_MEAN_LABEL)]
         )
     names = dict(store.areas().select("la_code", "name").iter_rows())
-    names[queries.GM_MEAN_LABEL] = queries.GM_MEAN_LABEL
+    names[headline.GM_MEAN_LABEL] = headline.GM_MEAN_LABEL
     return table.with_columns(
         pl.col("entity").replace_strict(names, default=pl.col("entity")).alias("area"),
-        queries.area_role(la_code, region, gm_comparators=in_gm).alias("role"),
+        headline.area_role(la_code, region, gm_comparators=in_gm).alias("role"),
     )
 
 
@@ -211,9 +211,9 @@ def test_headline_gaps_from_the_per_store_table_are_unchanged(
     GM group, an LA outside GM, and one with no figures)."""
     las = [*queries.la_catalogue(store)["la_code"].to_list(), "GM", "000"]
     assert len(las) > 20
-    gm_mean = pl.col("entity") == queries.GM_MEAN_LABEL
+    gm_mean = pl.col("entity") == headline.GM_MEAN_LABEL
     for la_code in las:
-        new = queries.headline_gaps(store, la_code, phase, years)
+        new = headline.headline_gaps(store, la_code, phase, years)
         old = _reference_headline_gaps(store, la_code, phase, years)
         # The GM mean rows come from an unordered group_by, in the old code too: their
         # order is not part of the answer (the pages sort what they show).

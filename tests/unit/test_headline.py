@@ -1,10 +1,10 @@
-"""equity/queries.py: the row-labelling rule every comparison table and ranking shares."""
+"""equity/headline.py: the row-labelling rule every comparison table and ranking shares."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from equity.queries import GM_MEAN_LABEL, area_role
+from equity.headline import GM_MEAN_LABEL, area_role
 
 #: Manchester (352), Bolton (350, another GM LA), Surrey (936, outside GM), England, the
 #: North West (981) and the GM mean.
