@@ -17,7 +17,7 @@ from components.concentration import (
     spread,
     trend,
 )
-from equity.analysis import concentration as analysis
+from equity.analysis import concentration_trends
 
 selection = filters.current()
 notes.intro(selection)
@@ -50,7 +50,7 @@ else:
 
             def over_time_chart() -> None:
                 chart_panel.show(trend.trend_view(selection, index))
-                change = data.cached(analysis.change_summary, selection.phase, index)
+                change = data.cached(concentration_trends.change_summary, selection.phase, index)
                 notes.about_indices(change["noise"], change["pairs"])
 
             # Below the first screen: drawn as soon as the tiles above it are on screen.

@@ -19,6 +19,7 @@ import polars as pl
 from components import data, views
 from components.filters import Filters
 from equity.analysis import concentration as analysis
+from equity.analysis import concentration_trends as over_time
 from equity.analysis import outlines
 from equity.analysis.census import census_label, nearest_census_year
 from equity.analysis.comparators import Comparators, comparators
@@ -148,7 +149,7 @@ class PageData:
 
 
 def load(selection: Filters) -> PageData:
-    years = tuple(data.cached(analysis.census_years))
+    years = tuple(data.cached(over_time.census_years))
     census_year = nearest_census_year(years, selection.year)
     shown = replace(selection, year=census_year) if census_year else selection
     args = (selection.la_code, shown.year, selection.phase)

@@ -21,7 +21,7 @@ from components.filters import Filters
 from components.text import plural
 from components.theme import GROUP_COLOURS, ROLE_COLOURS, TEXT
 from components.trend_chart import marker_notes, span_years, trend_chart
-from equity.analysis import concentration as analysis
+from equity.analysis import concentration_trends as over_time
 from equity.analysis.census import census_label
 from equity.metrics.trends import caveats_for
 
@@ -111,9 +111,9 @@ def _school_chart(
 
 
 def school_lines_view(selection: Filters) -> ViewOrNote:
-    lines = data.cached(analysis.school_lines, selection.la_code, selection.phase)
-    movers = data.cached(analysis.movers, selection.la_code, selection.phase)
-    trend = data.cached(analysis.trend, selection.la_code, selection.phase)
+    lines = data.cached(over_time.school_lines, selection.la_code, selection.phase)
+    movers = data.cached(over_time.movers, selection.la_code, selection.phase)
+    trend = data.cached(over_time.trend, selection.la_code, selection.phase)
     area = selection.area_name
     if lines.is_empty():
         return f"No census counts for {area}'s state-funded {selection.phase} schools."
@@ -189,7 +189,7 @@ def school_lines_view(selection: Filters) -> ViewOrNote:
         )
         + f"coloured: the {HIGHLIGHT} largest rises (vermilion) and falls (blue) of % ever-FSM "
         "between each school's first and last census on one basis (schools with at least "
-        f"{analysis.MOVER_MIN_PUPILS} pupils counted at both ends); black: the area's rate.",
+        f"{over_time.MOVER_MIN_PUPILS} pupils counted at both ends); black: the area's rate.",
         "A school is drawn only in the censuses that count it (open, state-funded, ever-FSM "
         "figures published, pupils counted): a missing year is missing, never 0 (blank in "
         "the table).",
@@ -233,7 +233,7 @@ def lines_takeaway(
 
 
 def movers_view(selection: Filters) -> ViewOrNote:
-    movers = data.cached(analysis.movers, selection.la_code, selection.phase)
+    movers = data.cached(over_time.movers, selection.la_code, selection.phase)
     area = selection.area_name
     if movers.is_empty():
         return (
@@ -244,7 +244,7 @@ def movers_view(selection: Filters) -> ViewOrNote:
     if top.is_empty():
         return (
             f"Every school in {area} counted in two censuses on one ever-FSM basis has fewer "
-            f"than {analysis.MOVER_MIN_PUPILS} pupils counted at an end: too few to rank moves."
+            f"than {over_time.MOVER_MIN_PUPILS} pupils counted at an end: too few to rank moves."
         )
     order = top.sort("pct_change", descending=True)["label"].to_list()
     drawn = top.select(
@@ -337,7 +337,7 @@ def movers_view(selection: Filters) -> ViewOrNote:
         pl.col("pct_last").round(1).alias("% ever-FSM, last"),
         pl.col("pct_change").round(1).alias("change (points)"),
         pl.when(pl.col("small"))
-        .then(pl.lit(f"fewer than {analysis.MOVER_MIN_PUPILS} pupils at an end"))
+        .then(pl.lit(f"fewer than {over_time.MOVER_MIN_PUPILS} pupils at an end"))
         .otherwise(None)
         .alias("note"),
         (100 * pl.col("share_first")).round(2).alias("% of the LA's ever-FSM pupils, first"),
@@ -355,7 +355,7 @@ def movers_view(selection: Filters) -> ViewOrNote:
             "Each school from its first to its last census on one ever-FSM basis (January "
             "2021, on another basis, is never an end); the table lists every school counted "
             "in two such censuses, largest move first. Schools with fewer than "
-            f"{analysis.MOVER_MIN_PUPILS} pupils counted at either end (one pupil is more "
+            f"{over_time.MOVER_MIN_PUPILS} pupils counted at either end (one pupil is more "
             "than 3 points) are not charted and are listed last, marked.",
         ),
     )

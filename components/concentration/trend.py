@@ -23,7 +23,7 @@ from components.concentration.common import (
 from components.filters import Filters
 from components.theme import ROLE_COLOURS, TEXT
 from components.trend_chart import marker_notes, span_years, trend_chart
-from equity.analysis import concentration as analysis
+from equity.analysis import concentration_trends as over_time
 from equity.analysis.census import census_label, comparable_years
 from equity.metrics.trends import caveats_for, segments
 from equity.store import Store
@@ -93,11 +93,11 @@ def with_context(
 
 def every_la_context(store: Store, phase: str, index: str) -> pl.DataFrame:
     """`context_rows` of every LA's `index` series at once, with la_code, in the order
-    `analysis.trend` gives comparators (by name, then year): an area's grey lines are its
+    `over_time.trend` gives comparators (by name, then year): an area's grey lines are its
     comparators' rows of this, filtered (each series is broken on its own rows only, so
     the rows are the ones the area's own context gives; tests/unit/
     test_concentration_equality.py checks every LA). Once per store, phase and index."""
-    series = analysis.la_series(store, phase)
+    series = over_time.la_series(store, phase)
     if series.is_empty():
         return pl.DataFrame(schema={"la_code": pl.String})
     context = series.select(
@@ -174,8 +174,8 @@ def trend_takeaway(tidy: pl.DataFrame, area: str, index: str, summary: dict[str,
 
 
 def trend_view(selection: Filters, index: str) -> ViewOrNote:
-    frame = data.cached(analysis.trend, selection.la_code, selection.phase)
-    summary = dict(data.cached(analysis.change_summary, selection.phase, index))
+    frame = data.cached(over_time.trend, selection.la_code, selection.phase)
+    summary = dict(data.cached(over_time.change_summary, selection.phase, index))
     years = sorted(set(frame["academic_year"].to_list()))
     summary["comparable"] = comparable_years(years)
     label = INDEX_LABELS[index]
@@ -186,7 +186,7 @@ def trend_view(selection: Filters, index: str) -> ViewOrNote:
             f"No census-basis {label} for {area}'s state-funded {selection.phase} "
             "schools in any loaded census."
         )
-    group, codes = data.cached(analysis.comparator_las, selection.la_code)
+    group, codes = data.cached(over_time.comparator_las, selection.la_code)
     span = span_years(years)
     main = tidy.filter(pl.col("role") != "comparator").select("academic_year", "series", "value")
     context = tidy.filter(pl.col("role") == "comparator").select("academic_year", "series", "value")
@@ -273,8 +273,8 @@ def ranking_rows(ranking: pl.DataFrame, selection: Filters) -> pl.DataFrame:
 
 
 def ranking_view(selection: Filters, index: str) -> ViewOrNote:
-    ranking = data.cached(analysis.change_ranking, selection.phase, index)
-    summary = data.cached(analysis.change_summary, selection.phase, index)
+    ranking = data.cached(over_time.change_ranking, selection.phase, index)
+    summary = data.cached(over_time.change_summary, selection.phase, index)
     label = INDEX_LABELS[index]
     named_index = label if index == "gorard" else label.lower()
     if ranking.is_empty() or ranking.height < 3:

@@ -11,7 +11,7 @@ import pytest
 
 from components import maps
 from components.concentration.common import SECTIONS
-from equity.analysis import census
+from equity.analysis import census, concentration_trends
 from equity.analysis import concentration as conc
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store, default_store_path
@@ -122,7 +122,7 @@ def test_tile_and_takeaway_give_one_value_per_index(manchester_2024: Any, store:
     takeaway = spec["alt_text"].split(". ", 1)[1]
     assert f"to {gorard} (January 2024 census)" in takeaway
     assert "fell" in takeaway and "year-to-year noise" in takeaway
-    summary = conc.change_summary(store, "secondary", "gorard")
+    summary = concentration_trends.change_summary(store, "secondary", "gorard")
     assert f"({summary['noise']:.3f})" in takeaway
 
 
@@ -135,7 +135,7 @@ def test_ranking_of_every_la_by_change(store: Store) -> None:
     assert {drawn[n]["Role"] for n in GREATER_MANCHESTER.values() if n != "Manchester"} == {
         "Greater Manchester LA"
     }
-    ranking = conc.change_ranking(store, "secondary", "gorard")
+    ranking = concentration_trends.change_ranking(store, "secondary", "gorard")
     mine = ranking.filter(pl.col("la_code") == "352").row(0, named=True)
     assert drawn["Manchester"]["change"] == pytest.approx(mine["change"], abs=1e-4)
     assert drawn["Manchester"]["rank"] == mine["rank"]
@@ -169,7 +169,7 @@ def test_a_region_is_the_comparison_outside_gm(store: Store) -> None:
     app = run_page(page=PAGE, params={"la": "850", "phase": "secondary", "year": "2023-24"})
     spec = _chart(app, "Gorard segregation index, secondary schools (ever-FSM), January 2018")
     context = {r["series"] for r in spec["rows"] if "line" in r and "segment" not in r}
-    _, codes = conc.comparator_las(store, "850")
+    _, codes = concentration_trends.comparator_las(store, "850")
     catalogue = conc.queries.la_catalogue(store)
     south_east = set(catalogue.filter(pl.col("la_code").is_in(codes))["name"].to_list())
     assert context and context <= south_east and "Surrey" in context
@@ -497,7 +497,9 @@ def test_each_tab_draws_the_right_data(store: Store) -> None:
     }
     assert own["2018/19"] == pytest.approx(expected["gorard"], abs=1e-9)
     ranking = _chart(_visit(RANKING, MANCHESTER_2019), "Change in the Gorard segregation index")
-    mine = conc.change_ranking(store, "secondary", "gorard").filter(pl.col("la_code") == "352")
+    mine = concentration_trends.change_ranking(store, "secondary", "gorard").filter(
+        pl.col("la_code") == "352"
+    )
     drawn = {r["area"]: r for r in ranking["rows"] if "area" in r}
     assert drawn["Manchester"]["change"] == pytest.approx(mine["change"][0], abs=1e-4)
     curve = _chart(_visit(SCHOOLS, MANCHESTER_2019), "Segregation curve: Manchester")

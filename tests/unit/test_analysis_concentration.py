@@ -11,7 +11,7 @@ import pytest
 
 from equity.analysis import census as census_analysis
 from equity.analysis import concentration as conc
-from equity.analysis import outlines
+from equity.analysis import concentration_trends, outlines
 from equity.schema import GREATER_MANCHESTER
 from equity.store import Store
 
@@ -206,22 +206,22 @@ def test_boundaries_one_per_code_rounded_with_the_national_trafford(store: Store
 
 
 def test_comparators_are_gm_for_gm_and_the_region_elsewhere(store: Store) -> None:
-    group, codes = conc.comparator_las(store, "352")
+    group, codes = concentration_trends.comparator_las(store, "352")
     assert group == "Greater Manchester" and set(codes) == set(GREATER_MANCHESTER) - {"352"}
-    assert set(conc.comparator_las(store, "GM")[1]) == set(GREATER_MANCHESTER)
-    region, hampshire = conc.comparator_las(store, "850")
+    assert set(concentration_trends.comparator_las(store, "GM")[1]) == set(GREATER_MANCHESTER)
+    region, hampshire = concentration_trends.comparator_las(store, "850")
     assert region == "South East"
     assert "936" in hampshire and "850" not in hampshire and "352" not in hampshire
     assert 15 <= len(hampshire) <= 20
 
 
 def test_trend_has_the_area_its_comparators_and_the_england_median(store: Store) -> None:
-    frame = conc.trend(store, "850", "secondary")
+    frame = concentration_trends.trend(store, "850", "secondary")
     assert set(frame["role"].to_list()) == {"selected", "comparator", "england"}
     own = frame.filter(pl.col("role") == "selected")
     assert own["series"].unique().to_list() == ["Hampshire"]
     assert own["academic_year"].to_list() == ["2017/18", "2018/19", "2020/21", "2022/23", "2023/24"]
-    _, codes = conc.comparator_las(store, "850")
+    _, codes = concentration_trends.comparator_las(store, "850")
     drawn = set(frame.filter(pl.col("role") == "comparator")["la_code"].to_list())
     assert drawn <= set(codes) and len(drawn) >= 15
     for row in frame.filter(pl.col("role") == "england").iter_rows(named=True):
@@ -231,20 +231,20 @@ def test_trend_has_the_area_its_comparators_and_the_england_median(store: Store)
 
 
 def test_change_ranking_measures_january_2018_to_january_2024(store: Store) -> None:
-    ranking = conc.change_ranking(store, "secondary", "gorard")
+    ranking = concentration_trends.change_ranking(store, "secondary", "gorard")
     assert 140 <= ranking.height <= 152
     own = census_analysis.area_series(store, ["352"], "secondary")
     values = dict(own.select("academic_year", "gorard").iter_rows())
     row = ranking.filter(pl.col("la_code") == "352").row(0, named=True)
     assert row["change"] == pytest.approx(values["2023/24"] - values["2017/18"])
     assert row["rank"] == 1 + ranking.filter(pl.col("change") > row["change"]).height
-    summary = conc.change_summary(store, "secondary", "gorard")
+    summary = concentration_trends.change_summary(store, "secondary", "gorard")
     assert (summary["first"], summary["last"]) == ("2017/18", "2023/24")
     assert 0 < summary["noise"] < 0.02
 
 
 def test_movers_put_schools_with_few_pupils_last(store: Store) -> None:
-    movers = conc.movers(store, "GM", "primary")
+    movers = concentration_trends.movers(store, "GM", "primary")
     small = movers["small"].to_list()
     assert small == sorted(small)  # False (not small) first
     assert movers.filter(pl.col("small")).height >= 1

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from equity import queries
-from equity.analysis import census
+from equity.analysis import census, concentration_trends
 from equity.analysis import concentration as conc
 from equity.metrics import segregation
 from equity.schema import ENGLAND_CODE, GM_GROUP_CODE, GREATER_MANCHESTER
@@ -51,7 +51,7 @@ def _old_trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
         pl.lit("selected").alias("role"),
         pl.lit(la_code).alias("la_code"),
     )
-    _, codes = conc.comparator_las(store, la_code)
+    _, codes = concentration_trends.comparator_las(store, la_code)
     others = series.filter(pl.col("la_code").is_in(codes)).with_columns(
         pl.col("name").alias("series"), pl.lit("comparator").alias("role")
     )
@@ -70,7 +70,7 @@ def _old_trend(store: Store, la_code: str, phase: str) -> pl.DataFrame:
             pl.lit(None, dtype=pl.Float64).alias("pct_ever_fsm"),
         )
     )
-    parts = [p.select(conc.TREND_COLUMNS) for p in (own, others, median)]
+    parts = [p.select(concentration_trends.TREND_COLUMNS) for p in (own, others, median)]
     schema = parts[0].schema
     return pl.concat([p.cast(dict(schema)) for p in parts]).sort(  # type: ignore[arg-type]
         "role", "series", "academic_year"
@@ -89,7 +89,10 @@ def _areas(store: Store) -> list[str]:
 @pytest.mark.parametrize("phase", ["primary", "secondary"])
 def test_trend_is_the_old_trend_exactly(embedded_store: Store, phase: str) -> None:
     for la in _areas(embedded_store):
-        new, old = conc.trend(embedded_store, la, phase), _old_trend(embedded_store, la, phase)
+        new, old = (
+            concentration_trends.trend(embedded_store, la, phase),
+            _old_trend(embedded_store, la, phase),
+        )
         assert _same(new, old), la
 
 
@@ -141,7 +144,7 @@ def _old_school_shares(
 def test_school_shares_are_the_old_join_per_area_exactly(embedded_store: Store, share: str) -> None:
     """Ever-FSM rows now come from every LA's rows joined once per store and year; EAL's
     still from the area's own rows: both as the per-area join gave them."""
-    years = conc.census_years(embedded_store)
+    years = concentration_trends.census_years(embedded_store)
     for year in (years[0], years[-1], "2099/00"):
         for phase in ("primary", "secondary"):
             areas = [*_areas(embedded_store), "000"]  # "000": an LA the store has not
@@ -160,14 +163,14 @@ def test_every_la_context_is_each_areas_own_context(embedded_store: Store, index
 
     every = trend_view.every_la_context(embedded_store, "secondary", index)
     for la in _areas(embedded_store):
-        frame = conc.trend(embedded_store, la, "secondary")
+        frame = concentration_trends.trend(embedded_store, la, "secondary")
         context = frame.filter(pl.col("role") == "comparator").select(
             "academic_year", "series", pl.col(index).alias("value")
         )
         own = trend_view.context_rows(
             context, key_stage="census", measure=trend_view.SEGREGATION_SERIES
         )
-        _, codes = conc.comparator_las(embedded_store, la)
+        _, codes = concentration_trends.comparator_las(embedded_store, la)
         assert _same(every.filter(pl.col("la_code").is_in(codes)).drop("la_code"), own), la
 
 
@@ -184,4 +187,6 @@ def _old_comparator_las(store: Store, la_code: str) -> tuple[str, list[str]]:
 
 def test_comparator_las_are_the_old_filters(embedded_store: Store) -> None:
     for la in [*_areas(embedded_store), "000"]:
-        assert conc.comparator_las(embedded_store, la) == _old_comparator_las(embedded_store, la)
+        assert concentration_trends.comparator_las(embedded_store, la) == _old_comparator_las(
+            embedded_store, la
+        )
