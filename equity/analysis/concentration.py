@@ -1,5 +1,6 @@
-"""Where ever-FSM pupils concentrate: per-school shares, per-LA segregation over the census
-years, LA figures.
+"""Where ever-FSM pupils concentrate in a census year: per-school shares, per-LA segregation,
+LA figures (the same indices over the census years, and the schools that moved most:
+equity/analysis/concentration_trends.py).
 
 The page answers "how unevenly are ever-FSM pupils spread across this area's schools, how has
 that moved since January 2018, compared with the rest of Greater Manchester (or the LA's
