@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components import notices
+from components import notices, sections
 from components.filters import Filters
 from components.similar.common import census_label
 from equity import kinds
@@ -125,6 +125,15 @@ which use similar ideas with more measures.
 """
 
 
+#: The method expander's key: its content is drawn only while it is open.
+METHOD_KEY = "similar_method"
+
+
 def method() -> None:
-    with st.expander("How families are formed"):
-        st.markdown(METHOD)
+    """The method text on request: ~850 px of Markdown most readers never open, which the
+    browser parsed and laid out on every first visit while the expander was closed."""
+    sections.on_request("How families are formed", METHOD_KEY, _method_text)
+
+
+def _method_text() -> None:
+    st.markdown(METHOD)

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.similar import odds, widgets
+from components.similar import method, odds, widgets
 from equity.analysis import similar
 from equity.metrics.odds import beating_the_odds
 from equity.store import Store, default_store_path
@@ -514,6 +514,17 @@ def test_a_first_visit_draws_the_family_tab_only() -> None:
     # st.code costs ~0.3-0.5 s of main-thread work on a first visit.
     assert not app.code
     assert any(e.label == "How families are formed" for e in app.expander)
+
+
+def test_the_method_is_drawn_on_request() -> None:
+    """~850 px of method text most readers never open: drawn once its expander is opened."""
+    app = run_page(page=PAGE, params={"school": CROMPTON})
+    assert not [m for m in app.markdown if m.value == method.METHOD.strip()]
+    app.session_state[method.METHOD_KEY] = True
+    app.run()
+    assert not app.exception
+    (drawn,) = [e for e in app.expander if e.label == "How families are formed"]
+    assert [m.value for m in drawn.markdown] == [method.METHOD.strip()]
 
 
 def test_each_tab_opened_through_the_link_draws_its_own_charts() -> None:
