@@ -107,6 +107,15 @@ def test_a_server_reads_them_and_draws_the_same_pages(
     assert trends.selectbox[-1].options == computed_trends.selectbox[-1].options
 
 
+def test_each_authoritys_view_is_kept_too(serving: Callable[[], list[str]]) -> None:
+    """A reader who changes the Authority (here a link naming Bolton) reads that authority's
+    school list and default school instead of computing them."""
+    run_page("pages/trends.py", params={"la": "350"})
+    read = serving()
+    assert any(name.endswith(".default_trend_school") for name in read), read
+    assert any(name.endswith(".school_labels") for name in read), read
+
+
 def test_another_stores_answers_are_never_read(
     served_store: Path,
     serving: Callable[[], list[str]],
