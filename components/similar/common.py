@@ -16,6 +16,8 @@ from equity import kinds
 from equity.analysis import similar
 
 SIZE_MIN, SIZE_MAX, SIZE_DEFAULT = 5, 50, 20
+#: Every family size the page offers, smallest first.
+SIZES = tuple(range(SIZE_MIN, SIZE_MAX + 1))
 
 
 SMALL_COHORT = similar.SMALL_COHORT

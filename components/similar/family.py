@@ -6,6 +6,7 @@ import numpy as np
 import polars as pl
 import streamlit as st
 
+from components import progressive
 from components.filters import Filters
 from components.similar.common import (
     Choice,
@@ -110,17 +111,24 @@ def why_similar(result: similar.FamilyResult, choice: Choice, selection: Filters
         "√(Σ weight × difference²); 0 would be identical. 'Least alike on' names the feature "
         "on which each school differs most from yours."
     )
-    table = _family_display(result)
-    show_table(table, hide_index=True, width="stretch", key="similar-family")
-    # The CSV is written when asked for; its rows (chosen school and family) are the table's.
-    st.download_button(
-        f"Download the family as CSV ({rows_label(result.table.height)})",
-        data=lambda: csv_bytes(download_table(result, selection.phase)),
-        file_name=f"family-{choice.urn}-{choice.pool}-{selection.phase}.csv",
-        mime="text/csv",
-        key="similar-family-csv",
-        on_click="ignore",
-    )
+
+    def family_table() -> None:
+        show_table(_family_display(result), hide_index=True, width="stretch", key="similar-family")
+        # The CSV is written when asked for; its rows (chosen school and family) are the
+        # table's.
+        st.download_button(
+            f"Download the family as CSV ({rows_label(result.table.height)})",
+            data=lambda: csv_bytes(download_table(result, selection.phase)),
+            file_name=f"family-{choice.urn}-{choice.pool}-{selection.phase}.csv",
+            mime="text/csv",
+            key="similar-family-csv",
+            on_click="ignore",
+        )
+
+    # Below the first screen at 1400x1000 (its top ~1,100 px down): on a first visit the
+    # data grid, the costliest element the browser draws here, follows the controls and
+    # the summary above it instead of holding them back.
+    progressive.below_first_screen("similar-family", "Show the family's table", family_table)
 
 
 def download_table(result: similar.FamilyResult, phase: str) -> pl.DataFrame:

@@ -20,8 +20,7 @@ from components.similar.common import (
     POOL_KEY,
     SCHOOL_KEY,
     SIZE_KEY,
-    SIZE_MAX,
-    SIZE_MIN,
+    SIZES,
     URL_GROUP,
     URL_KEYS,
     WEIGHT_KEY,
@@ -153,11 +152,15 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
     if not st.session_state.get(CHOSEN_KEY):
         st.session_state[POOL_KEY] = "gm" if la_code in GREATER_MANCHESTER else "la"
     left, right = st.columns([1, 2])
+    # A drop-down, not a slider: Streamlit's browser code mounts a slider through a lazy
+    # component, which showed a loading placeholder and cost an extra render on every
+    # tab's first visit here (~50-70 ms of the first screen); the drop-down's code is the
+    # sidebar's, already in place. Type a number to jump to it.
     size = int(
-        left.slider(
+        left.selectbox(
             "Family size",
-            SIZE_MIN,
-            SIZE_MAX,
+            SIZES,
+            format_func=lambda n: f"{n} schools",
             key=SIZE_KEY,
             help="How many of the most similar schools to show (20 is the usual family).",
         )

@@ -36,5 +36,5 @@ def test_a_later_page_finds_its_widget_code_loaded(page: Page, app_server: AppSe
     fetched: list[str] = []
     page.on("request", lambda request: fetched.append(request.url.split("/")[-1]))
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Similar schools").click()
-    page.get_by_test_id("stSlider").first.wait_for(timeout=60_000)
+    page.get_by_test_id("stDataFrame").first.wait_for(timeout=60_000)  # the family table
     assert not [name for name in fetched if name in files]

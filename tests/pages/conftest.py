@@ -37,8 +37,15 @@ def probe_fresh_process(code: str) -> dict[str, Any]:
     return seen
 
 
-def run_page(page: str | None = None, params: dict[str, str] | None = None) -> AppTest:
-    """Start app.py as a user would (optionally with URL parameters) and open `page`.
+def run_page(
+    page: str | None = None, params: dict[str, str] | None = None, *, press: bool = True
+) -> AppTest:
+    """Start app.py as a user would (optionally with URL parameters) and open `page`, then
+    (unless `press` is false) draw its sections below the first screen as a browser does.
+
+    `press=False` keeps the first run's tree: what a link's one-time notices are checked
+    on. A browser redraws only the section's fragment, so they stay on screen; AppTest
+    reruns the whole page, where a link already applied has nothing left to report.
 
     The first run goes through app.py (router and global filters, seeded from the URL).
     AppTest 1.67 then runs a switched-to page without re-running the entrypoint, so pages
@@ -59,7 +66,7 @@ def run_page(page: str | None = None, params: dict[str, str] | None = None) -> A
         app.switch_page(page)
         app.run()
     assert not app.exception, [e.value for e in app.exception]
-    return press_progressive(app)
+    return press_progressive(app) if press else app
 
 
 def press_progressive(app: AppTest) -> AppTest:

@@ -19,6 +19,7 @@ from tests.pages.conftest import (
     open_link,
     open_section,
     open_show_data,
+    press_progressive,
     run_page,
     section_labels,
 )
@@ -172,7 +173,7 @@ def test_permalink_is_read_back(secondary: similar.Context) -> None:
         },
     )
     assert app.selectbox(key="similar_school").value == school["urn"]
-    assert app.slider(key="similar_size").value == 10
+    assert app.selectbox(key="similar_size").value == 10
     assert app.radio(key="similar_pool").value == "england"
     assert any(
         m.value.startswith("**Compared on** % ever-FSM × 1, % SEN × 1 (") for m in app.markdown
@@ -191,13 +192,15 @@ def test_permalink_is_read_back(secondary: similar.Context) -> None:
 
 
 def test_unknown_school_in_a_link_is_reported(secondary: similar.Context) -> None:
-    app = run_page(page=PAGE, params={"la": "352", "school": "999999", "family_size": "500"})
+    app = run_page(
+        page=PAGE, params={"la": "352", "school": "999999", "family_size": "500"}, press=False
+    )
     notices = " ".join(w.value for w in app.warning)
     assert "999999" in notices and "not a URN in the loaded data" in notices
     assert "family size `500`" in notices  # quoted as code, as the filters' notices are
     assert "largest school with published results is shown" in notices
     assert app.selectbox(key="similar_school").value == _default(secondary, "352")["urn"]
-    assert len(_family(app)) == 20
+    assert len(_family(press_progressive(app))) == 20
 
 
 def test_surrey_head_sees_who_does_best_for_disadvantaged_pupils() -> None:
@@ -305,7 +308,7 @@ def test_surrey_secondary_names_slopes_that_cannot_be_told_from_zero() -> None:
 
 
 def test_unknown_features_in_a_link_are_dropped_and_the_defaults_used() -> None:
-    app = run_page(page=PAGE, params={"la": "352", "features": "foo,bar"})
+    app = run_page(page=PAGE, params={"la": "352", "features": "foo,bar"}, press=False)
     notices = " ".join(w.value for w in app.warning)
     assert "features foo, bar are not known here" in notices
     assert "the default features (% ever-FSM, % EAL, % SEN, pupils on roll) are used" in notices
@@ -314,10 +317,10 @@ def test_unknown_features_in_a_link_are_dropped_and_the_defaults_used() -> None:
         open_feature_editor(app).checkbox(key=f"similar_feature_{f}").value
         for f in similar.DEFAULT_FEATURES
     )
-    assert len(_family(app)) == 20
+    assert len(_family(press_progressive(app))) == 20
     assert _one(app.query_params["features"]) == "fsm6,eal,sen,pupils"
     # A known feature beside an unknown one is kept on its own.
-    mixed = run_page(page=PAGE, params={"la": "352", "features": "foo,sen"})
+    mixed = run_page(page=PAGE, params={"la": "352", "features": "foo,sen"}, press=False)
     assert "feature foo is not known here" in " ".join(w.value for w in mixed.warning)
     assert open_feature_editor(mixed).checkbox(key="similar_feature_sen").value
     assert not mixed.checkbox(key="similar_feature_fsm6").value
@@ -353,25 +356,25 @@ def test_counts_read_as_sentences() -> None:
 def test_a_family_size_that_is_not_a_plain_number_gets_the_usual_notice(size: str) -> None:
     """str.isdigit() took '²' for a number and int() then raised (a traceback with server
     paths); 5,000 digits are past what int() reads. Each is a bad value like any other."""
-    app = run_page(page=PAGE, params={"la": "352", "family_size": size})
+    app = run_page(page=PAGE, params={"la": "352", "family_size": size}, press=False)
     notices = " ".join(w.value for w in app.warning)
     assert "family size" in notices and "must be a whole number from 5 to 50" in notices
-    assert app.slider(key="similar_size").value == 20
-    assert len(_family(app)) == 20
+    assert app.selectbox(key="similar_size").value == 20
+    assert len(_family(press_progressive(app))) == 20
 
 
 def test_a_new_link_wins_over_the_widgets_and_the_widgets_then_own_the_state() -> None:
     """urlstate's one rule: link values new to the session are applied; values the page
     wrote itself are not mistaken for a new link."""
     app = run_page(page=PAGE, params={"la": "352", "family_size": "10"})
-    assert app.slider(key="similar_size").value == 10
-    app.slider(key="similar_size").set_value(15).run()
-    assert app.slider(key="similar_size").value == 15
+    assert app.selectbox(key="similar_size").value == 10
+    app.selectbox(key="similar_size").set_value(15).run()
+    assert app.selectbox(key="similar_size").value == 15
     assert app.query_params["family_size"] in ("15", ["15"])
     app.query_params["family_size"] = "30"  # the reader pastes another link
     app.run()
     assert not app.exception
-    assert app.slider(key="similar_size").value == 30
+    assert app.selectbox(key="similar_size").value == 30
     assert len(_family(app)) == 30
 
 
@@ -441,18 +444,18 @@ def test_the_weights_are_shown_kept_in_the_link_and_change_the_family() -> None:
 
 @pytest.mark.parametrize("weights", ["fsm6:abc", "fsm6:-1", "fsm6:99", "fsm6:²", "nope:1", "::"])
 def test_a_bad_weight_in_the_link_gets_the_usual_notice(weights: str) -> None:
-    app = run_page(page=PAGE, params={"school": CROMPTON, "weights": weights})
+    app = run_page(page=PAGE, params={"school": CROMPTON, "weights": weights}, press=False)
     notices = " ".join(w.value for w in app.warning)
     assert "The link's weight" in notices, notices
     assert open_feature_editor(app).number_input(key="similar_weight_fsm6").value == 1.0
-    assert len(_family(app)) == 20
+    assert len(_family(press_progressive(app))) == 20
 
 
 def test_a_census_year_in_the_link_builds_the_family_from_that_census() -> None:
-    app = run_page(page=PAGE, params={"school": CROMPTON, "census": "2018-19"})
+    app = run_page(page=PAGE, params={"school": CROMPTON, "census": "2018-19"}, press=False)
     assert app.selectbox(key="similar_census").value == "2018/19"
     assert any("January 2019 (2018/19) census" in m.value for m in app.markdown)
-    bad = run_page(page=PAGE, params={"school": CROMPTON, "census": "1999-00"})
+    bad = run_page(page=PAGE, params={"school": CROMPTON, "census": "1999-00"}, press=False)
     assert any("census year" in w.value for w in bad.warning)
     assert bad.selectbox(key="similar_census").value == "2023/24"
 
@@ -514,6 +517,17 @@ def test_a_first_visit_draws_the_family_tab_only() -> None:
     # st.code costs ~0.3-0.5 s of main-thread work on a first visit.
     assert not app.code
     assert any(e.label == "How families are formed" for e in app.expander)
+
+
+def test_a_first_visit_draws_the_family_table_once_the_first_screen_is_drawn() -> None:
+    """The data grid ~1,100 px down waits for the browser's press (components/progressive)
+    instead of holding back the controls and summary above it; a button says what it is."""
+    app = run_page(page=PAGE, params={"school": CROMPTON}, press=False)
+    assert not [d for d in app.dataframe if "Distance" in d.value.columns]
+    assert "Show the family's table" in [b.label for b in app.button]
+    assert len(_family(press_progressive(app))) == 20
+    app.selectbox(key="similar_size").set_value(10).run()  # later runs draw it at once
+    assert len(_family(app)) == 10
 
 
 def test_the_method_is_drawn_on_request() -> None:
