@@ -29,6 +29,8 @@ import streamlit as st
 #: first column, the labels: at 320 px "Other (non-disadvantaged) pupils" held the table
 #: 21 px wider than the page, which then scrolled sideways (WCAG 1.4.10,
 #: tests/browser/test_accessibility.py); codes and figures in the other columns stay whole.
+#: Headline tiles (components/tiles.py): a grid of label over value, the value sized as the
+#: metric values above, wrapping to fewer columns in a narrow window.
 #: Presentation mode hides the chart toolbar: it sat over the end of the takeaway in large
 #: type, and a slide's downloads live on the story page anyway.
 #: The prefetch script's container draws nothing (components/prefetch.py).
@@ -67,6 +69,18 @@ _CHROME = """
   height: auto; font-size: clamp(1.35rem, 1rem + 1vw, 2rem); line-height: 1.2;
 }
 .stApp [data-testid="stSidebarNavLink"] { height: auto; min-height: 2rem; }
+.stApp dl.equity-tiles {
+  display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr));
+  gap: 0.5rem 1rem; margin: 0; padding: 0;
+}
+.stApp dl.equity-tiles > div { margin: 0; padding: 0; }
+.stApp dl.equity-tiles dt {
+  font-size: 0.875rem; font-weight: 400; color: #0B0C0C; margin: 0 0 0.25rem; padding: 0;
+}
+.stApp dl.equity-tiles dd {
+  margin: 0; padding: 0; font-size: clamp(1.35rem, 1rem + 1vw, 2rem); line-height: 1.2;
+  color: #0B0C0C; overflow-wrap: break-word;
+}
 .stApp .st-key-equity-presentation [data-testid="stElementToolbar"] { display: none; }
 .stApp .st-key-equity-prefetch { display: none; }
 .stApp [class*="st-key-equity-progressive-script-"] { display: none; }

@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from components import chart_view, data, plain_charts, views
+from components import chart_view, data, plain_charts, tiles, views
 from components.filters import Filters
 from components.text import LAIT_SOURCE, fmt_gap, fmt_tile, shown_decimals
 from equity import kinds
@@ -87,19 +87,16 @@ def headline_metrics(table: pl.DataFrame, filters: Filters) -> None:
         note = year_note(filters.year, year, f"{spec.label} figures")
         if note:
             st.caption(note)
-        cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", fmt_tile(_get(row, "disadvantaged"), measure))
-        cols[1].metric("Other pupils", fmt_tile(_get(row, "other"), measure))
-        cols[2].metric(
-            "Gap within the area",
-            fmt_gap(_get(row, "gap_within"), measure),
-            help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
+        tiles.tile_row(
+            tiles.gap_tiles(
+                _get(row, "disadvantaged"),
+                _get(row, "other"),
+                _get(row, "gap_within"),
+                _get(row, "gap_national"),
+                measure,
+            )
         )
-        cols[3].metric(
-            "Gap to other pupils nationally",
-            fmt_gap(_get(row, "gap_national"), measure),
-            help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
-        )
+    st.caption(tiles.GAP_NOTE)
 
 
 def _get(row: dict[str, Any] | None, key: str) -> float | None:

@@ -8,11 +8,9 @@ from typing import Any, Final
 import polars as pl
 import streamlit as st
 
-from components import data
+from components import data, tiles
 from components.filters import Filters
 from components.text import (
-    fmt_gap,
-    fmt_tile,
     short_label,
 )
 from equity.analysis import gaps as analysis
@@ -28,25 +26,21 @@ TREND_TAB: Final = SECTIONS[2]
 def headline(filters: Filters) -> None:
     table = data.shared(analysis.area_summary, filters.la_code, filters.phase, filters.year)
     area_role = "gm_mean" if filters.is_group else "selected"
+    drawn = False
     for measure in HEADLINE_MEASURES[filters.phase]:
         row = row_of(table, area_role, measure)
         st.markdown(f"**{MEASURES[measure].label}, {filters.year}**")
         if row is None or row.get("disadvantaged") is None:
             st.info(why_missing(filters, measure), icon=":material/info:")
             continue
-        cols = st.columns(4)
-        cols[0].metric("Disadvantaged pupils", fmt_tile(row["disadvantaged"], measure))
-        cols[1].metric("Other pupils", fmt_tile(row["other"], measure))
-        cols[2].metric(
-            "Gap within the area",
-            fmt_gap(row["gap_within"], measure),
-            help="Other pupils in the area minus disadvantaged pupils (positive: they trail).",
+        tiles.tile_row(
+            tiles.gap_tiles(
+                row["disadvantaged"], row["other"], row["gap_within"], row["gap_national"], measure
+            )
         )
-        cols[3].metric(
-            "Gap to other pupils nationally",
-            fmt_gap(row["gap_national"], measure),
-            help="Other pupils in England minus the area's disadvantaged pupils (DfE's way).",
-        )
+        drawn = True
+    if drawn:
+        st.caption(tiles.GAP_NOTE)
 
 
 def row_of(table: pl.DataFrame, role: str, measure: str) -> dict[str, Any] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,7 +16,7 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components import progressive, warmup
+from components import progressive, tiles, warmup
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -67,6 +69,19 @@ def run_page(
         app.run()
     assert not app.exception, [e.value for e in app.exception]
     return press_progressive(app) if press else app
+
+
+def tiles_of(app: AppTest) -> list[tiles.Tile]:
+    """The headline tiles (components/tiles.py) the page drew, in order, as a reader sees
+    them (markup unescaped)."""
+    return [
+        tiles.Tile(html.unescape(label), html.unescape(value))
+        for element in app.get("html")
+        for label, value in _TILE.findall(element.proto.body)
+    ]
+
+
+_TILE = re.compile(r'<div class="equity-tile"><dt>(.*?)</dt><dd>(.*?)</dd></div>')
 
 
 def press_progressive(app: AppTest) -> AppTest:

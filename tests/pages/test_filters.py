@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.pages.conftest import rerun_default_page, run_page
+from tests.pages.conftest import rerun_default_page, run_page, tiles_of
 
 pytestmark = pytest.mark.page
 
@@ -67,4 +67,4 @@ def test_filters_persist_across_pages() -> None:
     assert app.session_state["equity_filters"].la_code == "355"
     app.switch_page("pages/overview.py").run()
     assert app.title[0].value == "Equity overview: Salford, 2024/25"
-    assert app.metric[0].label == "Disadvantaged pupils"
+    assert tiles_of(app)[0].label == "Disadvantaged pupils"

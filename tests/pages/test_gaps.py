@@ -9,9 +9,10 @@ from typing import Any
 import polars as pl
 import pytest
 
+from components import tiles
 from components.gaps.headline import SECTIONS
 from equity.schema import year_start
-from tests.pages.conftest import chart_specs, open_show_data, run_page
+from tests.pages.conftest import chart_specs, open_show_data, run_page, tiles_of
 
 pytestmark = pytest.mark.page
 PAGE = "pages/gaps.py"
@@ -49,7 +50,7 @@ def _lait_las_with_gap(sources: Path, end_year: str) -> int:
 def test_manchester_headline_and_ranking(sources: Path) -> None:
     app = run_page(PAGE, {"la": "352", "phase": "secondary", "year": "2018-19", "section": RANKING})
     assert app.title[0].value == "Attainment gaps: Manchester"
-    metrics = [(m.label, m.value) for m in app.metric]
+    metrics = [(m.label, m.value) for m in tiles_of(app)]
     # LAIT 2019: Manchester disadvantaged 37.6, other 48.9; England other 50.3.
     assert metrics[:4] == [
         ("Disadvantaged pupils", "37.6 points"),
@@ -240,7 +241,8 @@ def test_a_first_visit_draws_the_tiles_and_the_gap_only() -> None:
     drawn = [s["alt_text"].split(". ", 1)[0] for s in chart_specs(app)]
     assert drawn == ["Attainment 8: the gap two ways, 2018/19"]
     assert not app.dataframe or all("School" not in t.value.columns for t in app.dataframe)
-    assert [m.label for m in app.metric][:4] == [
+    assert tiles.GAP_NOTE in [c.value for c in app.caption]  # what the tooltips said
+    assert [m.label for m in tiles_of(app)][:4] == [
         "Disadvantaged pupils",
         "Other pupils",
         "Gap within the area",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from tests.pages.conftest import chart_specs, run_page
+from tests.pages.conftest import chart_specs, run_page, tiles_of
 
 pytestmark = pytest.mark.page
 
@@ -25,9 +25,9 @@ def test_default_view_is_greater_manchester_secondary() -> None:
         for c in app.caption
     )
     # Every tile carries its unit; the takeaway uses the tile's precision.
-    assert all(m.value.endswith(("points", "not published")) for m in app.metric)
+    assert all(m.value.endswith(("points", "not published")) for m in tiles_of(app))
     p8 = chart_specs(app)[1]
-    p8_tiles = [m.value for m in app.metric][4:]
+    p8_tiles = [m.value for m in tiles_of(app)][4:]
     assert p8_tiles[3] in p8["alt_text"], (p8_tiles, p8["alt_text"])
     assert app.selectbox(key="filter_la").value == "GM"
     assert app.radio(key="filter_phase").value == "secondary"
@@ -41,7 +41,7 @@ def test_manchester_figures_equal_dfe_published(sources) -> None:  # type: ignor
     )
     published = dict(lait.select("Short Desc", "Values").iter_rows())
     # Four metrics per measure, Attainment 8 first, then Progress 8.
-    values = [(m.label, m.value) for m in app.metric]
+    values = [(m.label, m.value) for m in tiles_of(app)]
     assert values[0] == (
         "Disadvantaged pupils",
         f"{float(published['DAP_KS4_ATT8']):.1f} points",

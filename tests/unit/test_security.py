@@ -66,6 +66,10 @@ HTML_BUILDERS: dict[tuple[str, str], str] = {
     ("components/progressive.py", "script"): ALLOWED[
         ("components/progressive.py", "unsafe_allow_javascript=True")
     ],
+    ("components/tiles.py", "markup"): (
+        "headline tiles: fixed labels and formatted figures, both escaped, inside fixed tags "
+        "(tests/unit/test_tiles.py); no script"
+    ),
 }
 
 
