@@ -55,6 +55,7 @@ WATCH_RUN_JS = """() => {
   const CONTAINER = '[data-testid="stElementContainer"]';
   window.__benchOld = [...document.querySelectorAll(
     '[data-testid="stMain"] ' + CONTAINER)];
+  window.__benchOldText = new Map(window.__benchOld.map(el => [el, el.textContent]));
   if (window.__benchWatch) { window.__benchWatch.io.disconnect();
     window.__benchWatch.mo.disconnect(); }
   const seen = new Map(), pending = new Set();
@@ -80,8 +81,11 @@ WATCH_RUN_JS = """() => {
   window.__benchWatch = {io, mo, seen, pending, since: performance.now()};
 }"""
 #: First screen drawn: the new page's run has started (some of the previous page's
-#: elements are gone and something of this run is on the screen: Streamlit empties the
-#: main area on the click, before the run starts), every element container on the screen
+#: elements are gone or show other text, and something of this run is on the screen:
+#: Streamlit empties the main area on the click, before the run starts, though React may
+#: keep a container for the new page's element in the same place; a check on
+#: "new containers" alone waited forever when the Overview's first elements lined up with
+#: the Accessibility page's), every element container on the screen
 #: (the viewport, sidebar included) has been placed by the browser and is neither stale
 #: nor a loading skeleton, every chart and map among them is drawn, and either the run is
 #: over or this run's elements already reach below the fold (elements arrive in page
@@ -92,7 +96,12 @@ WATCH_RUN_JS = """() => {
 #: gone). What a user arriving on the page sees; the rest of a long page may still be
 #: streaming in. Reads no other positions (WATCH_RUN_JS says why).
 FIRST_SCREEN_JS = """(e) => {
-  if (!window.__benchOld.some(el => !el.isConnected)) return false;
+  // React may keep a previous page's element container for the new page's element in
+  // the same place (Streamlit keys them by position): such a container is the new page's
+  // once its text has changed.
+  const oldText = window.__benchOldText;
+  const changed = el => !el.isConnected || el.textContent !== oldText.get(el);
+  if (!window.__benchOld.some(changed)) return false;
   if (e.marker && !document.body.textContent.includes(e.marker)) return false;
   const app = document.querySelector('[data-testid="stApp"]');
   const w = window.__benchWatch;
@@ -110,7 +119,7 @@ FIRST_SCREEN_JS = """(e) => {
       if (chart && !chart.querySelector('svg.marks, canvas')) return false;
       const map = el.querySelector('[data-testid="stDeckGlJsonChart"]');
       if (map && !map.querySelector('canvas')) return false;
-      if (!old.has(el) && el.closest('[data-testid="stMain"]')) drawn = true;
+      if ((!old.has(el) || changed(el)) && el.closest('[data-testid="stMain"]')) drawn = true;
     } else if (at.below && at.at >= w.since && !stale && el.closest('[data-testid="stMain"]')) {
       candidates.push(el);
     }
