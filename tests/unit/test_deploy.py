@@ -128,7 +128,9 @@ def test_compose_runs_replicas_on_a_read_only_store_behind_nginx() -> None:
 
 def test_compose_site_is_the_deployed_site_rendered() -> None:
     """compose.conf is generated (python3 -m benchmarks.replicas --compose), never edited."""
-    expected = replicas.render_site(list(replicas.COMPOSE_REPLICAS), ["80"])
+    expected = replicas.render_site(
+        list(replicas.COMPOSE_REPLICAS), ["80"], cache=replicas.COMPOSE_CACHE
+    )
     assert (DEPLOY / "nginx" / "compose.conf").read_text(encoding="utf-8") == expected
 
 
@@ -170,8 +172,9 @@ def test_site_keeps_a_session_on_one_replica_and_upgrades_the_websocket() -> Non
             assert "proxy_pass http://$equity_backend;" in location
     for fallback in re.findall(r"error_page 502 504 = (@\w+);", site):
         assert re.search(rf"location {fallback} {{[^}}]*proxy_pass http://equity_explorer;", site)
-    # The websocket, the health check a dropped browser polls before reconnecting, pages.
-    assert len(re.findall(r"error_page 502 504 = @\w+;", site)) == 3
+    # The websocket, the health check a dropped browser polls before reconnecting,
+    # Streamlit's files, pages.
+    assert len(re.findall(r"error_page 502 504 = @\w+;", site)) == 4
     stream = site.split("location = /_stcore/stream", 1)[1].split("}", 1)[0]
     assert "proxy_set_header Upgrade $http_upgrade;" in stream
     assert "proxy_set_header Connection $equity_connection_upgrade;" in stream
@@ -185,9 +188,25 @@ def test_site_keeps_a_session_on_one_replica_and_upgrades_the_websocket() -> Non
     assert "client_max_body_size 200m;" in site  # .streamlit/config.toml maxUploadSize
 
 
-def test_render_site_swaps_only_the_replicas_and_listen_blocks() -> None:
+def test_site_keeps_copies_of_streamlits_hashed_files_only() -> None:
+    """Only /static/ (content-hashed names, sent as immutable) is cached, keyed on the path;
+    the page itself ("/", sent as no-cache, naming its version's files) never is."""
+    site = replicas.SITE.read_text(encoding="utf-8")
+    assert re.search(r"^proxy_cache_path /var/lib/nginx/\S+ .*keys_zone=equity_static:", site, re.M)
+    locations = dict(re.findall(r"location (?:= )?(/\S*) {(.*?)}", site, re.S))
+    cached = {path for path, body in locations.items() if "proxy_cache " in body}
+    assert cached == {"/static/"}
+    static = locations["/static/"]
+    assert "proxy_cache_key $uri;" in static
+    assert "proxy_cache_lock on;" in static
+    # Its own add_header lines replace the server's, so the sticky cookie is repeated.
+    assert "add_header Set-Cookie $equity_replica_cookie always;" in static
+
+
+def test_render_site_swaps_only_the_replicas_listen_and_cache_blocks() -> None:
     three = ["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"]
-    site = replicas.render_site(three, ["1.2.3.4:81"])
+    site = replicas.render_site(three, ["1.2.3.4:81"], cache="/tmp/x/static-cache")
+    assert re.findall(r"^proxy_cache_path (\S+) ", site, re.M) == ["/tmp/x/static-cache"]
     assert re.findall(r"^\s*server (\S+) ", site, re.M) == [
         "127.0.0.1:9001",
         "127.0.0.1:9002",
@@ -198,7 +217,7 @@ def test_render_site_swaps_only_the_replicas_and_listen_blocks() -> None:
     assert re.findall(r'^\s*"(\S+)" (\S+);', site, re.M) == [(a, a) for a in three]
     original = replicas.SITE.read_text(encoding="utf-8")
     # Everything outside the three blocks is the deployed file, byte for byte.
-    strip = re.compile(r"# (replicas|sticky|listen): begin\n.*?# \1: end\n", re.S)
+    strip = re.compile(r"# (replicas|sticky|listen|cache): begin\n.*?# \1: end\n", re.S)
     assert strip.sub("", site) == strip.sub("", original)
     with pytest.raises(ValueError):
         replicas.render_site([])
@@ -206,6 +225,8 @@ def test_render_site_swaps_only_the_replicas_and_listen_blocks() -> None:
         replicas.render_site(["127.0.0.1:80; evil"])
     with pytest.raises(ValueError):  # a host name: the cookie holds the address nginx used
         replicas.render_site(["app1:8501"])
+    with pytest.raises(ValueError):
+        replicas.render_site(three, cache="/tmp/x; evil")
 
 
 @needs_nginx
@@ -290,3 +311,32 @@ def test_nginx_spreads_new_browsers_and_keeps_each_on_its_replica(tmp_path: Path
             gone, left = f"127.0.0.1:{first.port}", f"127.0.0.1:{second.port}"
             for path in ("/_stcore/health", "/"):  # the reconnect's poll, then the page
                 assert _get(f"{proxy.url}{path}", gone) == (200, left)
+
+
+@needs_nginx
+def test_nginx_answers_streamlits_files_from_its_copy(tmp_path: Path) -> None:
+    """A script the page names comes from a replica once, then from nginx (HIT), byte for
+    byte and with its type; the page itself is fetched from a replica every time."""
+    from benchmarks.apptest_bench import EMPTY_APP
+    from benchmarks.browser_bench import Server
+
+    def fetch(url: str) -> tuple[bytes, str | None, str | None]:
+        with urllib.request.urlopen(url, timeout=30) as reply:
+            body = reply.read()
+            return body, reply.headers.get("X-Cache-Status"), reply.headers.get("Content-Type")
+
+    with Server(EMPTY_APP).start() as server:
+        server.wait_healthy()
+        with replicas.Nginx([f"127.0.0.1:{server.port}"], tmp_path / "nginx").start() as proxy:
+            page, page_cache, _ = fetch(f"{proxy.url}/")
+            script = re.search(rb'src="\./(static/js/[^"]+\.js)"', page)
+            assert script is not None
+            url = f"{proxy.url}/{script.group(1).decode()}"
+            first, second = fetch(url), fetch(url)
+            direct, _, _ = fetch(f"{server.url}/{script.group(1).decode()}")
+            again, again_cache, _ = fetch(f"{proxy.url}/")
+    assert (first[1], second[1]) == ("MISS", "HIT")
+    assert first[0] == second[0] == direct and len(direct) > 0
+    assert second[2] is not None and "javascript" in second[2]
+    assert page_cache is None and again_cache is None  # "/" never goes through the cache
+    assert again == page
