@@ -25,12 +25,15 @@ import streamlit as st
 
 #: Element code other pages draw and the Overview does not (measured: the files a first
 #: visit to each page fetched, Streamlit 1.67). Not the map's: some 3 MB, for a tab a user
-#: opens on purpose.
+#: opens on purpose. Metric: Where disadvantage concentrates draws its index tiles with
+#: st.metric, which the Overview no longer does (components/tiles.py); its five tiles
+#: showed loading placeholders for 30-70 ms of that page's first visit.
 ELEMENTS: Final = (
     "Checkbox",
     "DataFrame",
     "DownloadButton",
     "FileUploader",
+    "Metric",
     "NumberInput",
     "Slider",
     "Table",
@@ -39,8 +42,19 @@ ELEMENTS: Final = (
 )
 #: A chunk's file name: its name, a content hash, .js.
 CHUNK = re.compile(r"^(?P<name>[A-Za-z][A-Za-z-]*)\.[A-Za-z0-9_-]+\.js$")
-#: Where this Streamlit keeps its frontend's code.
+#: A chunk's style sheet: its name, a content hash, .css. The browser asks for it only when
+#: the chunk is first drawn, and draws the element once it has arrived (the data grid's, on
+#: Similar schools' and Data and methods' first visits): fetched ahead, it comes from the
+#: browser's cache (Streamlit sends these files as immutable).
+STYLE = re.compile(r"^(?P<name>[A-Za-z][A-Za-z-]*)\.[A-Za-z0-9_-]+\.css$")
+#: Where this Streamlit keeps its frontend's code and style sheets.
 STATIC_JS: Final = Path(st.__file__).parent / "static" / "static" / "js"
+STATIC_CSS: Final = STATIC_JS.parent / "css"
+#: Faces of Streamlit's own fonts (its @font-face rules) that the Overview does not use and
+#: other pages' text does: italics (Accessibility's, emphasis in notes) and the monospaced
+#: face (code in Similar schools' method). The browser fetches a face when text first needs
+#: it, on that page's click; loaded ahead through the page's own rules (`document.fonts`).
+FONTS: Final = ('italic 400 16px "Source Sans"', '400 16px "Source Code Pro"')
 
 _SCRIPT = """<script>
 (() => {
@@ -48,8 +62,11 @@ _SCRIPT = """<script>
   window.__equityPrefetch = true;
   const entry = document.querySelector('script[type="module"][src*="static/js/index."]');
   if (!entry) return;
-  const load = () => FILES.forEach(
-    f => import(new URL(f, entry.src).href).catch(() => {}));
+  const load = () => {
+    FILES.forEach(f => import(new URL(f, entry.src).href).catch(() => {}));
+    STYLES.forEach(f => fetch(new URL('../css/' + f, entry.src).href).catch(() => {}));
+    if (document.fonts) FONTS.forEach(f => document.fonts.load(f).catch(() => {}));
+  };
   const idle = () => (window.requestIdleCallback || (f => setTimeout(f, 500)))(load);
   // After the run that sent this script is over (the server is free again), once idle.
   const app = document.querySelector('[data-testid="stApp"]');
@@ -67,17 +84,32 @@ _SCRIPT = """<script>
 def chunk_files(static_js: Path = STATIC_JS) -> tuple[str, ...]:
     """This Streamlit's file names for ELEMENTS (their hashes change with each release, so
     they are looked up, never written down); a name not found is left out."""
+    return _named(static_js, "*.js", CHUNK)
+
+
+@cache
+def style_files(static_css: Path = STATIC_CSS) -> tuple[str, ...]:
+    """The style sheets of ELEMENTS' chunks (most have none), looked up as chunk_files."""
+    return _named(static_css, "*.css", STYLE)
+
+
+def _named(folder: Path, glob: str, pattern: re.Pattern[str]) -> tuple[str, ...]:
     wanted = set(ELEMENTS)
     return tuple(
         path.name
-        for path in sorted(static_js.glob("*.js"))
-        if (match := CHUNK.match(path.name)) and match["name"] in wanted
+        for path in sorted(folder.glob(glob))
+        if (match := pattern.match(path.name)) and match["name"] in wanted
     )
 
 
 def script() -> str:
-    """The page script: fixed code and file names that CHUNK matched (no other text)."""
-    return _SCRIPT.replace("FILES", json.dumps(list(chunk_files())))
+    """The page script: fixed code, file names that CHUNK and STYLE matched and FONTS (no
+    other text)."""
+    return (
+        _SCRIPT.replace("FILES", json.dumps(list(chunk_files())))
+        .replace("STYLES", json.dumps(list(style_files())))
+        .replace("FONTS", json.dumps(list(FONTS)))
+    )
 
 
 def render() -> None:

@@ -226,15 +226,26 @@ def test_st_html_only_ever_gets_a_fixed_string() -> None:
 
 
 def test_the_prefetch_script_is_fixed_code_and_file_names() -> None:
-    """The one built st.html (HTML_BUILDERS): its template with a JSON list of file names
-    in place of FILES, each a name CHUNK matches, of a file in Streamlit's package."""
+    """The one built st.html (HTML_BUILDERS): its template with JSON lists in place of
+    FILES, STYLES and FONTS: names CHUNK and STYLE match, of files in Streamlit's package,
+    and the module's own constant font faces."""
     from components import prefetch
 
     names = list(prefetch.chunk_files())
-    assert prefetch._SCRIPT.count("FILES") == 1
-    assert prefetch.script() == prefetch._SCRIPT.replace("FILES", json.dumps(names))
+    styles = list(prefetch.style_files())
+    for marker in ("FILES", "STYLES", "FONTS"):
+        assert prefetch._SCRIPT.count(marker) == 1
+    expected = (
+        prefetch._SCRIPT.replace("FILES", json.dumps(names))
+        .replace("STYLES", json.dumps(styles))
+        .replace("FONTS", json.dumps(list(prefetch.FONTS)))
+    )
+    assert prefetch.script() == expected
     assert names and all(prefetch.CHUNK.match(name) for name in names)
     assert all((prefetch.STATIC_JS / name).is_file() for name in names)
+    assert all(prefetch.STYLE.match(name) for name in styles)
+    assert all((prefetch.STATIC_CSS / name).is_file() for name in styles)
+    assert all("<" not in face and "\\" not in face for face in prefetch.FONTS)
 
 
 def test_the_progressive_script_is_fixed_code() -> None:
