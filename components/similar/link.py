@@ -134,18 +134,27 @@ def parse_choice(
     params: Mapping[str, str],
     census: str | None = None,
     explain: bool = True,
+    link: bool = True,
 ) -> Parsed | None:
     """A choice from plain strings (a link or a story reference), defaults where absent or
     bad; None when the authority has no school of the phase. `census`: the census year
     already chosen (the page's census picker), else read from `params`. `explain=False`:
     the caller shows no problem, so an unknown school is not looked up in the store to say
     what it is (the page after an Authority change, whose link still names the last LA's
-    school)."""
+    school). `link=False`: `params` are the page's own address, not a link someone followed;
+    when they name a school this authority does not have, they are what the reader chose
+    for another authority's school and are left out, defaults taken instead."""
     schools = similar.school_options(context, selection.members)
     if schools.is_empty():
         return None
     problems: list[tuple[str, str]] = []
     urns = schools["urn"].to_list()
+    if not link and str(params.get("school") or "").strip() not in ("", *urns):
+        # Seen on a change from Bolton to an authority with no school (its run drew no
+        # school picker, so the next authority's run seeds the controls again) and on to
+        # a third: Bolton's "pool=gm" was taken as chosen, and every later authority's
+        # family was looked for among Greater Manchester's schools.
+        params = {}
     default = similar.default_school(context, selection.members, schools) or urns[0]
     urn = str(params.get("school") or default).strip()
     if urn not in urns:

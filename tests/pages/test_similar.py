@@ -10,7 +10,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from components.similar import method, odds, widgets
+from components.filters import Filters
+from components.similar import link, method, odds, widgets
 from equity.analysis import similar
 from equity.metrics.odds import beating_the_odds
 from equity.store import Store, default_store_path
@@ -376,6 +377,31 @@ def test_a_new_link_wins_over_the_widgets_and_the_widgets_then_own_the_state() -
     assert not app.exception
     assert app.selectbox(key="similar_size").value == 30
     assert len(_family(app)) == 30
+
+
+def test_the_last_authoritys_choices_left_in_the_address_are_not_a_link(
+    secondary: similar.Context,
+) -> None:
+    """After a change to an authority with no school, the controls are seeded again from
+    the address, which still holds the choices made for the authority before (Bolton's
+    school and pool "gm"). Taken as a link, the pool stuck at Greater Manchester for every
+    authority after; a link someone followed still wins."""
+    bolton = _default(secondary, "350")
+    address = {"school": bolton["urn"], "pool": "gm", "family_size": "30"}
+    surrey = Filters("936", "secondary", "disadvantaged", "2018/19", "Surrey", ("936",))
+    own = link.parse_choice(secondary, surrey, address, census="", explain=False, link=False)
+    assert own is not None
+    assert (own.choice.pool, own.pool_given, own.choice.size) == ("la", False, 20)
+    assert own.choice.urn == own.default and not own.problems
+    followed = link.parse_choice(secondary, surrey, address, census="", link=True)
+    assert followed is not None
+    assert (followed.choice.pool, followed.pool_given, followed.choice.size) == ("gm", True, 30)
+    # The page's own address naming one of this authority's schools is kept (a return).
+    mine = _default(secondary, "936")
+    back = link.parse_choice(
+        secondary, surrey, {**address, "school": mine["urn"]}, census="", link=False
+    )
+    assert back is not None and (back.choice.urn, back.choice.pool) == (mine["urn"], "gm")
 
 
 # ------------------------------------------------------------- pooled destinations, weights
