@@ -102,14 +102,16 @@ def _named(folder: Path, glob: str, pattern: re.Pattern[str]) -> tuple[str, ...]
     )
 
 
+#: The template's placeholders, each replaced by a JSON list.
+_PLACEHOLDER = re.compile(r"\b(FILES|STYLES|FONTS)\b")
+
+
 def script() -> str:
     """The page script: fixed code, file names that CHUNK and STYLE matched and FONTS (no
-    other text)."""
-    return (
-        _SCRIPT.replace("FILES", json.dumps(list(chunk_files())))
-        .replace("STYLES", json.dumps(list(style_files())))
-        .replace("FONTS", json.dumps(list(FONTS)))
-    )
+    other text). One pass over the template: a list put in first is never searched for
+    the next placeholder (a content hash may hold capitals)."""
+    lists = {"FILES": chunk_files(), "STYLES": style_files(), "FONTS": FONTS}
+    return _PLACEHOLDER.sub(lambda found: json.dumps(list(lists[found[1]])), _SCRIPT)
 
 
 def render() -> None:
