@@ -113,9 +113,6 @@ def parse_census(text: str) -> tuple[str | None, tuple[str, str] | None]:
     )
 
 
-_NOT_EXPLAINED = "The link's school is not one of the authority's schools"
-
-
 def _unknown_school(wanted: str, context: similar.Context, selection: Filters) -> str:
     known = data.get_store().schools().filter(pl.col("urn") == wanted)
     if known.is_empty():
@@ -133,17 +130,15 @@ def parse_choice(
     selection: Filters,
     params: Mapping[str, str],
     census: str | None = None,
-    explain: bool = True,
     link: bool = True,
 ) -> Parsed | None:
     """A choice from plain strings (a link or a story reference), defaults where absent or
     bad; None when the authority has no school of the phase. `census`: the census year
-    already chosen (the page's census picker), else read from `params`. `explain=False`:
-    the caller shows no problem, so an unknown school is not looked up in the store to say
-    what it is (the page after an Authority change, whose link still names the last LA's
-    school). `link=False`: `params` are the page's own address, not a link someone followed;
-    when they name a school this authority does not have, they are what the reader chose
-    for another authority's school and are left out, defaults taken instead."""
+    already chosen (the page's census picker), else read from `params`. `link=False`:
+    `params` are the page's own address, not a link someone followed; when they name a
+    school this authority does not have (the page after an Authority change), they are what
+    the reader chose for another authority's school and are left out, defaults taken
+    instead, so only a followed link's unknown school is looked up and reported."""
     schools = similar.school_options(context, selection.members)
     if schools.is_empty():
         return None
@@ -158,8 +153,7 @@ def parse_choice(
     default = similar.default_school(context, selection.members, schools) or urns[0]
     urn = str(params.get("school") or default).strip()
     if urn not in urns:
-        said = _unknown_school(urn, context, selection) if explain else _NOT_EXPLAINED
-        problems.append((said, DEFAULT_SCHOOL_TEXT))
+        problems.append((_unknown_school(urn, context, selection), DEFAULT_SCHOOL_TEXT))
         urn = default
     row = similar.school_row(context, urn)
     assert row is not None  # every school of `schools` is a row of the context

@@ -113,7 +113,7 @@ def controls(selection: Filters, context: similar.Context, census: str) -> Choic
     params = urlstate.values(URL_KEYS)
     from_link = urlstate.incoming(URL_GROUP, URL_KEYS) is not None
     first = SCHOOL_KEY not in st.session_state or from_link
-    parsed = parse_choice(context, selection, params, census=census, explain=first, link=from_link)
+    parsed = parse_choice(context, selection, params, census=census, link=from_link)
     if parsed is None:
         st.info(
             f"No state-funded {selection.phase} schools for {selection.la_label} in the "

@@ -389,7 +389,7 @@ def test_the_last_authoritys_choices_left_in_the_address_are_not_a_link(
     bolton = _default(secondary, "350")
     address = {"school": bolton["urn"], "pool": "gm", "family_size": "30"}
     surrey = Filters("936", "secondary", "disadvantaged", "2018/19", "Surrey", ("936",))
-    own = link.parse_choice(secondary, surrey, address, census="", explain=False, link=False)
+    own = link.parse_choice(secondary, surrey, address, census="", link=False)
     assert own is not None
     assert (own.choice.pool, own.pool_given, own.choice.size) == ("la", False, 20)
     assert own.choice.urn == own.default and not own.problems
