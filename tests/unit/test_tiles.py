@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from hypothesis import given
 from hypothesis import strategies as st
 
 from components import tiles
-
-TILE = re.compile(r'<div class="equity-tile"><dt>(.*?)</dt><dd>(.*?)</dd></div>')
+from tests.pages.conftest import TILE
 
 
 def test_the_gap_tiles_carry_their_units_in_order() -> None:
